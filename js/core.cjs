@@ -1,0 +1,61 @@
+'use strict';
+// Loads the wasm core (dist/imprint-core.{js,wasm}) in Node. The wasm is compiled once per
+// process and instantiated once per extractor, so dispose() can drop a whole heap.
+// Emscripten 3.1.6's own loader tries fetch() under Node 20, which cannot read files, so we hand
+// it the compiled module through `instantiateWasm`.
+
+const fs = require('node:fs');
+const path = require('node:path');
+
+const DIST = path.join(__dirname, '..', 'dist');
+const CORE_JS = path.join(DIST, 'imprint-core.js');
+const CORE_WASM = path.join(DIST, 'imprint-core.wasm');
+const DEFAULT_MODEL = path.join(DIST, 'models', 'mobilenet_v2.imprint');
+
+let compiled = null; // Promise<WebAssembly.Module>
+
+function missingBuild(file) {
+  const { ImprintError } = require('./errors.cjs');
+  return new ImprintError(
+    'FILE_NOT_FOUND',
+    `imprint's build output ${path.relative(process.cwd(), file) || file} is missing; run scripts/setup.sh (or npm run build)`
+  );
+}
+
+function compileCore() {
+  if (!compiled) {
+    compiled = fs.promises.readFile(CORE_WASM).then(
+      (bytes) => WebAssembly.compile(bytes),
+      () => {
+        compiled = null;
+        throw missingBuild(CORE_WASM);
+      }
+    );
+  }
+  return compiled;
+}
+
+/** Instantiates a fresh core: its own wasm memory, sharing the compiled code. */
+async function instantiateCore() {
+  const wasmModule = await compileCore();
+  if (!fs.existsSync(CORE_JS)) throw missingBuild(CORE_JS);
+  const createImprintCore = require(CORE_JS);
+  return createImprintCore({
+    instantiateWasm(imports, receiveInstance) {
+      WebAssembly.instantiate(wasmModule, imports).then((instance) => receiveInstance(instance, wasmModule));
+      return {};
+    },
+    print: () => {},
+    printErr: () => {},
+  });
+}
+
+async function readDefaultModel() {
+  try {
+    return await fs.promises.readFile(DEFAULT_MODEL);
+  } catch {
+    throw missingBuild(DEFAULT_MODEL);
+  }
+}
+
+module.exports = { instantiateCore, readDefaultModel, DEFAULT_MODEL };

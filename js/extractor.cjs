@@ -1,0 +1,338 @@
+'use strict';
+// The Extractor: one wasm core instance holding one model. All numerics run in C; this file
+// moves bytes in and floats out, and turns status codes into ImprintErrors.
+
+const { ImprintError } = require('./errors.cjs');
+const { instantiateCore, readDefaultModel } = require('./core.cjs');
+const { normaliseInput } = require('./inputs.cjs');
+
+const MODEL_ERROR_BYTES = 512;
+
+/** Frees C objects of an extractor that was garbage-collected without dispose(). */
+const leakGuard =
+  typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry(({ core, model }) => core._imprint_model_destroy(model))
+    : null;
+
+function readString(core, ptr) {
+  return ptr ? core.UTF8ToString(ptr) : '';
+}
+
+function withBytes(core, bytes, fn) {
+  const ptr = core._malloc(Math.max(1, bytes.length));
+  if (!ptr) throw new ImprintError('OUT_OF_MEMORY', `could not allocate ${bytes.length} bytes in the wasm heap`);
+  try {
+    core.HEAPU8.set(bytes, ptr);
+    return fn(ptr);
+  } finally {
+    core._free(ptr);
+  }
+}
+
+function withCString(core, text, fn) {
+  const size = core.lengthBytesUTF8(text) + 1;
+  const ptr = core._malloc(size);
+  if (!ptr) throw new ImprintError('OUT_OF_MEMORY', 'could not allocate a string in the wasm heap');
+  try {
+    core.stringToUTF8(text, ptr, size);
+    return fn(ptr);
+  } finally {
+    core._free(ptr);
+  }
+}
+
+async function toModelBytes(model) {
+  if (model === undefined || model === null) return readDefaultModel();
+  if (typeof model === 'string' || model instanceof URL) {
+    const fs = require('node:fs');
+    try {
+      return await fs.promises.readFile(model);
+    } catch (cause) {
+      throw new ImprintError('FILE_NOT_FOUND', `cannot read model file ${String(model)}: ${cause.message}`, { cause });
+    }
+  }
+  if (model instanceof Uint8Array) return model;
+  if (model instanceof ArrayBuffer) return new Uint8Array(model);
+  if (ArrayBuffer.isView(model)) return new Uint8Array(model.buffer, model.byteOffset, model.byteLength);
+  throw new ImprintError(
+    'INVALID_ARGUMENT',
+    "options.model must be a path, or the model file's bytes (Uint8Array, Buffer, ArrayBuffer); omit it for the default model"
+  );
+}
+
+class Extractor {
+  #core;
+  #model;
+  #disposed = false;
+  #layerChannels;
+
+  /** @internal use createExtractor() */
+  constructor(core, model, background = [255, 255, 255]) {
+    this.#core = core;
+    this.#model = model;
+    const c = core;
+    const layers = [];
+    this.#layerChannels = new Map();
+    const count = c._imprint_model_layer_count(model);
+    for (let i = 0; i < count; i++) {
+      const name = readString(c, c._imprint_model_layer_name(model, i));
+      const shape = [
+        c._imprint_model_layer_height(model, i),
+        c._imprint_model_layer_width(model, i),
+        c._imprint_model_layer_channels(model, i),
+      ];
+      layers.push({ name, shape });
+      this.#layerChannels.set(name, shape[2]);
+    }
+    const channel = (fn) => [0, 1, 2].map((i) => fn(model, i));
+    this.info = Object.freeze({
+      name: readString(c, c._imprint_model_name(model)),
+      inputSize: Object.freeze([c._imprint_model_input_height(model), c._imprint_model_input_width(model)]),
+      dim: c._imprint_model_embedding_dim(model),
+      modelHash: readString(c, c._imprint_model_hash(model)),
+      embeddingLayers: Object.freeze(readString(c, c._imprint_model_embedding_layers(model)).split(',')),
+      layers: Object.freeze(layers.map((l) => Object.freeze({ name: l.name, shape: Object.freeze(l.shape) }))),
+      preprocessing: Object.freeze({
+        scale: Object.freeze(channel(c._imprint_model_input_scale)),
+        bias: Object.freeze(channel(c._imprint_model_input_bias)),
+        resize: readString(c, c._imprint_model_resize_method(model)),
+        colourOrder: readString(c, c._imprint_model_colour_order(model)),
+        alphaBackground: Object.freeze([...background]),
+        exifOrientation: true,
+      }),
+    });
+    if (leakGuard) leakGuard.register(this, { core, model }, this);
+  }
+
+  #check() {
+    if (this.#disposed) throw new ImprintError('DISPOSED', 'this extractor was disposed; create a new one');
+  }
+
+  #fail(status) {
+    const c = this.#core;
+    const code = readString(c, c._imprint_status_code(status));
+    const detail = readString(c, c._imprint_model_last_error(this.#model));
+    const generic = readString(c, c._imprint_status_string(status));
+    throw new ImprintError(code, detail || generic);
+  }
+
+  /** Sets the core's input; synchronous from here on, so concurrent async calls cannot interleave. */
+  #setInput(input) {
+    const c = this.#core;
+    let status;
+    if (input.kind === 'encoded') {
+      status = withBytes(c, input.bytes, (ptr) => c._imprint_model_set_input_encoded(this.#model, ptr, input.bytes.length));
+    } else {
+      const { data, width, height, channels } = input;
+      const size = width * height * channels;
+      status = withBytes(c, data.subarray(0, size), (ptr) =>
+        c._imprint_model_set_input_pixels(this.#model, ptr, width, height, channels, 0)
+      );
+    }
+    if (status !== 0) this.#fail(status);
+  }
+
+  #readFloats(count, fn) {
+    const c = this.#core;
+    const ptr = c._malloc(count * 4);
+    if (!ptr) throw new ImprintError('OUT_OF_MEMORY', 'could not allocate the output in the wasm heap');
+    try {
+      const status = fn(ptr);
+      if (status !== 0) this.#fail(status);
+      return new Float32Array(c.HEAPF32.buffer, ptr, count).slice();
+    } finally {
+      c._free(ptr);
+    }
+  }
+
+  #embedNow(input) {
+    this.#check();
+    this.#setInput(input);
+    const dim = this.info.dim;
+    return this.#readFloats(dim, (ptr) => this.#core._imprint_model_embed(this.#model, ptr, dim));
+  }
+
+  /**
+   * The embedding of one image: Float32Array(info.dim), L2-normalised.
+   * @param {import('./index').ImageInput} input
+   */
+  async embed(input) {
+    this.#check();
+    const normalised = await normaliseInput(input);
+    return this.#embedNow(normalised);
+  }
+
+  /**
+   * Embeddings of several images, in order. Stops at the first image that fails, with an
+   * ImprintError whose `index` says which one.
+   */
+  async embedBatch(inputs, options = {}) {
+    this.#check();
+    if (!inputs || typeof inputs[Symbol.iterator] !== 'function') {
+      throw new ImprintError('INVALID_ARGUMENT', 'embedBatch() needs an array (or iterable) of images');
+    }
+    const list = Array.from(inputs);
+    const { onProgress } = options;
+    const out = [];
+    for (let i = 0; i < list.length; i++) {
+      try {
+        out.push(this.#embedNow(await normaliseInput(list[i])));
+      } catch (error) {
+        if (error instanceof ImprintError) {
+          error.index = i;
+          error.message = `image ${i}: ${error.message}`;
+        }
+        throw error;
+      }
+      if (onProgress) onProgress({ done: i + 1, total: list.length });
+    }
+    return out;
+  }
+
+  /**
+   * Global-average-pooled activations (not normalised) of any layer in info.layers.
+   * @param {import('./index').ImageInput} input
+   * @param {string} layer
+   */
+  async features(input, layer) {
+    this.#check();
+    if (typeof layer !== 'string' || layer.length === 0) {
+      throw new ImprintError('INVALID_ARGUMENT', 'features() needs a layer name (see extractor.info.layers)');
+    }
+    const normalised = await normaliseInput(input);
+    this.#check();
+    const channels = this.#layerChannels.get(layer);
+    const c = this.#core;
+    if (channels === undefined) {
+      // Let the core explain (unknown name vs. folded convolution).
+      const status = withCString(c, layer, (name) => c._imprint_model_features(this.#model, name, 0, 0));
+      this.#fail(status === 0 ? 7 : status);
+    }
+    this.#setInput(normalised);
+    return withCString(c, layer, (name) =>
+      this.#readFloats(channels, (ptr) => c._imprint_model_features(this.#model, name, ptr, channels))
+    );
+  }
+
+  /**
+   * Decodes an encoded image with the core's decoder (EXIF orientation applied), as the
+   * extractor sees it before resizing: { data, width, height, channels }.
+   */
+  async decode(input) {
+    this.#check();
+    const normalised = await normaliseInput(input);
+    this.#check();
+    if (normalised.kind !== 'encoded') {
+      throw new ImprintError('INVALID_ARGUMENT', 'decode() needs encoded image bytes or a file path');
+    }
+    const c = this.#core;
+    const imagePtr = c._malloc(16);
+    try {
+      const status = withBytes(c, normalised.bytes, (ptr) =>
+        c._imprint_image_decode(ptr, normalised.bytes.length, 0, imagePtr)
+      );
+      if (status !== 0) {
+        const code = readString(c, c._imprint_status_code(status));
+        throw new ImprintError(code, readString(c, c._imprint_status_string(status)));
+      }
+      const [pixels, width, height, channels] = new Uint32Array(c.HEAPU8.buffer, imagePtr, 4);
+      const data = c.HEAPU8.slice(pixels, pixels + width * height * channels);
+      c._imprint_image_free(imagePtr);
+      return { data, width, height, channels };
+    } finally {
+      c._free(imagePtr);
+    }
+  }
+
+  /** Frees the model and its wasm memory. Safe to call twice. */
+  dispose() {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    if (leakGuard) leakGuard.unregister(this);
+    this.#core._imprint_model_destroy(this.#model);
+    this.#model = 0;
+    this.#core = null;
+  }
+
+  /** @internal for createClassifier: the core and model handle. */
+  get _handles() {
+    this.#check();
+    return { core: this.#core, model: this.#model };
+  }
+}
+
+/**
+ * Loads a model (the embedded default when options.model is omitted) into a fresh wasm core.
+ * @param {{ model?: string | URL | Uint8Array | ArrayBuffer, onProgress?: (e: {stage: string, progress: number}) => void,
+ *           limits?: { maxWidth?: number, maxHeight?: number, maxPixels?: number },
+ *           background?: [number, number, number] }} [options]
+ */
+async function createExtractor(options = {}) {
+  if (options === null || typeof options !== 'object') {
+    throw new ImprintError('INVALID_ARGUMENT', 'createExtractor() takes an options object');
+  }
+  const { onProgress } = options;
+  const limits = checkLimits(options.limits);
+  const background = checkBackground(options.background);
+  const report = (stage, progress) => onProgress && onProgress({ stage, progress });
+  report('model', 0);
+  const bytes = await toModelBytes(options.model);
+  report('model', 1);
+  const core = await instantiateCore();
+  report('core', 1);
+  const errorPtr = core._malloc(MODEL_ERROR_BYTES);
+  const outPtr = core._malloc(4);
+  let model;
+  try {
+    const status = withBytes(core, bytes, (ptr) => core._imprint_model_create(ptr, bytes.length, errorPtr, MODEL_ERROR_BYTES, outPtr));
+    if (status !== 0) {
+      const code = readString(core, core._imprint_status_code(status));
+      throw new ImprintError(code, `cannot load the model: ${readString(core, errorPtr)}`);
+    }
+    model = core.HEAP32[outPtr >> 2];
+  } finally {
+    core._free(errorPtr);
+    core._free(outPtr);
+  }
+  applyOptions(core, model, limits, background);
+  const extractor = new Extractor(core, model, background);
+  report('ready', 1);
+  return extractor;
+}
+
+function checkLimits(limits) {
+  if (limits === undefined) return null;
+  if (limits === null || typeof limits !== 'object') {
+    throw new ImprintError('INVALID_ARGUMENT', 'options.limits must be an object { maxWidth, maxHeight, maxPixels }');
+  }
+  const { maxWidth = 0, maxHeight = 0, maxPixels = 0 } = limits;
+  for (const [k, v] of Object.entries({ maxWidth, maxHeight, maxPixels })) {
+    if (!Number.isSafeInteger(v) || v < 0 || (k !== 'maxPixels' && v > 0xffffffff)) {
+      throw new ImprintError('INVALID_ARGUMENT', `limits.${k} must be a non-negative integer (0 = default); got ${v}`);
+    }
+  }
+  return { maxWidth, maxHeight, maxPixels };
+}
+
+function checkBackground(background) {
+  if (background === undefined) return [255, 255, 255];
+  if (!Array.isArray(background) || background.length !== 3 || !background.every((v) => Number.isInteger(v) && v >= 0 && v <= 255)) {
+    throw new ImprintError('INVALID_ARGUMENT', 'options.background must be [r, g, b] with integers 0..255');
+  }
+  return [...background];
+}
+
+function applyOptions(core, model, limits, background) {
+  if (limits) {
+    const ptr = core._malloc(16);
+    const view = new DataView(core.HEAPU8.buffer, ptr, 16);
+    view.setUint32(0, limits.maxWidth, true);
+    view.setUint32(4, limits.maxHeight, true);
+    view.setBigUint64(8, BigInt(limits.maxPixels), true);
+    core._imprint_model_set_limits(model, ptr);
+    core._free(ptr);
+  }
+  core._imprint_model_set_background(model, background[0], background[1], background[2]);
+}
+
+module.exports = { createExtractor, Extractor };

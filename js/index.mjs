@@ -1,0 +1,5 @@
+// imprint — ES module entry for Node: the same objects as the CommonJS entry.
+import imprint from './index.cjs';
+
+export const { createExtractor, Extractor, ImprintError } = imprint;
+export default imprint;

@@ -1,0 +1,50 @@
+/* image.h — decoded 8-bit images and the steps between encoded bytes and the model's input. */
+#ifndef IMPRINT_IMAGE_H
+#define IMPRINT_IMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "imprint.h"
+
+/* A view of 8-bit interleaved pixels: 1 = gray, 2 = gray+alpha, 3 = RGB, 4 = RGBA. */
+typedef struct image_view {
+  const uint8_t *pixels;
+  uint32_t width, height, channels;
+  size_t stride; /* bytes from one row to the next */
+} image_view;
+
+/* Checks width, height and pixel count against `limits` (before anything is allocated). */
+imprint_status image_check_limits(uint32_t width, uint32_t height, const imprint_limits *limits, char *why,
+                                  size_t why_size);
+
+/* Decodes `bytes` with stb_image into `out` (pixels malloc'ed, channels as stored in the file,
+ * EXIF orientation applied for JPEG). Dimensions are checked against `limits` from the header,
+ * before the pixel buffer is allocated. */
+imprint_status image_decode(const uint8_t *bytes, size_t size, const imprint_limits *limits, imprint_image *out,
+                            char *why, size_t why_size);
+
+/* Rotates/mirrors `in` according to EXIF orientation 2..8 into a new malloc'ed image. */
+imprint_status image_apply_orientation(const imprint_image *in, int orientation, imprint_image *out);
+
+/* How pixels become the model's input tensor (NHWC float). */
+typedef struct preprocess_spec {
+  uint32_t out_height, out_width;
+  float scale[3], bias[3]; /* value = pixel * scale + bias, pixel in 0..255 after compositing */
+  int resize;              /* model_resize */
+  int bgr;                 /* 1: write channels in B, G, R order */
+  uint8_t background[3];   /* alpha is composited over this colour */
+} preprocess_spec;
+
+/* Working memory that preprocess() keeps between calls so the hot path does not allocate. */
+typedef struct preprocess_scratch {
+  uint8_t *buffer;
+  size_t capacity;
+} preprocess_scratch;
+
+/* Resizes `in` to spec->out_height x spec->out_width, composites alpha over the background, and
+ * writes normalised floats (NHWC, 3 channels) into `out`. */
+imprint_status preprocess(const image_view *in, const preprocess_spec *spec, preprocess_scratch *scratch, float *out);
+void preprocess_scratch_free(preprocess_scratch *scratch);
+
+#endif

@@ -1,0 +1,157 @@
+/* image_decode.c — encoded bytes to 8-bit pixels with stb_image, with limits checked first. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "image.h"
+#include "jpeg_scan.h"
+
+/* stb_image's API, compiled in stb_image_impl.c. Declared here so that only one translation unit
+ * includes the implementation. */
+#include <stb_image.h>
+
+static void set_why(char *why, size_t why_size, const char *text) {
+  if (why && why_size) snprintf(why, why_size, "%s", text);
+}
+
+imprint_status image_check_limits(uint32_t width, uint32_t height, const imprint_limits *limits, char *why,
+                                  size_t why_size) {
+  uint32_t max_width = limits && limits->max_width ? limits->max_width : IMPRINT_DEFAULT_MAX_SIDE;
+  uint32_t max_height = limits && limits->max_height ? limits->max_height : IMPRINT_DEFAULT_MAX_SIDE;
+  uint64_t max_pixels = limits && limits->max_pixels ? limits->max_pixels : IMPRINT_DEFAULT_MAX_PIXELS;
+  if (width == 0 || height == 0) {
+    if (why) snprintf(why, why_size, "the image has no pixels (%ux%u)", width, height);
+    return IMPRINT_ERR_INVALID_ARGUMENT;
+  }
+  if (width > max_width || height > max_height || (uint64_t)width * height > max_pixels) {
+    if (why)
+      snprintf(why, why_size, "the image is %ux%u pixels; the limit is %ux%u and %llu pixels in all", width,
+               height, max_width, max_height, (unsigned long long)max_pixels);
+    return IMPRINT_ERR_IMAGE_TOO_LARGE;
+  }
+  return IMPRINT_OK;
+}
+
+/* Formats stb_image does not read, recognised by their signatures so the error can say what to do. */
+static const char *unsupported_format_name(const uint8_t *b, size_t n) {
+  if (n >= 12 && memcmp(b, "RIFF", 4) == 0 && memcmp(b + 8, "WEBP", 4) == 0) return "WebP";
+  if (n >= 12 && memcmp(b + 4, "ftyp", 4) == 0) {
+    if (memcmp(b + 8, "avif", 4) == 0 || memcmp(b + 8, "avis", 4) == 0) return "AVIF";
+    if (memcmp(b + 8, "heic", 4) == 0 || memcmp(b + 8, "heix", 4) == 0 || memcmp(b + 8, "mif1", 4) == 0 ||
+        memcmp(b + 8, "msf1", 4) == 0 || memcmp(b + 8, "hevc", 4) == 0)
+      return "HEIC/HEIF";
+  }
+  if (n >= 4 && (memcmp(b, "II*\0", 4) == 0 || memcmp(b, "MM\0*", 4) == 0)) return "TIFF";
+  if (n >= 12 && memcmp(b, "\0\0\0\x0cjXL ", 8) == 0) return "JPEG XL";
+  if (n >= 2 && b[0] == 0xFF && b[1] == 0x0A) return "JPEG XL";
+  if (n >= 4 && memcmp(b, "\0\0\1\0", 4) == 0) return "ICO";
+  return NULL;
+}
+
+imprint_status image_decode(const uint8_t *bytes, size_t size, const imprint_limits *limits, imprint_image *out,
+                            char *why, size_t why_size) {
+  memset(out, 0, sizeof *out);
+  if (!bytes || size == 0) {
+    set_why(why, why_size, "the image data is empty");
+    return IMPRINT_ERR_DECODE_FAILED;
+  }
+  if (size > (size_t)INT32_MAX) {
+    set_why(why, why_size, "the encoded image is larger than 2 GiB");
+    return IMPRINT_ERR_IMAGE_TOO_LARGE;
+  }
+  const char *unsupported = unsupported_format_name(bytes, size);
+  if (unsupported) {
+    if (why)
+      snprintf(why, why_size,
+               "%s images are not decoded by imprint's core; convert to JPEG or PNG (in a browser, pass an <img> "
+               "or ImageBitmap, which the browser decodes)",
+               unsupported);
+    return IMPRINT_ERR_UNSUPPORTED_FORMAT;
+  }
+  int orientation = 1;
+  jpeg_scan_result scan = jpeg_scan(bytes, size, &orientation);
+  if (scan == JPEG_SCAN_TRUNCATED) {
+    set_why(why, why_size, "the JPEG data ends before its end-of-image marker (truncated file?)");
+    return IMPRINT_ERR_DECODE_FAILED;
+  }
+  if (scan == JPEG_SCAN_MALFORMED) {
+    set_why(why, why_size, "the JPEG data is damaged (a segment is malformed)");
+    return IMPRINT_ERR_DECODE_FAILED;
+  }
+  if (scan == JPEG_SCAN_12_BIT) {
+    set_why(why, why_size, "12-bit (or other non-8-bit) JPEG is not supported; re-encode as 8-bit JPEG or PNG");
+    return IMPRINT_ERR_UNSUPPORTED_FORMAT;
+  }
+
+  int width = 0, height = 0, channels = 0;
+  if (!stbi_info_from_memory(bytes, (int)size, &width, &height, &channels)) {
+    const char *reason = stbi_failure_reason();
+    if (why)
+      snprintf(why, why_size, "not a readable image (%s)", reason && *reason ? reason : "unknown format");
+    return IMPRINT_ERR_DECODE_FAILED;
+  }
+  imprint_status status = image_check_limits((uint32_t)width, (uint32_t)height, limits, why, why_size);
+  if (status == IMPRINT_ERR_INVALID_ARGUMENT) status = IMPRINT_ERR_DECODE_FAILED;
+  if (status != IMPRINT_OK) return status;
+
+  int decoded_width = 0, decoded_height = 0, file_channels = 0;
+  uint8_t *pixels = stbi_load_from_memory(bytes, (int)size, &decoded_width, &decoded_height, &file_channels, 0);
+  if (!pixels) {
+    const char *reason = stbi_failure_reason();
+    if (reason && strcmp(reason, "outofmem") == 0) {
+      set_why(why, why_size, "out of memory while decoding the image");
+      return IMPRINT_ERR_OUT_OF_MEMORY;
+    }
+    if (why) snprintf(why, why_size, "the image data is damaged (%s)", reason && *reason ? reason : "decoder failed");
+    return IMPRINT_ERR_DECODE_FAILED;
+  }
+  /* The header said one size; a damaged file must not make the pixels disagree with it. */
+  if (decoded_width != width || decoded_height != height || file_channels < 1 || file_channels > 4) {
+    stbi_image_free(pixels);
+    set_why(why, why_size, "the image data is damaged (its size changed while decoding)");
+    return IMPRINT_ERR_DECODE_FAILED;
+  }
+  imprint_image decoded = {pixels, (uint32_t)width, (uint32_t)height, (uint32_t)file_channels};
+  if (orientation == 1) {
+    *out = decoded;
+    return IMPRINT_OK;
+  }
+  status = image_apply_orientation(&decoded, orientation, out);
+  stbi_image_free(pixels);
+  if (status != IMPRINT_OK) set_why(why, why_size, "out of memory while rotating the image");
+  return status;
+}
+
+imprint_status image_apply_orientation(const imprint_image *in, int orientation, imprint_image *out) {
+  /* EXIF orientations 5..8 swap width and height. For each output pixel (x, y) the stored pixel
+   * is found by the inverse of the transform the tag describes (CIPA DC-008, Orientation). */
+  int swap = orientation >= 5;
+  uint32_t out_width = swap ? in->height : in->width;
+  uint32_t out_height = swap ? in->width : in->height;
+  size_t channels = in->channels;
+  uint8_t *pixels = malloc((size_t)out_width * out_height * channels);
+  if (!pixels) return IMPRINT_ERR_OUT_OF_MEMORY;
+  uint32_t w = in->width, h = in->height;
+  for (uint32_t y = 0; y < out_height; y++) {
+    for (uint32_t x = 0; x < out_width; x++) {
+      uint32_t sx, sy;
+      switch (orientation) {
+        case 2: sx = w - 1 - x; sy = y; break;                 /* mirrored horizontally */
+        case 3: sx = w - 1 - x; sy = h - 1 - y; break;         /* rotated 180 */
+        case 4: sx = x; sy = h - 1 - y; break;                 /* mirrored vertically */
+        case 5: sx = y; sy = x; break;                         /* transposed */
+        case 6: sx = y; sy = h - 1 - x; break;                 /* rotate 90 clockwise to view */
+        case 7: sx = w - 1 - y; sy = h - 1 - x; break;         /* transverse */
+        case 8: sx = w - 1 - y; sy = x; break;                 /* rotate 90 counter-clockwise to view */
+        default: sx = x; sy = y; break;
+      }
+      memcpy(pixels + ((size_t)y * out_width + x) * channels, in->pixels + ((size_t)sy * w + sx) * channels,
+             channels);
+    }
+  }
+  out->pixels = pixels;
+  out->width = out_width;
+  out->height = out_height;
+  out->channels = in->channels;
+  return IMPRINT_OK;
+}

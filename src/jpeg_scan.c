@@ -1,0 +1,88 @@
+/* jpeg_scan.c — JPEG completeness check and EXIF orientation (see jpeg_scan.h). */
+#include "jpeg_scan.h"
+
+#include <string.h>
+
+static uint32_t read_u16(const uint8_t *p, int little_endian) {
+  return little_endian ? (uint32_t)(p[0] | (p[1] << 8)) : (uint32_t)((p[0] << 8) | p[1]);
+}
+
+static uint32_t read_u32(const uint8_t *p, int little_endian) {
+  return little_endian ? ((uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24))
+                       : (((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | (uint32_t)p[3]);
+}
+
+int exif_orientation(const uint8_t *payload, size_t len) {
+  if (len < 6 + 8 || memcmp(payload, "Exif\0\0", 6) != 0) return 1;
+  const uint8_t *tiff = payload + 6;
+  size_t tiff_len = len - 6;
+  int little_endian;
+  if (tiff[0] == 'I' && tiff[1] == 'I') {
+    little_endian = 1;
+  } else if (tiff[0] == 'M' && tiff[1] == 'M') {
+    little_endian = 0;
+  } else {
+    return 1;
+  }
+  if (read_u16(tiff + 2, little_endian) != 42) return 1;
+  uint32_t ifd = read_u32(tiff + 4, little_endian);
+  if (ifd > tiff_len || tiff_len - ifd < 2) return 1;
+  uint32_t entries = read_u16(tiff + ifd, little_endian);
+  for (uint32_t i = 0; i < entries; i++) {
+    size_t entry = (size_t)ifd + 2 + (size_t)i * 12;
+    if (entry + 12 > tiff_len) return 1;
+    if (read_u16(tiff + entry, little_endian) != 0x0112) continue;
+    uint32_t type = read_u16(tiff + entry + 2, little_endian);
+    uint32_t count = read_u32(tiff + entry + 4, little_endian);
+    if (type != 3 || count != 1) return 1; /* SHORT, one value, stored inline */
+    uint32_t value = read_u16(tiff + entry + 8, little_endian);
+    return (value >= 1 && value <= 8) ? (int)value : 1;
+  }
+  return 1;
+}
+
+jpeg_scan_result jpeg_scan(const uint8_t *bytes, size_t size, int *orientation) {
+  *orientation = 1;
+  if (size < 4 || bytes[0] != 0xFF || bytes[1] != 0xD8) return JPEG_SCAN_NOT_JPEG;
+  size_t pos = 2;
+  int seen_frame = 0;
+  for (;;) {
+    /* Find the next marker; fill bytes (0xFF runs) are allowed between segments (B.1.1.2). */
+    while (pos < size && bytes[pos] != 0xFF) pos++;
+    while (pos < size && bytes[pos] == 0xFF) pos++;
+    if (pos >= size) return JPEG_SCAN_TRUNCATED;
+    uint8_t marker = bytes[pos++];
+    if (marker == 0xD9) return seen_frame ? JPEG_SCAN_OK : JPEG_SCAN_MALFORMED; /* EOI */
+    if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) continue;         /* no payload */
+    if (pos + 2 > size) return JPEG_SCAN_TRUNCATED;
+    size_t length = read_u16(bytes + pos, 0);
+    if (length < 2) return JPEG_SCAN_MALFORMED;
+    if (pos + length > size) return JPEG_SCAN_TRUNCATED;
+    const uint8_t *payload = bytes + pos + 2;
+    size_t payload_len = length - 2;
+    if (marker == 0xE1 && *orientation == 1) {
+      *orientation = exif_orientation(payload, payload_len);
+    }
+    /* SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC): the frame header. */
+    if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) {
+      if (payload_len < 1) return JPEG_SCAN_MALFORMED;
+      if (payload[0] != 8) return JPEG_SCAN_12_BIT;
+      seen_frame = 1;
+    }
+    pos += length;
+    if (marker == 0xDA) {
+      if (!seen_frame) return JPEG_SCAN_MALFORMED;
+      /* Entropy-coded data: runs until a marker other than a stuffed 0xFF00 or a restart marker. */
+      for (;;) {
+        while (pos < size && bytes[pos] != 0xFF) pos++;
+        if (pos + 1 >= size) return JPEG_SCAN_TRUNCATED;
+        uint8_t next = bytes[pos + 1];
+        if (next == 0x00 || (next >= 0xD0 && next <= 0xD7) || next == 0xFF) {
+          pos += (next == 0xFF) ? 1 : 2;
+          continue;
+        }
+        break; /* a real marker: back to the segment loop */
+      }
+    }
+  }
+}
