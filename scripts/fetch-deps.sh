@@ -25,12 +25,13 @@ mkdir -p "$DEPS"
 
 # Which pinned tarballs are missing (or present but not matching their pin)?
 missing=""
+cached=0
 while read -r pkg debver orig sha strip; do
     case "$pkg" in ''|'#'*) continue ;; esac
     file="$DEPS/$orig"
     if [ -f "$file" ]; then
         if printf '%s  %s\n' "$sha" "$file" | sha256sum --check --status; then
-            say "$orig: cached, sha256 ok"
+            cached=$((cached + 1))
             continue
         fi
         say "$orig: cached copy does not match its pin; fetching it again"
@@ -39,6 +40,7 @@ while read -r pkg debver orig sha strip; do
     missing="$missing $pkg"
 done < "$LOCK"
 
+[ "$cached" -gt 0 ] && say "$cached pinned tarball(s) in .deps/ verified"
 [ -z "$missing" ] && exit 0
 
 # Private apt state: a deb-src-only trixie entry and its own lists and cache.
