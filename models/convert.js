@@ -493,7 +493,7 @@ const LAYERS = {
     }
     const c = n.shape[2];
     const epsilon = cfg.epsilon == null ? 1e-3 : cfg.epsilon;
-    if (!(Number.isFinite(epsilon) && epsilon >= 0)) throw new UnsupportedLayerError(layer.name, layer.class_name, `epsilon ${epsilon}`);
+    if (!(Number.isFinite(epsilon) && epsilon > 0)) throw new UnsupportedLayerError(layer.name, layer.class_name, `epsilon ${epsilon}`);
     const gamma = cfg.scale === false ? FORMAT.NONE : b.tensor(layer, 'gamma', [c]);
     const beta = cfg.center === false ? FORMAT.NONE : b.tensor(layer, 'beta', [c]);
     const mean = b.tensor(layer, 'moving_mean', [c]);

@@ -1,0 +1,634 @@
+/* model_file.c — parse and validate an imprint model file (byte layout: models/README.md).
+ *
+ * Every size, offset, index, name and shape is checked before the graph builder sees it; after
+ * model_file_parse() returns IMPRINT_OK nothing in the model can make a reader index out of bounds
+ * or build a graph with inconsistent shapes. All reads go through memcpy-free byte assembly
+ * (little-endian, unaligned-safe), and all offset arithmetic is done in uint64_t against limits
+ * checked first, so no sum can wrap. */
+#include "model_file.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Limits (documented in models/README.md, "Validation"). Far above any real CNN, low enough that
+ * no product of them overflows 64 bits and no activation exceeds what 32-bit wasm can hold. */
+#define MAX_NODES 16384u
+#define MAX_TENSORS 65536u
+#define MAX_STRING_BYTES (16u << 20)
+#define MAX_SPATIAL 16384u        /* height or width of any node output */
+#define MAX_CHANNELS (1u << 20)   /* channels of any node output */
+#define MAX_ELEMENTS (1u << 28)   /* elements of any node output or weight tensor */
+#define MAX_WINDOW 1024u          /* kernel size and stride */
+#define MAX_DILATION 64u
+#define MAX_PAD 1024u
+
+#define HEADER_RESERVED_AT 108u
+#define TRAILER_BYTES 8u
+
+static const char *const op_names[MODEL_OP_COUNT_] = {
+    "INPUT", "CONV2D", "DEPTHWISE_CONV2D", "BATCH_NORM", "CLAMP", "ZERO_PAD", "ADD", "CONCAT",
+    "MAX_POOL", "AVG_POOL", "GLOBAL_AVG_POOL", "DENSE", "SOFTMAX", "FLATTEN", "IDENTITY"};
+
+static const char *op_name(model_op op) { return (unsigned)op < MODEL_OP_COUNT_ ? op_names[op] : "?"; }
+
+static const uint32_t dtype_bytes[3] = {4, 2, 1};
+
+/* ---- little-endian reads ------------------------------------------------------------------ */
+
+static uint32_t read_u32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t read_u64(const uint8_t *p) { return (uint64_t)read_u32(p) | (uint64_t)read_u32(p + 4) << 32; }
+
+static float read_f32(const uint8_t *p) {
+  uint32_t bits = read_u32(p);
+  float f;
+  memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+/* ---- errors ------------------------------------------------------------------------------- */
+
+static imprint_status fail(char *why, size_t why_size, const char *fmt, ...) {
+  if (why && why_size) {
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(why, why_size, fmt, args);
+    va_end(args);
+  }
+  return IMPRINT_ERR_MODEL_CORRUPT;
+}
+
+/* Names are printed at most this long in messages. */
+#define NAME_SHOWN(len) ((int)((len) > 64u ? 64u : (len)))
+
+/* ---- small helpers ------------------------------------------------------------------------ */
+
+uint64_t model_hash_fnv1a64(const uint8_t *bytes, size_t size) {
+  uint64_t hash = 0xcbf29ce484222325ull; /* FNV-1a 64 offset basis and prime (Fowler/Noll/Vo) */
+  for (size_t i = 0; i < size; i++) {
+    hash ^= bytes[i];
+    hash *= 0x100000001b3ull;
+  }
+  return hash;
+}
+
+/* Strict UTF-8 (no overlongs, surrogates or code points above U+10FFFF) without NUL bytes. */
+static int valid_utf8(const uint8_t *s, uint32_t len) {
+  uint32_t i = 0;
+  while (i < len) {
+    uint8_t c = s[i];
+    uint32_t extra, min;
+    if (c == 0) return 0;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    if ((c & 0xE0) == 0xC0) extra = 1, min = 0x80;
+    else if ((c & 0xF0) == 0xE0) extra = 2, min = 0x800;
+    else if ((c & 0xF8) == 0xF0) extra = 3, min = 0x10000;
+    else return 0;
+    if (len - i <= extra) return 0;
+    uint32_t cp = c & (0x3Fu >> extra);
+    for (uint32_t k = 1; k <= extra; k++) {
+      if ((s[i + k] & 0xC0) != 0x80) return 0;
+      cp = cp << 6 | (s[i + k] & 0x3Fu);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    i += extra + 1;
+  }
+  return 1;
+}
+
+static int is_no_clamp(const float *fparams) { return fparams[0] == -INFINITY && fparams[1] == INFINITY; }
+
+/* Output size of a sliding window; 0 when the window does not fit. */
+static uint32_t window_out(uint32_t in, uint32_t k, uint32_t stride, uint32_t dilation, uint32_t pad_a, uint32_t pad_b) {
+  uint32_t effective = (k - 1) * dilation + 1;
+  uint32_t padded = in + pad_a + pad_b;
+  if (padded < effective) return 0;
+  return (padded - effective) / stride + 1;
+}
+
+/* IEEE 754 binary16 → binary32, exact for every input (subnormals, ±0, inf, NaN). */
+static float half_to_float(uint16_t h) {
+  uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+  uint32_t exponent = (h >> 10) & 0x1Fu;
+  uint32_t mantissa = h & 0x3FFu;
+  uint32_t bits;
+  if (exponent == 0x1F) {
+    bits = sign | 0x7F800000u | mantissa << 13; /* inf, NaN (payload kept) */
+  } else if (exponent != 0) {
+    bits = sign | (exponent + 112u) << 23 | mantissa << 13; /* rebias 15 → 127 */
+  } else if (mantissa == 0) {
+    bits = sign; /* ±0 */
+  } else {
+    /* Subnormal half: mantissa · 2^-24. Normalise so the leading 1 becomes the implicit bit. */
+    uint32_t e = 113; /* exponent of 2^-14 in float bias, before shifting */
+    while (!(mantissa & 0x400u)) {
+      mantissa <<= 1;
+      e--;
+    }
+    bits = sign | e << 23 | (mantissa & 0x3FFu) << 13;
+  }
+  float f;
+  memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+void model_tensor_to_f32(const model_tensor *t, float *dst) {
+  const uint8_t *p = t->data;
+  size_t n = t->element_count;
+  switch (t->dtype) {
+  case MODEL_DTYPE_F32:
+    for (size_t i = 0; i < n; i++) dst[i] = read_f32(p + 4 * i);
+    break;
+  case MODEL_DTYPE_F16:
+    for (size_t i = 0; i < n; i++) dst[i] = half_to_float((uint16_t)(p[2 * i] | p[2 * i + 1] << 8));
+    break;
+  case MODEL_DTYPE_U8_AFFINE: {
+    /* TF.js (tfjs-core io_utils decodeWeight) computes `q * scale + min` in double precision and
+     * stores the result in a Float32Array; do the same, one rounding at the end. The product is a
+     * separate statement so no compiler contracts it into an FMA. */
+    double scale = t->q_scale, min = t->q_min;
+    for (size_t i = 0; i < n; i++) {
+      double product = (double)p[i] * scale;
+      dst[i] = (float)(product + min);
+    }
+    break;
+  }
+  }
+}
+
+uint32_t model_file_find_node(const model_file *model, const char *name, size_t len) {
+  for (uint32_t i = 0; i < model->node_count; i++) {
+    const model_node *n = &model->nodes[i];
+    if (n->name_len == len && memcmp(n->name, name, len) == 0) return i;
+  }
+  return MODEL_FILE_NONE;
+}
+
+void model_file_free(model_file *model) {
+  if (!model) return;
+  free(model->tensors);
+  free(model->nodes);
+  memset(model, 0, sizeof *model);
+}
+
+/* ---- validation --------------------------------------------------------------------------- */
+
+typedef struct parse_ctx {
+  const uint8_t *bytes;
+  size_t size;
+  uint64_t strings_at, string_bytes, data_at, data_end;
+  model_file *m;
+  char *why;
+  size_t why_size;
+} parse_ctx;
+
+/* Resolves a (offset, len) string reference; `what` names the owner for the message. */
+static imprint_status check_string(parse_ctx *c, uint32_t offset, uint32_t len, const char *what, uint32_t index,
+                                   const char **out) {
+  if (len == 0) return fail(c->why, c->why_size, "%s %u has an empty name", what, index);
+  if ((uint64_t)offset + len > c->string_bytes)
+    return fail(c->why, c->why_size, "%s %u name (offset %u, length %u) is outside the %llu-byte string table", what,
+                index, offset, len, (unsigned long long)c->string_bytes);
+  const uint8_t *s = c->bytes + c->strings_at + offset;
+  if (!valid_utf8(s, len)) return fail(c->why, c->why_size, "%s %u name is not valid UTF-8", what, index);
+  *out = (const char *)s;
+  return IMPRINT_OK;
+}
+
+static imprint_status check_values_finite(parse_ctx *c, uint32_t index) {
+  const model_tensor *t = &c->m->tensors[index];
+  const uint8_t *p = t->data;
+  if (t->dtype == MODEL_DTYPE_F32) {
+    for (size_t i = 0; i < t->element_count; i++)
+      if ((read_u32(p + 4 * i) & 0x7F800000u) == 0x7F800000u)
+        return fail(c->why, c->why_size, "tensor %u: element %zu is not finite", index, i);
+  } else if (t->dtype == MODEL_DTYPE_F16) {
+    for (size_t i = 0; i < t->element_count; i++)
+      if ((p[2 * i + 1] & 0x7C) == 0x7C) return fail(c->why, c->why_size, "tensor %u: element %zu is not finite", index, i);
+  } else {
+    /* Largest and smallest dequantized values must be finite floats. */
+    double lo = (double)t->q_min, hi = (double)t->q_scale * 255.0 + t->q_min;
+    if (!isfinite((float)lo) || !isfinite((float)hi))
+      return fail(c->why, c->why_size, "tensor %u: quantization range is not finite", index);
+  }
+  return IMPRINT_OK;
+}
+
+static imprint_status parse_tensors(parse_ctx *c, uint64_t table_at) {
+  model_file *m = c->m;
+  for (uint32_t i = 0; i < m->tensor_count; i++) {
+    const uint8_t *r = c->bytes + table_at + (uint64_t)i * MODEL_FILE_TENSOR_RECORD_BYTES;
+    model_tensor *t = &m->tensors[i];
+    uint32_t dtype = read_u32(r), rank = read_u32(r + 4);
+    uint64_t offset = read_u64(r + 24), data_bytes = read_u64(r + 32);
+    if (dtype > MODEL_DTYPE_U8_AFFINE) return fail(c->why, c->why_size, "tensor %u: unknown dtype %u", i, dtype);
+    if (rank < 1 || rank > 4) return fail(c->why, c->why_size, "tensor %u: rank %u is not 1..4", i, rank);
+    uint64_t count = 1;
+    for (uint32_t d = 0; d < 4; d++) {
+      uint32_t dim = read_u32(r + 8 + 4 * d);
+      if (d >= rank && dim != 1)
+        return fail(c->why, c->why_size, "tensor %u: unused dimension %u is %u, not 1", i, d, dim);
+      if (dim == 0) return fail(c->why, c->why_size, "tensor %u: dimension %u is 0", i, d);
+      if (dim > MAX_ELEMENTS) return fail(c->why, c->why_size, "tensor %u: dimension %u is too large (%u)", i, d, dim);
+      count *= dim; /* each factor ≤ 2^28 and count ≤ 2^28 below: no overflow */
+      if (count > MAX_ELEMENTS)
+        return fail(c->why, c->why_size, "tensor %u: more than %u elements", i, (unsigned)MAX_ELEMENTS);
+      t->dims[d] = dim;
+    }
+    if (data_bytes != count * dtype_bytes[dtype])
+      return fail(c->why, c->why_size, "tensor %u: %llu data bytes, expected %llu (%llu elements of %u bytes)", i,
+                  (unsigned long long)data_bytes, (unsigned long long)(count * dtype_bytes[dtype]),
+                  (unsigned long long)count, dtype_bytes[dtype]);
+    if (offset % 16 != 0) return fail(c->why, c->why_size, "tensor %u: data offset %llu is not 16-byte aligned", i,
+                                      (unsigned long long)offset);
+    if (offset < c->data_at || offset > c->data_end || data_bytes > c->data_end - offset)
+      return fail(c->why, c->why_size, "tensor %u: data bytes %llu..%llu are outside the data region %llu..%llu", i,
+                  (unsigned long long)offset, (unsigned long long)offset + data_bytes, (unsigned long long)c->data_at,
+                  (unsigned long long)c->data_end);
+    float q_min = read_f32(r + 40), q_scale = read_f32(r + 44);
+    if (dtype == MODEL_DTYPE_U8_AFFINE) {
+      if (!isfinite(q_min) || !isfinite(q_scale))
+        return fail(c->why, c->why_size, "tensor %u: quantization min/scale not finite", i);
+    } else if (q_min != 0.0f || q_scale != 0.0f) {
+      return fail(c->why, c->why_size, "tensor %u: quantization fields must be 0 for a float tensor", i);
+    }
+    t->dtype = (model_dtype)dtype;
+    t->rank = rank;
+    t->element_count = (size_t)count;
+    t->data = c->bytes + offset;
+    t->data_bytes = (size_t)data_bytes;
+    t->q_min = q_min;
+    t->q_scale = q_scale;
+    imprint_status s = check_values_finite(c, i);
+    if (s != IMPRINT_OK) return s;
+  }
+  return IMPRINT_OK;
+}
+
+/* Node-level message prefix. */
+#define NODE_FAIL(fmt, ...)                                                                                           \
+  fail(c->why, c->why_size, "node %u '%.*s' (%s): " fmt, index, NAME_SHOWN(n->name_len), n->name, op_name(n->op),   \
+       __VA_ARGS__)
+
+/* Checks that tensor slot `slot` holds a tensor of `rank` with dims `want` (or NONE when allowed). */
+static imprint_status check_tensor(parse_ctx *c, uint32_t index, const model_node *n, uint32_t slot, int required,
+                                   uint32_t rank, const uint32_t *want) {
+  uint32_t ti = n->tensors[slot];
+  if (ti == MODEL_FILE_NONE) return required ? NODE_FAIL("tensor slot %u is required", slot) : IMPRINT_OK;
+  const model_tensor *t = &c->m->tensors[ti];
+  if (t->rank != rank) return NODE_FAIL("tensor %u in slot %u has rank %u, expected %u", ti, slot, t->rank, rank);
+  for (uint32_t d = 0; d < rank; d++)
+    if (t->dims[d] != want[d])
+      return NODE_FAIL("tensor %u in slot %u has dimension %u = %u, expected %u", ti, slot, d, t->dims[d], want[d]);
+  return IMPRINT_OK;
+}
+
+static imprint_status check_window(parse_ctx *c, uint32_t index, const model_node *n, int pooling) {
+  const uint32_t *ip = n->iparams;
+  for (uint32_t k = 0; k < 4; k++)
+    if (ip[k] < 1 || ip[k] > MAX_WINDOW)
+      return NODE_FAIL("kernel/stride iparams[%u] = %u is not in 1..%u", k, ip[k], (unsigned)MAX_WINDOW);
+  for (uint32_t k = 4; k < 6; k++) {
+    if (ip[k] < 1 || ip[k] > MAX_DILATION)
+      return NODE_FAIL("dilation iparams[%u] = %u is not in 1..%u", k, ip[k], (unsigned)MAX_DILATION);
+    if (pooling && ip[k] != 1) return NODE_FAIL("dilation iparams[%u] = %u must be 1 for pooling", k, ip[k]);
+  }
+  for (uint32_t k = 6; k < 10; k++) {
+    if (ip[k] > MAX_PAD) return NODE_FAIL("padding iparams[%u] = %u exceeds %u", k, ip[k], (unsigned)MAX_PAD);
+    /* A pooling window made only of padding has no value (and would divide by zero). */
+    if (pooling && ip[k] >= ip[(k == 6 || k == 8) ? 0 : 1])
+      return NODE_FAIL("padding iparams[%u] = %u is not smaller than the window", k, ip[k]);
+  }
+  return IMPRINT_OK;
+}
+
+static imprint_status check_node(parse_ctx *c, uint32_t index) {
+  model_file *m = c->m;
+  const model_node *n = &m->nodes[index];
+  const uint32_t *ip = n->iparams;
+  const float *fp = n->fparams;
+  uint32_t in[MODEL_FILE_MAX_INPUTS][3];
+  uint32_t out[3] = {0, 0, 0};
+  uint32_t min_inputs = 1, max_inputs = 1;
+  int uses_window = 0, uses_pads = 0, may_clamp = 0, max_tensor_slot = 0; /* slots 0..max-1 may be used */
+
+  switch (n->op) {
+  case MODEL_OP_INPUT: min_inputs = max_inputs = 0; break;
+  case MODEL_OP_CONV2D:
+  case MODEL_OP_DEPTHWISE_CONV2D: uses_window = uses_pads = may_clamp = 1, max_tensor_slot = 2; break;
+  case MODEL_OP_BATCH_NORM: max_tensor_slot = 4; break;
+  case MODEL_OP_CLAMP: may_clamp = 1; break;
+  case MODEL_OP_ZERO_PAD: uses_pads = 1; break;
+  case MODEL_OP_ADD: min_inputs = max_inputs = 2; break;
+  case MODEL_OP_CONCAT: min_inputs = 2, max_inputs = MODEL_FILE_MAX_INPUTS; break;
+  case MODEL_OP_MAX_POOL:
+  case MODEL_OP_AVG_POOL: uses_window = uses_pads = 1; break;
+  case MODEL_OP_DENSE: may_clamp = 1, max_tensor_slot = 2; break;
+  default: break;
+  }
+
+  /* Inputs: count within the op's limits, each an earlier node, unused slots NONE. */
+  if (n->input_count < min_inputs || n->input_count > max_inputs)
+    return NODE_FAIL("%u inputs, expected %u..%u", n->input_count, min_inputs, max_inputs);
+  for (uint32_t k = 0; k < MODEL_FILE_MAX_INPUTS; k++) {
+    uint32_t src = n->inputs[k];
+    if (k >= n->input_count) {
+      if (src != MODEL_FILE_NONE) return NODE_FAIL("unused input slot %u is %u, not NONE", k, src);
+      continue;
+    }
+    if (src >= index) return NODE_FAIL("input %u refers to node %u, which is not an earlier node", k, src);
+    memcpy(in[k], m->nodes[src].out_shape, sizeof in[k]);
+  }
+
+  /* Parameters this op does not use must be zero / NONE / "no clamp". */
+  for (uint32_t k = 0; k < 10; k++) {
+    int used = (k < 6) ? uses_window : uses_pads;
+    if (!used && ip[k] != 0) return NODE_FAIL("unused iparams[%u] is %u, not 0", k, ip[k]);
+  }
+  for (uint32_t k = 0; k < 4; k++) {
+    uint32_t ti = n->tensors[k];
+    if (ti == MODEL_FILE_NONE) continue;
+    if ((int)k >= max_tensor_slot) return NODE_FAIL("tensor slot %u must be NONE", k);
+    if (ti >= m->tensor_count) return NODE_FAIL("tensor slot %u refers to tensor %u of %u", k, ti, m->tensor_count);
+  }
+  if (isnan(fp[0]) || isnan(fp[1]) || fp[0] > fp[1] || fp[0] == INFINITY || fp[1] == -INFINITY)
+    return NODE_FAIL("clamp range [%g, %g] is empty or NaN", (double)fp[0], (double)fp[1]);
+  if (!may_clamp && !is_no_clamp(fp)) return NODE_FAIL("%s", "this op cannot carry a clamp (fparams[0..1] must be -inf, +inf)");
+  if (n->op == MODEL_OP_BATCH_NORM) {
+    if (!(isfinite(fp[2]) && fp[2] > 0.0f)) return NODE_FAIL("epsilon %g is not a positive finite number", (double)fp[2]);
+  } else if (fp[2] != 0.0f) {
+    return NODE_FAIL("unused fparams[2] is %g, not 0", (double)fp[2]);
+  }
+  if (uses_window) {
+    imprint_status s = check_window(c, index, n, n->op == MODEL_OP_MAX_POOL || n->op == MODEL_OP_AVG_POOL);
+    if (s != IMPRINT_OK) return s;
+  } else if (uses_pads) {
+    for (uint32_t k = 6; k < 10; k++)
+      if (ip[k] > MAX_PAD) return NODE_FAIL("padding iparams[%u] = %u exceeds %u", k, ip[k], (unsigned)MAX_PAD);
+  }
+
+  /* Shape inference, and the op's tensors against it. */
+  switch (n->op) {
+  case MODEL_OP_INPUT:
+    out[0] = m->input_height, out[1] = m->input_width, out[2] = m->input_channels;
+    break;
+  case MODEL_OP_CONV2D:
+  case MODEL_OP_DEPTHWISE_CONV2D: {
+    uint32_t ti = n->tensors[0];
+    imprint_status s;
+    if (ti == MODEL_FILE_NONE) return NODE_FAIL("%s", "kernel tensor (slot 0) is required");
+    const model_tensor *k = &m->tensors[ti];
+    if (n->op == MODEL_OP_DEPTHWISE_CONV2D && (uint64_t)in[0][2] * k->dims[3] > MAX_CHANNELS)
+      return NODE_FAIL("%s", "depth multiplier gives too many channels");
+    uint32_t cout = n->op == MODEL_OP_CONV2D ? k->dims[3] : in[0][2] * k->dims[3];
+    uint32_t want[4] = {ip[0], ip[1], in[0][2], k->dims[3]};
+    if ((s = check_tensor(c, index, n, 0, 1, 4, want)) != IMPRINT_OK) return s;
+    if ((s = check_tensor(c, index, n, 1, 0, 1, &cout)) != IMPRINT_OK) return s;
+    out[0] = window_out(in[0][0], ip[0], ip[2], ip[4], ip[6], ip[8]);
+    out[1] = window_out(in[0][1], ip[1], ip[3], ip[5], ip[7], ip[9]);
+    out[2] = cout;
+    if (!out[0] || !out[1]) return NODE_FAIL("%s", "kernel is larger than its padded input");
+    break;
+  }
+  case MODEL_OP_BATCH_NORM: {
+    imprint_status s;
+    for (uint32_t slot = 0; slot < 4; slot++)
+      if ((s = check_tensor(c, index, n, slot, slot >= 2, 1, &in[0][2])) != IMPRINT_OK) return s;
+    memcpy(out, in[0], sizeof out);
+    break;
+  }
+  case MODEL_OP_ZERO_PAD:
+    out[0] = in[0][0] + ip[6] + ip[8], out[1] = in[0][1] + ip[7] + ip[9], out[2] = in[0][2];
+    break;
+  case MODEL_OP_ADD:
+    if (memcmp(in[0], in[1], sizeof in[0]) != 0)
+      return NODE_FAIL("inputs have different shapes %ux%ux%u and %ux%ux%u", in[0][0], in[0][1], in[0][2], in[1][0],
+                       in[1][1], in[1][2]);
+    memcpy(out, in[0], sizeof out);
+    break;
+  case MODEL_OP_CONCAT: {
+    uint64_t channels = 0;
+    for (uint32_t k = 0; k < n->input_count; k++) {
+      if (in[k][0] != in[0][0] || in[k][1] != in[0][1])
+        return NODE_FAIL("input %u is %ux%u, input 0 is %ux%u", k, in[k][0], in[k][1], in[0][0], in[0][1]);
+      channels += in[k][2];
+    }
+    if (channels > MAX_CHANNELS) return NODE_FAIL("%llu channels", (unsigned long long)channels);
+    out[0] = in[0][0], out[1] = in[0][1], out[2] = (uint32_t)channels;
+    break;
+  }
+  case MODEL_OP_MAX_POOL:
+  case MODEL_OP_AVG_POOL:
+    out[0] = window_out(in[0][0], ip[0], ip[2], 1, ip[6], ip[8]);
+    out[1] = window_out(in[0][1], ip[1], ip[3], 1, ip[7], ip[9]);
+    out[2] = in[0][2];
+    if (!out[0] || !out[1]) return NODE_FAIL("%s", "window is larger than its padded input");
+    break;
+  case MODEL_OP_GLOBAL_AVG_POOL:
+    out[0] = 1, out[1] = 1, out[2] = in[0][2];
+    break;
+  case MODEL_OP_DENSE: {
+    imprint_status s;
+    if (in[0][0] != 1 || in[0][1] != 1)
+      return NODE_FAIL("input is %ux%ux%u, not flat (1x1xC)", in[0][0], in[0][1], in[0][2]);
+    uint32_t ti = n->tensors[0];
+    if (ti == MODEL_FILE_NONE) return NODE_FAIL("%s", "kernel tensor (slot 0) is required");
+    uint32_t want[2] = {in[0][2], m->tensors[ti].dims[1]};
+    if ((s = check_tensor(c, index, n, 0, 1, 2, want)) != IMPRINT_OK) return s;
+    if ((s = check_tensor(c, index, n, 1, 0, 1, &want[1])) != IMPRINT_OK) return s;
+    out[0] = 1, out[1] = 1, out[2] = want[1];
+    break;
+  }
+  case MODEL_OP_FLATTEN: {
+    uint64_t total = (uint64_t)in[0][0] * in[0][1] * in[0][2];
+    if (total > MAX_CHANNELS) return NODE_FAIL("flattened size %llu exceeds %u", (unsigned long long)total, (unsigned)MAX_CHANNELS);
+    out[0] = 1, out[1] = 1, out[2] = (uint32_t)total;
+    break;
+  }
+  case MODEL_OP_CLAMP:
+  case MODEL_OP_SOFTMAX:
+  case MODEL_OP_IDENTITY:
+    memcpy(out, in[0], sizeof out);
+    break;
+  default:
+    return fail(c->why, c->why_size, "node %u: unknown op", index);
+  }
+
+  if (out[0] > MAX_SPATIAL || out[1] > MAX_SPATIAL || out[2] > MAX_CHANNELS ||
+      (uint64_t)out[0] * out[1] * out[2] > MAX_ELEMENTS)
+    return NODE_FAIL("output %ux%ux%u exceeds the size limits", out[0], out[1], out[2]);
+  if (memcmp(out, n->out_shape, sizeof out) != 0)
+    return NODE_FAIL("stored output shape %ux%ux%u differs from the computed %ux%ux%u", n->out_shape[0],
+                     n->out_shape[1], n->out_shape[2], out[0], out[1], out[2]);
+  return IMPRINT_OK;
+}
+
+typedef struct name_ref {
+  const char *name;
+  uint32_t len, node;
+} name_ref;
+
+static int compare_names(const void *a, const void *b) {
+  const name_ref *x = a, *y = b;
+  uint32_t len = x->len < y->len ? x->len : y->len;
+  int r = memcmp(x->name, y->name, len);
+  if (r) return r;
+  return (x->len > y->len) - (x->len < y->len);
+}
+
+/* Names must be unique so model_file_find_node() and embedding layer names are unambiguous. */
+static imprint_status check_unique_names(parse_ctx *c) {
+  model_file *m = c->m;
+  name_ref *refs = malloc(sizeof *refs * m->node_count);
+  if (!refs) return IMPRINT_ERR_OUT_OF_MEMORY;
+  for (uint32_t i = 0; i < m->node_count; i++) refs[i] = (name_ref){m->nodes[i].name, m->nodes[i].name_len, i};
+  qsort(refs, m->node_count, sizeof *refs, compare_names);
+  imprint_status s = IMPRINT_OK;
+  for (uint32_t i = 1; i < m->node_count && s == IMPRINT_OK; i++)
+    if (compare_names(&refs[i - 1], &refs[i]) == 0)
+      s = fail(c->why, c->why_size, "nodes %u and %u share the name '%.*s'", refs[i - 1].node, refs[i].node,
+               NAME_SHOWN(refs[i].len), refs[i].name);
+  free(refs);
+  return s;
+}
+
+static imprint_status parse_nodes(parse_ctx *c, uint64_t table_at) {
+  model_file *m = c->m;
+  for (uint32_t i = 0; i < m->node_count; i++) {
+    const uint8_t *r = c->bytes + table_at + (uint64_t)i * MODEL_FILE_NODE_RECORD_BYTES;
+    model_node *n = &m->nodes[i];
+    uint32_t op = read_u32(r);
+    if (op >= MODEL_OP_COUNT_) return fail(c->why, c->why_size, "node %u: unknown op %u", i, op);
+    n->op = (model_op)op;
+    imprint_status s = check_string(c, read_u32(r + 4), read_u32(r + 8), "node", i, &n->name);
+    if (s != IMPRINT_OK) return s;
+    n->name_len = read_u32(r + 8);
+    n->input_count = read_u32(r + 12);
+    for (uint32_t k = 0; k < MODEL_FILE_MAX_INPUTS; k++) n->inputs[k] = read_u32(r + 16 + 4 * k);
+    for (uint32_t k = 0; k < 10; k++) n->iparams[k] = read_u32(r + 48 + 4 * k);
+    for (uint32_t k = 0; k < 3; k++) n->fparams[k] = read_f32(r + 88 + 4 * k);
+    for (uint32_t k = 0; k < 4; k++) n->tensors[k] = read_u32(r + 100 + 4 * k);
+    for (uint32_t k = 0; k < 3; k++) n->out_shape[k] = read_u32(r + 116 + 4 * k);
+    if ((i == 0) != (n->op == MODEL_OP_INPUT))
+      return fail(c->why, c->why_size, "node %u '%.*s' (%s): node 0, and only node 0, must be INPUT", i,
+                  NAME_SHOWN(n->name_len), n->name, op_name(n->op));
+    if ((s = check_node(c, i)) != IMPRINT_OK) return s;
+  }
+  return check_unique_names(c);
+}
+
+static imprint_status parse_header(parse_ctx *c) {
+  const uint8_t *b = c->bytes;
+  model_file *m = c->m;
+  m->input_height = read_u32(b + 44);
+  m->input_width = read_u32(b + 48);
+  m->input_channels = read_u32(b + 52);
+  if (m->input_height < 1 || m->input_height > MAX_SPATIAL || m->input_width < 1 || m->input_width > MAX_SPATIAL)
+    return fail(c->why, c->why_size, "input size %ux%u is not within 1..%u", m->input_height, m->input_width,
+                (unsigned)MAX_SPATIAL);
+  if (m->input_channels != 3) return fail(c->why, c->why_size, "input has %u channels, not 3", m->input_channels);
+  for (uint32_t k = 0; k < 3; k++) {
+    m->scale[k] = read_f32(b + 56 + 4 * k);
+    m->bias[k] = read_f32(b + 68 + 4 * k);
+    if (!isfinite(m->scale[k]) || !isfinite(m->bias[k]))
+      return fail(c->why, c->why_size, "input scale/bias of channel %u is not finite", k);
+  }
+  uint32_t resize = read_u32(b + 80);
+  if (resize > MODEL_RESIZE_AREA_THEN_BILINEAR) return fail(c->why, c->why_size, "unknown resize method %u", resize);
+  m->resize = (model_resize)resize;
+  m->colour_order = read_u32(b + 84);
+  if (m->colour_order > 1) return fail(c->why, c->why_size, "unknown colour order %u", m->colour_order);
+  m->embed_count = read_u32(b + 88);
+  if (m->embed_count < 1 || m->embed_count > MODEL_FILE_MAX_EMBED)
+    return fail(c->why, c->why_size, "embedding has %u layers, expected 1..%u", m->embed_count,
+                (unsigned)MODEL_FILE_MAX_EMBED);
+  for (uint32_t k = 0; k < MODEL_FILE_MAX_EMBED; k++) m->embed_nodes[k] = read_u32(b + 92 + 4 * k);
+  for (uint32_t k = HEADER_RESERVED_AT; k < MODEL_FILE_HEADER_BYTES; k++)
+    if (b[k] != 0) return fail(c->why, c->why_size, "reserved header byte %u is not zero", k);
+  return IMPRINT_OK;
+}
+
+static imprint_status check_embedding(parse_ctx *c) {
+  model_file *m = c->m;
+  for (uint32_t k = 0; k < MODEL_FILE_MAX_EMBED; k++) {
+    uint32_t node = m->embed_nodes[k];
+    if (k >= m->embed_count) {
+      if (node != MODEL_FILE_NONE) return fail(c->why, c->why_size, "unused embedding slot %u is %u, not NONE", k, node);
+      continue;
+    }
+    if (node == 0 || node >= m->node_count)
+      return fail(c->why, c->why_size, "embedding layer %u is node %u, not a node after the input (%u nodes)", k, node,
+                  m->node_count);
+    for (uint32_t j = 0; j < k; j++)
+      if (m->embed_nodes[j] == node) return fail(c->why, c->why_size, "embedding lists node %u twice", node);
+  }
+  return IMPRINT_OK;
+}
+
+imprint_status model_file_parse(const uint8_t *bytes, size_t size, model_file *out, char *why, size_t why_size) {
+  if (why && why_size) why[0] = '\0';
+  if (!out) return IMPRINT_ERR_INVALID_ARGUMENT;
+  memset(out, 0, sizeof *out);
+  if (!bytes) return IMPRINT_ERR_INVALID_ARGUMENT;
+  if (size < MODEL_FILE_HEADER_BYTES + TRAILER_BYTES)
+    return fail(why, why_size, "file is %zu bytes, shorter than a header and trailer", size);
+  if (memcmp(bytes, MODEL_FILE_MAGIC, 8) != 0) return fail(why, why_size, "not an imprint model file (bad magic)");
+  uint32_t version = read_u32(bytes + 8);
+  if (version != MODEL_FILE_VERSION)
+    return fail(why, why_size, "model file version %u, this build reads version %u", version, MODEL_FILE_VERSION);
+  if (read_u32(bytes + 12) != MODEL_FILE_HEADER_BYTES)
+    return fail(why, why_size, "header size %u, expected %u", read_u32(bytes + 12), MODEL_FILE_HEADER_BYTES);
+  uint64_t file_bytes = read_u64(bytes + 16);
+  if (file_bytes != (uint64_t)size)
+    return fail(why, why_size, "file is %zu bytes but its header says %llu (truncated or padded?)", size,
+                (unsigned long long)file_bytes);
+  uint64_t stored = read_u64(bytes + size - TRAILER_BYTES);
+  uint64_t hash = model_hash_fnv1a64(bytes, size - TRAILER_BYTES);
+  if (stored != hash)
+    return fail(why, why_size, "checksum mismatch (stored %016llx, computed %016llx): the file is damaged",
+                (unsigned long long)stored, (unsigned long long)hash);
+
+  parse_ctx c = {bytes, size, MODEL_FILE_HEADER_BYTES, read_u32(bytes + 24), 0, size - TRAILER_BYTES, out, why, why_size};
+  out->version = version;
+  out->hash = hash;
+  out->tensor_count = read_u32(bytes + 28);
+  out->node_count = read_u32(bytes + 32);
+  if (c.string_bytes % 16 != 0 || c.string_bytes > MAX_STRING_BYTES)
+    return fail(why, why_size, "string table size %llu is not a multiple of 16 within %u", (unsigned long long)c.string_bytes,
+                (unsigned)MAX_STRING_BYTES);
+  if (out->tensor_count > MAX_TENSORS) return fail(why, why_size, "%u tensors (limit %u)", out->tensor_count, (unsigned)MAX_TENSORS);
+  if (out->node_count < 1 || out->node_count > MAX_NODES)
+    return fail(why, why_size, "%u nodes (expected 1..%u)", out->node_count, (unsigned)MAX_NODES);
+  /* All terms are bounded above, so these 64-bit sums cannot wrap. */
+  uint64_t tensors_at = c.strings_at + c.string_bytes;
+  uint64_t nodes_at = tensors_at + (uint64_t)out->tensor_count * MODEL_FILE_TENSOR_RECORD_BYTES;
+  c.data_at = nodes_at + (uint64_t)out->node_count * MODEL_FILE_NODE_RECORD_BYTES;
+  if (c.data_at > c.data_end)
+    return fail(why, why_size, "tables need %llu bytes but the file has %zu", (unsigned long long)c.data_at + TRAILER_BYTES,
+                size);
+
+  imprint_status s = parse_header(&c);
+  if (s == IMPRINT_OK) s = check_string(&c, read_u32(bytes + 36), read_u32(bytes + 40), "model", 0, &out->name);
+  if (s == IMPRINT_OK) {
+    out->name_len = read_u32(bytes + 40);
+    out->tensors = calloc(out->tensor_count ? out->tensor_count : 1, sizeof *out->tensors);
+    out->nodes = calloc(out->node_count, sizeof *out->nodes);
+    if (!out->tensors || !out->nodes) s = IMPRINT_ERR_OUT_OF_MEMORY;
+  }
+  if (s == IMPRINT_OK) s = parse_tensors(&c, tensors_at);
+  if (s == IMPRINT_OK) s = parse_nodes(&c, nodes_at);
+  if (s == IMPRINT_OK) s = check_embedding(&c);
+  if (s != IMPRINT_OK) {
+    if (s == IMPRINT_ERR_OUT_OF_MEMORY && why && why_size) snprintf(why, why_size, "out of memory reading the model");
+    model_file_free(out);
+  }
+  return s;
+}

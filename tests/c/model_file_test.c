@@ -1,0 +1,414 @@
+/* model_file_test.c — the model-file parser accepts a real converted model and rejects damage.
+ *
+ *   gcc -std=c11 -Wall -Wextra -Werror -fsanitize=address,undefined -Iinclude -Isrc \
+ *       src/model_file.c tests/c/model_file_test.c -o build/model_file_test
+ *   build/model_file_test dist/models/mobilenet_v2.imprint
+ *
+ * Every damaged copy is parsed from a heap buffer of exactly its length, so AddressSanitizer
+ * reports any read past the end. Prints "N passed, N failed"; exits 1 on any failure. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_file.h"
+
+static int passed, failed;
+
+#define CHECK(cond, ...)                                                                                               \
+  do {                                                                                                                 \
+    if (cond) {                                                                                                        \
+      passed++;                                                                                                        \
+    } else {                                                                                                           \
+      failed++;                                                                                                        \
+      printf("FAIL %s:%d: ", __FILE__, __LINE__);                                                                      \
+      printf(__VA_ARGS__);                                                                                             \
+      printf("\n");                                                                                                    \
+    }                                                                                                                  \
+  } while (0)
+
+static uint8_t *read_file(const char *path, size_t *size) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  uint8_t *bytes = malloc(n > 0 ? (size_t)n : 1);
+  if (bytes && fread(bytes, 1, (size_t)n, f) != (size_t)n) {
+    free(bytes);
+    bytes = NULL;
+  }
+  fclose(f);
+  *size = (size_t)n;
+  return bytes;
+}
+
+static uint32_t get_u32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+static void put_u32(uint8_t *p, uint32_t v) {
+  for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+static void put_u64(uint8_t *p, uint64_t v) {
+  for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+static void put_f32(uint8_t *p, float f) {
+  uint32_t v;
+  memcpy(&v, &f, 4);
+  put_u32(p, v);
+}
+static void refresh_checksum(uint8_t *bytes, size_t size) {
+  put_u64(bytes + size - 8, model_hash_fnv1a64(bytes, size - 8));
+}
+
+/* Parses an exact-size heap copy of bytes[0..size). Returns the status; *why gets the reason. */
+static imprint_status parse_copy(const uint8_t *bytes, size_t size, char *why, size_t why_size, int walk) {
+  uint8_t *copy = malloc(size ? size : 1);
+  memcpy(copy, bytes, size);
+  model_file m;
+  imprint_status s = model_file_parse(copy, size, &m, why, why_size);
+  if (s == IMPRINT_OK && walk) {
+    /* Whatever the parser accepted must be safe to walk: dequantize every tensor. */
+    for (uint32_t i = 0; i < m.tensor_count; i++) {
+      float *values = malloc(m.tensors[i].element_count * sizeof *values);
+      model_tensor_to_f32(&m.tensors[i], values);
+      free(values);
+    }
+  }
+  model_file_free(&m);
+  free(copy);
+  return s;
+}
+
+/* ---- a valid file: checks what it holds -------------------------------------------------- */
+
+static void test_valid_model(const uint8_t *bytes, size_t size) {
+  model_file m;
+  char why[256];
+  imprint_status s = model_file_parse(bytes, size, &m, why, sizeof why);
+  CHECK(s == IMPRINT_OK, "parse of the real model failed: %s", why);
+  if (s != IMPRINT_OK) return;
+  CHECK(m.version == 1, "version %u", m.version);
+  CHECK(m.node_count > 1 && m.nodes[0].op == MODEL_OP_INPUT, "node 0 is INPUT");
+  CHECK(m.input_channels == 3 && m.input_height > 0 && m.input_width > 0, "input shape");
+  CHECK(m.nodes[0].out_shape[0] == m.input_height && m.nodes[0].out_shape[1] == m.input_width, "INPUT shape = header");
+  CHECK(m.name_len > 0, "model has a name");
+  uint64_t trailer = 0;
+  for (int i = 7; i >= 0; i--) trailer = trailer << 8 | bytes[size - 8 + (size_t)i];
+  CHECK(m.hash == trailer, "hash equals the trailer");
+  CHECK(m.embed_count >= 1 && m.embed_count <= 4, "embed count %u", m.embed_count);
+  for (uint32_t k = 0; k < m.embed_count; k++) CHECK(m.embed_nodes[k] > 0 && m.embed_nodes[k] < m.node_count, "embed node");
+
+  uint32_t found = 0;
+  for (uint32_t i = 0; i < m.node_count; i++) found += model_file_find_node(&m, m.nodes[i].name, m.nodes[i].name_len) == i;
+  CHECK(found == m.node_count, "every node is found by its name (%u of %u)", found, m.node_count);
+  CHECK(model_file_find_node(&m, "no such layer", 13) == MODEL_FILE_NONE, "unknown names are not found");
+
+  size_t finite = 0, elements = 0;
+  for (uint32_t i = 0; i < m.tensor_count; i++) {
+    const model_tensor *t = &m.tensors[i];
+    float *values = malloc(t->element_count * sizeof *values);
+    model_tensor_to_f32(t, values);
+    for (size_t j = 0; j < t->element_count; j++) finite += isfinite(values[j]) != 0;
+    elements += t->element_count;
+    free(values);
+  }
+  CHECK(finite == elements, "all %zu weights dequantize to finite values", elements);
+
+  printf("model '%.*s': %ux%u input, %u nodes, %u tensors, %zu weights, embed:", (int)m.name_len, m.name,
+         m.input_height, m.input_width, m.node_count, m.tensor_count, elements);
+  for (uint32_t k = 0; k < m.embed_count; k++) {
+    const model_node *n = &m.nodes[m.embed_nodes[k]];
+    printf(" %.*s (%u channels)", (int)n->name_len, n->name, n->out_shape[2]);
+  }
+  printf("\n");
+
+  if (m.name_len == 19 && memcmp(m.name, "nsfwjs-mobilenet_v2", 19) == 0) {
+    CHECK(m.input_height == 224 && m.input_width == 224, "mobilenet_v2 is 224x224");
+    uint32_t bn = model_file_find_node(&m, "block_10_project_BN", 19);
+    CHECK(bn != MODEL_FILE_NONE && m.nodes[bn].op == MODEL_OP_BATCH_NORM, "block_10_project_BN is a BATCH_NORM node");
+    if (bn != MODEL_FILE_NONE)
+      CHECK(m.nodes[bn].out_shape[0] == 14 && m.nodes[bn].out_shape[2] == 96, "block_10_project_BN is 14x14x96");
+    uint32_t conv1 = model_file_find_node(&m, "Conv1", 5);
+    CHECK(conv1 != MODEL_FILE_NONE && m.nodes[conv1].out_shape[0] == 112, "Conv1 is 112x112");
+  }
+  model_file_free(&m);
+  CHECK(m.nodes == NULL && m.tensors == NULL, "free clears the model");
+}
+
+/* ---- tensor conversion -------------------------------------------------------------------- */
+
+static void test_half_to_float(void) {
+  static const struct {
+    uint16_t half;
+    float value;
+  } cases[] = {
+      {0x0000, 0.0f},         {0x3C00, 1.0f},           {0xC000, -2.0f},
+      {0x3555, 0.333251953125f}, {0x7BFF, 65504.0f},    {0x0400, 6.103515625e-05f},   /* smallest normal */
+      {0x0001, 5.9604644775390625e-08f},                                                /* smallest subnormal */
+      {0x03FF, 6.097555160522461e-05f},                                                 /* largest subnormal */
+      {0x8001, -5.9604644775390625e-08f}, {0x0200, 3.0517578125e-05f},
+  };
+  size_t n = sizeof cases / sizeof cases[0];
+  uint8_t raw[2 * 16 + 1];
+  for (size_t i = 0; i < n; i++) raw[1 + 2 * i] = (uint8_t)cases[i].half, raw[2 + 2 * i] = (uint8_t)(cases[i].half >> 8);
+  model_tensor t = {MODEL_DTYPE_F16, 1, {(uint32_t)n, 1, 1, 1}, n, raw + 1 /* unaligned on purpose */, 2 * n, 0, 0};
+  float out[16];
+  model_tensor_to_f32(&t, out);
+  for (size_t i = 0; i < n; i++) CHECK(out[i] == cases[i].value, "half %04x → %g, expected %g", cases[i].half, (double)out[i], (double)cases[i].value);
+
+  /* Signs of zero, infinities and NaN. */
+  const uint16_t specials[5] = {0x8000, 0x7C00, 0xFC00, 0x7E00, 0xFE01};
+  for (int i = 0; i < 5; i++) raw[2 * i] = (uint8_t)specials[i], raw[2 * i + 1] = (uint8_t)(specials[i] >> 8);
+  model_tensor s = {MODEL_DTYPE_F16, 1, {5, 1, 1, 1}, 5, raw, 10, 0, 0};
+  model_tensor_to_f32(&s, out);
+  CHECK(out[0] == 0.0f && signbit(out[0]), "half -0");
+  CHECK(isinf(out[1]) && out[1] > 0, "half +inf");
+  CHECK(isinf(out[2]) && out[2] < 0, "half -inf");
+  CHECK(isnan(out[3]) && isnan(out[4]), "half NaN");
+
+  /* Every half: exact against the definition value = m · 2^(e-25) (normal) or m · 2^-24. */
+  int wrong = 0;
+  for (uint32_t h = 0; h < 0x10000; h++) {
+    uint32_t e = (h >> 10) & 31, m = h & 1023;
+    if (e == 31) continue;
+    double v = e ? ldexp(1024.0 + m, (int)e - 25) : ldexp((double)m, -24);
+    if (h & 0x8000) v = -v;
+    uint8_t b[2] = {(uint8_t)h, (uint8_t)(h >> 8)};
+    model_tensor one = {MODEL_DTYPE_F16, 1, {1, 1, 1, 1}, 1, b, 2, 0, 0};
+    float f;
+    model_tensor_to_f32(&one, &f);
+    wrong += (double)f != v;
+  }
+  CHECK(wrong == 0, "%d of 63488 finite halves convert inexactly", wrong);
+}
+
+static void test_affine_and_f32(void) {
+  uint8_t q[4] = {0, 1, 4, 255};
+  model_tensor t = {MODEL_DTYPE_U8_AFFINE, 1, {4, 1, 1, 1}, 4, q, 4, -1.0f, 0.5f};
+  float out[4];
+  model_tensor_to_f32(&t, out);
+  CHECK(out[0] == -1.0f && out[1] == -0.5f && out[2] == 1.0f && out[3] == 126.5f, "u8 affine values");
+
+  /* TF.js rounding: q * scale + min in double, rounded once to float. */
+  const float min = -0.87334511607301f, scale = 0.006666756611244351f;
+  uint8_t all[256];
+  for (int i = 0; i < 256; i++) all[i] = (uint8_t)i;
+  model_tensor u = {MODEL_DTYPE_U8_AFFINE, 1, {256, 1, 1, 1}, 256, all, 256, min, scale};
+  float values[256];
+  model_tensor_to_f32(&u, values);
+  int mismatches = 0;
+  for (int i = 0; i < 256; i++) mismatches += values[i] != (float)((double)i * (double)scale + (double)min);
+  CHECK(mismatches == 0, "u8 dequantization rounds like TF.js (%d mismatches)", mismatches);
+
+  uint8_t raw[13];
+  const float f[3] = {1.5f, -2.25e-3f, 3.0e30f};
+  for (int i = 0; i < 3; i++) put_f32(raw + 1 + 4 * i, f[i]);
+  model_tensor g = {MODEL_DTYPE_F32, 1, {3, 1, 1, 1}, 3, raw + 1, 12, 0, 0};
+  model_tensor_to_f32(&g, out);
+  CHECK(out[0] == f[0] && out[1] == f[1] && out[2] == f[2], "f32 from an unaligned buffer");
+
+  CHECK(model_hash_fnv1a64((const uint8_t *)"", 0) == 0xcbf29ce484222325ull, "FNV-1a of nothing");
+  CHECK(model_hash_fnv1a64((const uint8_t *)"a", 1) == 0xaf63dc4c8601ec8cull, "FNV-1a of 'a'");
+  CHECK(model_hash_fnv1a64((const uint8_t *)"foobar", 6) == 0x85944171f73967e8ull, "FNV-1a of 'foobar'");
+}
+
+/* ---- damage ------------------------------------------------------------------------------- */
+
+static void test_arguments(const uint8_t *bytes, size_t size) {
+  model_file m;
+  char why[128];
+  CHECK(model_file_parse(NULL, size, &m, why, sizeof why) == IMPRINT_ERR_INVALID_ARGUMENT, "NULL bytes");
+  CHECK(model_file_parse(bytes, size, NULL, why, sizeof why) == IMPRINT_ERR_INVALID_ARGUMENT, "NULL model");
+  CHECK(model_file_parse(bytes, size, &m, NULL, 0) == IMPRINT_OK, "why may be NULL");
+  model_file_free(&m);
+  model_file_free(NULL);
+}
+
+static void test_truncation(const uint8_t *bytes, size_t size) {
+  char why[256];
+  int rejected = 0, tried = 0, consistent_rejected = 0, consistent_tried = 0;
+  uint8_t *copy = malloc(size);
+  for (size_t len = 0; len < size; len = len < 400 ? len + 1 : len + size / 120 + 7) {
+    tried++;
+    why[0] = 0;
+    rejected += parse_copy(bytes, len, why, sizeof why, 0) == IMPRINT_ERR_MODEL_CORRUPT && why[0];
+    /* The same cut with a header that agrees with it and a valid checksum: the table and
+     * data bounds checks, not the size check, must catch it. */
+    if (len >= 136 && len % 3 == 0) {
+      memcpy(copy, bytes, len);
+      put_u64(copy + 16, len);
+      refresh_checksum(copy, len);
+      consistent_tried++;
+      consistent_rejected += parse_copy(copy, len, why, sizeof why, 0) == IMPRINT_ERR_MODEL_CORRUPT;
+    }
+  }
+  for (size_t cut = 1; cut <= 8; cut++) {
+    tried++;
+    rejected += parse_copy(bytes, size - cut, why, sizeof why, 0) == IMPRINT_ERR_MODEL_CORRUPT;
+  }
+  free(copy);
+  CHECK(rejected == tried, "truncations rejected: %d of %d", rejected, tried);
+  CHECK(consistent_rejected == consistent_tried, "truncations with a consistent header rejected: %d of %d",
+        consistent_rejected, consistent_tried);
+  printf("truncation: %d cuts, %d with a consistent header and checksum; last reason: %s\n", tried, consistent_tried, why);
+}
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+static uint32_t rng(void) {
+  rng_state ^= rng_state << 13, rng_state ^= rng_state >> 7, rng_state ^= rng_state << 17;
+  return (uint32_t)(rng_state >> 16);
+}
+
+#define STRUCTURAL_EDITS 600
+
+static void test_flips(const uint8_t *bytes, size_t size) {
+  char why[256];
+  uint8_t *copy = malloc(size);
+  memcpy(copy, bytes, size);
+  uint32_t tables_end = 128 + get_u32(bytes + 24) + get_u32(bytes + 28) * 48u + get_u32(bytes + 32) * 128u;
+
+  /* Any flipped bit anywhere: the checksum must catch it. */
+  int tried = 0, rejected = 0;
+  for (int i = 0; i < 200; i++) {
+    size_t at = i < 100 ? (size_t)rng() % (tables_end + 8) : (size_t)rng() % size;
+    uint8_t bit = (uint8_t)(1u << (rng() % 8));
+    copy[at] ^= bit;
+    tried++;
+    rejected += parse_copy(copy, size, why, sizeof why, 0) == IMPRINT_ERR_MODEL_CORRUPT;
+    copy[at] ^= bit;
+  }
+  CHECK(rejected == tried, "flipped bits rejected: %d of %d", rejected, tried);
+
+  /* Damage in the header and tables with the checksum recomputed: the structural checks must
+   * reject or accept without crashing; what they accept must still be safe to walk. */
+  int structural = 0, accepted = 0;
+  for (int i = 0; i < STRUCTURAL_EDITS; i++) {
+    size_t at = (size_t)rng() % tables_end;
+    uint8_t old = copy[at];
+    uint32_t kind = rng() % 4;
+    copy[at] = kind == 0 ? (uint8_t)(old ^ (1u << (rng() % 8))) : kind == 1 ? 0xFF : kind == 2 ? 0 : (uint8_t)rng();
+    refresh_checksum(copy, size);
+    imprint_status s = parse_copy(copy, size, why, sizeof why, 1);
+    structural += s == IMPRINT_ERR_MODEL_CORRUPT;
+    accepted += s == IMPRINT_OK;
+    copy[at] = old;
+  }
+  refresh_checksum(copy, size);
+  CHECK(structural + accepted == STRUCTURAL_EDITS, "structural damage gives only OK or MODEL_CORRUPT");
+  CHECK(structural > STRUCTURAL_EDITS / 2, "most structural damage is rejected (%d of %d)", structural, STRUCTURAL_EDITS);
+  printf("flips: %d/%d bit flips rejected by the checksum; %d/%d structural edits rejected, %d harmless\n", rejected,
+         tried, structural, STRUCTURAL_EDITS, accepted);
+  free(copy);
+}
+
+/* One targeted edit (with checksum refreshed) that must be rejected with a reason containing `expect`. */
+static void expect_rejected2(const uint8_t *bytes, size_t size, size_t at, uint32_t value, size_t at2, uint32_t value2,
+                             const char *expect, const char *what) {
+  uint8_t *copy = malloc(size);
+  memcpy(copy, bytes, size);
+  put_u32(copy + at, value);
+  if (at2) put_u32(copy + at2, value2);
+  refresh_checksum(copy, size);
+  char why[256] = "";
+  imprint_status s = parse_copy(copy, size, why, sizeof why, 0);
+  CHECK(s == IMPRINT_ERR_MODEL_CORRUPT && strstr(why, expect), "%s: status %d, reason '%s' (expected '%s')", what, s, why,
+        expect);
+  free(copy);
+}
+
+static void expect_rejected(const uint8_t *bytes, size_t size, size_t at, uint32_t value, const char *expect, const char *what) {
+  expect_rejected2(bytes, size, at, value, 0, 0, expect, what);
+}
+
+static void test_targeted(const uint8_t *bytes, size_t size) {
+  const size_t strings = get_u32(bytes + 24), tensors = 128 + strings, tensor_count = get_u32(bytes + 28);
+  const size_t nodes = tensors + tensor_count * 48;
+  model_file m;
+  if (model_file_parse(bytes, size, &m, NULL, 0) != IMPRINT_OK) return;
+  /* Find a CONV2D node with a predecessor and a BATCH_NORM node. */
+  uint32_t conv = 0, bn = 0;
+  for (uint32_t i = 1; i < m.node_count && (!conv || !bn); i++) {
+    if (!conv && m.nodes[i].op == MODEL_OP_CONV2D) conv = i;
+    if (!bn && m.nodes[i].op == MODEL_OP_BATCH_NORM) bn = i;
+  }
+  uint32_t kernel = conv ? m.nodes[conv].tensors[0] : 0;
+  model_file_free(&m);
+  CHECK(conv && bn, "model has CONV2D and BATCH_NORM nodes");
+  if (!conv || !bn) return;
+  const size_t cn = nodes + conv * 128u, bnn = nodes + bn * 128u, kt = tensors + kernel * 48u;
+
+  expect_rejected(bytes, size, 0, 0x4C444F4D, "magic", "bad magic");
+  expect_rejected(bytes, size, 8, 2, "version", "version 2");
+  expect_rejected(bytes, size, 12, 64, "header size", "header size");
+  expect_rejected(bytes, size, 24, 0xFFFFFFF0u, "string table", "huge string table");
+  expect_rejected(bytes, size, 28, 0x7FFFFFFFu, "tensors", "huge tensor count");
+  expect_rejected(bytes, size, 32, 0, "nodes", "no nodes");
+  if (size / 48 <= 65536) expect_rejected(bytes, size, 28, (uint32_t)(size / 48), "tables need", "tensor table past the end");
+  expect_rejected(bytes, size, 28, 65537, "tensors", "tensor count over the limit");
+  expect_rejected(bytes, size, 36, (uint32_t)strings, "outside", "model name out of bounds");
+  expect_rejected(bytes, size, 52, 4, "channels", "4 input channels");
+  expect_rejected(bytes, size, 56, 0x7FC00000u, "finite", "NaN scale");
+  expect_rejected(bytes, size, 80, 7, "resize", "unknown resize");
+  expect_rejected(bytes, size, 88, 0, "embedding", "no embedding");
+  expect_rejected(bytes, size, 92, 0, "embedding", "input as embedding");
+  expect_rejected(bytes, size, 92, 100000, "embedding", "embedding past the nodes");
+  expect_rejected(bytes, size, 96, 1, "unused embedding", "unused embedding slot");
+  expect_rejected(bytes, size, 120, 1, "reserved", "reserved header byte");
+  expect_rejected(bytes, size, kt + 0, 9, "dtype", "unknown dtype");
+  expect_rejected(bytes, size, kt + 4, 5, "rank", "rank 5");
+  expect_rejected(bytes, size, kt + 8, 0, "dimension", "zero dimension");
+  expect_rejected(bytes, size, kt + 24, get_u32(bytes + kt + 24) + 1, "aligned", "unaligned data");
+  expect_rejected(bytes, size, kt + 24, 16, "outside the data region", "data inside the tables");
+  expect_rejected(bytes, size, kt + 28, 1, "outside the data region", "data offset past 4 GiB");
+  expect_rejected(bytes, size, kt + 32, get_u32(bytes + kt + 32) + 1, "data bytes", "data_bytes wrong");
+  expect_rejected(bytes, size, kt + 40, 0x7F800000u, "finite", "infinite q_min");
+  expect_rejected(bytes, size, nodes + 0, 5, "INPUT", "node 0 not INPUT");
+  expect_rejected(bytes, size, cn + 0, 99, "unknown op", "op 99");
+  expect_rejected(bytes, size, cn + 0, 0, "INPUT", "second INPUT");
+  expect_rejected(bytes, size, cn + 8, 0xFFFF, "outside", "name past the string table");
+  expect_rejected2(bytes, size, cn + 4, get_u32(bytes + nodes + 4), cn + 8, get_u32(bytes + nodes + 8),
+                   "share the name", "duplicate name");
+  expect_rejected(bytes, size, cn + 12, 2, "inputs", "conv with 2 inputs");
+  expect_rejected(bytes, size, cn + 16, conv, "earlier node", "self input");
+  expect_rejected(bytes, size, cn + 20, 0, "unused input", "unused input slot set");
+  expect_rejected(bytes, size, cn + 48, 0, "kernel/stride", "zero kernel");
+  expect_rejected(bytes, size, cn + 56, 0, "kernel/stride", "zero stride");
+  expect_rejected(bytes, size, cn + 56, 100000, "kernel/stride", "huge stride");
+  expect_rejected(bytes, size, cn + 64, 1000, "dilation", "huge dilation");
+  expect_rejected(bytes, size, cn + 72, 5000, "padding", "huge padding");
+  expect_rejected(bytes, size, cn + 88, 0x7FC00000u, "clamp", "NaN clamp");
+  expect_rejected(bytes, size, cn + 96, 0x3F800000u, "fparams[2]", "epsilon on a conv");
+  expect_rejected(bytes, size, cn + 100, 0xFFFFFFF0u, "tensor", "kernel index out of range");
+  expect_rejected(bytes, size, cn + 100, MODEL_FILE_NONE, "kernel", "kernel missing");
+  expect_rejected(bytes, size, cn + 112, 0, "must be NONE", "tensor in an unused slot");
+  expect_rejected(bytes, size, cn + 116, get_u32(bytes + cn + 116) + 1, "differs", "wrong stored height");
+  expect_rejected(bytes, size, cn + 124, get_u32(bytes + cn + 124) + 1, "differs", "wrong stored channels");
+  expect_rejected2(bytes, size, kt + 16, get_u32(bytes + kt + 20), kt + 20, get_u32(bytes + kt + 16), "dimension",
+                   "kernel cin and cout swapped");
+  expect_rejected(bytes, size, bnn + 96, 0, "epsilon", "zero epsilon");
+  expect_rejected(bytes, size, bnn + 88, 0, "cannot carry a clamp", "clamp on batch norm");
+  expect_rejected(bytes, size, bnn + 108, MODEL_FILE_NONE, "required", "batch norm without mean");
+  expect_rejected(bytes, size, bnn + 48, 3, "unused iparams", "iparams on batch norm");
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: %s model.imprint\n", argv[0]);
+    return 2;
+  }
+  size_t size = 0;
+  uint8_t *bytes = read_file(argv[1], &size);
+  if (!bytes) {
+    fprintf(stderr, "cannot read %s\n", argv[1]);
+    return 2;
+  }
+  test_half_to_float();
+  test_affine_and_f32();
+  test_valid_model(bytes, size);
+  test_arguments(bytes, size);
+  test_targeted(bytes, size);
+  test_truncation(bytes, size);
+  test_flips(bytes, size);
+  free(bytes);
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed ? 1 : 0;
+}
