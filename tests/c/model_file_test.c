@@ -351,7 +351,7 @@ static void test_targeted(const uint8_t *bytes, size_t size) {
   expect_rejected(bytes, size, 88, 0, "embedding", "no embedding");
   expect_rejected(bytes, size, 92, 0, "embedding", "input as embedding");
   expect_rejected(bytes, size, 92, 100000, "embedding", "embedding past the nodes");
-  expect_rejected(bytes, size, 96, 1, "unused embedding", "unused embedding slot");
+  expect_rejected(bytes, size, 104, 1, "unused embedding", "unused embedding slot");
   expect_rejected(bytes, size, 120, 1, "reserved", "reserved header byte");
   expect_rejected(bytes, size, kt + 0, 9, "dtype", "unknown dtype");
   expect_rejected(bytes, size, kt + 4, 5, "rank", "rank 5");
@@ -360,7 +360,8 @@ static void test_targeted(const uint8_t *bytes, size_t size) {
   expect_rejected(bytes, size, kt + 24, 16, "outside the data region", "data inside the tables");
   expect_rejected(bytes, size, kt + 28, 1, "outside the data region", "data offset past 4 GiB");
   expect_rejected(bytes, size, kt + 32, get_u32(bytes + kt + 32) + 1, "data bytes", "data_bytes wrong");
-  expect_rejected(bytes, size, kt + 40, 0x7F800000u, "finite", "infinite q_min");
+  expect_rejected(bytes, size, kt + 40, 0x7F800000u, get_u32(bytes + kt) == MODEL_DTYPE_U8_AFFINE ? "finite" : "must be 0",
+                  "infinite q_min");
   expect_rejected(bytes, size, nodes + 0, 5, "INPUT", "node 0 not INPUT");
   expect_rejected(bytes, size, cn + 0, 99, "unknown op", "op 99");
   expect_rejected(bytes, size, cn + 0, 0, "INPUT", "second INPUT");
