@@ -94,7 +94,7 @@ function loadTf() {
 // A small functional model that touches every layer kind MobileNet/Inception use.
 async function syntheticArtifacts() {
   const tf = await loadTf();
-  const input = tf.input({ shape: [17, 15, 3], name: 'image' });
+  const input = tf.input({ shape: [16, 15, 3], name: 'image' });
   let x = tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', name: 'stem' }).apply(input);
   x = tf.layers.batchNormalization({ name: 'stem_bn' }).apply(x);
   x = tf.layers.reLU({ maxValue: 6, name: 'stem_relu' }).apply(x);
@@ -104,6 +104,7 @@ async function syntheticArtifacts() {
   y = tf.layers.zeroPadding2d({ padding: [[0, 1], [1, 0]], name: 'pad' }).apply(y);
   const p1 = tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'valid', name: 'maxpool' }).apply(y);
   const p2 = tf.layers.averagePooling2d({ poolSize: 3, strides: 1, padding: 'same', name: 'avgpool' }).apply(p1);
+  // (avgpool 'same' at the border averages fewer pixels: padding excluded, as TensorFlow does.)
   let z = tf.layers.concatenate({ name: 'cat' }).apply([p1, p2]);
   z = tf.layers.activation({ activation: 'relu', name: 'act' }).apply(z);
   z = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(z);
@@ -281,7 +282,7 @@ test('a float32 TF.js model converts with TF.js shapes and identical weights', a
   }
   assert.deepEqual(nodes.get('stem').fparams.slice(0, 2), [0, Infinity]);
   assert.deepEqual(nodes.get('pw').fparams.slice(0, 2), [0, 6]);
-  assert.deepEqual(nodes.get('stem').iparams.slice(6), [1, 1, 1, 1], "'same' 3x3 stride 2 on 17x15");
+  assert.deepEqual(nodes.get('stem').iparams.slice(6), [0, 1, 1, 1], "'same' 3x3 stride 2 on 16x15: odd row at the bottom");
   assert.deepEqual(nodes.get('pw').iparams.slice(6), [0, 1, 0, 1], "'same' 1x3: one column each side");
 
   const decoded = tf.io.decodeWeights(artifacts.weightData, artifacts.weightSpecs);
@@ -296,6 +297,151 @@ test('a float32 TF.js model converts with TF.js shapes and identical weights', a
     assert.deepEqual(Array.from(dequantize(file, bytes, tensor)), Array.from(expected), name);
   });
   assertCParserAccepts(t, bytes, 'synthetic-f32');
+});
+
+// A direct, unoptimised evaluation of a model file, written from models/README.md: if the
+// converter's pads, layouts or op semantics were wrong, its outputs would not match TF.js's.
+function evaluateModelFile(bytes, image) {
+  const file = convert.readModelFile(bytes);
+  const weights = file.tensors.map((tensor) => dequantize(file, bytes, tensor));
+  const values = [];
+  const at = (shape, y, x, c) => (y * shape[1] + x) * shape[2] + c;
+  file.nodes.forEach((node, i) => {
+    const [oh, ow, oc] = node.shape;
+    const out = new Float32Array(oh * ow * oc);
+    const src = values[node.inputs[0]];
+    const inShape = node.inputs.length ? file.nodes[node.inputs[0]].shape : null;
+    const [kh, kw, sh, sw, dh, dw, pt, pl] = node.iparams;
+    const [lo, hi, eps] = node.fparams;
+    const w = (slot) => (node.tensors[slot] === convert.FORMAT.NONE ? null : weights[node.tensors[slot]]);
+    const window = (oy, ox, c, fn) => {
+      for (let ky = 0; ky < kh; ky++) {
+        for (let kx = 0; kx < kw; kx++) {
+          const y = oy * sh - pt + ky * dh;
+          const x = ox * sw - pl + kx * dw;
+          if (y >= 0 && y < inShape[0] && x >= 0 && x < inShape[1]) fn(src[at(inShape, y, x, c)], ky, kx);
+        }
+      }
+    };
+    switch (node.op) {
+      case 'INPUT':
+        out.set(image);
+        break;
+      case 'CONV2D':
+      case 'DEPTHWISE_CONV2D': {
+        const kernel = w(0);
+        const bias = w(1);
+        const cin = inShape[2];
+        const mult = node.op === 'CONV2D' ? oc : oc / cin;
+        for (let oy = 0; oy < oh; oy++) {
+          for (let ox = 0; ox < ow; ox++) {
+            for (let co = 0; co < oc; co++) {
+              let sum = bias ? bias[co] : 0;
+              if (node.op === 'CONV2D') {
+                for (let ci = 0; ci < cin; ci++) window(oy, ox, ci, (v, ky, kx) => (sum += v * kernel[((ky * kw + kx) * cin + ci) * oc + co]));
+              } else {
+                const ci = Math.floor(co / mult);
+                window(oy, ox, ci, (v, ky, kx) => (sum += v * kernel[((ky * kw + kx) * cin + ci) * mult + (co % mult)]));
+              }
+              out[at(node.shape, oy, ox, co)] = Math.min(Math.max(sum, lo), hi);
+            }
+          }
+        }
+        break;
+      }
+      case 'BATCH_NORM': {
+        const [gamma, beta, mean, variance] = [w(0), w(1), w(2), w(3)];
+        for (let k = 0; k < out.length; k++) {
+          const c = k % oc;
+          out[k] = ((gamma ? gamma[c] : 1) * (src[k] - mean[c])) / Math.sqrt(variance[c] + eps) + (beta ? beta[c] : 0);
+        }
+        break;
+      }
+      case 'CLAMP':
+        for (let k = 0; k < out.length; k++) out[k] = Math.min(Math.max(src[k], lo), hi);
+        break;
+      case 'ZERO_PAD':
+        for (let y = 0; y < inShape[0]; y++)
+          for (let x = 0; x < inShape[1]; x++)
+            for (let c = 0; c < oc; c++) out[at(node.shape, y + pt, x + pl, c)] = src[at(inShape, y, x, c)];
+        break;
+      case 'ADD':
+        for (let k = 0; k < out.length; k++) out[k] = src[k] + values[node.inputs[1]][k];
+        break;
+      case 'CONCAT': {
+        let base = 0;
+        for (const j of node.inputs) {
+          const c = file.nodes[j].shape[2];
+          for (let p = 0; p < oh * ow; p++) for (let k = 0; k < c; k++) out[p * oc + base + k] = values[j][p * c + k];
+          base += c;
+        }
+        break;
+      }
+      case 'MAX_POOL':
+      case 'AVG_POOL':
+        for (let oy = 0; oy < oh; oy++)
+          for (let ox = 0; ox < ow; ox++)
+            for (let c = 0; c < oc; c++) {
+              let acc = node.op === 'MAX_POOL' ? -Infinity : 0;
+              let count = 0;
+              window(oy, ox, c, (v) => {
+                acc = node.op === 'MAX_POOL' ? Math.max(acc, v) : acc + v;
+                count++;
+              });
+              out[at(node.shape, oy, ox, c)] = node.op === 'MAX_POOL' ? acc : acc / count;
+            }
+        break;
+      case 'GLOBAL_AVG_POOL':
+        for (let p = 0; p < inShape[0] * inShape[1]; p++) for (let c = 0; c < oc; c++) out[c] += src[p * oc + c] / (inShape[0] * inShape[1]);
+        break;
+      case 'DENSE': {
+        const [kernel, bias] = [w(0), w(1)];
+        const cin = inShape[2];
+        for (let co = 0; co < oc; co++) {
+          let sum = bias ? bias[co] : 0;
+          for (let ci = 0; ci < cin; ci++) sum += src[ci] * kernel[ci * oc + co];
+          out[co] = Math.min(Math.max(sum, lo), hi);
+        }
+        break;
+      }
+      case 'SOFTMAX': {
+        const max = Math.max(...src);
+        let total = 0;
+        for (let k = 0; k < out.length; k++) total += out[k] = Math.exp(src[k] - max);
+        for (let k = 0; k < out.length; k++) out[k] /= total;
+        break;
+      }
+      case 'FLATTEN':
+      case 'IDENTITY':
+        out.set(src);
+        break;
+      default:
+        throw new Error(`op ${node.op}`);
+    }
+    values[i] = out;
+  });
+  return new Map(file.nodes.map((n, i) => [n.name, values[i]]));
+}
+
+test('the converted model computes what TF.js computes, layer by layer (spec semantics)', async () => {
+  const { model, artifacts, tf } = await syntheticArtifacts();
+  const { bytes } = convert.convertArtifacts(
+    { modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: ['w'], weights: artifacts.weightSpecs }] },
+    artifacts.weightData,
+    {}
+  );
+  const image = tf.randomUniform([1, 16, 15, 3], -1, 1, 'float32', 3);
+  const probe = tf.model({ inputs: model.inputs, outputs: model.layers.slice(1).map((l) => l.output) });
+  const theirs = probe.predict(image);
+  const ours = evaluateModelFile(bytes, image.dataSync());
+  model.layers.slice(1).forEach((layer, i) => {
+    const expected = theirs[i].dataSync();
+    const actual = ours.get(layer.name);
+    assert.equal(actual.length, expected.length, layer.name);
+    let worst = 0;
+    for (let k = 0; k < expected.length; k++) worst = Math.max(worst, Math.abs(actual[k] - expected[k]) / (1 + Math.abs(expected[k])));
+    assert.ok(worst < 1e-4, `${layer.name}: max relative difference ${worst}`);
+  });
 });
 
 test('float16 and uint8 weights keep their dtype and decode as TF.js decodes them', async (t) => {
