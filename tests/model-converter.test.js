@@ -12,6 +12,7 @@ const path = require('node:path');
 const { execFileSync, spawnSync } = require('node:child_process');
 
 const convert = require('../models/convert.js');
+const { evaluateModelFile, dequantize } = require('./support/model-file-eval.js');
 const { DTYPE, OP } = convert;
 
 const ROOT = path.join(__dirname, '..');
@@ -54,29 +55,6 @@ function floatToHalf(value) {
   const rest = mant & 0x1fff;
   if (rest > 0x1000 || (rest === 0x1000 && h & 1)) h++;
   return sign | h;
-}
-
-function halfToFloat(h) {
-  const sign = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 31;
-  const m = h & 1023;
-  if (e === 31) return m ? NaN : sign * Infinity;
-  return e ? sign * 2 ** (e - 15) * (1 + m / 1024) : sign * 2 ** -14 * (m / 1024);
-}
-
-// What the C loader computes for one tensor (model_tensor_to_f32).
-function dequantize(file, bytes, tensor) {
-  const data = bytes.subarray(tensor.offset, tensor.offset + tensor.bytes);
-  const n = tensor.dims.reduce((a, b) => a * b, 1);
-  const out = new Float32Array(n);
-  if (tensor.dtype === DTYPE.F32) out.set(new Float32Array(data.slice().buffer));
-  else if (tensor.dtype === DTYPE.F16) {
-    const h = new Uint16Array(data.slice().buffer);
-    for (let i = 0; i < n; i++) out[i] = halfToFloat(h[i]);
-  } else {
-    for (let i = 0; i < n; i++) out[i] = data[i] * tensor.qScale + tensor.qMin;
-  }
-  return out;
 }
 
 let tfPromise = null;
@@ -299,130 +277,6 @@ test('a float32 TF.js model converts with TF.js shapes and identical weights', a
   assertCParserAccepts(t, bytes, 'synthetic-f32');
 });
 
-// A direct, unoptimised evaluation of a model file, written from models/README.md: if the
-// converter's pads, layouts or op semantics were wrong, its outputs would not match TF.js's.
-function evaluateModelFile(bytes, image) {
-  const file = convert.readModelFile(bytes);
-  const weights = file.tensors.map((tensor) => dequantize(file, bytes, tensor));
-  const values = [];
-  const at = (shape, y, x, c) => (y * shape[1] + x) * shape[2] + c;
-  file.nodes.forEach((node, i) => {
-    const [oh, ow, oc] = node.shape;
-    const out = new Float32Array(oh * ow * oc);
-    const src = values[node.inputs[0]];
-    const inShape = node.inputs.length ? file.nodes[node.inputs[0]].shape : null;
-    const [kh, kw, sh, sw, dh, dw, pt, pl] = node.iparams;
-    const [lo, hi, eps] = node.fparams;
-    const w = (slot) => (node.tensors[slot] === convert.FORMAT.NONE ? null : weights[node.tensors[slot]]);
-    const window = (oy, ox, c, fn) => {
-      for (let ky = 0; ky < kh; ky++) {
-        for (let kx = 0; kx < kw; kx++) {
-          const y = oy * sh - pt + ky * dh;
-          const x = ox * sw - pl + kx * dw;
-          if (y >= 0 && y < inShape[0] && x >= 0 && x < inShape[1]) fn(src[at(inShape, y, x, c)], ky, kx);
-        }
-      }
-    };
-    switch (node.op) {
-      case 'INPUT':
-        out.set(image);
-        break;
-      case 'CONV2D':
-      case 'DEPTHWISE_CONV2D': {
-        const kernel = w(0);
-        const bias = w(1);
-        const cin = inShape[2];
-        const mult = node.op === 'CONV2D' ? oc : oc / cin;
-        for (let oy = 0; oy < oh; oy++) {
-          for (let ox = 0; ox < ow; ox++) {
-            for (let co = 0; co < oc; co++) {
-              let sum = bias ? bias[co] : 0;
-              if (node.op === 'CONV2D') {
-                for (let ci = 0; ci < cin; ci++) window(oy, ox, ci, (v, ky, kx) => (sum += v * kernel[((ky * kw + kx) * cin + ci) * oc + co]));
-              } else {
-                const ci = Math.floor(co / mult);
-                window(oy, ox, ci, (v, ky, kx) => (sum += v * kernel[((ky * kw + kx) * cin + ci) * mult + (co % mult)]));
-              }
-              out[at(node.shape, oy, ox, co)] = Math.min(Math.max(sum, lo), hi);
-            }
-          }
-        }
-        break;
-      }
-      case 'BATCH_NORM': {
-        const [gamma, beta, mean, variance] = [w(0), w(1), w(2), w(3)];
-        for (let k = 0; k < out.length; k++) {
-          const c = k % oc;
-          out[k] = ((gamma ? gamma[c] : 1) * (src[k] - mean[c])) / Math.sqrt(variance[c] + eps) + (beta ? beta[c] : 0);
-        }
-        break;
-      }
-      case 'CLAMP':
-        for (let k = 0; k < out.length; k++) out[k] = Math.min(Math.max(src[k], lo), hi);
-        break;
-      case 'ZERO_PAD':
-        for (let y = 0; y < inShape[0]; y++)
-          for (let x = 0; x < inShape[1]; x++)
-            for (let c = 0; c < oc; c++) out[at(node.shape, y + pt, x + pl, c)] = src[at(inShape, y, x, c)];
-        break;
-      case 'ADD':
-        for (let k = 0; k < out.length; k++) out[k] = src[k] + values[node.inputs[1]][k];
-        break;
-      case 'CONCAT': {
-        let base = 0;
-        for (const j of node.inputs) {
-          const c = file.nodes[j].shape[2];
-          for (let p = 0; p < oh * ow; p++) for (let k = 0; k < c; k++) out[p * oc + base + k] = values[j][p * c + k];
-          base += c;
-        }
-        break;
-      }
-      case 'MAX_POOL':
-      case 'AVG_POOL':
-        for (let oy = 0; oy < oh; oy++)
-          for (let ox = 0; ox < ow; ox++)
-            for (let c = 0; c < oc; c++) {
-              let acc = node.op === 'MAX_POOL' ? -Infinity : 0;
-              let count = 0;
-              window(oy, ox, c, (v) => {
-                acc = node.op === 'MAX_POOL' ? Math.max(acc, v) : acc + v;
-                count++;
-              });
-              out[at(node.shape, oy, ox, c)] = node.op === 'MAX_POOL' ? acc : acc / count;
-            }
-        break;
-      case 'GLOBAL_AVG_POOL':
-        for (let p = 0; p < inShape[0] * inShape[1]; p++) for (let c = 0; c < oc; c++) out[c] += src[p * oc + c] / (inShape[0] * inShape[1]);
-        break;
-      case 'DENSE': {
-        const [kernel, bias] = [w(0), w(1)];
-        const cin = inShape[2];
-        for (let co = 0; co < oc; co++) {
-          let sum = bias ? bias[co] : 0;
-          for (let ci = 0; ci < cin; ci++) sum += src[ci] * kernel[ci * oc + co];
-          out[co] = Math.min(Math.max(sum, lo), hi);
-        }
-        break;
-      }
-      case 'SOFTMAX': {
-        const max = Math.max(...src);
-        let total = 0;
-        for (let k = 0; k < out.length; k++) total += out[k] = Math.exp(src[k] - max);
-        for (let k = 0; k < out.length; k++) out[k] /= total;
-        break;
-      }
-      case 'FLATTEN':
-      case 'IDENTITY':
-        out.set(src);
-        break;
-      default:
-        throw new Error(`op ${node.op}`);
-    }
-    values[i] = out;
-  });
-  return new Map(file.nodes.map((n, i) => [n.name, values[i]]));
-}
-
 test('the converted model computes what TF.js computes, layer by layer (spec semantics)', async () => {
   const { model, artifacts, tf } = await syntheticArtifacts();
   const { bytes } = convert.convertArtifacts(
@@ -441,6 +295,40 @@ test('the converted model computes what TF.js computes, layer by layer (spec sem
     let worst = 0;
     for (let k = 0; k < expected.length; k++) worst = Math.max(worst, Math.abs(actual[k] - expected[k]) / (1 + Math.abs(expected[k])));
     assert.ok(worst < 1e-4, `${layer.name}: max relative difference ${worst}`);
+  });
+});
+
+test('converted nsfwjs mobilenet_v2, evaluated from the spec, matches TF.js on a real photo', async (t) => {
+  const testdata = require('./support/testdata.js');
+  if (!testdata.available()) return t.skip('test data missing: run scripts/fetch-testdata.sh');
+  const tf = await loadTf();
+  const jpeg = require('jpeg-js');
+  const bundle = convert.loadNsfwjsBundle('mobilenet_v2');
+  const weightData = bundle.weightData.buffer.slice(bundle.weightData.byteOffset, bundle.weightData.byteOffset + bundle.weightData.length);
+  const reference = await tf.loadLayersModel(
+    tf.io.fromMemory({ modelTopology: bundle.modelTopology, weightSpecs: bundle.weightsManifest.flatMap((g) => g.weights), weightData })
+  );
+  // nsfwjs's preprocessing: pixel / 255, bilinear resize with align corners.
+  const decoded = jpeg.decode(fs.readFileSync(testdata.photo('dog')), { useTArray: true });
+  const rgb = tf.tensor(decoded.data, [decoded.height, decoded.width, 4], 'int32').slice([0, 0, 0], [-1, -1, 3]);
+  const input = tf.image.resizeBilinear(rgb.toFloat().div(255), [224, 224], true).expandDims(0);
+
+  const layers = ['Conv1_relu', 'block_10_project_BN', 'out_relu', 'dense_3'];
+  const probe = tf.model({ inputs: reference.inputs, outputs: layers.map((name) => reference.getLayer(name).output) });
+  const theirs = probe.predict(input);
+  const { bytes } = convert.convertNsfwjsModel('mobilenet_v2', {});
+  const ours = evaluateModelFile(bytes, input.dataSync());
+  layers.forEach((name, i) => {
+    const expected = theirs[i].dataSync();
+    const actual = ours.get(name);
+    let worst = 0;
+    let magnitude = 1;
+    for (let k = 0; k < expected.length; k++) {
+      worst = Math.max(worst, Math.abs(actual[k] - expected[k]));
+      magnitude = Math.max(magnitude, Math.abs(expected[k]));
+    }
+    // float32 (TF.js) against float64 accumulation over up to 1280-term sums.
+    assert.ok(worst <= 2e-4 * magnitude, `${name}: max difference ${worst} (values up to ${magnitude})`);
   });
 });
 
