@@ -575,9 +575,12 @@ static imprint_status check_embedding(parse_ctx *c) {
 
 imprint_status model_file_parse(const uint8_t *bytes, size_t size, model_file *out, char *why, size_t why_size) {
   if (why && why_size) why[0] = '\0';
-  if (!out) return IMPRINT_ERR_INVALID_ARGUMENT;
+  if (!out || !bytes) {
+    if (out) memset(out, 0, sizeof *out);
+    if (why && why_size) snprintf(why, why_size, "model_file_parse: %s is NULL", out ? "bytes" : "out");
+    return IMPRINT_ERR_INVALID_ARGUMENT;
+  }
   memset(out, 0, sizeof *out);
-  if (!bytes) return IMPRINT_ERR_INVALID_ARGUMENT;
   if (size < MODEL_FILE_HEADER_BYTES + TRAILER_BYTES)
     return fail(why, why_size, "file is %zu bytes, shorter than a header and trailer", size);
   if (memcmp(bytes, MODEL_FILE_MAGIC, 8) != 0) return fail(why, why_size, "not an imprint model file (bad magic)");
