@@ -896,9 +896,9 @@ function nsfwjsModelDir(nameOrDir) {
 function loadNsfwjsBundle(nameOrDir) {
   const dir = nsfwjsModelDir(nameOrDir);
   const modelFile = path.join(dir, 'model.min.js');
-  // JSON round trip: objects made in the vm context fail TF.js's same-realm checks if a caller
-  // hands them to tf.loadLayersModel.
-  const model = JSON.parse(JSON.stringify(evalUmd(modelFile)));
+  // Copy into this realm: objects made in the vm context fail TF.js's same-realm checks if a caller
+  // hands them to tf.loadLayersModel. (structuredClone, unlike a JSON round trip, keeps -0.)
+  const model = structuredClone(evalUmd(modelFile));
   if (!model || !model.modelTopology || !model.weightsManifest) throw new Error(`${modelFile} does not export a layers-model`);
   const files = [modelFile];
   const parts = [];
