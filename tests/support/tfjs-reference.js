@@ -187,6 +187,55 @@ async function loadReference(name = 'mobilenet_v2', { backend = 'wasm' } = {}) {
     return { median: ms[Math.floor(ms.length / 2)], min: ms[0] };
   }
 
+  /**
+   * Multiply-accumulates of one image through every layer up to and including `layer` (convolutions,
+   * depthwise convolutions, dense layers; batch-norm, activations and adds not counted). A cost figure
+   * that does not depend on how busy the machine is. Counts all layers before it in topological order,
+   * which for MobileNetV2's chain of blocks is exactly the sub-graph the layer needs.
+   */
+  function macsUpTo(layer) {
+    let macs = 0;
+    for (const l of model.layers.slice(0, depthOf(layer) + 1)) {
+      const cls = l.getClassName();
+      if (cls !== 'Conv2D' && cls !== 'DepthwiseConv2D' && cls !== 'Dense') continue;
+      const inShape = l.input.shape;
+      const outShape = l.output.shape;
+      const cin = inShape[inShape.length - 1];
+      const cout = outShape[outShape.length - 1];
+      if (cls === 'Dense') {
+        macs += cin * cout;
+        continue;
+      }
+      const [kh, kw] = l.kernelSize;
+      const positions = outShape[1] * outShape[2];
+      macs += cls === 'Conv2D' ? positions * kh * kw * cin * cout : positions * kh * kw * cout;
+    }
+    return macs;
+  }
+
+  /**
+   * Like timeFeatures for several layer sets at once, interleaved round by round so that a machine
+   * whose load changes over time slows every set alike. Returns [{ median, min }] in input order.
+   */
+  function timeFeaturesInterleaved(sets, { rounds = 15, perRound = 2, warmup = 3, scale = '0_1' } = {}) {
+    const px = new Uint8Array(size * size * 3).fill(128);
+    for (const set of sets) for (let i = 0; i < warmup; i++) features(px, set, { scale });
+    const ms = sets.map(() => []);
+    for (let r = 0; r < rounds; r++) {
+      sets.forEach((set, j) => {
+        for (let i = 0; i < perRound; i++) {
+          const t0 = process.hrtime.bigint();
+          features(px, set, { scale });
+          ms[j].push(Number(process.hrtime.bigint() - t0) / 1e6);
+        }
+      });
+    }
+    return ms.map((m) => {
+      m.sort((a, b) => a - b);
+      return { median: m[Math.floor(m.length / 2)], min: m[0] };
+    });
+  }
+
   /** Names of the model's layers, in topological order. */
   function layerNames() {
     return model.layers.map((l) => l.name);
@@ -214,6 +263,8 @@ async function loadReference(name = 'mobilenet_v2', { backend = 'wasm' } = {}) {
     classify,
     preprocess,
     timeFeatures,
+    timeFeaturesInterleaved,
+    macsUpTo,
     layerNames,
     depthOf,
     dispose,
