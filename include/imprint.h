@@ -135,6 +135,14 @@ imprint_status imprint_model_embed(imprint_model *model, float *out, size_t out_
  * the model has no such layer, or it was fused into another op at load time. */
 imprint_status imprint_model_features(imprint_model *model, const char *layer, float *out, size_t out_len);
 
+/* ---------------------------------------------------------------------------------------------
+ * Diagnostics
+ * ------------------------------------------------------------------------------------------- */
+
+/* Bytes currently allocated from the C heap by everything in this instance (0 where the platform
+ * cannot tell). Tests use it to prove that repeated calls do not leak. */
+size_t imprint_memory_in_use(void);
+
 #ifdef __cplusplus
 }
 #endif

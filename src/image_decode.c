@@ -48,6 +48,25 @@ static const char *unsupported_format_name(const uint8_t *b, size_t n) {
   return NULL;
 }
 
+static uint32_t be32(const uint8_t *p) { return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3]; }
+static uint32_t le16(const uint8_t *p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8); }
+static uint32_t le32(const uint8_t *p) { return le16(p) | (le16(p + 2) << 16); }
+
+/* Width and height as PNG (IHDR), GIF (logical screen) and BMP (info header) state them. */
+static void header_dimensions(const uint8_t *b, size_t n, uint32_t *width, uint32_t *height) {
+  if (n >= 24 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0 && memcmp(b + 12, "IHDR", 4) == 0) {
+    *width = be32(b + 16);
+    *height = be32(b + 20);
+  } else if (n >= 10 && (memcmp(b, "GIF87a", 6) == 0 || memcmp(b, "GIF89a", 6) == 0)) {
+    *width = le16(b + 6);
+    *height = le16(b + 8);
+  } else if (n >= 26 && b[0] == 'B' && b[1] == 'M') {
+    int32_t h = (int32_t)le32(b + 22); /* negative height: rows stored top-down */
+    *width = le32(b + 18);
+    *height = h < 0 ? (uint32_t)(-(int64_t)h) : (uint32_t)h;
+  }
+}
+
 imprint_status image_decode(const uint8_t *bytes, size_t size, const imprint_limits *limits, imprint_image *out,
                             char *why, size_t why_size) {
   memset(out, 0, sizeof *out);
@@ -68,8 +87,22 @@ imprint_status image_decode(const uint8_t *bytes, size_t size, const imprint_lim
                unsupported);
     return IMPRINT_ERR_UNSUPPORTED_FORMAT;
   }
-  int orientation = 1;
-  jpeg_scan_result scan = jpeg_scan(bytes, size, &orientation);
+  /* Sizes from the header first, so a decompression bomb is refused as too large (not as damaged)
+   * and before anything is allocated for it. */
+  uint32_t header_width = 0, header_height = 0;
+  jpeg_info jpeg = {1, 0, 0};
+  jpeg_scan_result scan = jpeg_scan(bytes, size, &jpeg);
+  if (scan != JPEG_SCAN_NOT_JPEG) {
+    header_width = jpeg.width;
+    header_height = jpeg.height;
+  } else {
+    header_dimensions(bytes, size, &header_width, &header_height);
+  }
+  if (header_width && header_height) {
+    imprint_status too_large = image_check_limits(header_width, header_height, limits, why, why_size);
+    if (too_large == IMPRINT_ERR_IMAGE_TOO_LARGE) return too_large;
+  }
+  int orientation = jpeg.orientation;
   if (scan == JPEG_SCAN_TRUNCATED) {
     set_why(why, why_size, "the JPEG data ends before its end-of-image marker (truncated file?)");
     return IMPRINT_ERR_DECODE_FAILED;
@@ -86,6 +119,10 @@ imprint_status image_decode(const uint8_t *bytes, size_t size, const imprint_lim
   int width = 0, height = 0, channels = 0;
   if (!stbi_info_from_memory(bytes, (int)size, &width, &height, &channels)) {
     const char *reason = stbi_failure_reason();
+    if (reason && strcmp(reason, "too large") == 0) {
+      set_why(why, why_size, "the image is too large to decode (its header states an enormous size)");
+      return IMPRINT_ERR_IMAGE_TOO_LARGE;
+    }
     if (why)
       snprintf(why, why_size, "not a readable image (%s)", reason && *reason ? reason : "unknown format");
     return IMPRINT_ERR_DECODE_FAILED;
@@ -98,6 +135,10 @@ imprint_status image_decode(const uint8_t *bytes, size_t size, const imprint_lim
   uint8_t *pixels = stbi_load_from_memory(bytes, (int)size, &decoded_width, &decoded_height, &file_channels, 0);
   if (!pixels) {
     const char *reason = stbi_failure_reason();
+    if (reason && strcmp(reason, "too large") == 0) {
+      set_why(why, why_size, "the image is too large to decode");
+      return IMPRINT_ERR_IMAGE_TOO_LARGE;
+    }
     if (reason && strcmp(reason, "outofmem") == 0) {
       set_why(why, why_size, "out of memory while decoding the image");
       return IMPRINT_ERR_OUT_OF_MEMORY;

@@ -41,8 +41,9 @@ int exif_orientation(const uint8_t *payload, size_t len) {
   return 1;
 }
 
-jpeg_scan_result jpeg_scan(const uint8_t *bytes, size_t size, int *orientation) {
-  *orientation = 1;
+jpeg_scan_result jpeg_scan(const uint8_t *bytes, size_t size, jpeg_info *info) {
+  info->orientation = 1;
+  info->width = info->height = 0;
   if (size < 4 || bytes[0] != 0xFF || bytes[1] != 0xD8) return JPEG_SCAN_NOT_JPEG;
   size_t pos = 2;
   int seen_frame = 0;
@@ -60,12 +61,14 @@ jpeg_scan_result jpeg_scan(const uint8_t *bytes, size_t size, int *orientation) 
     if (pos + length > size) return JPEG_SCAN_TRUNCATED;
     const uint8_t *payload = bytes + pos + 2;
     size_t payload_len = length - 2;
-    if (marker == 0xE1 && *orientation == 1) {
-      *orientation = exif_orientation(payload, payload_len);
+    if (marker == 0xE1 && info->orientation == 1) {
+      info->orientation = exif_orientation(payload, payload_len);
     }
     /* SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC): the frame header. */
     if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) {
-      if (payload_len < 1) return JPEG_SCAN_MALFORMED;
+      if (payload_len < 5) return JPEG_SCAN_MALFORMED;
+      info->height = read_u16(payload + 1, 0);
+      info->width = read_u16(payload + 3, 0);
       if (payload[0] != 8) return JPEG_SCAN_12_BIT;
       seen_frame = 1;
     }

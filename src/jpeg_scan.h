@@ -14,9 +14,14 @@ typedef enum jpeg_scan_result {
   JPEG_SCAN_12_BIT = 4      /* precision other than 8 bits: stb_image cannot decode it */
 } jpeg_scan_result;
 
-/* Walks the marker segments and entropy-coded data of a JPEG (ITU-T T.81, Annex B) from SOI to EOI.
- * On JPEG_SCAN_OK, *orientation is the EXIF Orientation tag (1..8; 1 when absent or invalid). */
-jpeg_scan_result jpeg_scan(const uint8_t *bytes, size_t size, int *orientation);
+typedef struct jpeg_info {
+  int orientation;        /* EXIF Orientation tag, 1..8 (1 when absent or invalid) */
+  uint32_t width, height; /* from the frame header (SOFn); 0 before it is seen */
+} jpeg_info;
+
+/* Walks the marker segments and entropy-coded data of a JPEG (ITU-T T.81, Annex B) from SOI to
+ * EOI, filling *info as it goes (the frame size is known even when the scan later fails). */
+jpeg_scan_result jpeg_scan(const uint8_t *bytes, size_t size, jpeg_info *info);
 
 /* Reads the Orientation tag (0x0112) from an APP1 "Exif\0\0" payload (a TIFF structure, CIPA
  * DC-008). Returns 1..8, or 1 when absent or damaged. Never reads outside [payload, payload+len). */

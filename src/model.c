@@ -279,7 +279,7 @@ imprint_status imprint_model_embed(imprint_model *m, float *out, size_t out_len)
 }
 
 imprint_status imprint_model_features(imprint_model *m, const char *layer, float *out, size_t out_len) {
-  if (!m || !layer || !out) return IMPRINT_ERR_INVALID_ARGUMENT;
+  if (!m || !layer) return IMPRINT_ERR_INVALID_ARGUMENT;
   m->error[0] = '\0';
   uint32_t node = model_file_find_node(&m->file, layer, strlen(layer));
   if (node == MODEL_FILE_NONE) {
@@ -295,7 +295,7 @@ imprint_status imprint_model_features(imprint_model *m, const char *layer, float
     return IMPRINT_ERR_UNKNOWN_LAYER;
   }
   uint32_t channels = m->file.nodes[node].out_shape[2];
-  if (out_len < channels) {
+  if (!out || out_len < channels) {
     snprintf(m->error, sizeof m->error, "the output holds %zu floats; layer '%s' has %u channels", out_len, layer,
              channels);
     return IMPRINT_ERR_INVALID_ARGUMENT;
