@@ -1,0 +1,60 @@
+'use strict';
+// Fidelity: imprint's XNNPACK backbone computes what TF.js computes for the same nsfwjs model.
+// Both runtimes get identical 224x224 RGB pixels (decoded once with jpeg-js, resized once by
+// TF.js as nsfwjs does), and the reference values are computed here, in this run.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const jpeg = require('jpeg-js');
+
+const { createExtractor } = require('..');
+const { loadReference } = require('./support/tfjs-reference');
+const testdata = require('./support/testdata');
+
+const LAYERS = ['block_10_project_BN', 'out_relu'];
+
+function cosine(a, b) {
+  let dot = 0, na = 0, nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
+  }
+  return dot / Math.sqrt(na * nb);
+}
+
+/** Largest absolute difference, relative to the largest magnitude in the reference. */
+function maxRelativeError(actual, reference) {
+  let maxDiff = 0, maxRef = 0;
+  for (let i = 0; i < reference.length; i++) {
+    maxDiff = Math.max(maxDiff, Math.abs(actual[i] - reference[i]));
+    maxRef = Math.max(maxRef, Math.abs(reference[i]));
+  }
+  return maxDiff / maxRef;
+}
+
+test('features() matches TF.js 4.22 (wasm) on the darknet photos for block_10_project_BN and out_relu', async () => {
+  const reference = await loadReference('mobilenet_v2');
+  const extractor = await createExtractor();
+  try {
+    assert.equal(extractor.info.preprocessing.resize.startsWith('bilinear') || extractor.info.preprocessing.resize.startsWith('area'), true);
+    const names = testdata.PHOTO_NAMES.filter((n) => fs.existsSync(testdata.photo(n)));
+    assert.ok(names.length >= 5, `expected the darknet sample photos, found ${names.length}`);
+    for (const name of names) {
+      const decoded = jpeg.decode(fs.readFileSync(testdata.photo(name)), { useTArray: true, formatAsRGBA: true });
+      const pixels = reference.preprocess(decoded.data, decoded.width, decoded.height); // 224x224x3 uint8
+      const scale = extractor.info.preprocessing.bias[0] < 0 ? '-1_1' : '0_1';
+      const expected = reference.features(pixels, LAYERS, { scale });
+      for (const layer of LAYERS) {
+        const actual = await extractor.features({ data: pixels, width: 224, height: 224, channels: 3 }, layer);
+        assert.equal(actual.length, expected[layer].length, `${name} ${layer}: length`);
+        const cos = cosine(actual, expected[layer]);
+        const rel = maxRelativeError(actual, expected[layer]);
+        assert.ok(cos >= 0.9999, `${name} ${layer}: cosine ${cos} < 0.9999`);
+        assert.ok(rel <= 1e-3, `${name} ${layer}: max relative error ${rel} > 1e-3`);
+      }
+    }
+  } finally {
+    extractor.dispose();
+  }
+});

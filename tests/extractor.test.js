@@ -1,0 +1,91 @@
+'use strict';
+// The extractor's contract: info, stable embeddings, batch = single, memory released and bounded.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+
+const { createExtractor } = require('..');
+const testdata = require('./support/testdata');
+
+let extractor;
+test.before(async () => {
+  extractor = await createExtractor();
+});
+test.after(() => extractor.dispose());
+
+test('info describes the default model, its layers and its preprocessing', () => {
+  const { info } = extractor;
+  assert.deepEqual(info.inputSize, [224, 224]);
+  assert.match(info.modelHash, /^[0-9a-f]{16}$/);
+  assert.ok(info.dim > 0);
+  assert.ok(info.layers.length > 100);
+  const byName = new Map(info.layers.map((l) => [l.name, l.shape]));
+  assert.deepEqual(byName.get('block_10_project_BN'), [14, 14, 96]);
+  assert.deepEqual(byName.get('out_relu'), [7, 7, 1280]);
+  const pooledDims = info.embeddingLayers.reduce((sum, name) => sum + byName.get(name)[2], 0);
+  assert.equal(info.dim, pooledDims);
+  assert.equal(info.preprocessing.scale.length, 3);
+  assert.equal(typeof info.preprocessing.resize, 'string');
+  assert.equal(info.preprocessing.colourOrder, 'RGB');
+});
+
+test('the embedding is L2-normalised and identical across calls, inputs and embedBatch', async () => {
+  const paths = testdata.PHOTO_NAMES.map((n) => testdata.photo(n));
+  const single = [];
+  for (const p of paths) single.push(await extractor.embed(p));
+  for (const e of single) {
+    assert.equal(e.length, extractor.info.dim);
+    const norm = Math.sqrt(e.reduce((s, v) => s + v * v, 0));
+    assert.ok(Math.abs(norm - 1) < 1e-5, `norm ${norm}`);
+  }
+  const progress = [];
+  const batch = await extractor.embedBatch(paths.map((p) => fs.readFileSync(p)), { onProgress: (e) => progress.push(e.done) });
+  assert.deepEqual(batch, single);
+  assert.deepEqual(progress, paths.map((_, i) => i + 1));
+  assert.deepEqual(await extractor.embed(paths[0]), single[0]);
+  const bytes = fs.readFileSync(paths[0]);
+  assert.deepEqual(await extractor.embed(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)), single[0]);
+  // Different photos give different embeddings.
+  assert.notDeepEqual(single[0], single[1]);
+});
+
+test('concurrent embeds from several async tasks give the same results as sequential ones', async () => {
+  const paths = testdata.PHOTO_NAMES.map((n) => testdata.photo(n));
+  const sequential = [];
+  for (const p of paths) sequential.push(await extractor.embed(p));
+  const concurrent = await Promise.all(paths.map((p) => extractor.embed(p)));
+  assert.deepEqual(concurrent, sequential);
+});
+
+test('raw pixels in 1, 3 and 4 channels embed like the same image', async () => {
+  const w = 64, h = 48;
+  const rgb = new Uint8Array(w * h * 3).map((_, i) => (i * 37) & 255);
+  const rgba = new Uint8Array(w * h * 4);
+  for (let i = 0; i < w * h; i++) rgba.set([rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2], 255], 4 * i);
+  const a = await extractor.embed({ data: rgb, width: w, height: h, channels: 3 });
+  const b = await extractor.embed({ data: rgba, width: w, height: h, channels: 4 });
+  assert.deepEqual(a, b);
+  const gray = new Uint8Array(w * h).map((_, i) => i & 255);
+  const gray3 = new Uint8Array(w * h * 3);
+  gray.forEach((v, i) => gray3.set([v, v, v], 3 * i));
+  assert.deepEqual(
+    await extractor.embed({ data: gray, width: w, height: h, channels: 1 }),
+    await extractor.embed({ data: gray3, width: w, height: h, channels: 3 })
+  );
+});
+
+test('500 embeds in a row do not grow the wasm heap after the first; dispose() frees the model', async () => {
+  const other = await createExtractor();
+  const { core } = other._handles;
+  const bytes = fs.readFileSync(testdata.photo('person'));
+  await other.embed(bytes);
+  const heapAfterFirst = core.HEAPU8.buffer.byteLength;
+  const inUseAfterFirst = core._imprint_memory_in_use();
+  for (let i = 0; i < 500; i++) await other.embed(bytes);
+  assert.equal(core.HEAPU8.buffer.byteLength, heapAfterFirst, 'the wasm heap grew');
+  assert.equal(core._imprint_memory_in_use(), inUseAfterFirst, 'allocated bytes changed');
+  assert.ok(inUseAfterFirst > 1e6, `the loaded model should hold megabytes, holds ${inUseAfterFirst}`);
+  other.dispose();
+  const inUseAfterDispose = core._imprint_memory_in_use();
+  assert.ok(inUseAfterDispose < 64 * 1024, `after dispose ${inUseAfterDispose} bytes are still allocated`);
+});
