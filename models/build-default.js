@@ -12,9 +12,11 @@ const fs = require('fs');
 const path = require('path');
 const { convertArtifacts, loadNsfwjsBundle, RESIZE, COLOUR } = require('./convert.js');
 
-// The embedding layer(s) of the default model. Which layer gives the best few-shot features is
-// being measured; change it here only.
-const DEFAULT_EMBED = ['block_10_project_BN'];
+// The embedding layer(s) of the default model, chosen by measurement on few-shot protocol A
+// (tests/bench/results/layer-study.md): GAP of block_13_depthwise_relu at x/255 beat every other
+// single layer and every tried combination worth its cost (+3.2 points over block_10_project_BN,
+// +13 over out_relu), and the network stops there (74% of the full network's MACs).
+const DEFAULT_EMBED = ['block_13_depthwise_relu'];
 
 // nsfwjs preprocessing (dist/cjs/core.js): pixel / 255, then tf.image.resizeBilinear with
 // alignCorners = true; RGB.
@@ -24,7 +26,9 @@ const MODELS = {
     embed: DEFAULT_EMBED,
     scale: 1 / 255,
     bias: 0,
-    resize: RESIZE.BILINEAR_ALIGN_CORNERS,
+    // nsfwjs's bilinear resize, but photos larger than twice the input are first box-filtered
+    // (area) so that shrinking a 12-megapixel photo does not alias; at 224x224 input both agree.
+    resize: RESIZE.AREA_THEN_BILINEAR,
     colourOrder: COLOUR.RGB,
   },
   inception_v3: {
