@@ -124,6 +124,9 @@ imprint_status imprint_model_set_input_encoded(imprint_model *model, const uint8
 imprint_status imprint_model_set_input_pixels(imprint_model *model, const uint8_t *pixels, uint32_t width,
                                               uint32_t height, uint32_t channels, size_t stride);
 
+/* Mirrors the current input left-right, in place (for flip augmentation: embed, mirror, embed). */
+imprint_status imprint_model_mirror_input(imprint_model *model);
+
 /* Runs the backbone on the current input and writes the embedding (L2-normalised,
  * imprint_model_embedding_dim() floats) into `out`. IMPRINT_ERR_INVALID_ARGUMENT if no input was
  * set or out_len is too small. */

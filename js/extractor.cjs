@@ -145,21 +145,43 @@ class Extractor {
     }
   }
 
-  #embedNow(input) {
+  #embedNow(input, mirror = false) {
     this.#check();
     this.#setInput(input);
+    const c = this.#core;
+    if (mirror) {
+      const status = c._imprint_model_mirror_input(this.#model);
+      if (status !== 0) this.#fail(status);
+    }
     const dim = this.info.dim;
-    return this.#readFloats(dim, (ptr) => this.#core._imprint_model_embed(this.#model, ptr, dim));
+    return this.#readFloats(dim, (ptr) => c._imprint_model_embed(this.#model, ptr, dim));
   }
 
   /**
    * The embedding of one image: Float32Array(info.dim), L2-normalised.
+   * options.mirror: embed the left-right mirror image instead (for flip augmentation).
    * @param {import('./index').ImageInput} input
+   * @param {{ mirror?: boolean }} [options]
    */
-  async embed(input) {
+  async embed(input, options = {}) {
     this.#check();
     const normalised = await normaliseInput(input);
-    return this.#embedNow(normalised);
+    return this.#embedNow(normalised, Boolean(options && options.mirror));
+  }
+
+  /**
+   * The embeddings of an image and of its mirror image, decoding it once: [plain, mirrored].
+   * @param {import('./index').ImageInput} input
+   */
+  async embedWithMirror(input) {
+    this.#check();
+    const normalised = await normaliseInput(input);
+    const plain = this.#embedNow(normalised);
+    const c = this.#core;
+    const status = c._imprint_model_mirror_input(this.#model);
+    if (status !== 0) this.#fail(status);
+    const dim = this.info.dim;
+    return [plain, this.#readFloats(dim, (ptr) => c._imprint_model_embed(this.#model, ptr, dim))];
   }
 
   /**

@@ -325,3 +325,24 @@ imprint_status imprint_model_features(imprint_model *m, const char *layer, float
   memcpy(out, m->features[slot].outputs[0], channels * sizeof(float));
   return IMPRINT_OK;
 }
+
+imprint_status imprint_model_mirror_input(imprint_model *m) {
+  if (!m) return IMPRINT_ERR_INVALID_ARGUMENT;
+  m->error[0] = '\0';
+  if (!m->has_input) {
+    set_error(m, "no input: set an image first");
+    return IMPRINT_ERR_INVALID_ARGUMENT;
+  }
+  uint32_t w = m->file.input_width;
+  for (uint32_t y = 0; y < m->file.input_height; y++) {
+    float *row = m->input + (size_t)y * w * 3;
+    for (uint32_t a = 0, b = w - 1; a < b; a++, b--) {
+      for (int c = 0; c < 3; c++) {
+        float t = row[a * 3 + c];
+        row[a * 3 + c] = row[b * 3 + c];
+        row[b * 3 + c] = t;
+      }
+    }
+  }
+  return IMPRINT_OK;
+}

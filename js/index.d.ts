@@ -1,0 +1,120 @@
+// Type declarations for imprint (Node entry: require('imprint') / import from 'imprint').
+
+/** Raw 8-bit pixels, rows tightly packed. channels: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA. */
+export interface RawPixels {
+  data: Uint8Array | Uint8ClampedArray;
+  width: number;
+  height: number;
+  /** Defaults to data.length / (width * height). */
+  channels?: 1 | 2 | 3 | 4;
+}
+
+/** Encoded image bytes (JPEG, PNG, BMP, GIF, TGA, PSD, HDR, PIC, PNM), a file path, or raw pixels. */
+export type ImageInput = Uint8Array | ArrayBuffer | ArrayBufferView | string | URL | RawPixels;
+
+/** Stable error codes; see the README's error table. */
+export type ImprintErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'DECODE_FAILED'
+  | 'UNSUPPORTED_FORMAT'
+  | 'IMAGE_TOO_LARGE'
+  | 'MODEL_CORRUPT'
+  | 'MODEL_MISMATCH'
+  | 'UNKNOWN_LAYER'
+  | 'OUT_OF_MEMORY'
+  | 'BACKEND_FAILED'
+  | 'NO_EXAMPLES'
+  | 'UNKNOWN_LABEL'
+  | 'HEAD_CORRUPT'
+  | 'LIMIT_EXCEEDED'
+  | 'DISPOSED'
+  | 'FILE_NOT_FOUND';
+
+export class ImprintError extends Error {
+  readonly name: 'ImprintError';
+  readonly code: ImprintErrorCode;
+  /** For embedBatch: the index of the input that failed. */
+  index?: number;
+  constructor(code: ImprintErrorCode, message: string, options?: { cause?: unknown });
+}
+
+export interface LayerInfo {
+  readonly name: string;
+  /** [height, width, channels] of the layer's output. */
+  readonly shape: readonly [number, number, number];
+}
+
+export interface PreprocessingInfo {
+  /** model input = pixel (0..255) * scale[c] + bias[c] */
+  readonly scale: readonly [number, number, number];
+  readonly bias: readonly [number, number, number];
+  /** e.g. 'bilinear-align-corners', 'area-then-bilinear-align-corners' */
+  readonly resize: string;
+  readonly colourOrder: 'RGB' | 'BGR';
+  /** Colour that transparent pixels are composited over. */
+  readonly alphaBackground: readonly [number, number, number];
+  /** JPEG EXIF orientation is applied when decoding. */
+  readonly exifOrientation: boolean;
+}
+
+export interface ExtractorInfo {
+  readonly name: string;
+  /** [height, width] of the model input. */
+  readonly inputSize: readonly [number, number];
+  /** Length of an embedding. */
+  readonly dim: number;
+  /** 16 hex digits identifying the model file (heads record it). */
+  readonly modelHash: string;
+  /** Layers whose global-average-pooled outputs make the embedding. */
+  readonly embeddingLayers: readonly string[];
+  /** Layers readable with features(). */
+  readonly layers: readonly LayerInfo[];
+  readonly preprocessing: PreprocessingInfo;
+}
+
+export interface Limits {
+  /** Largest accepted width in pixels (0 = default, 16384). */
+  maxWidth?: number;
+  /** Largest accepted height in pixels (0 = default, 16384). */
+  maxHeight?: number;
+  /** Largest accepted width * height (0 = default, 8192 * 8192). */
+  maxPixels?: number;
+}
+
+export interface ExtractorOptions {
+  /** Path or bytes of an imprint model file; omit for the embedded default (MobileNetV2). */
+  model?: string | URL | Uint8Array | ArrayBuffer | ArrayBufferView;
+  /** Called as loading proceeds. */
+  onProgress?: (event: { stage: 'model' | 'core' | 'ready'; progress: number }) => void;
+  limits?: Limits;
+  /** Colour that transparent pixels are composited over; default [255, 255, 255]. */
+  background?: [number, number, number];
+}
+
+export interface DecodedImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  channels: 1 | 2 | 3 | 4;
+}
+
+export class Extractor {
+  private constructor();
+  readonly info: ExtractorInfo;
+  /** L2-normalised embedding, Float32Array(info.dim). */
+  embed(input: ImageInput, options?: { mirror?: boolean }): Promise<Float32Array>;
+  /** Embeddings of the image and of its left-right mirror image: [plain, mirrored]. */
+  embedWithMirror(input: ImageInput): Promise<[Float32Array, Float32Array]>;
+  embedBatch(
+    inputs: Iterable<ImageInput>,
+    options?: { onProgress?: (event: { done: number; total: number }) => void }
+  ): Promise<Float32Array[]>;
+  /** Global-average-pooled activations (not normalised) of a layer in info.layers. */
+  features(input: ImageInput, layer: string): Promise<Float32Array>;
+  /** Decodes encoded bytes or a file as the extractor sees them (EXIF orientation applied). */
+  decode(input: Uint8Array | ArrayBuffer | ArrayBufferView | string | URL): Promise<DecodedImage>;
+  /** Frees the model and its wasm memory; safe to call twice. */
+  dispose(): void;
+}
+
+export function createExtractor(options?: ExtractorOptions): Promise<Extractor>;
