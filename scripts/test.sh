@@ -1,0 +1,22 @@
+#!/bin/sh
+# The test command of the README and of CI: sets everything up on a fresh Debian 12 machine (as
+# root), fetches the real test data, then runs the native C tests and the Node test suites.
+#
+#   scripts/test.sh              # everything
+#   scripts/test.sh tests/decode.test.js   # only the named Node suites (after setup)
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+
+"$ROOT/scripts/setup.sh"
+"$ROOT/scripts/fetch-testdata.sh"
+
+if [ "$#" -gt 0 ]; then
+    exec node --test "$@"
+fi
+
+echo "test: native C tests (AddressSanitizer + UndefinedBehaviorSanitizer)"
+"$ROOT/tests/c/run-native.sh"
+
+echo "test: Node suites"
+node --test --test-reporter=spec tests/*.test.js

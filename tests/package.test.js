@@ -1,0 +1,45 @@
+'use strict';
+// The npm package: `npm pack` yields a tarball that installs into an empty project and works
+// there offline, with require and with import, using the model embedded in the package.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+
+const ROOT = path.join(__dirname, '..');
+const testdata = require('./support/testdata');
+
+test('npm pack → npm install into an empty folder → require and import embed a photo offline', { timeout: 600000 }, () => {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'imprint-pack-'));
+  try {
+    const out = execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: ROOT, encoding: 'utf8' });
+    const [{ filename, files }] = JSON.parse(out.slice(out.indexOf('[')));
+    const shipped = files.map((f) => f.path);
+    for (const needed of ['dist/imprint-core.wasm', 'dist/imprint-core.js', 'dist/models/mobilenet_v2.imprint', 'js/index.cjs', 'js/index.mjs', 'js/index.d.ts']) {
+      assert.ok(shipped.includes(needed), `the tarball lacks ${needed}`);
+    }
+    assert.ok(!shipped.some((f) => f.startsWith('tests/') || f.startsWith('src/')), 'tests or C sources were packed');
+
+    const project = path.join(work, 'app');
+    fs.mkdirSync(project);
+    fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
+    execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', path.join(work, filename)], { cwd: project, stdio: 'pipe' });
+
+    const photo = testdata.photo('dog');
+    const cjs = `const { createExtractor } = require('imprint');
+      createExtractor().then(async (ex) => { const v = await ex.embed(${JSON.stringify(photo)}); console.log(JSON.stringify({ dim: v.length, first: v[0] })); ex.dispose(); });`;
+    const esm = `import { createExtractor, ImprintError } from 'imprint';
+      const ex = await createExtractor(); const v = await ex.embed(${JSON.stringify(photo)});
+      console.log(JSON.stringify({ dim: v.length, first: v[0], error: typeof ImprintError })); ex.dispose();`;
+    fs.writeFileSync(path.join(project, 'use.cjs'), cjs);
+    fs.writeFileSync(path.join(project, 'use.mjs'), esm);
+    const fromRequire = JSON.parse(execFileSync('node', ['use.cjs'], { cwd: project, encoding: 'utf8' }));
+    const fromImport = JSON.parse(execFileSync('node', ['use.mjs'], { cwd: project, encoding: 'utf8' }));
+    assert.ok(fromRequire.dim > 0);
+    assert.deepEqual(fromImport, { ...fromRequire, error: 'function' });
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+});
