@@ -10,7 +10,9 @@
 
 static int is_conv(model_op op) { return op == MODEL_OP_CONV2D || op == MODEL_OP_DEPTHWISE_CONV2D; }
 
-static int is_linear(float out_min, float out_max) { return isinf(out_min) && out_min < 0 && isinf(out_max) && out_max > 0; }
+static int is_linear(float out_min, float out_max) {
+  return isinf(out_min) && out_min < 0 && isinf(out_max) && out_max > 0;
+}
 
 imprint_status backbone_init(backbone *bb, const model_file *file, char *why, size_t why_size) {
   (void)why;
@@ -44,9 +46,7 @@ imprint_status backbone_init(backbone *bb, const model_file *file, char *why, si
     b->out_min = node->fparams[0];
     b->out_max = node->fparams[1];
     switch (node->op) {
-      case MODEL_OP_IDENTITY:
-        b->value_node = bb->nodes[node->inputs[0]].value_node;
-        break;
+      case MODEL_OP_IDENTITY: b->value_node = bb->nodes[node->inputs[0]].value_node; break;
       case MODEL_OP_FLATTEN: {
         const model_node *in = &file->nodes[node->inputs[0]];
         if (in->out_shape[0] == 1 && in->out_shape[1] == 1) b->value_node = bb->nodes[node->inputs[0]].value_node;
@@ -79,8 +79,7 @@ imprint_status backbone_init(backbone *bb, const model_file *file, char *why, si
         }
         break;
       }
-      default:
-        break;
+      default: break;
     }
   }
   free(consumers);
@@ -116,8 +115,8 @@ static float *tensor_floats(const model_file *file, uint32_t index) {
 
 /* Per-channel batch-norm scale and shift: y = x * scale + shift. Computed in double and rounded
  * once, so folding adds no error of its own beyond float32 rounding. */
-static imprint_status batch_norm_affine(const model_file *file, const model_node *bn, uint32_t channels,
-                                        double *scale, double *shift) {
+static imprint_status batch_norm_affine(const model_file *file, const model_node *bn, uint32_t channels, double *scale,
+                                        double *shift) {
   float *gamma = bn->tensors[0] != MODEL_FILE_NONE ? tensor_floats(file, bn->tensors[0]) : NULL;
   float *beta = bn->tensors[1] != MODEL_FILE_NONE ? tensor_floats(file, bn->tensors[1]) : NULL;
   float *mean = tensor_floats(file, bn->tensors[2]);
@@ -235,18 +234,16 @@ static imprint_status prepare_weights(backbone *bb, uint32_t index) {
       b->bias = bias;
       return IMPRINT_OK;
     }
-    default:
-      return IMPRINT_OK;
+    default: return IMPRINT_OK;
   }
 }
 
 /* ----- graph -------------------------------------------------------------------------------- */
 
 static const char *op_name(model_op op) {
-  static const char *names[MODEL_OP_COUNT_] = {"input",       "conv2d",  "depthwise_conv2d", "batch_norm",
-                                               "clamp",       "zero_pad", "add",             "concat",
-                                               "max_pool",    "avg_pool", "global_avg_pool", "dense",
-                                               "softmax",     "flatten",  "identity"};
+  static const char *names[MODEL_OP_COUNT_] = {
+      "input",    "conv2d",   "depthwise_conv2d", "batch_norm", "clamp",   "zero_pad", "add",     "concat",
+      "max_pool", "avg_pool", "global_avg_pool",  "dense",      "softmax", "flatten",  "identity"};
   return (unsigned)op < MODEL_OP_COUNT_ ? names[op] : "unknown";
 }
 
@@ -267,9 +264,9 @@ static imprint_status xnn_failed(graph_builder *g, enum xnn_status s, uint32_t n
   return s == xnn_status_out_of_memory ? IMPRINT_ERR_OUT_OF_MEMORY : IMPRINT_ERR_BACKEND;
 }
 
-#define XNN_CHECK(call, node, what)                     \
-  do {                                                  \
-    enum xnn_status s_ = (call);                        \
+#define XNN_CHECK(call, node, what)                                         \
+  do {                                                                      \
+    enum xnn_status s_ = (call);                                            \
     if (s_ != xnn_status_success) return xnn_failed(g, s_, (node), (what)); \
   } while (0)
 
@@ -307,8 +304,8 @@ static imprint_status mark_needed(graph_builder *g, uint32_t n) {
 
 static uint32_t value_of(const graph_builder *g, uint32_t node) { return g->value_id[g->bb->nodes[node].value_node]; }
 
-static imprint_status define_static(graph_builder *g, uint32_t node, size_t rank, const size_t *dims,
-                                    const float *data, uint32_t *id) {
+static imprint_status define_static(graph_builder *g, uint32_t node, size_t rank, const size_t *dims, const float *data,
+                                    uint32_t *id) {
   XNN_CHECK(xnn_define_tensor_value(g->subgraph, xnn_datatype_fp32, rank, dims, data, XNN_INVALID_VALUE_ID, 0, id),
             node, "a weight tensor");
   return IMPRINT_OK;
@@ -322,8 +319,7 @@ static imprint_status define_node(graph_builder *g, uint32_t v) {
   imprint_status status = prepare_weights(g->bb, v);
   if (status != IMPRINT_OK) return status;
   switch (node->op) {
-    case MODEL_OP_INPUT:
-      return IMPRINT_OK;
+    case MODEL_OP_INPUT: return IMPRINT_OK;
     case MODEL_OP_CONV2D:
     case MODEL_OP_DEPTHWISE_CONV2D: {
       const model_tensor *k = &file->tensors[node->tensors[0]];
@@ -333,11 +329,11 @@ static imprint_status define_node(graph_builder *g, uint32_t v) {
         size_t filter_dims[4] = {last, kh, kw, cin}, bias_dims[1] = {last};
         if ((status = define_static(g, v, 4, filter_dims, b->weights, &filter)) != IMPRINT_OK) return status;
         if ((status = define_static(g, v, 1, bias_dims, b->bias, &bias)) != IMPRINT_OK) return status;
-        XNN_CHECK(xnn_define_convolution_2d(g->subgraph, b->pad[0], b->pad[3], b->pad[2], b->pad[1], kh, kw,
-                                            node->iparams[2], node->iparams[3], node->iparams[4], node->iparams[5], 1,
-                                            cin, last, b->out_min, b->out_max, value_of(g, b->input_node), filter,
-                                            bias, out, 0),
-                  v, "the convolution");
+        XNN_CHECK(
+            xnn_define_convolution_2d(g->subgraph, b->pad[0], b->pad[3], b->pad[2], b->pad[1], kh, kw, node->iparams[2],
+                                      node->iparams[3], node->iparams[4], node->iparams[5], 1, cin, last, b->out_min,
+                                      b->out_max, value_of(g, b->input_node), filter, bias, out, 0),
+            v, "the convolution");
       } else {
         size_t filter_dims[4] = {1, kh, kw, (size_t)cin * last}, bias_dims[1] = {(size_t)cin * last};
         if ((status = define_static(g, v, 4, filter_dims, b->weights, &filter)) != IMPRINT_OK) return status;
@@ -357,13 +353,14 @@ static imprint_status define_node(graph_builder *g, uint32_t v) {
       uint32_t scale, shift, scaled;
       if ((status = define_static(g, v, 1, dims, b->bias, &scale)) != IMPRINT_OK) return status;
       if ((status = define_static(g, v, 1, dims, b->shift, &shift)) != IMPRINT_OK) return status;
-      XNN_CHECK(xnn_define_tensor_value(g->subgraph, xnn_datatype_fp32, 4, shape, NULL, XNN_INVALID_VALUE_ID, 0, &scaled),
-                v, "an intermediate tensor");
+      XNN_CHECK(
+          xnn_define_tensor_value(g->subgraph, xnn_datatype_fp32, 4, shape, NULL, XNN_INVALID_VALUE_ID, 0, &scaled), v,
+          "an intermediate tensor");
       struct xnn_binary_params linear = {-INFINITY, INFINITY};
       struct xnn_binary_params clamp = {b->out_min, b->out_max};
-      XNN_CHECK(xnn_define_binary(g->subgraph, xnn_binary_multiply, &linear, value_of(g, node->inputs[0]), scale,
-                                  scaled, 0),
-                v, "the batch-norm scale");
+      XNN_CHECK(
+          xnn_define_binary(g->subgraph, xnn_binary_multiply, &linear, value_of(g, node->inputs[0]), scale, scaled, 0),
+          v, "the batch-norm scale");
       XNN_CHECK(xnn_define_binary(g->subgraph, xnn_binary_add, &clamp, scaled, shift, out, 0), v,
                 "the batch-norm shift");
       return IMPRINT_OK;
@@ -412,8 +409,9 @@ static imprint_status define_node(graph_builder *g, uint32_t v) {
         uint32_t dst = out;
         if (next < node->input_count) {
           size_t shape[4] = {1, node->out_shape[0], node->out_shape[1], channels};
-          XNN_CHECK(xnn_define_tensor_value(g->subgraph, xnn_datatype_fp32, 4, shape, NULL, XNN_INVALID_VALUE_ID, 0, &dst),
-                    v, "an intermediate tensor");
+          XNN_CHECK(
+              xnn_define_tensor_value(g->subgraph, xnn_datatype_fp32, 4, shape, NULL, XNN_INVALID_VALUE_ID, 0, &dst), v,
+              "an intermediate tensor");
         }
         enum xnn_status s;
         switch (take) {
@@ -436,9 +434,9 @@ static imprint_status define_node(graph_builder *g, uint32_t v) {
       return IMPRINT_OK;
     case MODEL_OP_AVG_POOL:
       /* XNNPACK divides by the number of pixels inside the image, as TensorFlow does. */
-      XNN_CHECK(xnn_define_average_pooling_2d(g->subgraph, b->pad[0], b->pad[3], b->pad[2], b->pad[1],
-                                              node->iparams[0], node->iparams[1], node->iparams[2], node->iparams[3],
-                                              b->out_min, b->out_max, value_of(g, node->inputs[0]), out, 0),
+      XNN_CHECK(xnn_define_average_pooling_2d(g->subgraph, b->pad[0], b->pad[3], b->pad[2], b->pad[1], node->iparams[0],
+                                              node->iparams[1], node->iparams[2], node->iparams[3], b->out_min,
+                                              b->out_max, value_of(g, node->inputs[0]), out, 0),
                 v, "the average pooling");
       return IMPRINT_OK;
     case MODEL_OP_GLOBAL_AVG_POOL: {
@@ -468,8 +466,7 @@ static imprint_status define_node(graph_builder *g, uint32_t v) {
                 "the flatten");
       return IMPRINT_OK;
     }
-    default:
-      return xnn_failed(g, xnn_status_unsupported_parameter, v, "an unknown op");
+    default: return xnn_failed(g, xnn_status_unsupported_parameter, v, "an unknown op");
   }
 }
 

@@ -19,14 +19,14 @@
 
 /* How one node of the file is realised in the XNNPACK graph. */
 typedef struct backbone_node {
-  uint32_t value_node;   /* the node whose XNNPACK value holds this node's output (itself unless aliased) */
-  uint32_t fused_into;   /* MODEL_FILE_NONE, or the batch-norm node this convolution was folded into */
-  uint32_t folded_bn;    /* for a convolution: the batch-norm node folded into it, or MODEL_FILE_NONE */
-  uint32_t input_node;   /* for a convolution: the node it reads after merging a zero-pad before it */
-  uint32_t pad[4];       /* top, left, bottom, right: the node's own padding plus a merged zero-pad */
+  uint32_t value_node; /* the node whose XNNPACK value holds this node's output (itself unless aliased) */
+  uint32_t fused_into; /* MODEL_FILE_NONE, or the batch-norm node this convolution was folded into */
+  uint32_t folded_bn;  /* for a convolution: the batch-norm node folded into it, or MODEL_FILE_NONE */
+  uint32_t input_node; /* for a convolution: the node it reads after merging a zero-pad before it */
+  uint32_t pad[4];     /* top, left, bottom, right: the node's own padding plus a merged zero-pad */
   float out_min, out_max;
-  float *weights;        /* prepared weights in XNNPACK's layout (NULL until needed) */
-  float *bias;           /* prepared bias (or per-channel scale/shift for an unfolded batch norm) */
+  float *weights; /* prepared weights in XNNPACK's layout (NULL until needed) */
+  float *bias;    /* prepared bias (or per-channel scale/shift for an unfolded batch norm) */
   float *shift;
 } backbone_node;
 

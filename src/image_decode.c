@@ -25,8 +25,8 @@ imprint_status image_check_limits(uint32_t width, uint32_t height, const imprint
   }
   if (width > max_width || height > max_height || (uint64_t)width * height > max_pixels) {
     if (why)
-      snprintf(why, why_size, "the image is %ux%u pixels; the limit is %ux%u and %llu pixels in all", width,
-               height, max_width, max_height, (unsigned long long)max_pixels);
+      snprintf(why, why_size, "the image is %ux%u pixels; the limit is %ux%u and %llu pixels in all", width, height,
+               max_width, max_height, (unsigned long long)max_pixels);
     return IMPRINT_ERR_IMAGE_TOO_LARGE;
   }
   return IMPRINT_OK;
@@ -48,7 +48,9 @@ static const char *unsupported_format_name(const uint8_t *b, size_t n) {
   return NULL;
 }
 
-static uint32_t be32(const uint8_t *p) { return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3]; }
+static uint32_t be32(const uint8_t *p) {
+  return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
 static uint32_t le16(const uint8_t *p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8); }
 static uint32_t le32(const uint8_t *p) { return le16(p) | (le16(p + 2) << 16); }
 
@@ -123,8 +125,7 @@ imprint_status image_decode(const uint8_t *bytes, size_t size, const imprint_lim
       set_why(why, why_size, "the image is too large to decode (its header states an enormous size)");
       return IMPRINT_ERR_IMAGE_TOO_LARGE;
     }
-    if (why)
-      snprintf(why, why_size, "not a readable image (%s)", reason && *reason ? reason : "unknown format");
+    if (why) snprintf(why, why_size, "not a readable image (%s)", reason && *reason ? reason : "unknown format");
     return IMPRINT_ERR_DECODE_FAILED;
   }
   imprint_status status = image_check_limits((uint32_t)width, (uint32_t)height, limits, why, why_size);
@@ -177,17 +178,40 @@ imprint_status image_apply_orientation(const imprint_image *in, int orientation,
     for (uint32_t x = 0; x < out_width; x++) {
       uint32_t sx, sy;
       switch (orientation) {
-        case 2: sx = w - 1 - x; sy = y; break;                 /* mirrored horizontally */
-        case 3: sx = w - 1 - x; sy = h - 1 - y; break;         /* rotated 180 */
-        case 4: sx = x; sy = h - 1 - y; break;                 /* mirrored vertically */
-        case 5: sx = y; sy = x; break;                         /* transposed */
-        case 6: sx = y; sy = h - 1 - x; break;                 /* rotate 90 clockwise to view */
-        case 7: sx = w - 1 - y; sy = h - 1 - x; break;         /* transverse */
-        case 8: sx = w - 1 - y; sy = x; break;                 /* rotate 90 counter-clockwise to view */
-        default: sx = x; sy = y; break;
+        case 2:
+          sx = w - 1 - x;
+          sy = y;
+          break; /* mirrored horizontally */
+        case 3:
+          sx = w - 1 - x;
+          sy = h - 1 - y;
+          break; /* rotated 180 */
+        case 4:
+          sx = x;
+          sy = h - 1 - y;
+          break; /* mirrored vertically */
+        case 5:
+          sx = y;
+          sy = x;
+          break; /* transposed */
+        case 6:
+          sx = y;
+          sy = h - 1 - x;
+          break; /* rotate 90 clockwise to view */
+        case 7:
+          sx = w - 1 - y;
+          sy = h - 1 - x;
+          break; /* transverse */
+        case 8:
+          sx = w - 1 - y;
+          sy = x;
+          break; /* rotate 90 counter-clockwise to view */
+        default:
+          sx = x;
+          sy = y;
+          break;
       }
-      memcpy(pixels + ((size_t)y * out_width + x) * channels, in->pixels + ((size_t)sy * w + sx) * channels,
-             channels);
+      memcpy(pixels + ((size_t)y * out_width + x) * channels, in->pixels + ((size_t)sy * w + sx) * channels, channels);
     }
   }
   out->pixels = pixels;

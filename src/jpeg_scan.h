@@ -9,9 +9,9 @@
 typedef enum jpeg_scan_result {
   JPEG_SCAN_OK = 0,
   JPEG_SCAN_NOT_JPEG = 1,
-  JPEG_SCAN_TRUNCATED = 2,  /* the data ends before the end-of-image marker */
-  JPEG_SCAN_MALFORMED = 3,  /* a segment length points past the data, or markers are out of order */
-  JPEG_SCAN_12_BIT = 4      /* precision other than 8 bits: stb_image cannot decode it */
+  JPEG_SCAN_TRUNCATED = 2, /* the data ends before the end-of-image marker */
+  JPEG_SCAN_MALFORMED = 3, /* a segment length points past the data, or markers are out of order */
+  JPEG_SCAN_12_BIT = 4     /* precision other than 8 bits: stb_image cannot decode it */
 } jpeg_scan_result;
 
 typedef struct jpeg_info {

@@ -94,8 +94,10 @@ imprint_status imprint_model_create(const uint8_t *bytes, size_t size, char *err
     if (k) strcat(m->embed_layers, ",");
     strncat(m->embed_layers, n->name, n->name_len);
     if (!backbone_node_readable(&m->bb, f->embed_nodes[k])) {
-      snprintf(why, sizeof why, "the embedding layer '%.*s' is a convolution folded into its batch norm; name the "
-               "batch-norm layer instead", (int)n->name_len, n->name);
+      snprintf(why, sizeof why,
+               "the embedding layer '%.*s' is a convolution folded into its batch norm; name the "
+               "batch-norm layer instead",
+               (int)n->name_len, n->name);
       status = IMPRINT_ERR_MODEL_CORRUPT;
       goto fail;
     }
@@ -214,8 +216,8 @@ imprint_status imprint_model_set_input_encoded(imprint_model *m, const uint8_t *
   return status;
 }
 
-imprint_status imprint_model_set_input_pixels(imprint_model *m, const uint8_t *pixels, uint32_t width,
-                                              uint32_t height, uint32_t channels, size_t stride) {
+imprint_status imprint_model_set_input_pixels(imprint_model *m, const uint8_t *pixels, uint32_t width, uint32_t height,
+                                              uint32_t channels, size_t stride) {
   if (!m) return IMPRINT_ERR_INVALID_ARGUMENT;
   m->error[0] = '\0';
   m->has_input = 0;

@@ -9,18 +9,35 @@
 
 /* One source pixel as composited RGB floats in 0..255. Straight (not premultiplied) alpha, as
  * PNG stores it, composited over the background: c * a + bg * (1 - a). */
-static inline void fetch_rgb(const image_view *in, uint32_t x, uint32_t y, const float background[3],
-                             float rgb[3]) {
+static inline void fetch_rgb(const image_view *in, uint32_t x, uint32_t y, const float background[3], float rgb[3]) {
   const uint8_t *p = in->pixels + (size_t)y * in->stride + (size_t)x * in->channels;
   float r, g, b, alpha;
   switch (in->channels) {
-    case 1: r = g = b = p[0]; alpha = 255.0f; break;
-    case 2: r = g = b = p[0]; alpha = p[1]; break;
-    case 3: r = p[0]; g = p[1]; b = p[2]; alpha = 255.0f; break;
-    default: r = p[0]; g = p[1]; b = p[2]; alpha = p[3]; break;
+    case 1:
+      r = g = b = p[0];
+      alpha = 255.0f;
+      break;
+    case 2:
+      r = g = b = p[0];
+      alpha = p[1];
+      break;
+    case 3:
+      r = p[0];
+      g = p[1];
+      b = p[2];
+      alpha = 255.0f;
+      break;
+    default:
+      r = p[0];
+      g = p[1];
+      b = p[2];
+      alpha = p[3];
+      break;
   }
   if (alpha == 255.0f) {
-    rgb[0] = r; rgb[1] = g; rgb[2] = b;
+    rgb[0] = r;
+    rgb[1] = g;
+    rgb[2] = b;
     return;
   }
   float a = alpha * (1.0f / 255.0f);
@@ -61,31 +78,31 @@ static void write_output(const preprocess_spec *spec, float *out, size_t index, 
 
 /* The interpolation order (horizontal, then vertical; "top + (bottom - top) * frac") follows
  * TF.js's resizeBilinear so that identical pixels give identical model inputs. */
-#define BILINEAR_BODY(FETCH)                                                                     \
-  for (uint32_t oy = 0; oy < spec->out_height; oy++) {                                         \
-    float sy = source_coordinate(oy, in_h, spec->out_height, half_pixel);                      \
-    uint32_t y0 = (uint32_t)sy;                                                                \
-    if (y0 > in_h - 1) y0 = in_h - 1;                                                          \
-    uint32_t y1 = y0 + 1 < in_h ? y0 + 1 : in_h - 1;                                           \
-    float fy = sy - (float)y0;                                                                 \
-    for (uint32_t ox = 0; ox < spec->out_width; ox++) {                                        \
-      float sx = source_coordinate(ox, in_w, spec->out_width, half_pixel);                     \
-      uint32_t x0 = (uint32_t)sx;                                                              \
-      if (x0 > in_w - 1) x0 = in_w - 1;                                                        \
-      uint32_t x1 = x0 + 1 < in_w ? x0 + 1 : in_w - 1;                                         \
-      float fx = sx - (float)x0;                                                               \
-      float tl[3], tr[3], bl[3], br[3], rgb[3];                                                \
-      FETCH(x0, y0, tl);                                                                       \
-      FETCH(x1, y0, tr);                                                                       \
-      FETCH(x0, y1, bl);                                                                       \
-      FETCH(x1, y1, br);                                                                       \
-      for (int c = 0; c < 3; c++) {                                                            \
-        float top = tl[c] + (tr[c] - tl[c]) * fx;                                              \
-        float bottom = bl[c] + (br[c] - bl[c]) * fx;                                           \
-        rgb[c] = top + (bottom - top) * fy;                                                    \
-      }                                                                                        \
-      write_output(spec, out, (size_t)oy * spec->out_width + ox, rgb);                         \
-    }                                                                                          \
+#define BILINEAR_BODY(FETCH)                                               \
+  for (uint32_t oy = 0; oy < spec->out_height; oy++) {                     \
+    float sy = source_coordinate(oy, in_h, spec->out_height, half_pixel);  \
+    uint32_t y0 = (uint32_t)sy;                                            \
+    if (y0 > in_h - 1) y0 = in_h - 1;                                      \
+    uint32_t y1 = y0 + 1 < in_h ? y0 + 1 : in_h - 1;                       \
+    float fy = sy - (float)y0;                                             \
+    for (uint32_t ox = 0; ox < spec->out_width; ox++) {                    \
+      float sx = source_coordinate(ox, in_w, spec->out_width, half_pixel); \
+      uint32_t x0 = (uint32_t)sx;                                          \
+      if (x0 > in_w - 1) x0 = in_w - 1;                                    \
+      uint32_t x1 = x0 + 1 < in_w ? x0 + 1 : in_w - 1;                     \
+      float fx = sx - (float)x0;                                           \
+      float tl[3], tr[3], bl[3], br[3], rgb[3];                            \
+      FETCH(x0, y0, tl);                                                   \
+      FETCH(x1, y0, tr);                                                   \
+      FETCH(x0, y1, bl);                                                   \
+      FETCH(x1, y1, br);                                                   \
+      for (int c = 0; c < 3; c++) {                                        \
+        float top = tl[c] + (tr[c] - tl[c]) * fx;                          \
+        float bottom = bl[c] + (br[c] - bl[c]) * fx;                       \
+        rgb[c] = top + (bottom - top) * fy;                                \
+      }                                                                    \
+      write_output(spec, out, (size_t)oy * spec->out_width + ox, rgb);     \
+    }                                                                      \
   }
 
 static void bilinear_from_pixels(const image_view *in, const preprocess_spec *spec, const float background[3],
@@ -96,10 +113,9 @@ static void bilinear_from_pixels(const image_view *in, const preprocess_spec *sp
 #undef FETCH_PIXELS
 }
 
-static void bilinear_from_floats(const rgb_float_image *in, const preprocess_spec *spec, int half_pixel,
-                                 float *out) {
+static void bilinear_from_floats(const rgb_float_image *in, const preprocess_spec *spec, int half_pixel, float *out) {
   uint32_t in_w = in->width, in_h = in->height;
-#define FETCH_FLOATS(X, Y, DST) memcpy((DST), in->data + ((size_t)(Y) * in_w + (X)) * 3, sizeof(float) * 3)
+#define FETCH_FLOATS(X, Y, DST) memcpy((DST), in->data + ((size_t)(Y)*in_w + (X)) * 3, sizeof(float) * 3)
   BILINEAR_BODY(FETCH_FLOATS)
 #undef FETCH_FLOATS
 }
@@ -131,8 +147,7 @@ static void box_reduce(const image_view *in, uint32_t fx, uint32_t fy, const flo
   }
 }
 
-imprint_status preprocess(const image_view *in, const preprocess_spec *spec, preprocess_scratch *scratch,
-                          float *out) {
+imprint_status preprocess(const image_view *in, const preprocess_spec *spec, preprocess_scratch *scratch, float *out) {
   if (!in->pixels || in->width == 0 || in->height == 0 || in->channels < 1 || in->channels > 4)
     return IMPRINT_ERR_INVALID_ARGUMENT;
   float background[3] = {spec->background[0], spec->background[1], spec->background[2]};
