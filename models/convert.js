@@ -1033,6 +1033,7 @@ function main(argv) {
 }
 
 module.exports = {
+  main,
   FORMAT,
   DTYPE,
   DTYPE_BYTES,

@@ -1,0 +1,410 @@
+#!/usr/bin/env node
+'use strict';
+// imprint's command-line tool: embed, train, predict, eval, info, convert.
+// Results go to stdout, progress and errors to stderr. Exit codes: 0 success, 1 some inputs
+// failed (the rest were processed), 2 usage error, 3 fatal error (nothing useful was done).
+
+const fs = require('node:fs');
+const path = require('node:path');
+const { parseArgs } = require('node:util');
+
+const EXIT = { OK: 0, PARTIAL: 1, USAGE: 2, FATAL: 3 };
+const IMAGE = /\.(jpe?g|png|bmp|gif|tga|psd|pnm|ppm|pgm|hdr|pic)$/i;
+
+const HELP = {
+  main: `imprint — few-shot image embeddings and classification, on this machine
+
+Usage: imprint <command> [options]
+
+Commands:
+  embed <images or folders…>            print embeddings as JSON lines (or --out file.f32)
+  train <folder> -o head.imprint        learn a classifier: one sub-folder per label
+  predict <head.imprint> <images…>      label, confidence and "unknown" for each image
+  eval <head.imprint> <folder>          accuracy, per-class accuracy and confusion matrix
+  info [model.imprint]                  describe a model (default: the embedded one)
+  convert <model.json> -o out.imprint   convert a TF.js layers-model (see models/README.md)
+
+Common options:
+  --model <file>    use another imprint model file instead of the embedded default
+  -h, --help        help for a command
+
+Run 'imprint <command> --help' for a command's options.`,
+  embed: `Usage: imprint embed <images or folders…> [--out file.f32] [--model m.imprint]
+
+Prints one JSON object per image: {"path", "dim", "vector"}. With --out, writes the vectors as
+little-endian float32, one after another in input order, and prints {"path", "dim", "index"}.
+Folders are searched recursively for images. Images that fail are reported on stderr and skipped.`,
+  train: `Usage: imprint train <folder> -o <head.imprint> [--model m.imprint] [--no-examples] [--seed N]
+
+Each sub-folder of <folder> is a label; its images (searched recursively) are the examples.
+Writes the classifier atomically (a temporary file, then a rename). --no-examples leaves out the
+example embeddings (smaller file, but training cannot continue from it).`,
+  predict: `Usage: imprint predict <head.imprint> <images or folders…> [--json] [--model m.imprint]
+
+Prints "path<TAB>label<TAB>confidence[<TAB>unknown]" per image, or JSON lines with --json
+({"path", "label", "confidence", "unknown", "scores"}).`,
+  eval: `Usage: imprint eval <head.imprint> <folder> [--json] [--model m.imprint]
+
+<folder> has one sub-folder per label, as for train. Prints accuracy, per-class accuracy and the
+confusion matrix (rows: true label, columns: predicted).`,
+  info: `Usage: imprint info [model.imprint] [--layers]
+
+Describes a model: name, input size, embedding, preprocessing, hash (and every readable layer
+with --layers).`,
+  convert: `Usage: imprint convert <model.json> -o <out.imprint> [converter options]
+
+Converts a TF.js layers-model. Options are those of models/convert.js (--embed, --scale, --name,
+--resize, ...); run 'node models/convert.js --help' for the list.`,
+};
+
+class UsageError extends Error {}
+
+function loadLibrary() {
+  return require('./index.cjs');
+}
+
+/** Expands folders (recursively, sorted) into image files; files are kept as given. */
+function expandImages(paths, problems) {
+  const out = [];
+  for (const p of paths) {
+    let stat;
+    try {
+      stat = fs.statSync(p);
+    } catch (error) {
+      problems.push({ path: p, code: 'FILE_NOT_FOUND', message: `cannot read ${p}: ${error.code || error.message}` });
+      continue;
+    }
+    if (stat.isDirectory()) {
+      const entries = fs.readdirSync(p).sort();
+      const files = entries.map((e) => path.join(p, e));
+      out.push(...expandImages(files.filter((f) => fs.statSync(f).isDirectory() || IMAGE.test(f)), problems));
+    } else {
+      out.push(p);
+    }
+  }
+  return out;
+}
+
+/** { label: [files] } from a folder with one sub-folder per label. */
+function labelledFolder(root) {
+  let entries;
+  try {
+    entries = fs.readdirSync(root, { withFileTypes: true });
+  } catch (error) {
+    throw new UsageError(`cannot read folder ${root}: ${error.code || error.message}`);
+  }
+  const labels = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  if (labels.length === 0) throw new UsageError(`${root} has no sub-folders; make one sub-folder per label`);
+  const problems = [];
+  const byLabel = labels.map((label) => ({ label, files: expandImages([path.join(root, label)], problems) }));
+  return { byLabel, problems };
+}
+
+function reportProblem(problem) {
+  process.stderr.write(`imprint: ${problem.path}: ${problem.code}: ${problem.message}\n`);
+}
+
+function progressBar(label, total) {
+  const tty = process.stderr.isTTY;
+  let last = -1;
+  return (done) => {
+    const percent = total ? Math.floor((done / total) * 100) : 100;
+    if (percent === last && done !== total) return;
+    last = percent;
+    const width = 30;
+    const filled = Math.round((percent / 100) * width);
+    const line = `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`;
+    if (tty) process.stderr.write(`\r${line}${done === total ? '\n' : ''}`);
+    else if (done === total || percent % 25 === 0) process.stderr.write(`${line}\n`);
+  };
+}
+
+async function withExtractor(options, fn) {
+  const { createExtractor } = loadLibrary();
+  const extractor = await createExtractor(options.model ? { model: options.model } : {});
+  try {
+    return await fn(extractor);
+  } finally {
+    extractor.dispose();
+  }
+}
+
+function writeAtomically(file, bytes) {
+  const dir = path.dirname(path.resolve(file));
+  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
+  const fd = fs.openSync(temp, 'w');
+  try {
+    fs.writeSync(fd, bytes);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  try {
+    fs.renameSync(temp, file);
+  } catch (error) {
+    fs.rmSync(temp, { force: true });
+    throw error;
+  }
+}
+
+async function cmdEmbed(args, options) {
+  if (args.length === 0) throw new UsageError('embed needs at least one image or folder');
+  const problems = [];
+  const files = expandImages(args, problems);
+  problems.forEach(reportProblem);
+  let out = null;
+  if (options.out) out = fs.openSync(options.out, 'w');
+  let index = 0;
+  const progress = progressBar('embed', files.length);
+  try {
+    await withExtractor(options, async (extractor) => {
+      for (let i = 0; i < files.length; i++) {
+        try {
+          const vector = await extractor.embed(files[i]);
+          if (out !== null) {
+            fs.writeSync(out, new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength));
+            process.stdout.write(`${JSON.stringify({ path: files[i], dim: vector.length, index: index++ })}\n`);
+          } else {
+            process.stdout.write(`${JSON.stringify({ path: files[i], dim: vector.length, vector: Array.from(vector) })}\n`);
+          }
+        } catch (error) {
+          if (!error.code) throw error;
+          problems.push({ path: files[i], code: error.code, message: error.message });
+          reportProblem(problems[problems.length - 1]);
+        }
+        progress(i + 1);
+      }
+    });
+  } finally {
+    if (out !== null) fs.closeSync(out);
+  }
+  return problems.length ? EXIT.PARTIAL : EXIT.OK;
+}
+
+async function cmdTrain(args, options) {
+  if (args.length !== 1) throw new UsageError('train needs exactly one folder (one sub-folder per label)');
+  if (!options.output) throw new UsageError('train needs -o <head.imprint>');
+  const { byLabel, problems } = labelledFolder(args[0]);
+  problems.forEach(reportProblem);
+  const { createClassifier } = loadLibrary();
+  return withExtractor(options, async (extractor) => {
+    const classifier = createClassifier(extractor, options.seed !== undefined ? { seed: Number(options.seed) } : {});
+    try {
+      const total = byLabel.reduce((s, l) => s + l.files.length, 0);
+      const progress = progressBar('embed', total);
+      let done = 0;
+      for (const { label, files } of byLabel) {
+        for (const file of files) {
+          try {
+            await classifier.addExample(file, label);
+          } catch (error) {
+            if (!error.code) throw error;
+            problems.push({ path: file, code: error.code, message: error.message });
+            reportProblem(problems[problems.length - 1]);
+          }
+          progress(++done);
+        }
+      }
+      const labels = classifier.labels;
+      if (labels.length === 0) {
+        process.stderr.write('imprint: no image could be read; nothing to train\n');
+        return EXIT.FATAL;
+      }
+      let lastStep = 0;
+      const result = await classifier.train({
+        onProgress: ({ step }) => {
+          if (step - lastStep >= 50) {
+            lastStep = step;
+            process.stderr.write(`train: step ${step}\r`);
+          }
+        },
+      });
+      writeAtomically(options.output, classifier.save({ examples: !options['no-examples'] }));
+      process.stderr.write('\n');
+      const summary = {
+        output: options.output,
+        classes: Object.fromEntries(labels.map((l) => [l, classifier.exampleCount(l)])),
+        trainAccuracy: result.trainAccuracy,
+        loss: result.loss,
+        ms: Math.round(result.ms),
+      };
+      if (result.validationAccuracy !== undefined) summary.validationAccuracy = result.validationAccuracy;
+      process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      return problems.length ? EXIT.PARTIAL : EXIT.OK;
+    } finally {
+      classifier.dispose();
+    }
+  });
+}
+
+async function openHead(extractor, file) {
+  let bytes;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (error) {
+    throw new UsageError(`cannot read classifier ${file}: ${error.code || error.message}`);
+  }
+  const { loadClassifier } = loadLibrary();
+  try {
+    return await loadClassifier(extractor, bytes);
+  } catch (error) {
+    if (error.code) error.message = `${file}: ${error.message}`;
+    throw error;
+  }
+}
+
+async function cmdPredict(args, options) {
+  if (args.length < 2) throw new UsageError('predict needs a classifier file and at least one image or folder');
+  const problems = [];
+  const files = expandImages(args.slice(1), problems);
+  problems.forEach(reportProblem);
+  return withExtractor(options, async (extractor) => {
+    const classifier = await openHead(extractor, args[0]);
+    try {
+      for (const file of files) {
+        try {
+          const p = await classifier.predict(file);
+          if (options.json) {
+            process.stdout.write(`${JSON.stringify({ path: file, label: p.label, confidence: p.confidence, unknown: p.unknown, scores: p.scores })}\n`);
+          } else {
+            process.stdout.write(`${file}\t${p.label}\t${p.confidence.toFixed(3)}${p.unknown ? '\tunknown' : ''}\n`);
+          }
+        } catch (error) {
+          if (!error.code) throw error;
+          problems.push({ path: file, code: error.code, message: error.message });
+          reportProblem(problems[problems.length - 1]);
+        }
+      }
+      return problems.length ? EXIT.PARTIAL : EXIT.OK;
+    } finally {
+      classifier.dispose();
+    }
+  });
+}
+
+async function cmdEval(args, options) {
+  if (args.length !== 2) throw new UsageError('eval needs a classifier file and a folder (one sub-folder per label)');
+  const { byLabel, problems } = labelledFolder(args[1]);
+  problems.forEach(reportProblem);
+  return withExtractor(options, async (extractor) => {
+    const classifier = await openHead(extractor, args[0]);
+    try {
+      const known = new Set(classifier.labels);
+      const items = [];
+      const total = byLabel.reduce((s, l) => s + l.files.length, 0);
+      const progress = progressBar('embed', total);
+      let done = 0;
+      for (const { label, files } of byLabel) {
+        for (const file of files) {
+          progress(++done);
+          if (!known.has(label)) {
+            problems.push({ path: file, code: 'UNKNOWN_LABEL', message: `the classifier has no label "${label}"` });
+            reportProblem(problems[problems.length - 1]);
+            continue;
+          }
+          try {
+            items.push({ label, embedding: await extractor.embed(file) });
+          } catch (error) {
+            if (!error.code) throw error;
+            problems.push({ path: file, code: error.code, message: error.message });
+            reportProblem(problems[problems.length - 1]);
+          }
+        }
+      }
+      if (items.length === 0) {
+        process.stderr.write('imprint: no image could be evaluated\n');
+        return EXIT.FATAL;
+      }
+      const result = await classifier.evaluate(items);
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(result)}\n`);
+      } else {
+        const { labels, matrix } = result.confusion;
+        const lines = [`accuracy ${(result.accuracy * 100).toFixed(1)}% (${result.count} images)`, '', 'per class:'];
+        for (const [label, c] of Object.entries(result.perClass)) {
+          lines.push(`  ${label}: ${(c.accuracy * 100).toFixed(1)}% (${c.correct}/${c.count})`);
+        }
+        const width = Math.max(5, ...labels.map((l) => l.length));
+        lines.push('', 'confusion (rows: true, columns: predicted):');
+        lines.push(`${''.padStart(width)} ${labels.map((l) => l.padStart(width)).join(' ')}`);
+        labels.forEach((l, r) => lines.push(`${l.padStart(width)} ${matrix[r].map((v) => String(v).padStart(width)).join(' ')}`));
+        process.stdout.write(`${lines.join('\n')}\n`);
+      }
+      return problems.length ? EXIT.PARTIAL : EXIT.OK;
+    } finally {
+      classifier.dispose();
+    }
+  });
+}
+
+async function cmdInfo(args, options) {
+  if (args.length > 1) throw new UsageError('info takes at most one model file');
+  const model = args[0] || options.model;
+  return withExtractor({ model }, async (extractor) => {
+    const { info } = extractor;
+    const out = { ...info, layers: options.layers ? info.layers : `${info.layers.length} (show them with --layers)` };
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    return EXIT.OK;
+  });
+}
+
+async function cmdConvert(argv) {
+  const convert = require(path.join(__dirname, '..', 'models', 'convert.js'));
+  try {
+    return convert.main(argv) === 0 ? EXIT.OK : EXIT.USAGE;
+  } catch (error) {
+    process.stderr.write(`imprint convert: ${error.message}\n`);
+    return EXIT.FATAL;
+  }
+}
+
+async function main(argv) {
+  const [command, ...rest] = argv;
+  if (!command || command === '-h' || command === '--help' || command === 'help') {
+    process.stdout.write(`${HELP.main}\n`);
+    return command ? EXIT.OK : EXIT.USAGE;
+  }
+  if (!HELP[command] || command === 'main') {
+    process.stderr.write(`imprint: unknown command '${command}'\n\n${HELP.main}\n`);
+    return EXIT.USAGE;
+  }
+  if (rest.includes('-h') || rest.includes('--help')) {
+    process.stdout.write(`${HELP[command]}\n`);
+    return EXIT.OK;
+  }
+  if (command === 'convert') return cmdConvert(rest);
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      model: { type: 'string' },
+      out: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+      json: { type: 'boolean' },
+      layers: { type: 'boolean' },
+      'no-examples': { type: 'boolean' },
+      seed: { type: 'string' },
+    },
+  });
+  const commands = { embed: cmdEmbed, train: cmdTrain, predict: cmdPredict, eval: cmdEval, info: cmdInfo };
+  return commands[command](positionals, values);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error) => {
+      if (error instanceof UsageError || (error && error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION')) {
+        process.stderr.write(`imprint: ${error.message}\nRun 'imprint --help' for usage.\n`);
+        process.exitCode = EXIT.USAGE;
+      } else {
+        process.stderr.write(`imprint: ${error && error.code ? `${error.code}: ${error.message}` : (error && error.stack) || error}\n`);
+        process.exitCode = EXIT.FATAL;
+      }
+    }
+  );
+}
+
+module.exports = { main, EXIT };
