@@ -5,7 +5,8 @@
 #
 # 1. installs the Debian packages the build needs (only those missing;
 #    `apt-get update` only when something must be installed),
-# 2. installs the pinned npm dev dependencies (`npm ci` from package-lock.json),
+# 2. installs the pinned npm dev dependencies (`npm ci` from package-lock.json,
+#    skipped when node_modules/ already matches it),
 # 3. fetches the pinned XNNPACK / pthreadpool / FXdiv sources (scripts/fetch-deps.sh),
 # 4. builds (scripts/build.sh).
 set -eu
@@ -48,9 +49,19 @@ node_major=$(node -p 'process.versions.node.split(".")[0]')
 [ "$node_major" -ge 18 ] || die "Node.js >= 18 is needed (found $(node --version))"
 
 cd "$ROOT"
+# npm ci wipes node_modules/ first; skip it when node_modules/ was installed
+# from this very package-lock.json (a stamp holds the lock's sha256), so a
+# second run is fast and does not pull node_modules/ from under running tests.
+NPM_STAMP=node_modules/.imprint-npm-ci.sha256
 if [ -f package-lock.json ]; then
-    say "npm ci"
-    npm ci --no-audit --no-fund --loglevel=error
+    lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
+    if [ -f "$NPM_STAMP" ] && [ "$(cat "$NPM_STAMP")" = "$lock_sum" ]; then
+        say "npm packages: installed from the current package-lock.json"
+    else
+        say "npm ci"
+        npm ci --no-audit --no-fund --loglevel=error
+        printf '%s\n' "$lock_sum" > "$NPM_STAMP"
+    fi
 elif [ -f package.json ]; then
     say "npm install (no package-lock.json)"
     npm install --no-audit --no-fund --loglevel=error
