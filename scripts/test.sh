@@ -18,5 +18,8 @@ fi
 echo "test: native C tests (AddressSanitizer + UndefinedBehaviorSanitizer)"
 "$ROOT/tests/c/run-native.sh"
 
+echo "test: XNNPACK toolchain smoke test (wasm, against a naive C reference)"
+ctest --test-dir "$ROOT/build/wasm" --output-on-failure
+
 echo "test: Node suites"
 node --test --test-reporter=spec tests/*.test.js
