@@ -29,11 +29,12 @@ Common options:
   -h, --help        help for a command
 
 Run 'imprint <command> --help' for a command's options.`,
-  embed: `Usage: imprint embed <images or folders…> [--out file.f32] [--model m.imprint]
+  embed: `Usage: imprint embed <images or folders…> [--out file.f32] [--threads N] [--model m.imprint]
 
 Prints one JSON object per image: {"path", "dim", "vector"}. With --out, writes the vectors as
 little-endian float32, one after another in input order, and prints {"path", "dim", "index"}.
-Folders are searched recursively for images. Images that fail are reported on stderr and skipped.`,
+Folders are searched recursively for images. Images that fail are reported on stderr and skipped.
+--threads N embeds on N worker threads (default: every core); the output order is the input order.`,
   train: `Usage: imprint train <folder> -o <head.imprint> [--model m.imprint] [--no-examples] [--seed N]
 
 Each sub-folder of <folder> is a label; its images (searched recursively) are the examples.
@@ -152,31 +153,34 @@ async function cmdEmbed(args, options) {
   const problems = [];
   const files = expandImages(args, problems);
   problems.forEach(reportProblem);
+  const threads = options.threads === undefined ? undefined : Number(options.threads);
+  const { createBatchEmbedder } = require('./batch.cjs');
+  const embedder = createBatchEmbedder({ model: options.model, threads });
   let out = null;
   if (options.out) out = fs.openSync(options.out, 'w');
   let index = 0;
-  const progress = progressBar('embed', files.length);
+  const progress = progressBar(`embed (${embedder.threads} thread${embedder.threads > 1 ? 's' : ''})`, files.length);
   try {
-    await withExtractor(options, async (extractor) => {
-      for (let i = 0; i < files.length; i++) {
-        try {
-          const vector = await extractor.embed(files[i]);
-          if (out !== null) {
-            fs.writeSync(out, new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength));
-            process.stdout.write(`${JSON.stringify({ path: files[i], dim: vector.length, index: index++ })}\n`);
-          } else {
-            process.stdout.write(`${JSON.stringify({ path: files[i], dim: vector.length, vector: Array.from(vector) })}\n`);
-          }
-        } catch (error) {
-          if (!error.code) throw error;
-          problems.push({ path: files[i], code: error.code, message: error.message });
-          reportProblem(problems[problems.length - 1]);
-        }
-        progress(i + 1);
+    await embedder.info;
+    let done = 0;
+    for await (const result of embedder.embed(files)) {
+      const file = result.input;
+      if (result.error) {
+        if (!result.error.code) throw result.error;
+        problems.push({ path: file, code: result.error.code, message: result.error.message });
+        reportProblem(problems[problems.length - 1]);
+      } else if (out !== null) {
+        const v = result.vector;
+        fs.writeSync(out, new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+        process.stdout.write(`${JSON.stringify({ path: file, dim: v.length, index: index++ })}\n`);
+      } else {
+        process.stdout.write(`${JSON.stringify({ path: file, dim: result.vector.length, vector: Array.from(result.vector) })}\n`);
       }
-    });
+      progress(++done);
+    }
   } finally {
     if (out !== null) fs.closeSync(out);
+    await embedder.close();
   }
   return problems.length ? EXIT.PARTIAL : EXIT.OK;
 }
@@ -384,6 +388,7 @@ async function main(argv) {
       layers: { type: 'boolean' },
       'no-examples': { type: 'boolean' },
       seed: { type: 'string' },
+      threads: { type: 'string' },
     },
   });
   const commands = { embed: cmdEmbed, train: cmdTrain, predict: cmdPredict, eval: cmdEval, info: cmdInfo };
