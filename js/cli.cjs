@@ -396,6 +396,11 @@ async function main(argv) {
 }
 
 if (require.main === module) {
+  // `imprint embed … | head` closes stdout early: stop quietly, as Unix tools do.
+  process.stdout.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(EXIT.OK);
+    throw error;
+  });
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
