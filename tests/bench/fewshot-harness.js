@@ -230,7 +230,8 @@ function dot(a, b) {
 }
 
 /**
- * Multinomial logistic regression (softmax regression) on L2-normalised features.
+ * Multinomial logistic regression (softmax regression) on L2-normalised features ({ center: true }: then
+ * centred on the training shots' mean and L2-normalised again).
  * Objective: mean cross-entropy + lambda/2 * ||W||^2 (bias not penalised). Hyper-parameters are fixed up
  * front for every k and data set (no tuning on test images): lambda 1e-3, Nesterov-accelerated gradient
  * descent with step 1/L for L = 1 + lambda (the softmax Hessian is at most 1/2 per unit-norm input plus
@@ -239,11 +240,29 @@ function dot(a, b) {
  * theorem), so it runs in that n-dimensional dual form: W = A X, logits = A (X x) + b. With few shots
  * that is n^2 C work per iteration instead of n D C; the iterates are the same as primal descent.
  */
-function softmaxRegressionHead({ lambda = 1e-3, maxIterations = 3000, tolerance = 1e-6 } = {}) {
+function softmaxRegressionHead({ lambda = 1e-3, maxIterations = 3000, tolerance = 1e-6, center = false } = {}) {
   return function train(trainX, trainY, nClasses) {
     const n = trainX.length;
     const C = nClasses;
-    const X = trainX.map(l2normalize);
+    // Optional centring on the mean of the (L2-normalised) training shots, nothing from the test set,
+    // then L2-normalising again.
+    // Pooled ReLU features of one network all point into the same orthant: after L2 normalisation the
+    // classes differ by a small part of each vector, and a fixed L2 penalty then underfits (Fashion-MNIST
+    // k=20 on GAP(block_13_depthwise_relu): 50% uncentred vs 75% centred). Centring removes the shared part.
+    let transform = l2normalize;
+    if (center) {
+      const normalized = trainX.map(l2normalize);
+      const mean = new Float32Array(normalized[0].length);
+      for (const x of normalized) for (let d = 0; d < x.length; d++) mean[d] += x[d] / n;
+      // Normalised again after centring: with an unpenalised bias, a shift alone changes nothing; it is
+      // the rescaling of what differs between images that lets the fixed penalty fit.
+      transform = (v) => {
+        const x = l2normalize(v);
+        for (let d = 0; d < x.length; d++) x[d] -= mean[d];
+        return l2normalize(x);
+      };
+    }
+    const X = trainX.map(transform);
     const K = new Float64Array(n * n);
     for (let i = 0; i < n; i++) {
       for (let j = i; j < n; j++) K[i * n + j] = K[j * n + i] = dot(X[i], X[j]);
@@ -320,7 +339,7 @@ function softmaxRegressionHead({ lambda = 1e-3, maxIterations = 3000, tolerance 
       bias: b,
       predict(testX) {
         return Int32Array.from(testX, (v) => {
-          const x = l2normalize(v);
+          const x = transform(v);
           let best = 0;
           let bestScore = -Infinity;
           for (let c = 0; c < C; c++) {
