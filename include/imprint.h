@@ -146,6 +146,165 @@ imprint_status imprint_model_features(imprint_model *model, const char *layer, f
  * cannot tell). Tests use it to prove that repeated calls do not leak. */
 size_t imprint_memory_in_use(void);
 
+/* ---------------------------------------------------------------------------------------------
+ * Heads: a few-shot classifier over embeddings
+ *
+ *   imprint_head *head;
+ *   imprint_head_create(imprint_model_embedding_dim(model), imprint_model_hash(model), &head);
+ *   imprint_head_add_example(head, "cat", 3, cat_embedding, cat_mirrored_or_NULL, dim);  // any time
+ *   imprint_head_add_example(head, "dog", 3, dog_embedding, NULL, dim);
+ *   imprint_head_predict(head, query, NULL, dim, scores, 2, &prediction);  // works already (imprinting)
+ *   imprint_head_train(head, NULL, &progress);         // or train_begin + train_step(n) in slices
+ *   imprint_head_save(head, flags, NULL, 0, &size);    // ask the size, then save into a buffer
+ *   imprint_head_destroy(head);
+ *
+ * Classes are created by their first example and named by UTF-8 labels (compared byte for byte).
+ * The head keeps each example's embedding (never the image) and, per class, the sum of its
+ * embeddings. Right after an example is added, predictions come from weight imprinting (Qi, Brown
+ * & Lowe, "Low-Shot Learning with Imprinted Weights", CVPR 2018): class weights are the normalised
+ * class means and the logits are a fixed scale times the cosine similarities. Training fits a
+ * multinomial logistic regression (softmax) initialised by imprinting; any later change to the
+ * examples returns the head to imprinting until it is trained again.
+ *
+ * Embeddings passed in are L2-normalised by the head (a zero, NaN or infinite vector is refused).
+ * A head is not thread-safe. Prediction allocates nothing, except that the first call after the
+ * examples changed refits the imprinted classifier (a few temporary buffers). Heads made for one backbone
+ * (model hash + dimension) refuse to load for another.
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct imprint_head imprint_head;
+
+#define IMPRINT_HEAD_MAX_CLASSES 1000u     /* distinct labels per head */
+#define IMPRINT_HEAD_MAX_EXAMPLES 20000u   /* stored examples per head, all classes together */
+#define IMPRINT_HEAD_MAX_LABEL_BYTES 1024u /* UTF-8 bytes per label */
+#define IMPRINT_HEAD_MAX_DIM 65536u        /* embedding length */
+
+/* Creates an empty head for embeddings of length `dim` from the model whose hash (16 hex digits,
+ * imprint_model_hash()) is `model_hash`. Errors: IMPRINT_ERR_INVALID_ARGUMENT, OUT_OF_MEMORY. */
+imprint_status imprint_head_create(uint32_t dim, const char *model_hash, imprint_head **out);
+/* Frees everything the head owns. NULL is ignored. */
+void imprint_head_destroy(imprint_head *head);
+
+uint32_t imprint_head_dim(const imprint_head *head);
+/* The backbone's model hash the head was made for (16 hex digits + NUL). */
+const char *imprint_head_model_hash(const imprint_head *head);
+
+/* Adds one example of class `label` (created if new). `mirrored` is the embedding of the left-right
+ * mirrored image, or NULL; when present, training also learns from it (flip augmentation).
+ * Errors: IMPRINT_ERR_INVALID_ARGUMENT (empty label, not valid UTF-8, dim mismatch, zero/NaN
+ * vector), IMPRINT_ERR_LIMIT_EXCEEDED (IMPRINT_HEAD_MAX_* reached), IMPRINT_ERR_OUT_OF_MEMORY.
+ * On error nothing changes. */
+imprint_status imprint_head_add_example(imprint_head *head, const char *label, size_t label_len, const float *embedding,
+                                        const float *mirrored, size_t dim);
+/* Removes a class and all its examples. IMPRINT_ERR_UNKNOWN_LABEL if there is no such class. */
+imprint_status imprint_head_remove_class(imprint_head *head, const char *label, size_t label_len);
+/* Removes every class and example (the backbone binding stays). */
+void imprint_head_clear(imprint_head *head);
+
+/* Classes, in the order they were created (removal keeps the others' order). */
+uint32_t imprint_head_class_count(const imprint_head *head);
+/* Label of class `index` (NUL-terminated; its byte length in *len if len is not NULL), or NULL
+ * for an index out of range. Valid until the class is removed. */
+const char *imprint_head_label(const imprint_head *head, uint32_t index, size_t *len);
+/* Index of the class named `label`, or IMPRINT_ERR_UNKNOWN_LABEL. */
+imprint_status imprint_head_find_label(const imprint_head *head, const char *label, size_t label_len, uint32_t *index);
+/* Examples stored for class `index` (0 for an index out of range, and for classes of a head
+ * loaded from a file saved without examples). */
+uint32_t imprint_head_example_count(const imprint_head *head, uint32_t index);
+/* Examples stored over all classes. */
+uint32_t imprint_head_total_examples(const imprint_head *head);
+/* 1 when the weights come from training on the current examples, 0 while they are imprinted. */
+int imprint_head_is_trained(const imprint_head *head);
+
+/* Training options. Zero fields take the defaults, fixed once by measurement on both few-shot
+ * benchmarks (tests/bench/results/head-study.md), the same for every number of examples. */
+typedef struct imprint_train_options {
+  float l2;                /* L2 penalty on the weights (not the bias), added to the mean loss.
+                              0: chosen among IMPRINT_HEAD_L2_GRID by the held-out log-loss of
+                              3-fold cross-validation on the examples (1e-5 when no class has two
+                              examples, so nothing can be held out) */
+  float tolerance;         /* a fit stops when its gradient norm falls below this */
+  uint32_t max_iterations; /* cap on optimiser iterations per fit */
+  uint32_t seed;           /* shuffles the folds; same seed and examples → same head */
+  uint32_t flags;          /* IMPRINT_TRAIN_* */
+} imprint_train_options;
+
+#define IMPRINT_HEAD_L2_GRID "1e-4, 1e-6"
+#define IMPRINT_HEAD_DEFAULT_TOLERANCE 1e-4f
+#define IMPRINT_HEAD_DEFAULT_MAX_ITERATIONS 300u
+#define IMPRINT_TRAIN_NO_MIRROR 1u      /* ignore the mirrored embeddings when training */
+#define IMPRINT_TRAIN_NO_CALIBRATION 2u /* keep temperature 1 instead of fitting it */
+
+/* Where a training run is. A run is several fits: one per fold and penalty of the grid (for
+ * choosing the penalty and the temperature), then the fit on all examples; `step` counts
+ * optimiser iterations over all of them, `loss` is the current fit's class-balanced mean
+ * cross-entropy plus penalty. */
+typedef struct imprint_train_progress {
+  uint32_t step;
+  float loss;
+  float gradient_norm;
+  float train_accuracy;   /* fraction of training points predicted right (when done) */
+  float temperature;      /* fitted calibration temperature (when done) */
+  float l2;               /* penalty chosen (when done) */
+  int done;               /* 1 once the weights are final */
+} imprint_train_progress;
+
+/* Starts training on the current examples (options may be NULL for the defaults). Training runs
+ * in slices so that a caller can report progress and stay responsive: call
+ * imprint_head_train_step() until progress.done. Until then predictions still use the previous
+ * weights. Adding or removing examples cancels the run.
+ * Errors: IMPRINT_ERR_NO_EXAMPLES (no class has an example), IMPRINT_ERR_INVALID_ARGUMENT,
+ * IMPRINT_ERR_OUT_OF_MEMORY. */
+imprint_status imprint_head_train_begin(imprint_head *head, const imprint_train_options *options);
+/* Runs up to `iterations` optimiser iterations. IMPRINT_ERR_INVALID_ARGUMENT when no run is in
+ * progress (none started, or the examples changed since). */
+imprint_status imprint_head_train_step(imprint_head *head, uint32_t iterations, imprint_train_progress *progress);
+/* train_begin + train_step until done. */
+imprint_status imprint_head_train(imprint_head *head, const imprint_train_options *options,
+                                  imprint_train_progress *progress);
+
+/* One prediction. */
+typedef struct imprint_prediction {
+  uint32_t best;    /* index of the most probable class */
+  float confidence; /* its calibrated probability */
+  float similarity; /* cosine similarity to the nearest class mean */
+  int unknown;      /* 1 when similarity < the head's unknown threshold */
+} imprint_prediction;
+
+/* Default cosine similarity below which a query counts as unknown (measured; see head-study.md). */
+#define IMPRINT_HEAD_DEFAULT_UNKNOWN_THRESHOLD 0.5f
+
+/* Classifies an embedding (and, if not NULL, its mirror image's embedding: the logits of both are
+ * averaged, test-time augmentation). Writes class_count probabilities into `scores` (may be NULL
+ * when scores_len is 0; otherwise scores_len must be >= the class count) and fills *out.
+ * Errors: IMPRINT_ERR_NO_EXAMPLES (no classes), IMPRINT_ERR_INVALID_ARGUMENT. */
+imprint_status imprint_head_predict(imprint_head *head, const float *embedding, const float *mirrored, size_t dim,
+                                    float *scores, size_t scores_len, imprint_prediction *out);
+
+void imprint_head_set_unknown_threshold(imprint_head *head, float threshold);
+float imprint_head_unknown_threshold(const imprint_head *head);
+/* Calibration temperature (1 before training; logits are divided by it). */
+float imprint_head_temperature(const imprint_head *head);
+
+/* Evaluation: `count` embeddings (row-major, count * dim floats) with their true class indices.
+ * Writes the confusion matrix (class_count * class_count uint32, row = truth, column =
+ * prediction) if `confusion` is not NULL (confusion_len >= class_count^2), and the accuracy. */
+imprint_status imprint_head_evaluate(imprint_head *head, const float *embeddings, const uint32_t *truth, size_t count,
+                                     size_t dim, uint32_t *confusion, size_t confusion_len, float *accuracy);
+
+/* Head files (format: src/HEAD_FORMAT.md). */
+#define IMPRINT_SAVE_EXAMPLES 1u /* include the example embeddings, so training can resume */
+
+/* Serialises the head. With out == NULL (or out_len too small), only writes the needed size to
+ * *size and returns IMPRINT_OK (or IMPRINT_ERR_INVALID_ARGUMENT when out is too small). */
+imprint_status imprint_head_save(imprint_head *head, uint32_t flags, uint8_t *out, size_t out_len, size_t *size);
+/* Parses and validates a head file for the backbone (dim, model_hash). Creates a new head only
+ * when everything checks out. Errors: IMPRINT_ERR_HEAD_CORRUPT (bad magic, version, checksum,
+ * size, label, number), IMPRINT_ERR_MODEL_MISMATCH (made for another backbone),
+ * IMPRINT_ERR_OUT_OF_MEMORY, IMPRINT_ERR_INVALID_ARGUMENT. */
+imprint_status imprint_head_load(const uint8_t *bytes, size_t size, uint32_t dim, const char *model_hash,
+                                 imprint_head **out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,448 @@
+/* head.c — the few-shot head: examples by label, weight imprinting, prediction, evaluation.
+ * Training is in head_train.c, the file format in head_file.c (spec: HEAD_FORMAT.md). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "head_internal.h"
+
+static int valid_hash(const char *hash) {
+  if (!hash) return 0;
+  for (int i = 0; i < 16; i++) {
+    char c = hash[i];
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return 0;
+  }
+  return hash[16] == '\0';
+}
+
+imprint_status imprint_head_create(uint32_t dim, const char *model_hash, imprint_head **out) {
+  if (!out) return IMPRINT_ERR_INVALID_ARGUMENT;
+  *out = NULL;
+  if (dim == 0 || dim > IMPRINT_HEAD_MAX_DIM || !valid_hash(model_hash)) return IMPRINT_ERR_INVALID_ARGUMENT;
+  imprint_head *head = calloc(1, sizeof *head);
+  if (!head) return IMPRINT_ERR_OUT_OF_MEMORY;
+  head->dim = dim;
+  memcpy(head->model_hash, model_hash, 17);
+  head->temperature = 1.0f;
+  head->imprint_scale = HEAD_IMPRINT_SCALE;
+  head->unknown_threshold = IMPRINT_HEAD_DEFAULT_UNKNOWN_THRESHOLD;
+  if (head_reserve_classes(head, 4) != IMPRINT_OK) {
+    imprint_head_destroy(head);
+    return IMPRINT_ERR_OUT_OF_MEMORY;
+  }
+  *out = head;
+  return IMPRINT_OK;
+}
+
+static void free_class(head_class *c) {
+  free(c->label);
+  free(c->sum);
+}
+
+void imprint_head_destroy(imprint_head *head) {
+  if (!head) return;
+  head_cancel_training(head);
+  for (uint32_t c = 0; c < head->class_count; c++) free_class(&head->classes[c]);
+  free(head->classes);
+  free(head->examples);
+  free(head->has_mirror);
+  free(head->example_class);
+  free(head->weights);
+  free(head->bias);
+  free(head->means);
+  free(head->scratch);
+  free(head);
+}
+
+uint32_t imprint_head_dim(const imprint_head *head) { return head ? head->dim : 0; }
+const char *imprint_head_model_hash(const imprint_head *head) { return head ? head->model_hash : ""; }
+
+/* realloc that keeps the old block on failure. */
+static int grow(void **p, size_t bytes) {
+  void *q = realloc(*p, bytes ? bytes : 1);
+  if (!q) return 0;
+  *p = q;
+  return 1;
+}
+
+imprint_status head_reserve_classes(imprint_head *head, uint32_t classes) {
+  if (classes <= head->class_capacity) return IMPRINT_OK;
+  uint32_t cap = head->class_capacity ? head->class_capacity : 4;
+  while (cap < classes) cap *= 2;
+  if (cap > IMPRINT_HEAD_MAX_CLASSES) cap = IMPRINT_HEAD_MAX_CLASSES;
+  size_t d = head->dim;
+  if (!grow((void **)&head->classes, cap * sizeof(head_class)) ||
+      !grow((void **)&head->weights, cap * d * sizeof(float)) || !grow((void **)&head->bias, cap * sizeof(float)) ||
+      !grow((void **)&head->means, cap * d * sizeof(float)) ||
+      !grow((void **)&head->scratch, (2 * d + 2 * (size_t)cap) * sizeof(float)))
+    return IMPRINT_ERR_OUT_OF_MEMORY;
+  head->class_capacity = cap;
+  return IMPRINT_OK;
+}
+
+imprint_status head_reserve_examples(imprint_head *head, uint32_t examples) {
+  if (examples <= head->example_capacity) return IMPRINT_OK;
+  uint32_t cap = head->example_capacity ? head->example_capacity : 16;
+  while (cap < examples) cap *= 2;
+  if (cap > IMPRINT_HEAD_MAX_EXAMPLES) cap = IMPRINT_HEAD_MAX_EXAMPLES;
+  size_t d = head->dim;
+  if (!grow((void **)&head->examples, (size_t)cap * 2 * d * sizeof(float)) ||
+      !grow((void **)&head->has_mirror, cap) || !grow((void **)&head->example_class, cap * sizeof(uint32_t)))
+    return IMPRINT_ERR_OUT_OF_MEMORY;
+  head->example_capacity = cap;
+  return IMPRINT_OK;
+}
+
+int head_normalise(const float *in, float *out, uint32_t dim) {
+  double s = 0;
+  for (uint32_t i = 0; i < dim; i++) {
+    if (!isfinite(in[i])) return 0;
+    s += (double)in[i] * in[i];
+  }
+  if (!(s > 0) || !isfinite(s)) return 0;
+  float inv = (float)(1.0 / sqrt(s));
+  for (uint32_t i = 0; i < dim; i++) out[i] = in[i] * inv;
+  return 1;
+}
+
+int head_valid_utf8(const char *text, size_t len) {
+  const unsigned char *s = (const unsigned char *)text;
+  size_t i = 0;
+  while (i < len) {
+    unsigned c = s[i];
+    if (c < 0x80) {
+      if (c == 0) return 0; /* labels are also handed out as C strings */
+      i++;
+      continue;
+    }
+    unsigned need, cp;
+    if (c >= 0xc2 && c <= 0xdf) need = 1, cp = c & 0x1f;
+    else if (c >= 0xe0 && c <= 0xef) need = 2, cp = c & 0x0f;
+    else if (c >= 0xf0 && c <= 0xf4) need = 3, cp = c & 0x07;
+    else return 0;
+    if (len - i <= need) return 0;
+    for (unsigned k = 1; k <= need; k++) {
+      if ((s[i + k] & 0xc0) != 0x80) return 0;
+      cp = cp << 6 | (s[i + k] & 0x3f);
+    }
+    if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+      return 0;
+    i += need + 1;
+  }
+  return 1;
+}
+
+static int find_class(const imprint_head *head, const char *label, size_t len) {
+  for (uint32_t c = 0; c < head->class_count; c++) {
+    const head_class *k = &head->classes[c];
+    if (k->label_len == len && memcmp(k->label, label, len) == 0) return (int)c;
+  }
+  return -1;
+}
+
+imprint_status head_add_class(imprint_head *head, const char *label, size_t len, uint32_t *index) {
+  if (head->class_count >= IMPRINT_HEAD_MAX_CLASSES) return IMPRINT_ERR_LIMIT_EXCEEDED;
+  imprint_status st = head_reserve_classes(head, head->class_count + 1);
+  if (st != IMPRINT_OK) return st;
+  head_class k = {0};
+  k.label = malloc(len + 1);
+  k.sum = calloc(head->dim, sizeof(float));
+  if (!k.label || !k.sum) {
+    free_class(&k);
+    return IMPRINT_ERR_OUT_OF_MEMORY;
+  }
+  memcpy(k.label, label, len);
+  k.label[len] = '\0';
+  k.label_len = (uint32_t)len;
+  head->classes[head->class_count] = k;
+  *index = head->class_count++;
+  return IMPRINT_OK;
+}
+
+/* Any change to the examples: back to imprinting until trained again. */
+static void examples_changed(imprint_head *head) {
+  head_cancel_training(head);
+  head->trained = 0;
+  head->temperature = 1.0f;
+  head->imprint_stale = 1;
+}
+
+void head_ensure_imprint(imprint_head *head) {
+  if (head->imprint_stale) head_refresh_imprint(head);
+}
+
+/* Leave-one-out fit of the imprinting scale: each example of a class with two or more examples is
+ * scored against the class means computed without it, and the scale minimising the negative
+ * log-likelihood of its true class is kept. Cost: examples * classes * dim, skipped (keeping the
+ * last scale) above IMPRINT_LOO_BUDGET or when memory is short. */
+#define IMPRINT_LOO_BUDGET 50000000.0
+static void fit_imprint_scale(imprint_head *head) {
+  uint32_t n = head->example_count, C = head->class_count, d = head->dim, held = 0;
+  if (C < 2 || (double)n * C * d > IMPRINT_LOO_BUDGET) return;
+  double *norm2 = malloc(C * sizeof(double));
+  double *cosines = malloc((size_t)n * C * sizeof(double));
+  uint32_t *truth = malloc(n * sizeof(uint32_t));
+  if (!norm2 || !cosines || !truth) goto done;
+  for (uint32_t c = 0; c < C; c++) {
+    double s = 0;
+    const float *sum = head->classes[c].sum;
+    for (uint32_t i = 0; i < d; i++) s += (double)sum[i] * sum[i];
+    norm2[c] = s;
+  }
+  for (uint32_t e = 0; e < n; e++) {
+    uint32_t own = head->example_class[e];
+    if (head->classes[own].examples < 2) continue;
+    const float *x = head->examples + (size_t)e * 2 * d;
+    double *row = cosines + (size_t)held * C;
+    for (uint32_t c = 0; c < C; c++) {
+      const float *sum = head->classes[c].sum;
+      float dot = 0;
+      for (uint32_t i = 0; i < d; i++) dot += sum[i] * x[i];
+      double nn = norm2[c];
+      if (c == own) { /* the mean without x: (sum - x), and x . x = 1 */
+        nn = nn - 2.0 * dot + 1.0;
+        dot -= 1.0f;
+      }
+      row[c] = nn > 1e-12 ? dot / sqrt(nn) : 0.0;
+    }
+    truth[held++] = own;
+  }
+  if (held == 0) {
+    head->imprint_scale = HEAD_IMPRINT_SCALE;
+    goto done;
+  }
+  double lo = log(1.0), hi = log(10000.0), g = 0.6180339887498949;
+  for (int it = 0; it < 50; it++) {
+    double a = hi - g * (hi - lo), b = lo + g * (hi - lo), f[2] = {0, 0};
+    for (int side = 0; side < 2; side++) {
+      double s = exp(side ? b : a);
+      for (uint32_t i = 0; i < held; i++) {
+        const double *row = cosines + (size_t)i * C;
+        double max = -INFINITY, z = 0;
+        for (uint32_t c = 0; c < C; c++) max = fmax(max, s * row[c]);
+        for (uint32_t c = 0; c < C; c++) z += exp(s * row[c] - max);
+        f[side] += log(z) + max - s * row[truth[i]];
+      }
+    }
+    if (f[0] < f[1]) hi = b;
+    else lo = a;
+  }
+  head->imprint_scale = (float)exp(0.5 * (lo + hi));
+done:
+  free(norm2);
+  free(cosines);
+  free(truth);
+}
+
+void head_refresh_imprint(imprint_head *head) {
+  size_t d = head->dim;
+  head->imprint_stale = 0;
+  if (!head->trained && head->example_count) fit_imprint_scale(head);
+  for (uint32_t c = 0; c < head->class_count; c++) {
+    float *mean = head->means + c * d;
+    if (!head_normalise(head->classes[c].sum, mean, head->dim)) memset(mean, 0, d * sizeof(float));
+    if (!head->trained) {
+      /* Imprinting: the class weight is the normalised mean times the fitted scale. */
+      for (size_t i = 0; i < d; i++) head->weights[c * d + i] = head->imprint_scale * mean[i];
+      head->bias[c] = 0.0f;
+    }
+  }
+}
+
+imprint_status imprint_head_add_example(imprint_head *head, const char *label, size_t label_len,
+                                        const float *embedding, const float *mirrored, size_t dim) {
+  if (!head || !label || !embedding || dim != head->dim || label_len == 0) return IMPRINT_ERR_INVALID_ARGUMENT;
+  if (label_len > IMPRINT_HEAD_MAX_LABEL_BYTES) return IMPRINT_ERR_LIMIT_EXCEEDED;
+  if (!head_valid_utf8(label, label_len)) return IMPRINT_ERR_INVALID_ARGUMENT;
+  if (head->example_count >= IMPRINT_HEAD_MAX_EXAMPLES) return IMPRINT_ERR_LIMIT_EXCEEDED;
+  /* Validate both vectors into scratch before touching any state. */
+  float *plain = head->scratch, *mirror = head->scratch + head->dim;
+  if (!head_normalise(embedding, plain, head->dim)) return IMPRINT_ERR_INVALID_ARGUMENT;
+  if (mirrored && !head_normalise(mirrored, mirror, head->dim)) return IMPRINT_ERR_INVALID_ARGUMENT;
+  imprint_status st = head_reserve_examples(head, head->example_count + 1);
+  if (st != IMPRINT_OK) return st;
+  int found = find_class(head, label, label_len);
+  uint32_t c;
+  if (found < 0) {
+    if (head->class_count >= IMPRINT_HEAD_MAX_CLASSES) return IMPRINT_ERR_LIMIT_EXCEEDED;
+    /* head_reserve_classes may move scratch: keep the vectors safe in the example slot first. */
+    size_t d = head->dim;
+    float *slot = head->examples + (size_t)head->example_count * 2 * d;
+    memcpy(slot, plain, d * sizeof(float));
+    if (mirrored) memcpy(slot + d, mirror, d * sizeof(float));
+    st = head_add_class(head, label, label_len, &c);
+    if (st != IMPRINT_OK) return st;
+  } else {
+    c = (uint32_t)found;
+    size_t d = head->dim;
+    float *slot = head->examples + (size_t)head->example_count * 2 * d;
+    memcpy(slot, plain, d * sizeof(float));
+    if (mirrored) memcpy(slot + d, mirror, d * sizeof(float));
+  }
+  size_t d = head->dim;
+  uint32_t e = head->example_count++;
+  head->has_mirror[e] = mirrored != NULL;
+  head->example_class[e] = c;
+  head_class *k = &head->classes[c];
+  const float *x = head->examples + (size_t)e * 2 * d;
+  for (size_t i = 0; i < d; i++) k->sum[i] += x[i];
+  k->examples++;
+  k->sum_count++;
+  examples_changed(head);
+  return IMPRINT_OK;
+}
+
+imprint_status imprint_head_remove_class(imprint_head *head, const char *label, size_t label_len) {
+  if (!head || (!label && label_len)) return IMPRINT_ERR_INVALID_ARGUMENT;
+  int found = label ? find_class(head, label, label_len) : -1;
+  if (found < 0) return IMPRINT_ERR_UNKNOWN_LABEL;
+  uint32_t c = (uint32_t)found;
+  size_t d = head->dim;
+  /* Compact the examples, renumbering classes above c. */
+  uint32_t kept = 0;
+  for (uint32_t e = 0; e < head->example_count; e++) {
+    uint32_t k = head->example_class[e];
+    if (k == c) continue;
+    if (kept != e) {
+      memmove(head->examples + (size_t)kept * 2 * d, head->examples + (size_t)e * 2 * d, 2 * d * sizeof(float));
+      head->has_mirror[kept] = head->has_mirror[e];
+    }
+    head->example_class[kept] = k > c ? k - 1 : k;
+    kept++;
+  }
+  head->example_count = kept;
+  free_class(&head->classes[c]);
+  memmove(head->classes + c, head->classes + c + 1, (head->class_count - c - 1) * sizeof(head_class));
+  memmove(head->weights + c * d, head->weights + (c + 1) * d, (head->class_count - c - 1) * d * sizeof(float));
+  memmove(head->bias + c, head->bias + c + 1, (head->class_count - c - 1) * sizeof(float));
+  head->class_count--;
+  examples_changed(head);
+  return IMPRINT_OK;
+}
+
+void imprint_head_clear(imprint_head *head) {
+  if (!head) return;
+  for (uint32_t c = 0; c < head->class_count; c++) free_class(&head->classes[c]);
+  head->class_count = 0;
+  head->example_count = 0;
+  examples_changed(head);
+}
+
+uint32_t imprint_head_class_count(const imprint_head *head) { return head ? head->class_count : 0; }
+
+const char *imprint_head_label(const imprint_head *head, uint32_t index, size_t *len) {
+  if (!head || index >= head->class_count) {
+    if (len) *len = 0;
+    return NULL;
+  }
+  if (len) *len = head->classes[index].label_len;
+  return head->classes[index].label;
+}
+
+imprint_status imprint_head_find_label(const imprint_head *head, const char *label, size_t label_len,
+                                       uint32_t *index) {
+  if (!head || !index || (!label && label_len)) return IMPRINT_ERR_INVALID_ARGUMENT;
+  int found = label ? find_class(head, label, label_len) : -1;
+  if (found < 0) return IMPRINT_ERR_UNKNOWN_LABEL;
+  *index = (uint32_t)found;
+  return IMPRINT_OK;
+}
+
+uint32_t imprint_head_example_count(const imprint_head *head, uint32_t index) {
+  return head && index < head->class_count ? head->classes[index].examples : 0;
+}
+uint32_t imprint_head_total_examples(const imprint_head *head) { return head ? head->example_count : 0; }
+int imprint_head_is_trained(const imprint_head *head) { return head ? head->trained : 0; }
+
+void imprint_head_set_unknown_threshold(imprint_head *head, float threshold) {
+  if (head && isfinite(threshold)) head->unknown_threshold = threshold;
+}
+float imprint_head_unknown_threshold(const imprint_head *head) { return head ? head->unknown_threshold : 0.0f; }
+float imprint_head_temperature(const imprint_head *head) { return head ? head->temperature : 1.0f; }
+
+/* logits[c] += weights[c] . x + bias[c]; similarity = max cosine to a class mean. */
+static void add_logits(const imprint_head *head, const float *x, float *logits, float *similarity) {
+  size_t d = head->dim;
+  float best = -2.0f;
+  for (uint32_t c = 0; c < head->class_count; c++) {
+    const float *w = head->weights + c * d, *m = head->means + c * d;
+    float s = 0, cs = 0;
+    for (size_t i = 0; i < d; i++) {
+      s += w[i] * x[i];
+      cs += m[i] * x[i];
+    }
+    logits[c] += s + head->bias[c];
+    if (cs > best) best = cs;
+  }
+  *similarity = best;
+}
+
+/* Scores of one (already validated) query into probs[class_count]; no allocation. */
+static imprint_status predict_into(imprint_head *head, const float *embedding, const float *mirrored, float *probs,
+                                   imprint_prediction *out) {
+  uint32_t n = head->class_count, d = head->dim;
+  float *x = head->scratch, *logits = head->scratch + 2 * (size_t)d;
+  if (!head_normalise(embedding, x, d)) return IMPRINT_ERR_INVALID_ARGUMENT;
+  for (uint32_t c = 0; c < n; c++) logits[c] = 0;
+  float sim = 0, sim2 = 0;
+  add_logits(head, x, logits, &sim);
+  float views = 1;
+  if (mirrored) {
+    if (!head_normalise(mirrored, x + d, d)) return IMPRINT_ERR_INVALID_ARGUMENT;
+    add_logits(head, x + d, logits, &sim2);
+    sim = 0.5f * (sim + sim2);
+    views = 2;
+  }
+  float scale = 1.0f / (views * head->temperature), max = -INFINITY;
+  for (uint32_t c = 0; c < n; c++) {
+    logits[c] *= scale;
+    if (logits[c] > max) max = logits[c];
+  }
+  double z = 0;
+  for (uint32_t c = 0; c < n; c++) z += exp((double)logits[c] - max);
+  uint32_t best = 0;
+  for (uint32_t c = 0; c < n; c++) {
+    probs[c] = (float)(exp((double)logits[c] - max) / z);
+    if (probs[c] > probs[best]) best = c;
+  }
+  out->best = best;
+  out->confidence = probs[best];
+  out->similarity = sim;
+  out->unknown = sim < head->unknown_threshold;
+  return IMPRINT_OK;
+}
+
+imprint_status imprint_head_predict(imprint_head *head, const float *embedding, const float *mirrored, size_t dim,
+                                    float *scores, size_t scores_len, imprint_prediction *out) {
+  if (!head || !embedding || !out || dim != head->dim || (scores_len && !scores)) return IMPRINT_ERR_INVALID_ARGUMENT;
+  if (head->class_count == 0) return IMPRINT_ERR_NO_EXAMPLES;
+  if (scores_len && scores_len < head->class_count) return IMPRINT_ERR_INVALID_ARGUMENT;
+  head_ensure_imprint(head);
+  float *probs = scores_len ? scores : head->scratch + 2 * (size_t)head->dim + head->class_capacity;
+  return predict_into(head, embedding, mirrored, probs, out);
+}
+
+imprint_status imprint_head_evaluate(imprint_head *head, const float *embeddings, const uint32_t *truth,
+                                     size_t count, size_t dim, uint32_t *confusion, size_t confusion_len,
+                                     float *accuracy) {
+  if (!head || !accuracy || dim != head->dim || (count && (!embeddings || !truth))) return IMPRINT_ERR_INVALID_ARGUMENT;
+  if (head->class_count == 0) return IMPRINT_ERR_NO_EXAMPLES;
+  size_t n = head->class_count;
+  if (confusion && confusion_len < n * n) return IMPRINT_ERR_INVALID_ARGUMENT;
+  for (size_t i = 0; i < count; i++)
+    if (truth[i] >= n) return IMPRINT_ERR_UNKNOWN_LABEL;
+  if (confusion) memset(confusion, 0, n * n * sizeof(uint32_t));
+  head_ensure_imprint(head);
+  float *probs = head->scratch + 2 * (size_t)head->dim + head->class_capacity;
+  size_t right = 0;
+  for (size_t i = 0; i < count; i++) {
+    imprint_prediction p;
+    imprint_status st = predict_into(head, embeddings + i * dim, NULL, probs, &p);
+    if (st != IMPRINT_OK) return st;
+    if (confusion) confusion[truth[i] * n + p.best]++;
+    right += p.best == truth[i];
+  }
+  *accuracy = count ? (float)right / (float)count : 0.0f;
+  return IMPRINT_OK;
+}

@@ -1,0 +1,82 @@
+/* head_internal.h — the state of an imprint_head, shared by head.c (examples, imprinting,
+ * prediction), head_train.c (softmax regression, calibration) and head_file.c (serialisation). */
+#ifndef IMPRINT_HEAD_INTERNAL_H
+#define IMPRINT_HEAD_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "imprint.h"
+
+/* Logit scale of the imprinted classifier, logits = scale * cos(x, class mean), when it cannot be
+ * fitted (no class has two examples); measured on the photo benchmark at one shot (head-study.md).
+ * Embeddings of ReLU features are concentrated (cosines between classes are close), hence the
+ * large value. */
+#ifndef HEAD_IMPRINT_SCALE
+#define HEAD_IMPRINT_SCALE 300.0f
+#endif
+/* Start of the optimiser: imprinted weights with this norm (the optimum is unique; this only
+ * sets where L-BFGS starts). */
+#define HEAD_TRAIN_START_SCALE 10.0f
+
+typedef struct head_class {
+  char *label;          /* label_len bytes + NUL */
+  uint32_t label_len;
+  uint32_t examples;    /* stored examples of this class */
+  uint32_t sum_count;   /* vectors summed into `sum` (examples, or 1 for a mean loaded from a file) */
+  float *sum;           /* dim floats: sum of the class's normalised plain embeddings */
+} head_class;
+
+typedef struct head_training head_training; /* head_train.c */
+
+struct imprint_head {
+  uint32_t dim;
+  char model_hash[17];
+
+  head_class *classes;
+  uint32_t class_count, class_capacity;
+
+  /* Examples: example i has its plain embedding at examples[(2i) * dim] and its mirrored one (if
+   * has_mirror[i]) at examples[(2i + 1) * dim], both L2-normalised. */
+  float *examples;
+  uint8_t *has_mirror;
+  uint32_t *example_class;
+  uint32_t example_count, example_capacity;
+
+  /* Classifier: logits = (weights[c] . x + bias[c]) / temperature. While !trained the weights are
+   * recomputed from the class sums (imprinting) whenever the classes change. */
+  float *weights; /* class_capacity * dim */
+  float *bias;    /* class_capacity */
+  float *means;   /* class_capacity * dim: normalised class means (for "unknown") */
+  float temperature;
+  float imprint_scale; /* fitted by leave-one-out on the examples, see head_refresh_imprint() */
+  float unknown_threshold;
+  int trained;
+  int imprint_stale; /* the examples changed: means (and imprinted weights) need recomputing */
+  float trained_l2; /* penalty the last training chose (0 before) */
+
+  /* Per-predict scratch, sized with the classes so prediction never allocates. */
+  float *scratch;  /* 2 * dim + 2 * class_capacity */
+
+  head_training *training; /* a run in progress, or NULL */
+};
+
+/* Grows class arrays to hold `classes` classes (weights, means, scratch follow). */
+imprint_status head_reserve_classes(imprint_head *head, uint32_t classes);
+imprint_status head_reserve_examples(imprint_head *head, uint32_t examples);
+/* Recomputes means (and, when not trained, the imprinted weights) of every class. */
+void head_refresh_imprint(imprint_head *head);
+/* head_refresh_imprint() if the examples changed since the last one. Changes only mark the head
+ * stale, so adding many examples costs no repeated refits; the first prediction after a change
+ * pays for one. */
+void head_ensure_imprint(imprint_head *head);
+/* Ends a training run in progress (frees its state). */
+void head_cancel_training(imprint_head *head);
+/* Copies `in` into `out` L2-normalised; 0 for a zero, NaN or infinite vector. */
+int head_normalise(const float *in, float *out, uint32_t dim);
+/* Validates UTF-8 (no overlongs, no surrogates, max U+10FFFF). */
+int head_valid_utf8(const char *s, size_t len);
+/* Appends a class (label copied); returns its index via *index. */
+imprint_status head_add_class(imprint_head *head, const char *label, size_t len, uint32_t *index);
+
+#endif
