@@ -2,5 +2,6 @@
 // imprint — few-shot image embeddings and classification on the user's device (CommonJS entry).
 const { ImprintError } = require('./errors.cjs');
 const { createExtractor, Extractor } = require('./extractor.cjs');
+const { createClassifier, loadClassifier, Classifier } = require('./classifier.cjs');
 
-module.exports = { createExtractor, Extractor, ImprintError };
+module.exports = { createExtractor, Extractor, createClassifier, loadClassifier, Classifier, ImprintError };

@@ -1,0 +1,397 @@
+'use strict';
+// The few-shot classifier on real photos: imprinting before training, deterministic training,
+// head files that round-trip exactly and refuse damage or another backbone, labels in any script,
+// and a documented ImprintError for every misuse, after which the classifier keeps working.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+
+const { createExtractor, createClassifier, loadClassifier, ImprintError } = require('..');
+const testdata = require('./support/testdata');
+const { decodePng, compositeOver } = require('./bench/fewshot-harness');
+
+const INCEPTION = path.join(__dirname, '..', 'dist', 'models', 'inception_v3.imprint');
+const PHOTOS = ['dog', 'eagle', 'giraffe', 'horses'];
+
+let extractor;
+const photoEmbedding = {};
+const cropEmbedding = {};
+let stamps; // { [category]: [Float32Array] } in file order
+
+/** The centre 70% of a decoded photo, as raw pixels: the same scene, not the same image. */
+function centreCrop({ data, width, height, channels }) {
+  const w = Math.round(width * 0.7);
+  const h = Math.round(height * 0.7);
+  const x0 = Math.floor((width - w) / 2);
+  const y0 = Math.floor((height - h) / 2);
+  const out = new Uint8Array(w * h * channels);
+  for (let y = 0; y < h; y++) {
+    const from = ((y0 + y) * width + x0) * channels;
+    out.set(data.subarray(from, from + w * channels), y * w * channels);
+  }
+  return { data: out, width: w, height: h, channels };
+}
+
+function stampImage(file) {
+  const { data, width, height } = decodePng(file);
+  return { data: compositeOver(data, width, height), width, height, channels: 3 };
+}
+
+test.before(async () => {
+  extractor = await createExtractor();
+  for (const name of PHOTOS) {
+    photoEmbedding[name] = await extractor.embed(testdata.photo(name));
+    cropEmbedding[name] = await extractor.embed(centreCrop(await extractor.decode(testdata.photo(name))));
+  }
+  stamps = {};
+  for (const { category, files } of testdata.stampCategories()) {
+    if (!['plants/flowers', 'food/fruit', 'animals/birds'].includes(category)) continue;
+    stamps[category] = [];
+    for (const file of files.slice(0, 12)) stamps[category].push(await extractor.embed(stampImage(file)));
+  }
+});
+test.after(() => extractor.dispose());
+
+function expectCode(fn, code, messagePattern) {
+  assert.throws(fn, (error) => {
+    assert.ok(error instanceof ImprintError, `expected an ImprintError, got ${error && error.stack}`);
+    assert.equal(error.code, code, `code (message: ${error.message})`);
+    if (messagePattern) assert.match(error.message, messagePattern);
+    return true;
+  });
+}
+
+async function expectCodeAsync(promise, code, messagePattern) {
+  await assert.rejects(promise, (error) => {
+    assert.ok(error instanceof ImprintError, `expected an ImprintError, got ${error && error.stack}`);
+    assert.equal(error.code, code, `code (message: ${error.message})`);
+    if (messagePattern) assert.match(error.message, messagePattern);
+    return true;
+  });
+}
+
+/** A classifier with the first `k` stamps of each category (labels = category names). */
+function stampClassifier(k = 3, options) {
+  const clf = createClassifier(extractor, options);
+  for (const [category, vectors] of Object.entries(stamps)) {
+    for (const v of vectors.slice(0, k)) clf.addEmbedding(v, category);
+  }
+  return clf;
+}
+
+test('imprinting recognises cropped photos right after addExample, before any train()', async () => {
+  const clf = createClassifier(extractor);
+  for (const name of PHOTOS) await clf.addExample(testdata.photo(name), name);
+  assert.deepEqual(clf.labels, PHOTOS);
+  assert.equal(clf.trained, false);
+  for (const name of PHOTOS) {
+    const p = clf.predictEmbedding(cropEmbedding[name]);
+    assert.equal(p.label, name, `crop of ${name}: ${JSON.stringify(p.scores)}`);
+    assert.equal(p.confidence, p.scores[name]);
+    assert.equal(p.unknown, false, `crop of ${name} is known (similarity ${p.similarity})`);
+  }
+  const viaImage = await clf.predict(centreCrop(await extractor.decode(testdata.photo('giraffe'))));
+  assert.equal(viaImage.label, 'giraffe');
+  clf.dispose();
+});
+
+test('imprinting tells Tux Paint flowers from fruit photos well above chance before any train()', () => {
+  const clf = createClassifier(extractor);
+  for (const v of stamps['plants/flowers'].slice(0, 3)) clf.addEmbedding(v, 'flower');
+  for (const v of stamps['food/fruit'].slice(0, 3)) clf.addEmbedding(v, 'fruit');
+  let right = 0;
+  let total = 0;
+  for (const [category, label] of [['plants/flowers', 'flower'], ['food/fruit', 'fruit']]) {
+    for (const v of stamps[category].slice(3)) {
+      right += clf.predictEmbedding(v).label === label;
+      total++;
+    }
+  }
+  assert.ok(right / total >= 0.75, `imprinting accuracy ${right}/${total} (chance: 50%)`);
+  clf.dispose();
+});
+
+test('train() fits, reports progress, and is deterministic for a fixed seed', async () => {
+  const results = [];
+  const files = [];
+  for (let run = 0; run < 2; run++) {
+    const clf = stampClassifier(4);
+    const events = [];
+    const result = await clf.train({ seed: 11, onProgress: (e) => events.push(e) });
+    assert.ok(events.length >= 1, 'onProgress called');
+    for (const e of events) {
+      assert.ok(Number.isInteger(e.step) && e.step >= 0, `step ${e.step}`);
+      assert.ok(Number.isFinite(e.loss) && e.loss > 0, `loss ${e.loss}`);
+    }
+    assert.ok(Number.isFinite(result.loss) && result.loss > 0);
+    assert.ok(result.trainAccuracy > 0.9 && result.trainAccuracy <= 1, `train accuracy ${result.trainAccuracy}`);
+    assert.ok(result.ms >= 0 && result.ms < 10000, `ms ${result.ms}`);
+    assert.equal(clf.trained, true);
+    results.push(clf.predictEmbedding(stamps['animals/birds'][8]).scores);
+    files.push(clf.save());
+    clf.dispose();
+  }
+  assert.deepEqual(results[0], results[1]);
+  assert.deepEqual(files[0], files[1], 'same seed, same examples: byte-identical heads');
+});
+
+test('training improves on imprinting for held-out stamps', async () => {
+  const clf = stampClassifier(6);
+  const held = Object.entries(stamps).flatMap(([label, vectors]) => vectors.slice(6).map((embedding) => ({ label, embedding })));
+  const before = await clf.evaluate(held);
+  await clf.train();
+  const after = await clf.evaluate(held);
+  assert.ok(after.accuracy >= 0.6, `accuracy after training ${after.accuracy} (before ${before.accuracy})`);
+  clf.dispose();
+});
+
+test('save → load → predict gives identical scores, with and without examples', async () => {
+  const clf = stampClassifier(3);
+  await clf.train({ seed: 3 });
+  const query = stamps['plants/flowers'][10];
+  const expected = clf.predictEmbedding(query);
+  for (const examples of [true, false]) {
+    const bytes = clf.save({ examples });
+    assert.ok(bytes instanceof Uint8Array);
+    const loaded = await loadClassifier(extractor, bytes);
+    assert.deepEqual(loaded.labels, clf.labels);
+    assert.deepEqual(loaded.predictEmbedding(query), expected);
+    assert.equal(loaded.exampleCount('food/fruit'), examples ? 3 : 0);
+    assert.equal(loaded.trained, true);
+    // Training can continue after loading.
+    loaded.addEmbedding(stamps['food/fruit'][5], 'food/fruit');
+    await loaded.train();
+    assert.equal(loaded.predictEmbedding(stamps['food/fruit'][11]).scores['food/fruit'] > 0, true);
+    loaded.dispose();
+  }
+  // An untrained (imprinted) head round-trips too.
+  const fresh = stampClassifier(2);
+  const freshExpected = fresh.predictEmbedding(query);
+  const reloaded = await loadClassifier(extractor, fresh.save());
+  assert.deepEqual(reloaded.predictEmbedding(query), freshExpected);
+  assert.equal(reloaded.trained, false);
+  fresh.dispose();
+  reloaded.dispose();
+  clf.dispose();
+});
+
+test('a flipped byte anywhere in a head file is HEAD_CORRUPT', async () => {
+  const clf = stampClassifier(1);
+  await clf.train();
+  const small = clf.save({ examples: false });
+  const query = stamps['animals/birds'][5];
+  const expected = clf.predictEmbedding(query);
+  let undetected = 0;
+  for (let i = 0; i < small.length; i++) {
+    const copy = small.slice();
+    copy[i] ^= 0x01 << (i % 8);
+    try {
+      (await loadClassifier(extractor, copy)).dispose();
+      undetected++;
+    } catch (error) {
+      if (!(error instanceof ImprintError) || error.code !== 'HEAD_CORRUPT') throw error;
+    }
+  }
+  assert.equal(undetected, 0, `${undetected} of ${small.length} flipped bytes loaded`);
+  // A sample of bytes of a head with examples (every example region included).
+  const big = stampClassifier(4).save();
+  for (let i = 0; i < big.length; i += 97) {
+    const copy = big.slice();
+    copy[i] ^= 0x80;
+    await expectCodeAsync(loadClassifier(extractor, copy), 'HEAD_CORRUPT');
+  }
+  assert.deepEqual(clf.predictEmbedding(query), expected, 'the classifier is untouched');
+  clf.dispose();
+});
+
+test('a head file truncated at any length is HEAD_CORRUPT', async () => {
+  const clf = stampClassifier(1);
+  const bytes = clf.save({ examples: false });
+  let undetected = 0;
+  for (let n = 0; n < bytes.length; n++) {
+    try {
+      (await loadClassifier(extractor, bytes.subarray(0, n))).dispose();
+      undetected++;
+    } catch (error) {
+      if (!(error instanceof ImprintError) || error.code !== 'HEAD_CORRUPT') throw error;
+    }
+  }
+  assert.equal(undetected, 0);
+  const longer = new Uint8Array(bytes.length + 1);
+  longer.set(bytes);
+  await expectCodeAsync(loadClassifier(extractor, longer), 'HEAD_CORRUPT');
+  await expectCodeAsync(loadClassifier(extractor, new TextEncoder().encode('not a head at all')), 'HEAD_CORRUPT');
+  clf.dispose();
+});
+
+test('a head made on another backbone is refused with MODEL_MISMATCH', async (t) => {
+  const fs = require('node:fs');
+  if (!fs.existsSync(INCEPTION)) {
+    t.skip('dist/models/inception_v3.imprint missing: node models/build-default.js --model inception_v3');
+    return;
+  }
+  const other = await createExtractor({ model: INCEPTION });
+  try {
+    const clf = stampClassifier(1);
+    await expectCodeAsync(loadClassifier(other, clf.save()), 'MODEL_MISMATCH', /another backbone/);
+    const otherClf = createClassifier(other);
+    otherClf.addEmbedding(await other.embed(testdata.photo('dog')), 'dog');
+    await expectCodeAsync(loadClassifier(extractor, otherClf.save()), 'MODEL_MISMATCH');
+    // Vectors of another dimension are refused too.
+    expectCode(() => clf.addEmbedding(new Float32Array(other.info.dim).fill(1), 'x'), 'MODEL_MISMATCH');
+    otherClf.dispose();
+    clf.dispose();
+  } finally {
+    other.dispose();
+  }
+});
+
+test('removing a class removes it from predictions', async () => {
+  const clf = createClassifier(extractor);
+  for (const name of PHOTOS) clf.addEmbedding(photoEmbedding[name], name);
+  await clf.train();
+  assert.equal(clf.predictEmbedding(cropEmbedding.dog).label, 'dog');
+  clf.removeClass('dog');
+  assert.deepEqual(clf.labels, ['eagle', 'giraffe', 'horses']);
+  assert.equal(clf.exampleCount('dog'), 0);
+  assert.equal(clf.trained, false, 'back to imprinting until trained again');
+  const p = clf.predictEmbedding(cropEmbedding.dog);
+  assert.notEqual(p.label, 'dog');
+  assert.deepEqual(Object.keys(p.scores), ['eagle', 'giraffe', 'horses']);
+  await clf.train();
+  assert.deepEqual(Object.keys(clf.predictEmbedding(cropEmbedding.eagle).scores), ['eagle', 'giraffe', 'horses']);
+  clf.dispose();
+});
+
+test('labels in any script round-trip through predictions and head files', async () => {
+  const labels = ['café', '猫', '🐟 fish', 'Ünïcødé ñ', 'собака'];
+  const clf = createClassifier(extractor);
+  labels.forEach((label, i) => clf.addEmbedding(photoEmbedding[PHOTOS[i % PHOTOS.length]], label));
+  clf.addEmbedding(stamps['food/fruit'][0], labels[4]);
+  assert.deepEqual(clf.labels, labels);
+  assert.equal(clf.exampleCount('猫'), 1);
+  assert.deepEqual(Object.keys(clf.predictEmbedding(cropEmbedding.eagle).scores), labels);
+  const loaded = await loadClassifier(extractor, clf.save());
+  assert.deepEqual(loaded.labels, labels);
+  assert.equal(loaded.predictEmbedding(cropEmbedding.eagle).label, clf.predictEmbedding(cropEmbedding.eagle).label);
+  clf.removeClass('🐟 fish');
+  assert.deepEqual(clf.labels, ['café', '猫', 'Ünïcødé ñ', 'собака']);
+  expectCode(() => clf.addEmbedding(photoEmbedding.dog, 'bad \ud800 surrogate'), 'INVALID_ARGUMENT');
+  loaded.dispose();
+  clf.dispose();
+});
+
+test('an empty classifier says NO_EXAMPLES and an unknown label says UNKNOWN_LABEL; both leave it usable', async () => {
+  const clf = createClassifier(extractor);
+  assert.deepEqual(clf.labels, []);
+  await expectCodeAsync(clf.predict(testdata.photo('dog')), 'NO_EXAMPLES');
+  expectCode(() => clf.predictEmbedding(photoEmbedding.dog), 'NO_EXAMPLES');
+  await expectCodeAsync(clf.train(), 'NO_EXAMPLES');
+  await expectCodeAsync(clf.evaluate([{ label: 'dog', embedding: photoEmbedding.dog }]), 'NO_EXAMPLES');
+  expectCode(() => clf.removeClass('dog'), 'UNKNOWN_LABEL');
+  clf.addEmbedding(photoEmbedding.dog, 'dog');
+  clf.addEmbedding(photoEmbedding.eagle, 'eagle');
+  expectCode(() => clf.removeClass('cat'), 'UNKNOWN_LABEL', /"cat"/);
+  await expectCodeAsync(clf.evaluate([{ label: 'cat', embedding: photoEmbedding.dog }]), 'UNKNOWN_LABEL');
+  assert.equal(clf.exampleCount('cat'), 0);
+  // Misuse of every kind: INVALID_ARGUMENT, and the classifier still works afterwards.
+  expectCode(() => clf.addEmbedding(photoEmbedding.dog, ''), 'INVALID_ARGUMENT');
+  expectCode(() => clf.addEmbedding(photoEmbedding.dog, 42), 'INVALID_ARGUMENT');
+  expectCode(() => clf.addEmbedding('not a vector', 'dog'), 'INVALID_ARGUMENT');
+  expectCode(() => clf.addEmbedding(new Float32Array(extractor.info.dim), 'dog'), 'INVALID_ARGUMENT');
+  expectCode(() => clf.addEmbedding(new Float32Array(extractor.info.dim).fill(NaN), 'dog'), 'INVALID_ARGUMENT');
+  expectCode(() => clf.predictEmbedding(new Float32Array(3)), 'MODEL_MISMATCH');
+  await expectCodeAsync(clf.addExample(Buffer.from('not an image'), 'dog'), 'DECODE_FAILED');
+  await expectCodeAsync(clf.train({ seed: -1 }), 'INVALID_ARGUMENT');
+  await expectCodeAsync(loadClassifier(extractor, 'no such file.imprint'), 'FILE_NOT_FOUND');
+  expectCode(() => (clf.unknownThreshold = 7), 'INVALID_ARGUMENT');
+  assert.equal(clf.exampleCount('dog'), 1);
+  await clf.train();
+  assert.equal(clf.predictEmbedding(cropEmbedding.dog).label, 'dog');
+  clf.dispose();
+});
+
+test('limits on labels and classes give LIMIT_EXCEEDED', () => {
+  const clf = createClassifier(extractor);
+  expectCode(() => clf.addEmbedding(photoEmbedding.dog, 'x'.repeat(1025)), 'LIMIT_EXCEEDED');
+  clf.addEmbedding(photoEmbedding.dog, 'é'.repeat(512)); // 1024 bytes: the longest label
+  const v = Float32Array.from(photoEmbedding.dog);
+  for (let c = 1; c < 1000; c++) {
+    v[c % v.length] += 0.01;
+    clf.addEmbedding(v, `class ${c}`);
+  }
+  assert.equal(clf.labels.length, 1000);
+  expectCode(() => clf.addEmbedding(v, 'class 1000'), 'LIMIT_EXCEEDED');
+  clf.addEmbedding(v, 'class 5'); // existing classes still take examples
+  assert.equal(clf.exampleCount('class 5'), 2);
+  clf.dispose();
+});
+
+test('evaluate() gives accuracy, per-class accuracy and a confusion matrix', async () => {
+  const clf = createClassifier(extractor);
+  for (const name of PHOTOS) clf.addEmbedding(photoEmbedding[name], name);
+  const items = PHOTOS.map((name) => ({ label: name, embedding: cropEmbedding[name] }));
+  items.push([testdata.photo('dog'), 'dog']);
+  const report = await clf.evaluate(items);
+  assert.equal(report.count, 5);
+  assert.equal(report.accuracy, 1);
+  assert.deepEqual(report.confusion.labels, PHOTOS);
+  assert.deepEqual(report.confusion.matrix, [
+    [2, 0, 0, 0],
+    [0, 1, 0, 0],
+    [0, 0, 1, 0],
+    [0, 0, 0, 1],
+  ]);
+  assert.deepEqual(report.perClass.dog, { accuracy: 1, count: 2, correct: 2 });
+  clf.dispose();
+});
+
+test('unknown is true for an image far from every class and false for the classes shown', () => {
+  const clf = createClassifier(extractor);
+  for (const v of stamps['plants/flowers'].slice(0, 5)) clf.addEmbedding(v, 'flower');
+  for (const v of stamps['food/fruit'].slice(0, 5)) clf.addEmbedding(v, 'fruit');
+  assert.equal(clf.predictEmbedding(stamps['plants/flowers'][0]).unknown, false);
+  const far = clf.predictEmbedding(photoEmbedding.horses);
+  assert.ok(far.similarity < clf.predictEmbedding(stamps['plants/flowers'][0]).similarity);
+  clf.unknownThreshold = 0.999;
+  assert.equal(clf.predictEmbedding(photoEmbedding.horses).unknown, true);
+  clf.unknownThreshold = -1;
+  assert.equal(clf.predictEmbedding(photoEmbedding.horses).unknown, false);
+  clf.dispose();
+});
+
+test('DISPOSED after dispose() and after the extractor is disposed; dispose() twice is safe', async () => {
+  const clf = createClassifier(extractor);
+  clf.addEmbedding(photoEmbedding.dog, 'dog');
+  clf.dispose();
+  clf.dispose();
+  expectCode(() => clf.labels, 'DISPOSED');
+  expectCode(() => clf.predictEmbedding(photoEmbedding.dog), 'DISPOSED');
+  await expectCodeAsync(clf.train(), 'DISPOSED');
+  expectCode(() => clf.save(), 'DISPOSED');
+
+  const own = await createExtractor();
+  const bound = createClassifier(own);
+  bound.addEmbedding(photoEmbedding.dog, 'dog');
+  const saved = bound.save();
+  own.dispose();
+  expectCode(() => bound.predictEmbedding(photoEmbedding.dog), 'DISPOSED', /extractor/);
+  await expectCodeAsync(loadClassifier(own, saved), 'DISPOSED');
+  expectCode(() => createClassifier(own), 'DISPOSED');
+  bound.dispose();
+  bound.dispose();
+});
+
+test('changing the examples during train() rejects that train() and keeps the classifier usable', async () => {
+  const clf = stampClassifier(10);
+  const training = clf.train({ tolerance: 1e-9, maxIterations: 2000, onProgress: () => {} });
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  clf.addEmbedding(stamps['food/fruit'][11], 'food/fruit');
+  await training.then(
+    () => {}, // finished before the change: fine
+    (error) => assert.equal(error.code, 'INVALID_ARGUMENT')
+  );
+  await clf.train();
+  assert.equal(clf.trained, true);
+  clf.dispose();
+});
