@@ -386,6 +386,26 @@ function nearestClassMeanHead() {
   };
 }
 
+/**
+ * imprint's own head through its public API (createClassifier → addEmbedding → train → predictEmbedding),
+ * as a head for runFewShot. `extractor` is an imprint extractor whose embeddings fed the vectors.
+ */
+function imprintHead(imprint, extractor, options) {
+  return async function train(trainX, trainY) {
+    const clf = imprint.createClassifier(extractor, options);
+    trainX.forEach((v, i) => clf.addEmbedding(v, String(trainY[i])));
+    await clf.train();
+    return {
+      predict(testX) {
+        return Int32Array.from(testX, (v) => Number(clf.predictEmbedding(v).label));
+      },
+      dispose() {
+        clf.dispose();
+      },
+    };
+  };
+}
+
 /** "mean ± std" with one decimal. */
 function formatMeanStd(r) {
   return `${r.mean.toFixed(1)} ± ${r.std.toFixed(1)}`;
@@ -408,5 +428,6 @@ module.exports = {
   concatNormalized,
   softmaxRegressionHead,
   nearestClassMeanHead,
+  imprintHead,
   formatMeanStd,
 };

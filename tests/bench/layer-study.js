@@ -11,7 +11,7 @@
 //   node tests/bench/layer-study.js                       # TF.js reference, writes results/layer-study.md
 //   node tests/bench/layer-study.js --provider imprint    # imprint's own extractor (its default embedding)
 //   node tests/bench/layer-study.js --protocol B          # sanity check of the top layers on Fashion-MNIST
-//   options: --draws N  --ks 1,3,5  --head lr|lr-centred  --no-write  --no-timing  --no-cache
+//   options: --draws N  --ks 1,3,5  --head lr|lr-centred|imprint  --no-write  --no-timing  --no-cache
 //   (--head lr-centred: the same softmax regression on features centred on the training shots' mean)
 const fs = require('fs');
 const path = require('path');
@@ -136,6 +136,7 @@ async function imprintProvider() {
     throw new Error(`cannot load imprint from ${ROOT} (build it first): ${e.message}`);
   }
   const ex = await imprint.createExtractor();
+  imprintExtractor = ex;
   return {
     description: `imprint ${ex.info.name}, dim ${ex.info.dim}`,
     layers: ['imprint'],
@@ -230,7 +231,14 @@ function pairedDelta(row, baseline) {
 const HEADS = {
   lr: () => harness.softmaxRegressionHead(),
   'lr-centred': () => harness.softmaxRegressionHead({ center: true }),
+  // imprint's own classifier (needs the built package); any features, the extractor only identifies the backbone.
+  imprint: () => {
+    const imprint = require(ROOT);
+    if (!imprintExtractor) throw new Error('--head imprint needs --provider imprint');
+    return harness.imprintHead(imprint, imprintExtractor);
+  },
 };
+let imprintExtractor = null;
 let headName = 'lr';
 
 async function evaluate(data, vectors, set, draws, { testVectors = null, ks = data.ks } = {}) {
