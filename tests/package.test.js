@@ -15,7 +15,10 @@ test('npm pack → npm install into an empty folder → require and import embed
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'imprint-pack-'));
   try {
     const out = execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: ROOT, encoding: 'utf8' });
-    const [{ filename, files }] = JSON.parse(out.slice(out.indexOf('[')));
+    // prepack's build log comes first on stdout; npm's JSON report is the last line that is just "[".
+    const starts = [...out.matchAll(/^\[$/gm)];
+    assert.ok(starts.length, `npm pack printed no JSON report:\n${out}`);
+    const [{ filename, files }] = JSON.parse(out.slice(starts[starts.length - 1].index));
     const shipped = files.map((f) => f.path);
     for (const needed of ['dist/imprint-core.wasm', 'dist/imprint-core.js', 'dist/models/mobilenet_v2.imprint', 'js/index.cjs', 'js/index.mjs', 'js/index.d.ts']) {
       assert.ok(shipped.includes(needed), `the tarball lacks ${needed}`);
