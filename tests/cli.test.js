@@ -1,0 +1,146 @@
+'use strict';
+// The command-line tool on a real labelled folder tree (Fashion-MNIST images written as PNG files).
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const zlib = require('node:zlib');
+const { spawnSync } = require('node:child_process');
+
+const { createExtractor, loadClassifier } = require('..');
+const testdata = require('./support/testdata');
+const { encodePng } = require('./support/png-writer');
+
+const CLI = path.join(__dirname, '..', 'js', 'cli.cjs');
+const CLASSES = ['t-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'boot'];
+
+function readIdx(file) {
+  const bytes = zlib.gunzipSync(fs.readFileSync(file));
+  const dims = bytes[3];
+  const shape = Array.from({ length: dims }, (_, i) => bytes.readUInt32BE(4 + 4 * i));
+  return { shape, data: bytes.subarray(4 + 4 * dims) };
+}
+
+function imprint(args) {
+  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 300000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+let work;
+test.before(() => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'imprint-cli-'));
+  const paths = testdata.fashionMnist();
+  const images = readIdx(paths.trainImages), labels = readIdx(paths.trainLabels);
+  const wanted = { train: 6, test: 4 }; // per class, for 4 classes
+  const chosen = [0, 1, 7, 8];
+  const counts = new Map();
+  for (let i = 0; i < labels.shape[0]; i++) {
+    const label = labels.data[i];
+    if (!chosen.includes(label)) continue;
+    const n = counts.get(label) || 0;
+    if (n >= wanted.train + wanted.test) continue;
+    counts.set(label, n + 1);
+    const split = n < wanted.train ? 'train' : 'test';
+    const dir = path.join(work, split, CLASSES[label]);
+    fs.mkdirSync(dir, { recursive: true });
+    const pixels = images.data.subarray(i * 784, (i + 1) * 784);
+    fs.writeFileSync(path.join(dir, `${i}.png`), encodePng({ width: 28, height: 28, colorType: 0, data: pixels }));
+  }
+});
+test.after(() => fs.rmSync(work, { recursive: true, force: true }));
+
+test('--help explains every command; an unknown command is a usage error (exit 2)', () => {
+  const help = imprint(['--help']);
+  assert.equal(help.code, 0);
+  for (const c of ['embed', 'train', 'predict', 'eval', 'info', 'convert']) assert.match(help.stdout, new RegExp(`\\b${c}\\b`));
+  assert.equal(imprint(['train', '--help']).code, 0);
+  const bad = imprint(['frobnicate']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /unknown command/);
+});
+
+test('train then eval: accuracy matches the library API on the same files', async () => {
+  const head = path.join(work, 'head.imprint');
+  const trained = imprint(['train', path.join(work, 'train'), '-o', head]);
+  assert.equal(trained.code, 0, trained.stderr);
+  const summary = JSON.parse(trained.stdout);
+  assert.deepEqual(Object.keys(summary.classes).sort(), ['bag', 'sneaker', 't-shirt', 'trouser']);
+  assert.ok(fs.existsSync(head));
+
+  const evaluated = imprint(['eval', head, path.join(work, 'test'), '--json']);
+  assert.equal(evaluated.code, 0, evaluated.stderr);
+  const cliResult = JSON.parse(evaluated.stdout);
+  assert.equal(cliResult.count, 16);
+
+  const extractor = await createExtractor();
+  try {
+    const classifier = await loadClassifier(extractor, fs.readFileSync(head));
+    let correct = 0, total = 0;
+    for (const label of fs.readdirSync(path.join(work, 'test'))) {
+      for (const file of fs.readdirSync(path.join(work, 'test', label))) {
+        const p = await classifier.predict(path.join(work, 'test', label, file));
+        correct += p.label === label;
+        total++;
+      }
+    }
+    assert.equal(cliResult.accuracy, correct / total);
+    classifier.dispose();
+  } finally {
+    extractor.dispose();
+  }
+  const text = imprint(['eval', head, path.join(work, 'test')]);
+  assert.match(text.stdout, /accuracy \d+\.\d%/);
+  assert.match(text.stdout, /confusion/);
+});
+
+test('predict --json gives one parseable line per image; bad files are reported and skipped (exit 1)', () => {
+  const head = path.join(work, 'head.imprint');
+  if (!fs.existsSync(head)) assert.equal(imprint(['train', path.join(work, 'train'), '-o', head]).code, 0);
+  const notImage = path.join(work, 'notes.png');
+  fs.writeFileSync(notImage, 'this is not a picture');
+  const dir = path.join(work, 'test', 'bag');
+  const result = imprint(['predict', head, dir, notImage, path.join(work, 'missing.jpg'), '--json']);
+  assert.equal(result.code, 1);
+  const lines = result.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.length, fs.readdirSync(dir).length);
+  for (const line of lines) {
+    assert.equal(typeof line.label, 'string');
+    assert.ok(line.confidence >= 0 && line.confidence <= 1);
+    assert.equal(typeof line.unknown, 'boolean');
+  }
+  assert.match(result.stderr, /notes\.png: DECODE_FAILED/);
+  assert.match(result.stderr, /missing\.jpg: FILE_NOT_FOUND/);
+});
+
+test('embed writes JSON lines or a float32 file in input order; a damaged head is refused with its name', () => {
+  const dir = path.join(work, 'train', 'bag');
+  const files = fs.readdirSync(dir).sort().map((f) => path.join(dir, f));
+  const json = imprint(['embed', ...files, '--threads', '2']);
+  assert.equal(json.code, 0, json.stderr);
+  const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(lines.map((l) => l.path), files);
+  const out = path.join(work, 'vectors.f32');
+  const binary = imprint(['embed', ...files, '--out', out, '--threads', '1']);
+  assert.equal(binary.code, 0, binary.stderr);
+  const floats = new Float32Array(fs.readFileSync(out).buffer.slice(0));
+  assert.equal(floats.length, files.length * lines[0].dim);
+  assert.deepEqual(Array.from(floats.subarray(0, lines[0].dim)), lines[0].vector.map((v) => Math.fround(v)));
+
+  const damaged = path.join(work, 'damaged.imprint');
+  const bytes = fs.readFileSync(path.join(work, 'head.imprint'));
+  bytes[Math.floor(bytes.length / 2)] ^= 1;
+  fs.writeFileSync(damaged, bytes);
+  const refused = imprint(['predict', damaged, files[0]]);
+  assert.equal(refused.code, 3);
+  assert.match(refused.stderr, /damaged\.imprint/);
+  assert.match(refused.stderr, /HEAD_CORRUPT/);
+});
+
+test('info describes the default model', () => {
+  const result = imprint(['info']);
+  assert.equal(result.code, 0);
+  const info = JSON.parse(result.stdout);
+  assert.equal(info.dim, 576);
+  assert.deepEqual(info.inputSize, [224, 224]);
+});
