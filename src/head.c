@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "head_internal.h"
+#include "head_vector.h"
 
 static int valid_hash(const char *hash) {
   if (!hash) return 0;
@@ -23,6 +24,11 @@ imprint_status imprint_head_create(uint32_t dim, const char *model_hash, imprint
   if (!head) return IMPRINT_ERR_OUT_OF_MEMORY;
   head->dim = dim;
   memcpy(head->model_hash, model_hash, 17);
+  head->centre = calloc(dim, sizeof(float));
+  if (!head->centre) {
+    free(head);
+    return IMPRINT_ERR_OUT_OF_MEMORY;
+  }
   head->temperature = 1.0f;
   head->imprint_scale = HEAD_IMPRINT_SCALE;
   head->unknown_threshold = IMPRINT_HEAD_DEFAULT_UNKNOWN_THRESHOLD;
@@ -50,6 +56,7 @@ void imprint_head_destroy(imprint_head *head) {
   free(head->weights);
   free(head->bias);
   free(head->means);
+  free(head->centre);
   free(head->scratch);
   free(head);
 }
@@ -74,7 +81,7 @@ imprint_status head_reserve_classes(imprint_head *head, uint32_t classes) {
   if (!grow((void **)&head->classes, cap * sizeof(head_class)) ||
       !grow((void **)&head->weights, cap * d * sizeof(float)) || !grow((void **)&head->bias, cap * sizeof(float)) ||
       !grow((void **)&head->means, cap * d * sizeof(float)) ||
-      !grow((void **)&head->scratch, (2 * d + 2 * (size_t)cap) * sizeof(float)))
+      !grow((void **)&head->scratch, (3 * d + 2 * (size_t)cap) * sizeof(float)))
     return IMPRINT_ERR_OUT_OF_MEMORY;
   head->class_capacity = cap;
   return IMPRINT_OK;
@@ -103,6 +110,46 @@ int head_normalise(const float *in, float *out, uint32_t dim) {
   float inv = (float)(1.0 / sqrt(s));
   for (uint32_t i = 0; i < dim; i++) out[i] = in[i] * inv;
   return 1;
+}
+
+int head_prepare(const float *in, float *out, uint32_t dim) {
+  for (uint32_t i = 0; i < dim; i++) {
+    if (!isfinite(in[i])) return 0;
+    out[i] = in[i] >= 0 ? sqrtf(in[i]) : -sqrtf(-in[i]);
+  }
+  return head_normalise(out, out, dim);
+}
+
+void head_centre_on(const float *centre, const float *z, float *out, uint32_t dim) {
+  for (uint32_t i = 0; i < dim; i++) out[i] = z[i] - centre[i];
+  if (!head_normalise(out, out, dim)) memset(out, 0, dim * sizeof(float));
+}
+
+void head_centre(const imprint_head *head, const float *z, float *out) {
+  head_centre_on(head->centre, z, out, head->dim);
+}
+
+void head_compute_centre(const imprint_head *head, int use_mirror, float *out) {
+  uint32_t d = head->dim, C = head->class_count;
+  memset(out, 0, d * sizeof(float));
+  if (!C) return;
+  for (uint32_t c = 0; c < C; c++) {
+    const head_class *k = &head->classes[c];
+    if (k->examples) continue;
+    head_axpy(out, 1.0f / (float)C, head->means + (size_t)c * d, d);
+  }
+  /* Points per class, then each point weighted 1 / (C * points of its class). */
+  uint32_t *count = calloc(C, sizeof(uint32_t));
+  if (!count) return;
+  for (uint32_t e = 0; e < head->example_count; e++)
+    count[head->example_class[e]] += 1 + (use_mirror && head->has_mirror[e]);
+  for (uint32_t e = 0; e < head->example_count; e++) {
+    float w = 1.0f / ((float)C * (float)count[head->example_class[e]]);
+    const float *x = head->examples + (size_t)e * 2 * d;
+    head_axpy(out, w, x, d);
+    if (use_mirror && head->has_mirror[e]) head_axpy(out, w, x + d, d);
+  }
+  free(count);
 }
 
 int head_valid_utf8(const char *text, size_t len) {
@@ -172,64 +219,90 @@ void head_ensure_imprint(imprint_head *head) {
   if (head->imprint_stale) head_refresh_imprint(head);
 }
 
-/* Leave-one-out fit of the imprinting scale: each example of a class with two or more examples is
- * scored against the class means computed without it, and the scale minimising the negative
- * log-likelihood of its true class is kept. Cost: examples * classes * dim, skipped (keeping the
- * last scale) above IMPRINT_LOO_BUDGET or when memory is short. */
+/* Imprinting in the centred space: class weights are s * L2(sum of the class's centred points).
+ * The scale s is fitted by leave-one-out: the plain view of each example of a class with two or
+ * more examples is scored against the class sums without that example's views, and s minimises
+ * the negative log-likelihood of the true classes (golden-section search on log s). Without a
+ * class of two examples s = HEAD_IMPRINT_SCALE. Temporary buffers only; on allocation failure the
+ * head keeps its previous scale and weights of the plain class means. */
 #define IMPRINT_LOO_BUDGET 50000000.0
-static void fit_imprint_scale(imprint_head *head) {
+static void imprint_weights(imprint_head *head) {
   uint32_t n = head->example_count, C = head->class_count, d = head->dim, held = 0;
-  if (C < 2 || (double)n * C * d > IMPRINT_LOO_BUDGET) return;
+  float *sums = calloc((size_t)C * d, sizeof(float));
+  float *views = malloc(2 * (size_t)d * sizeof(float));
   double *norm2 = malloc(C * sizeof(double));
-  double *cosines = malloc((size_t)n * C * sizeof(double));
-  uint32_t *truth = malloc(n * sizeof(uint32_t));
-  if (!norm2 || !cosines || !truth) goto done;
-  for (uint32_t c = 0; c < C; c++) {
-    double s = 0;
-    const float *sum = head->classes[c].sum;
-    for (uint32_t i = 0; i < d; i++) s += (double)sum[i] * sum[i];
-    norm2[c] = s;
+  int fit = C >= 2 && (double)n * C * d <= IMPRINT_LOO_BUDGET;
+  double *cosines = fit ? malloc(((size_t)n * C + 1) * sizeof(double)) : NULL;
+  uint32_t *truth = fit ? malloc((n + 1) * sizeof(uint32_t)) : NULL;
+  if (!sums || !views || !norm2 || (fit && (!cosines || !truth))) {
+    for (uint32_t c = 0; c < C; c++)
+      for (uint32_t i = 0; i < d; i++) head->weights[(size_t)c * d + i] = head->imprint_scale * head->means[(size_t)c * d + i];
+    goto done;
   }
+  for (uint32_t c = 0; c < C; c++)
+    if (!head->classes[c].examples) head_centre(head, head->means + (size_t)c * d, sums + (size_t)c * d);
   for (uint32_t e = 0; e < n; e++) {
+    float *sum = sums + (size_t)head->example_class[e] * d;
+    const float *x = head->examples + (size_t)e * 2 * d;
+    head_centre(head, x, views);
+    head_axpy(sum, 1.0f, views, d);
+    if (head->has_mirror[e]) {
+      head_centre(head, x + d, views + d);
+      head_axpy(sum, 1.0f, views + d, d);
+    }
+  }
+  for (uint32_t c = 0; c < C; c++) norm2[c] = (double)head_dot(sums + (size_t)c * d, sums + (size_t)c * d, d);
+  for (uint32_t e = 0; fit && e < n; e++) {
     uint32_t own = head->example_class[e];
     if (head->classes[own].examples < 2) continue;
     const float *x = head->examples + (size_t)e * 2 * d;
+    float *q = views, *m = views + d;
+    head_centre(head, x, q);
+    int mirror = head->has_mirror[e];
+    if (mirror) head_centre(head, x + d, m);
     double *row = cosines + (size_t)held * C;
     for (uint32_t c = 0; c < C; c++) {
-      const float *sum = head->classes[c].sum;
-      float dot = 0;
-      for (uint32_t i = 0; i < d; i++) dot += sum[i] * x[i];
-      double nn = norm2[c];
-      if (c == own) { /* the mean without x: (sum - x), and x . x = 1 */
-        nn = nn - 2.0 * dot + 1.0;
-        dot -= 1.0f;
+      const float *sum = sums + (size_t)c * d;
+      double dot = head_dot(sum, q, d), nn = norm2[c];
+      if (c == own) { /* the class sum without this example's views: sum - q - m */
+        double qq = head_dot(q, q, d), qm = mirror ? head_dot(q, m, d) : 0, sm = mirror ? head_dot(sum, m, d) : 0;
+        double mm = mirror ? head_dot(m, m, d) : 0;
+        nn = nn - 2.0 * (dot + sm) + qq + 2.0 * qm + mm;
+        dot = dot - qq - qm;
       }
       row[c] = nn > 1e-12 ? dot / sqrt(nn) : 0.0;
     }
     truth[held++] = own;
   }
-  if (held == 0) {
-    head->imprint_scale = HEAD_IMPRINT_SCALE;
-    goto done;
-  }
-  double lo = log(1.0), hi = log(10000.0), g = 0.6180339887498949;
-  for (int it = 0; it < 50; it++) {
-    double a = hi - g * (hi - lo), b = lo + g * (hi - lo), f[2] = {0, 0};
-    for (int side = 0; side < 2; side++) {
-      double s = exp(side ? b : a);
-      for (uint32_t i = 0; i < held; i++) {
-        const double *row = cosines + (size_t)i * C;
-        double max = -INFINITY, z = 0;
-        for (uint32_t c = 0; c < C; c++) max = fmax(max, s * row[c]);
-        for (uint32_t c = 0; c < C; c++) z += exp(s * row[c] - max);
-        f[side] += log(z) + max - s * row[truth[i]];
+  head->imprint_scale = HEAD_IMPRINT_SCALE;
+  if (held) {
+    double lo = log(1.0), hi = log(1000.0), g = 0.6180339887498949;
+    for (int it = 0; it < 50; it++) {
+      double a = hi - g * (hi - lo), b = lo + g * (hi - lo), f[2] = {0, 0};
+      for (int side = 0; side < 2; side++) {
+        double sc = exp(side ? b : a);
+        for (uint32_t i = 0; i < held; i++) {
+          const double *row = cosines + (size_t)i * C;
+          double max = -INFINITY, z = 0;
+          for (uint32_t c = 0; c < C; c++) max = fmax(max, sc * row[c]);
+          for (uint32_t c = 0; c < C; c++) z += exp(sc * row[c] - max);
+          f[side] += log(z) + max - sc * row[truth[i]];
+        }
       }
+      if (f[0] < f[1]) hi = b;
+      else lo = a;
     }
-    if (f[0] < f[1]) hi = b;
-    else lo = a;
+    head->imprint_scale = (float)exp(0.5 * (lo + hi));
   }
-  head->imprint_scale = (float)exp(0.5 * (lo + hi));
+  for (uint32_t c = 0; c < C; c++) {
+    float *w = head->weights + (size_t)c * d;
+    if (!head_normalise(sums + (size_t)c * d, w, d)) memset(w, 0, d * sizeof(float));
+    for (uint32_t i = 0; i < d; i++) w[i] *= head->imprint_scale;
+    head->bias[c] = 0.0f;
+  }
 done:
+  free(sums);
+  free(views);
   free(norm2);
   free(cosines);
   free(truth);
@@ -238,16 +311,13 @@ done:
 void head_refresh_imprint(imprint_head *head) {
   size_t d = head->dim;
   head->imprint_stale = 0;
-  if (!head->trained && head->example_count) fit_imprint_scale(head);
   for (uint32_t c = 0; c < head->class_count; c++) {
     float *mean = head->means + c * d;
     if (!head_normalise(head->classes[c].sum, mean, head->dim)) memset(mean, 0, d * sizeof(float));
-    if (!head->trained) {
-      /* Imprinting: the class weight is the normalised mean times the fitted scale. */
-      for (size_t i = 0; i < d; i++) head->weights[c * d + i] = head->imprint_scale * mean[i];
-      head->bias[c] = 0.0f;
-    }
   }
+  if (head->trained) return; /* weights, bias and centre come from training */
+  head_compute_centre(head, 1, head->centre);
+  imprint_weights(head);
 }
 
 imprint_status imprint_head_add_example(imprint_head *head, const char *label, size_t label_len,
@@ -258,8 +328,8 @@ imprint_status imprint_head_add_example(imprint_head *head, const char *label, s
   if (head->example_count >= IMPRINT_HEAD_MAX_EXAMPLES) return IMPRINT_ERR_LIMIT_EXCEEDED;
   /* Validate both vectors into scratch before touching any state. */
   float *plain = head->scratch, *mirror = head->scratch + head->dim;
-  if (!head_normalise(embedding, plain, head->dim)) return IMPRINT_ERR_INVALID_ARGUMENT;
-  if (mirrored && !head_normalise(mirrored, mirror, head->dim)) return IMPRINT_ERR_INVALID_ARGUMENT;
+  if (!head_prepare(embedding, plain, head->dim)) return IMPRINT_ERR_INVALID_ARGUMENT;
+  if (mirrored && !head_prepare(mirrored, mirror, head->dim)) return IMPRINT_ERR_INVALID_ARGUMENT;
   imprint_status st = head_reserve_examples(head, head->example_count + 1);
   if (st != IMPRINT_OK) return st;
   int found = find_class(head, label, label_len);
@@ -361,49 +431,44 @@ void imprint_head_set_unknown_threshold(imprint_head *head, float threshold) {
 float imprint_head_unknown_threshold(const imprint_head *head) { return head ? head->unknown_threshold : 0.0f; }
 float imprint_head_temperature(const imprint_head *head) { return head ? head->temperature : 1.0f; }
 
-/* logits[c] += weights[c] . x + bias[c]; similarity = max cosine to a class mean. */
-static void add_logits(const imprint_head *head, const float *x, float *logits, float *similarity) {
-  size_t d = head->dim;
+/* Logits W x + b of the centred point x into logits[]; similarity = max cosine of the
+ * (uncentred) z to a class mean. */
+static void logits_of(const imprint_head *head, const float *z, float *x, float *logits, float *similarity) {
+  uint32_t d = head->dim;
   float best = -2.0f;
+  head_centre(head, z, x);
   for (uint32_t c = 0; c < head->class_count; c++) {
-    const float *w = head->weights + c * d, *m = head->means + c * d;
-    float s = 0, cs = 0;
-    for (size_t i = 0; i < d; i++) {
-      s += w[i] * x[i];
-      cs += m[i] * x[i];
-    }
-    logits[c] += s + head->bias[c];
+    logits[c] = head_dot(head->weights + (size_t)c * d, x, d) + head->bias[c];
+    float cs = head_dot(head->means + (size_t)c * d, z, d);
     if (cs > best) best = cs;
   }
   *similarity = best;
 }
 
-/* Scores of one (already validated) query into probs[class_count]; no allocation. */
+/* Scores of one query into probs[class_count]; no allocation. With a mirrored view, the query is
+ * the average of both power-transformed views (test-time augmentation, head-study.md). */
 static imprint_status predict_into(imprint_head *head, const float *embedding, const float *mirrored, float *probs,
                                    imprint_prediction *out) {
   uint32_t n = head->class_count, d = head->dim;
-  float *x = head->scratch, *logits = head->scratch + 2 * (size_t)d;
-  if (!head_normalise(embedding, x, d)) return IMPRINT_ERR_INVALID_ARGUMENT;
-  for (uint32_t c = 0; c < n; c++) logits[c] = 0;
-  float sim = 0, sim2 = 0;
-  add_logits(head, x, logits, &sim);
-  float views = 1;
+  float *z = head->scratch, *x = head->scratch + d, *logits = head->scratch + 3 * (size_t)d;
+  if (!head_prepare(embedding, z, d)) return IMPRINT_ERR_INVALID_ARGUMENT;
   if (mirrored) {
-    if (!head_normalise(mirrored, x + d, d)) return IMPRINT_ERR_INVALID_ARGUMENT;
-    add_logits(head, x + d, logits, &sim2);
-    sim = 0.5f * (sim + sim2);
-    views = 2;
+    if (!head_prepare(mirrored, x, d)) return IMPRINT_ERR_INVALID_ARGUMENT;
+    head_axpy(z, 1.0f, x, d);
+    if (!head_normalise(z, z, d)) return IMPRINT_ERR_INVALID_ARGUMENT;
   }
-  float scale = 1.0f / (views * head->temperature), max = -INFINITY;
+  float sim = 0;
+  logits_of(head, z, x, logits, &sim);
+  float scale = 1.0f / head->temperature, max = -INFINITY;
   for (uint32_t c = 0; c < n; c++) {
     logits[c] *= scale;
     if (logits[c] > max) max = logits[c];
   }
-  double z = 0;
-  for (uint32_t c = 0; c < n; c++) z += exp((double)logits[c] - max);
+  double zsum = 0;
+  for (uint32_t c = 0; c < n; c++) zsum += exp((double)logits[c] - max);
   uint32_t best = 0;
   for (uint32_t c = 0; c < n; c++) {
-    probs[c] = (float)(exp((double)logits[c] - max) / z);
+    probs[c] = (float)(exp((double)logits[c] - max) / zsum);
     if (probs[c] > probs[best]) best = c;
   }
   out->best = best;
@@ -419,7 +484,7 @@ imprint_status imprint_head_predict(imprint_head *head, const float *embedding, 
   if (head->class_count == 0) return IMPRINT_ERR_NO_EXAMPLES;
   if (scores_len && scores_len < head->class_count) return IMPRINT_ERR_INVALID_ARGUMENT;
   head_ensure_imprint(head);
-  float *probs = scores_len ? scores : head->scratch + 2 * (size_t)head->dim + head->class_capacity;
+  float *probs = scores_len ? scores : head->scratch + 3 * (size_t)head->dim + head->class_capacity;
   return predict_into(head, embedding, mirrored, probs, out);
 }
 
@@ -434,7 +499,7 @@ imprint_status imprint_head_evaluate(imprint_head *head, const float *embeddings
     if (truth[i] >= n) return IMPRINT_ERR_UNKNOWN_LABEL;
   if (confusion) memset(confusion, 0, n * n * sizeof(uint32_t));
   head_ensure_imprint(head);
-  float *probs = head->scratch + 2 * (size_t)head->dim + head->class_capacity;
+  float *probs = head->scratch + 3 * (size_t)head->dim + head->class_capacity;
   size_t right = 0;
   for (size_t i = 0; i < count; i++) {
     imprint_prediction p;

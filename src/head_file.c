@@ -36,7 +36,7 @@ static float get_f32(const uint8_t *p) {
 static size_t pad4(size_t n) { return (n + 3) & ~(size_t)3; }
 
 static size_t saved_size(const imprint_head *head, uint32_t flags) {
-  size_t d = head->dim, size = HEAD_HEADER_BYTES;
+  size_t d = head->dim, size = HEAD_HEADER_BYTES + 4 * d;
   for (uint32_t c = 0; c < head->class_count; c++)
     size += 4 + pad4(head->classes[c].label_len) + 4 + (2 * d + 1) * 4;
   if (flags & IMPRINT_SAVE_EXAMPLES)
@@ -67,6 +67,7 @@ imprint_status imprint_head_save(imprint_head *head, uint32_t flags, uint8_t *ou
   put_f32(p + 56, head->unknown_threshold);
   put_f32(p + 60, head->imprint_scale);
   p += HEAD_HEADER_BYTES;
+  for (size_t i = 0; i < d; i++, p += 4) put_f32(p, head->centre[i]);
   for (uint32_t c = 0; c < head->class_count; c++) {
     const head_class *k = &head->classes[c];
     put_u32(p, k->label_len);
@@ -139,6 +140,8 @@ imprint_status imprint_head_load(const uint8_t *bytes, size_t size, uint32_t dim
     st = IMPRINT_ERR_OUT_OF_MEMORY;
     goto fail;
   }
+  if ((size_t)(end - p) < 4 * d || !read_vector(p, head->centre, d, 0, 0)) goto fail;
+  p += 4 * d;
   for (uint32_t c = 0; c < classes; c++) {
     if ((size_t)(end - p) < 4) goto fail;
     uint32_t len = get_u32(p);

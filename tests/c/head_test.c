@@ -159,6 +159,8 @@ static void test_predict_outputs(void) {
   make_centres(centres, classes, dim);
   imprint_head *head = make_head(dim, classes, 3, centres, 0.2f, 1);
   CHECK(imprint_head_train(head, NULL, NULL) == IMPRINT_OK, "train with mirrored views");
+  CHECK(imprint_head_unknown_threshold(head) == IMPRINT_HEAD_DEFAULT_UNKNOWN_THRESHOLD, "default threshold");
+  imprint_head_set_unknown_threshold(head, 0.5f); /* synthetic clusters are far wider than real ones */
   float x[32], scores[3];
   cluster_point(x, dim, centres, 1, 0.2f);
   imprint_prediction p;
