@@ -3,5 +3,15 @@
 const { ImprintError } = require('./errors.cjs');
 const { createExtractor, Extractor } = require('./extractor.cjs');
 const { createClassifier, loadClassifier, Classifier } = require('./classifier.cjs');
+const { createBatchEmbedder, BatchEmbedder } = require('./batch.cjs');
 
-module.exports = { createExtractor, Extractor, createClassifier, loadClassifier, Classifier, ImprintError };
+module.exports = {
+  createExtractor,
+  Extractor,
+  createClassifier,
+  loadClassifier,
+  Classifier,
+  createBatchEmbedder,
+  BatchEmbedder,
+  ImprintError,
+};

@@ -222,3 +222,35 @@ export function loadClassifier(
   bytes: Uint8Array | ArrayBuffer | ArrayBufferView | string | URL,
   options?: ClassifierOptions
 ): Promise<Classifier>;
+
+export interface BatchResult {
+  /** Position of the input in the iterable. */
+  index: number;
+  input: ImageInput;
+  /** The embedding, when the image could be read. */
+  vector?: Float32Array;
+  /** Why the image could not be embedded (the batch goes on). */
+  error?: ImprintError;
+}
+
+/** Node only: embeds on a pool of worker threads, each holding its own copy of the model. */
+export class BatchEmbedder {
+  private constructor();
+  /** The model's info, once every worker has loaded it. */
+  readonly info: Promise<ExtractorInfo>;
+  readonly threads: number;
+  /** Results in input order; at most 2 images per thread are in flight. */
+  embed(
+    inputs: Iterable<ImageInput> | AsyncIterable<ImageInput>,
+    options?: { onProgress?: (event: { done: number; total?: number }) => void }
+  ): AsyncGenerator<BatchResult>;
+  close(): Promise<void>;
+}
+
+export function createBatchEmbedder(options?: {
+  model?: string | Uint8Array;
+  /** Default: every core. */
+  threads?: number;
+  limits?: Limits;
+  background?: [number, number, number];
+}): BatchEmbedder;

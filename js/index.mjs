@@ -1,5 +1,14 @@
 // imprint — ES module entry for Node: the same objects as the CommonJS entry.
 import imprint from './index.cjs';
 
-export const { createExtractor, Extractor, createClassifier, loadClassifier, Classifier, ImprintError } = imprint;
+export const {
+  createExtractor,
+  Extractor,
+  createClassifier,
+  loadClassifier,
+  Classifier,
+  createBatchEmbedder,
+  BatchEmbedder,
+  ImprintError,
+} = imprint;
 export default imprint;

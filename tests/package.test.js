@@ -42,6 +42,39 @@ test('npm pack → npm install into an empty folder → require and import embed
     const fromImport = JSON.parse(execFileSync('node', ['use.mjs'], { cwd: project, encoding: 'utf8' }));
     assert.ok(fromRequire.dim > 0);
     assert.deepEqual(fromImport, { ...fromRequire, error: 'function' });
+
+    // The TypeScript declarations compile against a small usage file.
+    const usage = `import { createExtractor, createClassifier, loadClassifier, ImprintError, type Prediction } from 'imprint';
+      async function main(): Promise<void> {
+        const ex = await createExtractor({ limits: { maxPixels: 1e7 }, onProgress: (e) => console.log(e.stage) });
+        const v: Float32Array = await ex.embed({ data: new Uint8Array(12), width: 2, height: 2, channels: 3 });
+        const f: Float32Array = await ex.features('photo.jpg', ex.info.layers[0].name);
+        const clf = createClassifier(ex);
+        await clf.addExample('cat.jpg', 'cat');
+        clf.addEmbedding(v, 'dog');
+        const r = await clf.train({ onProgress: ({ step, loss }) => console.log(step, loss) });
+        const p: Prediction = await clf.predict('x.png');
+        const bytes: Uint8Array = clf.save();
+        const again = await loadClassifier(ex, bytes);
+        console.log(r.trainAccuracy, p.label, p.confidence, p.unknown, f.length, again.labels.length);
+        try { await ex.embed('missing.jpg'); } catch (e) { if (e instanceof ImprintError) console.log(e.code); }
+        clf.dispose(); again.dispose(); ex.dispose();
+      }
+      void main();`;
+    fs.writeFileSync(path.join(project, 'usage.ts'), usage);
+    const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const compile = (args) => {
+      try {
+        execFileSync(process.execPath, args, { cwd: project, encoding: 'utf8', stdio: 'pipe' });
+      } catch (error) {
+        assert.fail(`tsc found errors in the declarations or their use:\n${error.stdout}${error.stderr}`);
+      }
+    };
+    compile([tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--lib', 'es2022,dom', '--skipLibCheck', 'usage.ts']);
+
+    // And the CLI is installed as a bin.
+    const info = JSON.parse(execFileSync(path.join(project, 'node_modules', '.bin', 'imprint'), ['info'], { cwd: project, encoding: 'utf8' }));
+    assert.equal(info.dim, fromRequire.dim);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
