@@ -3,7 +3,7 @@
 // moves bytes in and floats out, and turns status codes into ImprintErrors.
 
 const { ImprintError } = require('./errors.cjs');
-const { instantiateCore, readDefaultModel } = require('./core.cjs');
+const platform = require('./platform.cjs');
 const { normaliseInput } = require('./inputs.cjs');
 
 const MODEL_ERROR_BYTES = 512;
@@ -41,19 +41,12 @@ function withCString(core, text, fn) {
   }
 }
 
-async function toModelBytes(model) {
-  if (model === undefined || model === null) return readDefaultModel();
-  if (typeof model === 'string' || model instanceof URL) {
-    const fs = require('node:fs');
-    try {
-      return await fs.promises.readFile(model);
-    } catch (cause) {
-      throw new ImprintError('FILE_NOT_FOUND', `cannot read model file ${String(model)}: ${cause.message}`, { cause });
-    }
-  }
+async function toModelBytes(model, options, onBytes) {
   if (model instanceof Uint8Array) return model;
   if (model instanceof ArrayBuffer) return new Uint8Array(model);
   if (ArrayBuffer.isView(model)) return new Uint8Array(model.buffer, model.byteOffset, model.byteLength);
+  const bytes = await platform.loadModel(model, options, onBytes);
+  if (bytes) return bytes;
   throw new ImprintError(
     'INVALID_ARGUMENT',
     "options.model must be a path, or the model file's bytes (Uint8Array, Buffer, ArrayBuffer); omit it for the default model"
@@ -145,6 +138,27 @@ class Extractor {
     }
   }
 
+  /**
+   * Normalises `input` and runs the synchronous `fn` on it. When the core cannot read an encoded
+   * format (WebP, AVIF, ...) and the platform has a decoder of its own (browsers), runs again on the
+   * platform's pixels.
+   */
+  async #withInput(input, fn) {
+    const normalised = await normaliseInput(input);
+    this.#check();
+    try {
+      return fn(normalised);
+    } catch (error) {
+      const retry =
+        platform.decodeFallback && normalised.kind === 'encoded' && error instanceof ImprintError && error.code === 'UNSUPPORTED_FORMAT';
+      if (!retry) throw error;
+      const pixels = await platform.decodeFallback(normalised.bytes);
+      if (!pixels) throw error;
+      this.#check();
+      return fn(pixels);
+    }
+  }
+
   #embedNow(input, mirror = false) {
     this.#check();
     this.#setInput(input);
@@ -165,8 +179,7 @@ class Extractor {
    */
   async embed(input, options = {}) {
     this.#check();
-    const normalised = await normaliseInput(input);
-    return this.#embedNow(normalised, Boolean(options && options.mirror));
+    return this.#withInput(input, (normalised) => this.#embedNow(normalised, Boolean(options && options.mirror)));
   }
 
   /**
@@ -175,13 +188,14 @@ class Extractor {
    */
   async embedWithMirror(input) {
     this.#check();
-    const normalised = await normaliseInput(input);
-    const plain = this.#embedNow(normalised);
-    const c = this.#core;
-    const status = c._imprint_model_mirror_input(this.#model);
-    if (status !== 0) this.#fail(status);
-    const dim = this.info.dim;
-    return [plain, this.#readFloats(dim, (ptr) => c._imprint_model_embed(this.#model, ptr, dim))];
+    return this.#withInput(input, (normalised) => {
+      const plain = this.#embedNow(normalised);
+      const c = this.#core;
+      const status = c._imprint_model_mirror_input(this.#model);
+      if (status !== 0) this.#fail(status);
+      const dim = this.info.dim;
+      return [plain, this.#readFloats(dim, (ptr) => c._imprint_model_embed(this.#model, ptr, dim))];
+    });
   }
 
   /**
@@ -198,7 +212,7 @@ class Extractor {
     const out = [];
     for (let i = 0; i < list.length; i++) {
       try {
-        out.push(this.#embedNow(await normaliseInput(list[i])));
+        out.push(await this.#withInput(list[i], (normalised) => this.#embedNow(normalised)));
       } catch (error) {
         if (error instanceof ImprintError) {
           error.index = i;
@@ -221,19 +235,19 @@ class Extractor {
     if (typeof layer !== 'string' || layer.length === 0) {
       throw new ImprintError('INVALID_ARGUMENT', 'features() needs a layer name (see extractor.info.layers)');
     }
-    const normalised = await normaliseInput(input);
-    this.#check();
-    const channels = this.#layerChannels.get(layer);
-    const c = this.#core;
-    if (channels === undefined) {
-      // Let the core explain (unknown name vs. folded convolution).
-      const status = withCString(c, layer, (name) => c._imprint_model_features(this.#model, name, 0, 0));
-      this.#fail(status === 0 ? 7 : status);
-    }
-    this.#setInput(normalised);
-    return withCString(c, layer, (name) =>
-      this.#readFloats(channels, (ptr) => c._imprint_model_features(this.#model, name, ptr, channels))
-    );
+    return this.#withInput(input, (normalised) => {
+      const channels = this.#layerChannels.get(layer);
+      const c = this.#core;
+      if (channels === undefined) {
+        // Let the core explain (unknown name vs. folded convolution).
+        const status = withCString(c, layer, (name) => c._imprint_model_features(this.#model, name, 0, 0));
+        this.#fail(status === 0 ? 7 : status);
+      }
+      this.#setInput(normalised);
+      return withCString(c, layer, (name) =>
+        this.#readFloats(channels, (ptr) => c._imprint_model_features(this.#model, name, ptr, channels))
+      );
+    });
   }
 
   /**
@@ -285,7 +299,9 @@ class Extractor {
 
 /**
  * Loads a model (the embedded default when options.model is omitted) into a fresh wasm core.
- * @param {{ model?: string | URL | Uint8Array | ArrayBuffer, onProgress?: (e: {stage: string, progress: number}) => void,
+ * In a browser, options.wasmUrl and options.modelUrl say where to fetch the core and the default
+ * model (default: next to the script); model download progress reports { loaded, total } bytes.
+ * @param {{ model?: string | URL | Uint8Array | ArrayBuffer, onProgress?: (e: {stage: string, progress: number, loaded?: number, total?: number}) => void,
  *           limits?: { maxWidth?: number, maxHeight?: number, maxPixels?: number },
  *           background?: [number, number, number] }} [options]
  */
@@ -298,9 +314,10 @@ async function createExtractor(options = {}) {
   const background = checkBackground(options.background);
   const report = (stage, progress) => onProgress && onProgress({ stage, progress });
   report('model', 0);
-  const bytes = await toModelBytes(options.model);
+  const onBytes = (loaded, total) =>
+    onProgress && onProgress({ stage: 'model', progress: total ? Math.min(1, loaded / total) : 0, loaded, total });
+  const [bytes, core] = await Promise.all([toModelBytes(options.model, options, onBytes), platform.instantiateCore(options)]);
   report('model', 1);
-  const core = await instantiateCore();
   report('core', 1);
   const errorPtr = core._malloc(MODEL_ERROR_BYTES);
   const outPtr = core._malloc(4);

@@ -1,10 +1,10 @@
 'use strict';
-// Turns anything a Node user may hand us into one of two shapes the core understands:
+// Turns anything a user may hand us into one of two shapes the core understands:
 //   { kind: 'encoded', bytes: Uint8Array }                         (JPEG, PNG, ... file contents)
 //   { kind: 'pixels', data: Uint8Array, width, height, channels }   (raw 8-bit pixels)
 
-const fs = require('node:fs');
 const { ImprintError } = require('./errors.cjs');
+const platform = require('./platform.cjs');
 
 function describe(value) {
   if (value === null) return 'null';
@@ -57,13 +57,8 @@ function rawPixels(input) {
  * @returns {Promise<{kind:'encoded', bytes:Uint8Array} | {kind:'pixels', data:Uint8Array, width:number, height:number, channels:number}>}
  */
 async function normaliseInput(input) {
-  if (typeof input === 'string' || input instanceof URL) {
-    try {
-      return { kind: 'encoded', bytes: await fs.promises.readFile(input) };
-    } catch (cause) {
-      throw new ImprintError('FILE_NOT_FOUND', `cannot read image file ${String(input)}: ${cause.message}`, { cause });
-    }
-  }
+  const converted = await platform.platformInput(input);
+  if (converted) return converted;
   const bytes = asBytes(input);
   if (bytes) return { kind: 'encoded', bytes };
   if (input && typeof input === 'object' && 'data' in input && 'width' in input && 'height' in input) {
@@ -71,7 +66,7 @@ async function normaliseInput(input) {
   }
   throw new ImprintError(
     'INVALID_ARGUMENT',
-    `cannot use ${describe(input)} as an image: pass encoded bytes (Buffer, Uint8Array, ArrayBuffer), a file path, ` +
+    `cannot use ${describe(input)} as an image: pass ${platform.describeInputs}, ` +
       'or raw pixels { data, width, height, channels }'
   );
 }

@@ -62,4 +62,5 @@ if [ -f "$ROOT/models/build-default.js" ]; then
     say "building the default model (models/build-default.js)"
     (cd "$ROOT" && node models/build-default.js)
 fi
+node "$ROOT/scripts/build-web.js"   # dist/web/: the <script>, ES module and worker builds
 say "done: $(cd "$ROOT" && ls dist/imprint-core.* 2>/dev/null | tr '\n' ' ')"

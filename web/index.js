@@ -1,0 +1,71 @@
+'use strict';
+// imprint in the browser: window.imprint (dist/web/imprint.js) and the ES module
+// (dist/web/imprint.mjs), built by scripts/build-web.js from this file and js/. The same API as in
+// Node (../shared/design.md); createExtractor({ worker: true }) runs everything in a Web Worker.
+
+const { ImprintError } = require('../js/errors.cjs');
+const { createExtractor: createInThisThread, Extractor } = require('../js/extractor.cjs');
+const local = require('../js/classifier.cjs');
+const workers = require('./worker-client.js');
+
+/**
+ * Loads a model into a fresh wasm core. Browser options besides Node's: wasmUrl, modelUrl (default:
+ * next to this script), worker (true: run in a Web Worker; see createWorkerExtractor), workerUrl.
+ */
+async function createExtractor(options = {}) {
+  if (options && typeof options === 'object' && options.worker) return workers.createWorkerExtractor(options);
+  return createInThisThread(options);
+}
+
+function createWorkerExtractor(options = {}) {
+  return workers.createWorkerExtractor({ ...options, worker: true });
+}
+
+function createClassifier(extractor, options) {
+  return workers.isWorkerExtractor(extractor) ? workers.createClassifier(extractor, options) : local.createClassifier(extractor, options);
+}
+
+/** Loads a saved head: bytes, a Blob/File (e.g. from a file picker) or a URL on the page's origin. */
+async function loadClassifier(extractor, bytes, options) {
+  let data = bytes;
+  if (typeof Blob === 'function' && data instanceof Blob) data = new Uint8Array(await data.arrayBuffer());
+  else if (typeof data === 'string' || data instanceof URL) {
+    const url = require('./platform.js').resolve(data);
+    let response;
+    try {
+      response = await fetch(url, { credentials: 'same-origin' });
+    } catch (cause) {
+      throw new ImprintError('FILE_NOT_FOUND', `cannot fetch the head file ${url}: ${cause.message}`, { cause });
+    }
+    if (!response.ok) throw new ImprintError('FILE_NOT_FOUND', `cannot fetch the head file ${url}: HTTP ${response.status}`);
+    data = new Uint8Array(await response.arrayBuffer());
+  }
+  return workers.isWorkerExtractor(extractor) ? workers.loadClassifier(extractor, data, options) : local.loadClassifier(extractor, data, options);
+}
+
+/** Cosine similarity of two embeddings (1 = same direction). */
+function cosineSimilarity(a, b) {
+  if (!a || !b || a.length !== b.length) throw new ImprintError('INVALID_ARGUMENT', 'cosineSimilarity() needs two vectors of the same length');
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
+  }
+  return na && nb ? dot / Math.sqrt(na * nb) : 0;
+}
+
+module.exports = {
+  createExtractor,
+  createWorkerExtractor,
+  createClassifier,
+  loadClassifier,
+  cosineSimilarity,
+  Extractor,
+  Classifier: local.Classifier,
+  WorkerExtractor: workers.WorkerExtractor,
+  WorkerClassifier: workers.WorkerClassifier,
+  ImprintError,
+};

@@ -1,0 +1,217 @@
+'use strict';
+// The browser platform layer (replaces js/platform.cjs in the web build): fetches the core and the
+// default model next to the script (or from options.wasmUrl / options.modelUrl), reports download
+// progress in bytes, and turns DOM inputs into pixels. Runs in pages and in workers.
+
+const { ImprintError } = require('../js/errors.cjs');
+const createImprintCore = require('imprint:glue');
+const scriptUrl = require('imprint:script-url');
+
+const DEFAULT_WASM = 'imprint-core.wasm';
+const DEFAULT_MODEL = 'mobilenet_v2.imprint';
+
+const compiled = new Map(); // absolute wasm URL → Promise<WebAssembly.Module>
+const models = new Map(); // absolute default-model URL → Promise<Uint8Array>
+
+/**
+ * Absolute URL of `url` (given by the user: relative to the page) or, when it is omitted, of the
+ * file `fallbackName` next to this script.
+ */
+function resolve(url, fallbackName) {
+  const page = typeof document !== 'undefined' && document.baseURI ? document.baseURI : typeof location !== 'undefined' ? location.href : undefined;
+  const given = url !== undefined && url !== null && url !== '';
+  const base = given ? page : scriptUrl || page;
+  try {
+    return new URL(given ? String(url) : fallbackName, base).href;
+  } catch (cause) {
+    throw new ImprintError('INVALID_ARGUMENT', `cannot resolve ${String(given ? url : fallbackName)} against ${base}: ${cause.message}`, { cause });
+  }
+}
+
+/** GETs `url` as bytes, calling onBytes(loaded, total) as they arrive. */
+async function fetchBytes(url, what, onBytes) {
+  let response;
+  try {
+    response = await fetch(url, { credentials: 'same-origin' });
+  } catch (cause) {
+    throw new ImprintError('FILE_NOT_FOUND', `cannot fetch ${what} from ${url}: ${cause.message}`, { cause });
+  }
+  if (!response.ok) {
+    throw new ImprintError('FILE_NOT_FOUND', `cannot fetch ${what} from ${url}: HTTP ${response.status} ${response.statusText}`.trim());
+  }
+  const total = Number(response.headers.get('content-length')) || 0;
+  if (!response.body || !onBytes) {
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (onBytes) onBytes(bytes.length, total || bytes.length);
+    return bytes;
+  }
+  const reader = response.body.getReader();
+  const chunks = [];
+  let loaded = 0;
+  onBytes(0, total);
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    loaded += value.length;
+    onBytes(loaded, total);
+  }
+  const bytes = new Uint8Array(loaded);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
+}
+
+function compileCore(url) {
+  if (!compiled.has(url)) {
+    const promise = fetchBytes(url, "imprint's WebAssembly core", null).then(
+      (bytes) => WebAssembly.compile(bytes),
+      (error) => {
+        compiled.delete(url);
+        throw error;
+      }
+    );
+    compiled.set(url, promise);
+  }
+  return compiled.get(url);
+}
+
+/** A fresh core (its own wasm memory) sharing the compiled code of every core from the same URL. */
+async function instantiateCore(options = {}) {
+  const wasmModule = await compileCore(resolve(options.wasmUrl, DEFAULT_WASM));
+  return createImprintCore({
+    instantiateWasm(imports, receiveInstance) {
+      WebAssembly.instantiate(wasmModule, imports).then((instance) => receiveInstance(instance, wasmModule));
+      return {};
+    },
+    locateFile: (name) => resolve(undefined, name),
+    print: () => {},
+    printErr: () => {},
+  });
+}
+
+/** The default model (options.modelUrl, else next to the script) or a model given by URL. */
+async function loadModel(model, options = {}, onBytes) {
+  if (model === undefined || model === null) {
+    const url = resolve(options.modelUrl, DEFAULT_MODEL);
+    if (!models.has(url)) {
+      const promise = fetchBytes(url, 'the default model', onBytes);
+      promise.catch(() => models.delete(url));
+      models.set(url, promise);
+      return promise;
+    }
+    const bytes = await models.get(url);
+    if (onBytes) onBytes(bytes.length, bytes.length);
+    return bytes;
+  }
+  if (typeof model === 'string' || model instanceof URL) return fetchBytes(resolve(model), 'the model', onBytes);
+  if (typeof Blob !== 'undefined' && model instanceof Blob) return new Uint8Array(await model.arrayBuffer());
+  return undefined;
+}
+
+// ---- inputs ---------------------------------------------------------------------------------
+
+const has = (name) => typeof globalThis[name] === 'function';
+let scratch = null;
+
+function scratchContext(width, height) {
+  if (!scratch) {
+    scratch = has('OffscreenCanvas') ? new OffscreenCanvas(1, 1) : document.createElement('canvas');
+  }
+  scratch.width = width;
+  scratch.height = height;
+  const context = scratch.getContext('2d', { willReadFrequently: true });
+  if (!context) throw new ImprintError('OUT_OF_MEMORY', 'the browser could not create a 2D canvas to read the image');
+  return context;
+}
+
+function readPixels(context, width, height) {
+  let imageData;
+  try {
+    imageData = context.getImageData(0, 0, width, height);
+  } catch (cause) {
+    throw new ImprintError(
+      'INVALID_ARGUMENT',
+      'the browser refuses to read this image\'s pixels (a cross-origin image without CORS); serve it from the page\'s origin',
+      { cause }
+    );
+  }
+  return { kind: 'pixels', data: new Uint8Array(imageData.data.buffer), width, height, channels: 4 };
+}
+
+/** Draws any CanvasImageSource at its natural size and reads its RGBA pixels. */
+function drawPixels(source, width, height, what) {
+  if (!(width > 0 && height > 0)) {
+    throw new ImprintError('INVALID_ARGUMENT', `the ${what} has no pixels yet (0x0); wait until it has loaded`);
+  }
+  const context = scratchContext(width, height);
+  context.clearRect(0, 0, width, height);
+  context.drawImage(source, 0, 0, width, height);
+  return readPixels(context, width, height);
+}
+
+function isA(value, name) {
+  return typeof globalThis[name] === 'function' && value instanceof globalThis[name];
+}
+
+/** True for inputs that only exist on the page's thread (the worker client converts them there). */
+function isDomInput(input) {
+  return ['HTMLImageElement', 'SVGImageElement', 'HTMLCanvasElement', 'HTMLVideoElement', 'OffscreenCanvas', 'VideoFrame'].some((n) => isA(input, n));
+}
+
+async function platformInput(input) {
+  if (typeof input === 'string' || input instanceof URL) {
+    return { kind: 'encoded', bytes: await fetchBytes(resolve(input), 'the image', null) };
+  }
+  if (isA(input, 'Blob')) return { kind: 'encoded', bytes: new Uint8Array(await input.arrayBuffer()) };
+  if (isA(input, 'HTMLImageElement')) {
+    if (!input.complete || input.naturalWidth === 0) {
+      try {
+        await input.decode();
+      } catch (cause) {
+        throw new ImprintError('DECODE_FAILED', `the <img> ${input.currentSrc || input.src || ''} could not be loaded or decoded`, { cause });
+      }
+    }
+    return drawPixels(input, input.naturalWidth, input.naturalHeight, '<img>');
+  }
+  if (isA(input, 'HTMLVideoElement')) {
+    if (input.readyState < 2) throw new ImprintError('INVALID_ARGUMENT', 'the <video> has no current frame yet; wait for its loadeddata event');
+    return drawPixels(input, input.videoWidth, input.videoHeight, '<video>');
+  }
+  if (isA(input, 'HTMLCanvasElement') || isA(input, 'OffscreenCanvas')) {
+    const context = input.width > 0 && input.height > 0 ? input.getContext('2d', { willReadFrequently: true }) : null;
+    if (context) return readPixels(context, input.width, input.height);
+    return drawPixels(input, input.width, input.height, 'canvas'); // a WebGL or bitmaprenderer canvas
+  }
+  if (isA(input, 'ImageBitmap')) return drawPixels(input, input.width, input.height, 'ImageBitmap');
+  if (isA(input, 'VideoFrame')) return drawPixels(input, input.displayWidth, input.displayHeight, 'VideoFrame');
+  if (isA(input, 'SVGImageElement')) {
+    const box = input.getBBox();
+    return drawPixels(input, Math.round(box.width), Math.round(box.height), '<svg:image>');
+  }
+  return undefined; // ImageData and { data, width, height } are raw pixels: the shared code takes them
+}
+
+/** The browser's own decoder, for encoded formats the core cannot read (WebP, AVIF, ...). */
+async function decodeFallback(bytes) {
+  if (!has('createImageBitmap')) return null;
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(new Blob([bytes]), { imageOrientation: 'from-image', premultiplyAlpha: 'none' });
+  } catch {
+    return null;
+  }
+  try {
+    return drawPixels(bitmap, bitmap.width, bitmap.height, 'image');
+  } finally {
+    bitmap.close();
+  }
+}
+
+const describeInputs =
+  'encoded bytes (Uint8Array, ArrayBuffer), a Blob or File, a URL, an <img>, <canvas>, OffscreenCanvas, ImageBitmap, <video>, ImageData';
+
+module.exports = { instantiateCore, loadModel, platformInput, decodeFallback, describeInputs, isDomInput, resolve, scriptUrl };

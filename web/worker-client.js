@@ -1,0 +1,361 @@
+'use strict';
+// The worker-backed extractor and classifier: the same API as js/extractor.cjs and
+// js/classifier.cjs, with the wasm core running in a dedicated Web Worker (web/worker-host.js) so the
+// page never freezes while embedding or training. DOM inputs (<img>, canvas, <video>) are read into
+// pixels on the page's thread, then the pixels are transferred (not copied) to the worker.
+// Differences from the in-thread API: calls that are synchronous there (addEmbedding, removeClass,
+// clear, predictEmbedding, save) return Promises here; `labels`, `exampleCount()`, `trained` and
+// `unknownThreshold` stay synchronous, read from a mirror the worker keeps up to date.
+
+const { ImprintError } = require('../js/errors.cjs');
+const platform = require('./platform.js');
+
+const DEFAULT_WORKER = 'imprint-worker.js';
+
+/** One worker and its pending calls, answered in order. */
+class Channel {
+  #worker;
+  #pending = new Map();
+  #nextId = 1;
+  #closed = null; // the ImprintError pending and future calls reject with, once closed
+
+  constructor(worker) {
+    this.#worker = worker;
+    worker.onmessage = (event) => this.#receive(event.data);
+    worker.onerror = (event) => {
+      event.preventDefault();
+      this.close(
+        new ImprintError(
+          'BACKEND',
+          `the imprint worker failed: ${event.message || 'it could not start (check workerUrl, and that the Content-Security-Policy allows worker-src \'self\')'}`
+        )
+      );
+    };
+  }
+
+  call(op, args = [], transfer = [], onProgress = null) {
+    if (this.#closed) return Promise.reject(this.#closed);
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject, onProgress });
+      this.#worker.postMessage({ id, op, args }, transfer);
+    });
+  }
+
+  #receive(message) {
+    const pending = this.#pending.get(message.id);
+    if (!pending) return;
+    if (message.progress !== undefined) {
+      if (pending.onProgress) pending.onProgress(message.progress);
+      return;
+    }
+    this.#pending.delete(message.id);
+    if (message.error) {
+      const error = new ImprintError(message.error.code, message.error.message);
+      if (message.error.index !== undefined) error.index = message.error.index;
+      pending.reject(error);
+    } else {
+      pending.resolve(message.value);
+    }
+  }
+
+  close(reason) {
+    if (this.#closed) return;
+    this.#closed = reason;
+    this.#worker.terminate();
+    for (const { reject } of this.#pending.values()) reject(reason);
+    this.#pending.clear();
+  }
+
+  get closed() {
+    return this.#closed;
+  }
+}
+
+function copyBytes(view) {
+  return new Uint8Array(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength));
+}
+
+/**
+ * Prepares one input for postMessage: DOM inputs become pixels here; bytes are copied once and the
+ * copy transferred; Blobs, ImageBitmaps and ImageData are cloned by the browser.
+ */
+async function toMessage(input, transfer) {
+  if (platform.isDomInput(input)) {
+    const pixels = await platform.platformInput(input);
+    transfer.push(pixels.data.buffer);
+    return pixels;
+  }
+  if (typeof input === 'string' || input instanceof URL) return platform.resolve(input);
+  if (input instanceof ArrayBuffer) {
+    const copy = input.slice(0);
+    transfer.push(copy);
+    return copy;
+  }
+  if (ArrayBuffer.isView(input)) {
+    const copy = copyBytes(input);
+    transfer.push(copy.buffer);
+    return copy;
+  }
+  if (input && typeof input === 'object' && ArrayBuffer.isView(input.data) && !(typeof ImageData === 'function' && input instanceof ImageData)) {
+    const data = copyBytes(input.data);
+    transfer.push(data.buffer);
+    return { data, width: input.width, height: input.height, channels: input.channels };
+  }
+  return input;
+}
+
+function checkOptions(options) {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object') throw new ImprintError('INVALID_ARGUMENT', 'options must be an object');
+  return options;
+}
+
+/** Splits an options object into what can cross to the worker and its onProgress callback. */
+function splitProgress(options) {
+  const { onProgress, ...rest } = checkOptions(options);
+  if (onProgress !== undefined && typeof onProgress !== 'function') throw new ImprintError('INVALID_ARGUMENT', 'onProgress must be a function');
+  return [rest, onProgress || null];
+}
+
+class WorkerExtractor {
+  #channel;
+  #classifierIds = 0;
+
+  /** @internal use createExtractor({ worker: true }) */
+  constructor(channel, info) {
+    this.#channel = channel;
+    this.info = info;
+  }
+
+  #call(op, args, transfer, onProgress) {
+    if (this.#channel.closed && this.#channel.closed.code === 'DISPOSED') {
+      return Promise.reject(new ImprintError('DISPOSED', 'this extractor was disposed; create a new one'));
+    }
+    return this.#channel.call(op, args, transfer, onProgress);
+  }
+
+  async embed(input, options = {}) {
+    const transfer = [];
+    const message = await toMessage(input, transfer);
+    return this.#call('embed', [message, { mirror: Boolean(options && options.mirror) }], transfer);
+  }
+
+  async embedWithMirror(input) {
+    const transfer = [];
+    const message = await toMessage(input, transfer);
+    return this.#call('embedWithMirror', [message], transfer);
+  }
+
+  async embedBatch(inputs, options = {}) {
+    if (!inputs || typeof inputs[Symbol.iterator] !== 'function') {
+      throw new ImprintError('INVALID_ARGUMENT', 'embedBatch() needs an array (or iterable) of images');
+    }
+    const [, onProgress] = splitProgress(options);
+    const transfer = [];
+    const messages = [];
+    for (const input of inputs) messages.push(await toMessage(input, transfer));
+    return this.#call('embedBatch', [messages], transfer, onProgress);
+  }
+
+  async features(input, layer) {
+    const transfer = [];
+    const message = await toMessage(input, transfer);
+    return this.#call('features', [message, layer], transfer);
+  }
+
+  async decode(input) {
+    const transfer = [];
+    const message = await toMessage(input, transfer);
+    return this.#call('decode', [message], transfer);
+  }
+
+  /** Ends the worker (and every classifier in it). Safe to call twice. */
+  dispose() {
+    this.#channel.close(new ImprintError('DISPOSED', 'this extractor was disposed; create a new one'));
+  }
+
+  /** @internal */
+  get _channel() {
+    if (this.#channel.closed) throw this.#channel.closed;
+    return this.#channel;
+  }
+
+  /** @internal */
+  _nextClassifierId() {
+    return ++this.#classifierIds;
+  }
+}
+
+class WorkerClassifier {
+  #extractor;
+  #id;
+  #state = { labels: [], counts: [], trained: false, unknownThreshold: 0 };
+  #disposed = false;
+
+  /** @internal use createClassifier() or loadClassifier() */
+  constructor(extractor, id, state) {
+    this.#extractor = extractor;
+    this.#id = id;
+    if (state) this.#state = state;
+  }
+
+  #check() {
+    if (this.#disposed) throw new ImprintError('DISPOSED', 'this classifier was disposed; create or load a new one');
+    return this.#extractor._channel;
+  }
+
+  /** Calls the worker; replies carrying { state, value } refresh the mirror. */
+  async #call(op, args = [], transfer = [], onProgress = null) {
+    const reply = await this.#check().call(op, [this.#id, ...args], transfer, onProgress);
+    if (reply && reply.state) this.#state = reply.state;
+    return reply ? reply.value : undefined;
+  }
+
+  /** @internal */
+  _mirror(state) {
+    this.#state = state;
+  }
+
+  get labels() {
+    this.#check();
+    return [...this.#state.labels];
+  }
+
+  exampleCount(label) {
+    this.#check();
+    const index = this.#state.labels.indexOf(label);
+    return index < 0 ? 0 : this.#state.counts[index];
+  }
+
+  get trained() {
+    this.#check();
+    return this.#state.trained;
+  }
+
+  get unknownThreshold() {
+    this.#check();
+    return this.#state.unknownThreshold;
+  }
+
+  set unknownThreshold(value) {
+    this.#check();
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < -1 || value > 1) {
+      throw new ImprintError('INVALID_ARGUMENT', `unknownThreshold must be a number in [-1, 1]; got ${value}`);
+    }
+    this.#state = { ...this.#state, unknownThreshold: value };
+    this.#call('setUnknownThreshold', [value]).catch(() => {});
+  }
+
+  async addExample(input, label) {
+    const transfer = [];
+    const message = await toMessage(input, transfer);
+    return this.#call('addExample', [message, label], transfer);
+  }
+
+  async addEmbedding(vector, label, mirrored) {
+    return this.#call('addEmbedding', [vector, label, mirrored]);
+  }
+
+  async removeClass(label) {
+    return this.#call('removeClass', [label]);
+  }
+
+  async clear() {
+    return this.#call('clear');
+  }
+
+  async train(options = {}) {
+    const [rest, onProgress] = splitProgress(options);
+    return this.#call('train', [rest], [], onProgress);
+  }
+
+  async predict(input) {
+    const transfer = [];
+    const message = await toMessage(input, transfer);
+    return this.#call('predict', [message], transfer);
+  }
+
+  async predictEmbedding(vector, mirrored) {
+    return this.#call('predictEmbedding', [vector, mirrored]);
+  }
+
+  async evaluate(items) {
+    if (!items || typeof items[Symbol.iterator] !== 'function') {
+      throw new ImprintError('INVALID_ARGUMENT', 'evaluate() needs an array of { label, input } or { label, embedding }');
+    }
+    const transfer = [];
+    const list = [];
+    for (const item of items) {
+      const entry = Array.isArray(item) ? { input: item[0], label: item[1] } : item;
+      if (!entry || typeof entry !== 'object') throw new ImprintError('INVALID_ARGUMENT', 'evaluate() items must be { label, input } or { label, embedding }');
+      list.push(entry.embedding !== undefined ? { label: entry.label, embedding: entry.embedding } : { label: entry.label, input: await toMessage(entry.input, transfer) });
+    }
+    return this.#call('evaluate', [list], transfer);
+  }
+
+  async save(options = {}) {
+    return this.#call('save', [checkOptions(options)]);
+  }
+
+  dispose() {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    const channel = this.#extractor._channel;
+    channel.call('disposeClassifier', [this.#id]).catch(() => {});
+  }
+}
+
+function isWorkerExtractor(value) {
+  return value instanceof WorkerExtractor;
+}
+
+/**
+ * createExtractor() in a dedicated worker. options as createExtractor(), plus workerUrl (default:
+ * imprint-worker.js next to this script). onProgress events cross from the worker.
+ */
+async function createWorkerExtractor(options = {}) {
+  const [rest, onProgress] = splitProgress(options);
+  const { worker: _worker, workerUrl, ...createOptions } = rest;
+  const transfer = [];
+  if (createOptions.model !== undefined && createOptions.model !== null) createOptions.model = await toMessage(createOptions.model, transfer);
+  for (const key of ['wasmUrl', 'modelUrl']) if (createOptions[key]) createOptions[key] = platform.resolve(createOptions[key]);
+  let worker;
+  try {
+    worker = new Worker(platform.resolve(workerUrl, DEFAULT_WORKER), { name: 'imprint' });
+  } catch (cause) {
+    throw new ImprintError('BACKEND', `cannot start the imprint worker: ${cause.message}`, { cause });
+  }
+  const channel = new Channel(worker);
+  try {
+    const info = await channel.call('createExtractor', [createOptions], transfer, onProgress);
+    return new WorkerExtractor(channel, info);
+  } catch (error) {
+    channel.close(error);
+    throw error;
+  }
+}
+
+function createClassifier(extractor, options = {}) {
+  const channel = extractor._channel;
+  const id = extractor._nextClassifierId();
+  const classifier = new WorkerClassifier(extractor, id, null);
+  // Messages are handled in order: calls made right away wait for the classifier to exist (and
+  // fail with its creation error if it could not be created).
+  channel
+    .call('createClassifier', [id, checkOptions(options)])
+    .then((reply) => classifier._mirror(reply.state))
+    .catch(() => {});
+  return classifier;
+}
+
+async function loadClassifier(extractor, bytes, options = {}) {
+  const channel = extractor._channel;
+  const id = extractor._nextClassifierId();
+  const transfer = [];
+  const message = typeof Blob === 'function' && bytes instanceof Blob ? bytes : await toMessage(bytes, transfer);
+  const state = await channel.call('loadClassifier', [id, message, checkOptions(options)], transfer);
+  return new WorkerClassifier(extractor, id, state.state);
+}
+
+module.exports = { createWorkerExtractor, createClassifier, loadClassifier, isWorkerExtractor, WorkerExtractor, WorkerClassifier };
