@@ -14,6 +14,12 @@ const PROGRESS_BYTES = 28;
 /** Longest stretch train() runs before yielding to the event loop. */
 const SLICE_MS = 16;
 
+/** setImmediate where it exists (Node): setTimeout(0) waits >= 1 ms (4 ms nested in browsers). */
+const yieldToEventLoop =
+  typeof setImmediate === 'function'
+    ? () => new Promise((resolve) => setImmediate(resolve))
+    : () => new Promise((resolve) => setTimeout(resolve, 0));
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -275,7 +281,7 @@ class Classifier {
         }
         if (performance.now() - sliceStart >= SLICE_MS) {
           if (onProgress) onProgress({ step, loss });
-          await new Promise((resolve) => setTimeout(resolve, 0));
+          await yieldToEventLoop();
           if (this.#disposed) throw new ImprintError('DISPOSED', 'the classifier was disposed during train()');
           this.#check();
           if (this.#generation !== generation) {

@@ -26,7 +26,9 @@
 #include "head_vector.h"
 
 #define LBFGS_MEMORY 8
+#ifndef CALIBRATION_FOLDS
 #define CALIBRATION_FOLDS 3
+#endif
 #define FOLD_TOLERANCE_FACTOR 1.0f /* fold fits start near their optimum: converge them fully */
 /* Default penalty. On power-transformed, centred points the accuracy hardly depends on it
  * (head-study.md: 3e-4 .. 3e-3 within 0.3 points on both benchmarks; choosing it by cross-
