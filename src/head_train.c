@@ -16,7 +16,7 @@
  * line search, started from the imprinted weights (normalised class means, Qi et al. 2018).
  * Calibration (Guo et al., "On Calibration of Modern Neural Networks", ICML 2017): one
  * temperature T minimising the negative log-likelihood of held-out logits, from up to 3 folds
- * of the examples, each fit warm-started from the full fit (both views of an example stay in one
+ * of the examples, each fit warm-started from the full fit and run for a few iterations (both views of an example stay in one
  * fold; classes with a single example are never held out). */
 #include <math.h>
 #include <stdlib.h>
@@ -26,6 +26,13 @@
 #include "head_vector.h"
 
 #define LBFGS_MEMORY 8
+/* Fold fits start from the full fit and stop after this many iterations. Measured (pooled ECE,
+ * default head): 8 gives 1.7 / 1.1% on Fashion-MNIST at k = 5 / 20 and 7.0 / 7.1% on photos at
+ * k = 3 / 5, against 4.1 / 2.9% and 7.1 / 7.9% for fully converged folds, at half the iterations
+ * (4: 6.1% at Fashion-MNIST k = 5). */
+#ifndef FOLD_MAX_ITERATIONS
+#define FOLD_MAX_ITERATIONS 8u
+#endif
 #ifndef CALIBRATION_FOLDS
 #define CALIBRATION_FOLDS 3
 #endif
@@ -584,7 +591,8 @@ imprint_status imprint_head_train_step(imprint_head *head, uint32_t iterations, 
   head_training *t = head->training;
   uint32_t done_here = 0;
   while (t->job < t->jobs) {
-    int converged = t->stalled || t->gnorm < t->job_tolerance || t->job_step >= t->max_iterations;
+    uint32_t cap = t->job == 0 ? t->max_iterations : FOLD_MAX_ITERATIONS;
+    int converged = t->stalled || t->gnorm < t->job_tolerance || t->job_step >= cap;
     if (!converged) {
       if (done_here >= iterations) break;
       if (!lbfgs_iteration(t)) t->stalled = 1;
