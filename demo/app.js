@@ -186,10 +186,12 @@
     }
     const result = await state.classifier.predictEmbedding(state.current);
     box.dataset.state = result.unknown ? 'unknown' : 'known';
+    box.dataset.label = result.label;
     $('prediction-empty').hidden = true;
     $('prediction-main').hidden = false;
-    $('prediction-label').textContent = result.label;
-    $('prediction-confidence').textContent = `${Math.round(result.confidence * 100)}%`;
+    // "Unknown": the photo is far from every label's examples, whatever the softmax says.
+    $('prediction-label').textContent = result.unknown ? 'Unknown' : result.label;
+    $('prediction-confidence').textContent = result.unknown ? `closest: ${result.label}` : `${Math.round(result.confidence * 100)}%`;
     $('prediction-unknown').hidden = !result.unknown;
     const rows = Object.entries(result.scores)
       .sort((a, b) => b[1] - a[1])
@@ -607,7 +609,7 @@
     render();
     if (typeof imprint === 'undefined') {
       document.body.dataset.state = 'error';
-      setStatus('Could not load imprint.js', 0);
+      setStatus('Could not load imprint.js', 1);
       showMessage('The imprint library did not load. Build it first (scripts/build.sh) and serve this page with node demo/serve.js.');
       return;
     }
@@ -626,7 +628,7 @@
       $('label-name').focus();
     } catch (error) {
       document.body.dataset.state = 'error';
-      setStatus('The model could not be loaded', 0);
+      setStatus('The model could not be loaded', 1);
       showMessage(`The model could not be loaded: ${explain(error)}. Reload the page to try again.`);
     }
   }

@@ -9,7 +9,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const { createExtractor, createClassifier } = require('..');
+const { createExtractor, createClassifier, loadClassifier } = require('..');
 const testdata = require('./support/testdata');
 const { buildWeb, launchBrowser, recordRequests, watchPage } = require('./support/browser');
 const { createServer } = require('../demo/serve.js');
@@ -153,10 +153,28 @@ test('demo: labels, drag-and-drop photos, train, predict, save, reload, load, sa
     assert.equal(reloaded.confidence, predicted.confidence);
     await page.screenshot({ path: path.join(ARTIFACTS, 'demo-4-loaded.png'), fullPage: true });
 
-    // Something unlike either label: the painting from darknet's samples.
+    // Something unlike either label (the painting from darknet's samples): the page shows the
+    // unknown indicator exactly when Node, with the same saved head, says unknown.
     await dropFiles(page, '#try-drop', [testdata.photo('scream')]);
     await page.waitForTimeout(300);
     await waitIdle(page);
+    const other = await page.evaluate(() => ({
+      state: document.getElementById('prediction').dataset.state,
+      label: document.getElementById('prediction').dataset.label,
+      badge: !document.getElementById('prediction-unknown').hidden,
+      text: document.getElementById('prediction-label').textContent,
+    }));
+    {
+      const ex = await createExtractor();
+      const head = await loadClassifier(ex, fs.readFileSync(saved));
+      const expected = head.predictEmbedding(await ex.embed(testdata.photo('scream')));
+      head.dispose();
+      ex.dispose();
+      assert.equal(other.label, expected.label);
+      assert.equal(other.badge, expected.unknown);
+      assert.equal(other.state, expected.unknown ? 'unknown' : 'known');
+      if (expected.unknown) assert.equal(other.text, 'Unknown');
+    }
     await page.screenshot({ path: path.join(ARTIFACTS, 'demo-5-other-photo.png'), fullPage: true });
 
     await page.setViewportSize({ width: 390, height: 844 });
@@ -175,4 +193,75 @@ test('demo: labels, drag-and-drop photos, train, predict, save, reload, load, sa
   assert.ok(requests.length > 5, `only ${requests.length} requests recorded`);
   assert.deepEqual(elsewhere, [], 'requests that left 127.0.0.1');
   for (const url of requests) assert.ok(url.startsWith('http://127.0.0.1:') || url.startsWith('blob:http://127.0.0.1:'), url);
+});
+
+test('demo: the loading state shows model download progress, and a model that cannot be fetched is reported in the page', { timeout: 120000 }, async () => {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const server = await createServer({ port: 0 });
+  const browser = await launchBrowser({ viewport: { width: 1024, height: 700 } });
+  const requests = recordRequests(browser.context);
+  try {
+    const page = await browser.context.newPage();
+    // Slow model: hold its response until the loading state has been captured.
+    let release;
+    const held = new Promise((resolve) => (release = resolve));
+    await page.route('**/mobilenet_v2.imprint', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(server.url);
+    await page.waitForSelector('body[data-state="loading"]');
+    assert.match(await page.textContent('#status-text'), /Loading|Starting|Downloading/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'demo-0-loading.png') });
+    release();
+    await page.waitForSelector('body[data-state="ready"]');
+    await page.unroute('**/mobilenet_v2.imprint');
+
+    // Missing model: an error state with a message, not a console line.
+    await page.route('**/mobilenet_v2.imprint', (route) => route.fulfill({ status: 404, body: 'not found' }));
+    await page.reload();
+    await page.waitForSelector('body[data-state="error"]');
+    assert.equal(await page.isVisible('#message'), true);
+    assert.match(await page.textContent('#message-text'), /model could not be loaded.*HTTP 404/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'demo-0-error.png') });
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  assert.deepEqual(requests.filter((url) => !url.startsWith(server.url)), []);
+});
+
+test('demo: webcam frames give live predictions and a snapshot becomes an example (Chromium fake camera)', { timeout: 120000 }, async () => {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const server = await createServer({ port: 0 });
+  const browser = await launchBrowser({ args: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] });
+  const requests = recordRequests(browser.context);
+  try {
+    await browser.context.grantPermissions(['camera'], { origin: server.url.replace(/\/$/, '') });
+    const page = await browser.context.newPage();
+    const problems = watchPage(page);
+    await page.goto(server.url);
+    await page.waitForSelector('body[data-state="ready"]');
+    for (const name of ['mammals', 'fruit']) {
+      await page.fill('#label-name', name);
+      await page.press('#label-name', 'Enter');
+    }
+    await dropFiles(page, '.label-card[data-label="mammals"]', categoryFiles('animals/mammals').slice(0, 2));
+    await waitIdle(page);
+    await page.click('#webcam-toggle');
+    await page.waitForSelector('#webcam:not([hidden])');
+    const live = await readPrediction(page);
+    assert.ok(live.bars.length >= 1, 'webcam frames are classified');
+    await page.click('.label-card[data-label="fruit"] .snap');
+    await page.waitForSelector('.label-card[data-label="fruit"][data-count="1"]');
+    await waitIdle(page);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'demo-7-webcam.png'), fullPage: true });
+    await page.click('#webcam-toggle');
+    await page.waitForSelector('#webcam[hidden]', { state: 'attached' });
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  assert.deepEqual(requests.filter((url) => !url.startsWith(server.url) && !url.startsWith(`blob:${server.url.replace(/\/$/, '')}`)), []);
 });
