@@ -6,7 +6,6 @@
 const { ImprintError } = require('./errors.cjs');
 
 const SAVE_EXAMPLES = 1;
-const TRAIN_NO_MIRROR = 1;
 const TRAIN_NO_CALIBRATION = 2;
 /** sizeof(imprint_train_options) and sizeof(imprint_train_progress) in include/imprint.h. */
 const OPTIONS_BYTES = 20;
@@ -183,7 +182,8 @@ class Classifier {
     this.#core._imprint_head_set_unknown_threshold(this.#head, value);
   }
 
-  /** Adds an already computed embedding (and optionally its mirror image's) under `label`. */
+  /** Adds an already computed embedding under `label`. With `mirrored` (the embedding of the
+   *  left-right mirror image), imprinting and training also learn from that view. */
   addEmbedding(vector, label, mirrored) {
     this.#check();
     const v = checkVector(vector, this.#dim);
@@ -256,7 +256,7 @@ class Classifier {
       view.setFloat32(4, tolerance, true);
       view.setUint32(8, maxIterations, true);
       view.setUint32(12, seed, true);
-      view.setUint32(16, (this.#flipAugment ? 0 : TRAIN_NO_MIRROR) | (calibrate ? 0 : TRAIN_NO_CALIBRATION), true);
+      view.setUint32(16, calibrate ? 0 : TRAIN_NO_CALIBRATION, true); // mirrored views stored are used
       let status = c._imprint_head_train_begin(this.#head, opts);
       if (status !== 0) fail(c, status, status === 10 ? 'add examples before train()' : 'cannot start training');
       const generation = this.#generation;

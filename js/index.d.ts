@@ -202,6 +202,8 @@ export class Classifier {
   unknownThreshold: number;
   /** Embeds the image and stores the embedding (not the image) under `label`. */
   addExample(input: ImageInput, label: string): Promise<void>;
+  /** Stores an embedding under `label`; with `mirrored` (the mirror image's embedding, e.g. from
+   *  extractor.embedWithMirror()), imprinting and training also learn from that view. */
   addEmbedding(vector: Float32Array | number[], label: string, mirrored?: Float32Array | number[]): void;
   removeClass(label: string): void;
   clear(): void;

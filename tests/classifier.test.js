@@ -395,3 +395,23 @@ test('changing the examples during train() rejects that train() and keeps the cl
   assert.equal(clf.trained, true);
   clf.dispose();
 });
+
+test('flipAugment stores and learns from mirror images; testTimeFlip predicts on both views', async () => {
+  const clf = createClassifier(extractor, { flipAugment: true, testTimeFlip: true });
+  const plain = createClassifier(extractor);
+  for (const name of ['dog', 'eagle', 'giraffe']) {
+    await clf.addExample(testdata.photo(name), name);
+    await plain.addExample(testdata.photo(name), name);
+  }
+  const dim = extractor.info.dim;
+  assert.equal(clf.save().length - plain.save().length, 3 * 4 * dim, 'one mirrored view per example in the head file');
+  await clf.train();
+  const [p, m] = await extractor.embedWithMirror(testdata.photo('horses'));
+  assert.deepEqual(await clf.predict(testdata.photo('horses')), clf.predictEmbedding(p, m));
+  assert.equal((await clf.predict(centreCrop(await extractor.decode(testdata.photo('eagle'))))).label, 'eagle');
+  const loaded = await loadClassifier(extractor, clf.save(), { testTimeFlip: true });
+  assert.deepEqual(loaded.predictEmbedding(p, m), clf.predictEmbedding(p, m));
+  loaded.dispose();
+  plain.dispose();
+  clf.dispose();
+});
