@@ -113,10 +113,12 @@ function main() {
   const esm = `${banner}const imprint = (function (scriptUrl) {\n${bundleBody('web/index.js')}\n})(import.meta.url);\nexport default imprint;\nexport const { ${names.join(', ')} } = imprint;\n`;
   const worker = `${banner}(function (scriptUrl) {\n${bundleBody('web/worker-host.js')}\n})(self.location.href);\n`;
 
+  // Write beside, then rename: a page (or a parallel test run building too) never sees half a file.
+  const temporary = (file) => `${file}.${process.pid}.tmp`;
   const write = (name, text) => {
     const file = path.join(OUT, name);
-    fs.writeFileSync(`${file}.tmp`, text);
-    fs.renameSync(`${file}.tmp`, file);
+    fs.writeFileSync(temporary(file), text);
+    fs.renameSync(temporary(file), file);
   };
   write('imprint.js', classic);
   write('imprint.mjs', esm);
@@ -125,8 +127,8 @@ function main() {
     ['imprint-core.wasm', 'imprint-core.wasm'],
     [path.join('models', 'mobilenet_v2.imprint'), 'mobilenet_v2.imprint'],
   ]) {
-    fs.copyFileSync(path.join(DIST, from), path.join(OUT, `${to}.tmp`));
-    fs.renameSync(path.join(OUT, `${to}.tmp`), path.join(OUT, to));
+    fs.copyFileSync(path.join(DIST, from), temporary(path.join(OUT, to)));
+    fs.renameSync(temporary(path.join(OUT, to)), path.join(OUT, to));
   }
   for (const name of ['imprint.js', 'imprint.mjs', 'imprint-worker.js']) {
     const text = fs.readFileSync(path.join(OUT, name), 'utf8');

@@ -304,6 +304,56 @@ test('classifier in the page and in the worker: same predictions as Node, traini
   await page.close();
 });
 
+test('worker variant: errors cross with their codes, and dispose() is safe in any order', async () => {
+  const { page, problems } = await openPage('classic.html');
+  const codes = await page.evaluate(async () => {
+    const code = async (fn) => {
+      try {
+        await fn();
+        return 'no error';
+      } catch (e) {
+        return e instanceof imprint.ImprintError ? e.code : `not an ImprintError: ${e}`;
+      }
+    };
+    const ex = await imprint.createExtractor({ worker: true });
+    const clf = imprint.createClassifier(ex);
+    const photo = await (await fetch('/photos/dog.jpg')).blob();
+    const out = {
+      predictEmpty: await code(() => clf.predict(photo)),
+      removeUnknown: await code(() => clf.removeClass('nothing')),
+      wrongLength: await code(() => clf.addEmbedding(new Float32Array(3), 'a')),
+      notAnImage: await code(() => ex.embed({ nope: 1 })),
+      stillWorks: (await ex.embed(photo)).length,
+    };
+    ex.dispose();
+    out.labelsAfterDispose = await code(() => clf.labels);
+    out.embedAfterDispose = await code(() => ex.embed(photo));
+    out.disposeTwice = await code(() => {
+      clf.dispose();
+      clf.dispose();
+      ex.dispose();
+    });
+    out.missingModel = await code(() => imprint.createExtractor({ worker: true, modelUrl: '/nowhere/model.imprint' }));
+    out.missingWorker = await code(() => imprint.createExtractor({ worker: true, workerUrl: '/nowhere/worker.js' }));
+    return out;
+  });
+  assert.deepEqual(codes, {
+    predictEmpty: 'NO_EXAMPLES',
+    removeUnknown: 'UNKNOWN_LABEL',
+    wrongLength: 'MODEL_MISMATCH',
+    notAnImage: 'INVALID_ARGUMENT',
+    stillWorks: node.info.dim,
+    labelsAfterDispose: 'DISPOSED',
+    embedAfterDispose: 'DISPOSED',
+    disposeTwice: 'no error',
+    missingModel: 'FILE_NOT_FOUND',
+    missingWorker: 'BACKEND_FAILED',
+  });
+  // The 404s above are the point of the test; anything else is not.
+  assert.deepEqual(problems.filter((p) => !/404/.test(p)), []);
+  await page.close();
+});
+
 test('every request of the browser tests stayed on the test server (127.0.0.1)', () => {
   assert.ok(requests.length > 0);
   const elsewhere = requests.filter((url) => !url.startsWith(server.url));

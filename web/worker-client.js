@@ -26,7 +26,7 @@ class Channel {
       event.preventDefault();
       this.close(
         new ImprintError(
-          'BACKEND',
+          'BACKEND_FAILED',
           `the imprint worker failed: ${event.message || 'it could not start (check workerUrl, and that the Content-Security-Policy allows worker-src \'self\')'}`
         )
       );
@@ -298,10 +298,16 @@ class WorkerClassifier {
     return this.#call('save', [checkOptions(options)]);
   }
 
+  /** Frees the classifier in the worker. Safe to call twice, and after the extractor's dispose(). */
   dispose() {
     if (this.#disposed) return;
     this.#disposed = true;
-    const channel = this.#extractor._channel;
+    let channel;
+    try {
+      channel = this.#extractor._channel;
+    } catch {
+      return; // the worker is gone, and the classifier with it
+    }
     channel.call('disposeClassifier', [this.#id]).catch(() => {});
   }
 }
@@ -324,7 +330,7 @@ async function createWorkerExtractor(options = {}) {
   try {
     worker = new Worker(platform.resolve(workerUrl, DEFAULT_WORKER), { name: 'imprint' });
   } catch (cause) {
-    throw new ImprintError('BACKEND', `cannot start the imprint worker: ${cause.message}`, { cause });
+    throw new ImprintError('BACKEND_FAILED', `cannot start the imprint worker: ${cause.message}`, { cause });
   }
   const channel = new Channel(worker);
   try {

@@ -137,7 +137,7 @@ async function run({ id, op, args }) {
     const [value, transfer = []] = await handler(args, progress);
     self.postMessage({ id, value }, transfer);
   } catch (error) {
-    const code = error && typeof error.code === 'string' ? error.code : 'BACKEND';
+    const code = error && typeof error.code === 'string' ? error.code : 'BACKEND_FAILED';
     const message = error && error.message ? error.message : String(error);
     self.postMessage({ id, error: { code, message, index: error ? error.index : undefined } });
   }
