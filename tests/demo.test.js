@@ -265,3 +265,34 @@ test('demo: webcam frames give live predictions and a snapshot becomes an exampl
   }
   assert.deepEqual(requests.filter((url) => !url.startsWith(server.url) && !url.startsWith(`blob:${server.url.replace(/\/$/, '')}`)), []);
 });
+
+test('demo: a folder picked for a label adds its images, sub-folders included, other files skipped', { timeout: 120000 }, async () => {
+  const folder = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'imprint-folder-'));
+  const flowers = categoryFiles('plants/flowers').slice(0, 3);
+  fs.mkdirSync(path.join(folder, 'more'));
+  fs.copyFileSync(flowers[0], path.join(folder, 'one.png'));
+  fs.copyFileSync(flowers[1], path.join(folder, 'more', 'two.png'));
+  fs.copyFileSync(flowers[2], path.join(folder, 'more', 'three.png'));
+  fs.writeFileSync(path.join(folder, 'notes.txt'), 'not an image');
+  const server = await createServer({ port: 0 });
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.context.newPage();
+    const problems = watchPage(page);
+    await page.goto(server.url);
+    await page.waitForSelector('body[data-state="ready"]');
+    await page.fill('#label-name', 'flowers');
+    await page.press('#label-name', 'Enter');
+    const input = page.locator('.label-card[data-label="flowers"] input[webkitdirectory]');
+    await input.setInputFiles(folder);
+    await page.waitForSelector('.label-card[data-label="flowers"][data-count="3"]');
+    await waitIdle(page);
+    assert.equal(await page.locator('.label-card[data-label="flowers"] .thumbs img').count(), 3);
+    assert.equal(await page.isVisible('#message'), false, 'nothing to complain about: the text file is simply not an image');
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+    await server.close();
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+});
