@@ -21,5 +21,8 @@ echo "test: native C tests (AddressSanitizer + UndefinedBehaviorSanitizer)"
 echo "test: XNNPACK toolchain smoke test (wasm, against a naive C reference)"
 ctest --test-dir "$ROOT/build/wasm" --output-on-failure
 
+echo "test: short fuzz run of every parser of outside bytes (libFuzzer, ASan + UBSan)"
+"$ROOT/scripts/fuzz.sh" "${IMPRINT_FUZZ_SECONDS:-60}"
+
 echo "test: Node suites"
 node --test --test-reporter=spec tests/*.test.js
