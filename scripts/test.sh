@@ -9,6 +9,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 
 "$ROOT/scripts/setup.sh"
+"$ROOT/scripts/setup-browser.sh"
 "$ROOT/scripts/fetch-testdata.sh"
 
 if [ "$#" -gt 0 ]; then
