@@ -170,10 +170,10 @@ size_t imprint_memory_in_use(void);
  * imprinted weights, and a temperature (Guo et al., ICML 2017) on held-out folds of the examples.
  * Any later change to the examples returns the head to imprinting until it is trained again.
  *
- * Embeddings passed in are L2-normalised by the head (a zero, NaN or infinite vector is refused).
- * A head is not thread-safe. Prediction allocates nothing, except that the first call after the
- * examples changed refits the imprinted classifier (a few temporary buffers). Heads made for one backbone
- * (model hash + dimension) refuse to load for another.
+ * Embeddings passed in are transformed by the head as above, so any scale works (a zero, NaN or
+ * infinite vector is refused). A head is not thread-safe. Prediction allocates nothing, except
+ * that the first call after the examples changed refits the imprinted classifier (a few temporary
+ * buffers). Heads made for one backbone (model hash + dimension) refuse to load for another.
  * ------------------------------------------------------------------------------------------- */
 
 typedef struct imprint_head imprint_head;
