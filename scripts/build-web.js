@@ -5,6 +5,7 @@
 //   imprint.mjs        ES module: import { createExtractor } from './imprint.mjs'
 //   imprint-worker.js  the Web Worker behind createExtractor({ worker: true })
 //   imprint-core.wasm, mobilenet_v2.imprint   fetched next to the scripts
+//   imprint.d.ts, imprint.d.mts                types (from web/imprint.d.ts)
 // Each CommonJS file becomes a function in a table, with its require() specifiers resolved here,
 // at build time; js/platform.cjs is swapped for web/platform.js and node:fs for a stub. The output
 // contains no eval and no new Function, so pages can use a strict Content-Security-Policy.
@@ -130,6 +131,10 @@ function main() {
     fs.copyFileSync(path.join(DIST, from), temporary(path.join(OUT, to)));
     fs.renameSync(temporary(path.join(OUT, to)), path.join(OUT, to));
   }
+  // Types: imprint.d.ts for the classic script (window.imprint), imprint.d.mts for the module.
+  const types = fs.readFileSync(path.join(ROOT, 'web', 'imprint.d.ts'), 'utf8');
+  write('imprint.d.ts', types);
+  write('imprint.d.mts', types);
   for (const name of ['imprint.js', 'imprint.mjs', 'imprint-worker.js']) {
     const text = fs.readFileSync(path.join(OUT, name), 'utf8');
     if (/\beval\s*\(|new\s+Function\s*\(/.test(text)) throw new Error(`build-web: ${name} contains eval or new Function`);
