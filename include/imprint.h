@@ -16,21 +16,20 @@ extern "C" {
  * maps them to ImprintError codes by name, see imprint_status_code()). */
 typedef enum imprint_status {
   IMPRINT_OK = 0,
-  IMPRINT_ERR_INVALID_ARGUMENT = 1, /* a NULL pointer, a zero size, a buffer too small */
-  IMPRINT_ERR_DECODE_FAILED = 2,    /* bytes are not an image stb_image can read, or are damaged */
+  IMPRINT_ERR_INVALID_ARGUMENT = 1,   /* a NULL pointer, a zero size, a buffer too small */
+  IMPRINT_ERR_DECODE_FAILED = 2,      /* bytes are not an image stb_image can read, or are damaged */
   IMPRINT_ERR_UNSUPPORTED_FORMAT = 3, /* a real image in a format/variant imprint cannot decode */
-  IMPRINT_ERR_IMAGE_TOO_LARGE = 4,  /* width, height or pixel count over the configured limits */
-  IMPRINT_ERR_MODEL_CORRUPT = 5,    /* model file fails validation or its checksum */
-  IMPRINT_ERR_MODEL_MISMATCH = 6,   /* a head or vector made for another backbone / dimension */
-  IMPRINT_ERR_UNKNOWN_LAYER = 7,    /* no layer of that name in the model (or it was fused away) */
+  IMPRINT_ERR_IMAGE_TOO_LARGE = 4,    /* width, height or pixel count over the configured limits */
+  IMPRINT_ERR_MODEL_CORRUPT = 5,      /* model file fails validation or its checksum */
+  IMPRINT_ERR_MODEL_MISMATCH = 6,     /* a head or vector made for another backbone / dimension */
+  IMPRINT_ERR_UNKNOWN_LAYER = 7,      /* no layer of that name in the model (or it was fused away) */
   IMPRINT_ERR_OUT_OF_MEMORY = 8,
-  IMPRINT_ERR_BACKEND = 9,          /* XNNPACK refused the graph or failed to run it */
+  IMPRINT_ERR_BACKEND = 9, /* XNNPACK refused the graph or failed to run it */
   IMPRINT_ERR_NO_EXAMPLES = 10,
   IMPRINT_ERR_UNKNOWN_LABEL = 11,
   IMPRINT_ERR_HEAD_CORRUPT = 12,
   IMPRINT_ERR_LIMIT_EXCEEDED = 13
 } imprint_status;
-
 
 /* Short, stable, machine-readable name of a status: "OK", "DECODE_FAILED", "IMAGE_TOO_LARGE", ...
  * These are the `code` values of the JS ImprintError. Never NULL. */
