@@ -119,7 +119,14 @@ let scratch = null;
 
 function scratchContext(width, height) {
   if (!scratch) {
-    scratch = has('OffscreenCanvas') ? new OffscreenCanvas(1, 1) : document.createElement('canvas');
+    if (has('OffscreenCanvas')) scratch = new OffscreenCanvas(1, 1);
+    else if (typeof document !== 'undefined') scratch = document.createElement('canvas');
+    else {
+      throw new ImprintError(
+        'UNSUPPORTED_FORMAT',
+        'this browser cannot read image pixels in a worker (no OffscreenCanvas); pass encoded bytes, or use the extractor on the page'
+      );
+    }
   }
   scratch.width = width;
   scratch.height = height;
