@@ -443,7 +443,9 @@
     thumbs.className = 'thumbs';
     const actions = document.createElement('div');
     actions.className = 'label-actions';
-    const pick = document.createElement('label');
+    // Real buttons (keyboard and screen readers reach them) that open hidden file inputs.
+    const pick = document.createElement('button');
+    pick.type = 'button';
     pick.className = 'button small';
     pick.textContent = 'Add photos';
     const input = document.createElement('input');
@@ -455,8 +457,9 @@
       addExamples(label, Array.from(input.files).filter(isImage));
       input.value = '';
     });
-    pick.append(input);
-    const pickFolder = document.createElement('label');
+    pick.addEventListener('click', () => input.click());
+    const pickFolder = document.createElement('button');
+    pickFolder.type = 'button';
     pickFolder.className = 'button small';
     pickFolder.textContent = 'Add a folder';
     const folderInput = document.createElement('input');
@@ -468,13 +471,13 @@
       addExamples(label, Array.from(folderInput.files).filter(isImage));
       folderInput.value = '';
     });
-    pickFolder.append(folderInput);
+    pickFolder.addEventListener('click', () => folderInput.click());
     const snap = document.createElement('button');
     snap.type = 'button';
     snap.className = 'button small snap';
     snap.textContent = 'Snap webcam';
     snap.addEventListener('click', async () => addExamples(label, [await webcamSnapshot()]));
-    actions.append(pick, pickFolder, snap);
+    actions.append(pick, input, pickFolder, folderInput, snap);
     const hint = document.createElement('p');
     hint.className = 'drop-hint';
     hint.textContent = 'Drop photos or folders here';
@@ -584,6 +587,9 @@
 
   function wire() {
     $('message-close').addEventListener('click', () => ($('message').hidden = true));
+    for (const button of document.querySelectorAll('[data-pick]')) {
+      button.addEventListener('click', () => $(button.dataset.pick).click());
+    }
     $('add-label').addEventListener('submit', (event) => {
       event.preventDefault();
       const label = addLabel($('label-name').value);

@@ -289,6 +289,12 @@ test('demo: a folder picked for a label adds its images, sub-folders included, o
     await waitIdle(page);
     assert.equal(await page.locator('.label-card[data-label="flowers"] .thumbs img').count(), 3);
     assert.equal(await page.isVisible('#message'), false, 'nothing to complain about: the text file is simply not an image');
+    // The "Choose a photo" button opens a file chooser (keyboard users have no drag and drop).
+    await page.focus('[data-pick="try-file"]');
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
+    await chooser.setFiles(flowers[0]);
+    const predicted = await readPrediction(page);
+    assert.deepEqual(predicted.bars, ['flowers']);
     assert.deepEqual(problems, []);
   } finally {
     await browser.close();
