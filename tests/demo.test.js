@@ -291,7 +291,12 @@ test('demo: a folder picked for a label adds its images, sub-folders included, o
     assert.equal(await page.isVisible('#message'), false, 'nothing to complain about: the text file is simply not an image');
     // The "Choose a photo" button opens a file chooser (keyboard users have no drag and drop).
     await page.focus('[data-pick="try-file"]');
-    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
+    // Listen first and give Playwright a moment to start intercepting choosers (it is asynchronous,
+    // and a busy machine lost that race once).
+    const chooserEvent = page.waitForEvent('filechooser');
+    await page.waitForTimeout(250);
+    await page.keyboard.press('Enter');
+    const chooser = await chooserEvent;
     await chooser.setFiles(flowers[0]);
     const predicted = await readPrediction(page);
     assert.deepEqual(predicted.bars, ['flowers']);
