@@ -134,7 +134,9 @@ test('worker variant: createExtractor({ worker: true }) embeds the photos exactl
   }, NAMES);
   assert.equal(timing.count, 2 * NAMES.length);
   assert.deepEqual(timing.progress, Array.from({ length: 2 * NAMES.length }, (_, i) => i + 1));
-  assert.ok(timing.longest < 150, `the page's thread was blocked ${timing.longest.toFixed(0)} ms during a ${timing.total.toFixed(0)} ms batch`);
+  // In the page's own thread the batch would block it for all 14 images (about 14 x 50 ms); the
+  // bound leaves room for a busy test machine.
+  assert.ok(timing.longest < 300, `the page's thread was blocked ${timing.longest.toFixed(0)} ms during a ${timing.total.toFixed(0)} ms batch`);
   assert.equal(timing.disposed, 'DISPOSED');
   assert.deepEqual(problems, []);
   await page.close();
