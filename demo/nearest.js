@@ -31,6 +31,18 @@ function defaultImages() {
   return [...photos, ...stamps];
 }
 
+function normalise(v) {
+  const norm = Math.hypot(...v) || 1;
+  return v.map((x) => x / norm);
+}
+
+function centre(vectors) {
+  const powered = vectors.map((v) => normalise(v.map((x) => Math.sqrt(Math.max(0, x)))));
+  const mean = new Float32Array(powered[0] ? powered[0].length : 0);
+  for (const v of powered) v.forEach((x, k) => (mean[k] += x / powered.length));
+  return powered.map((v) => normalise(v.map((x, k) => x - mean[k])));
+}
+
 async function main() {
   const files = process.argv.length > 2 ? collect(process.argv.slice(2)) : defaultImages();
   const started = performance.now();
@@ -50,13 +62,17 @@ async function main() {
   }
   const ms = (performance.now() - loaded) / Math.max(1, kept.length);
   console.log(`embedded ${kept.length} images, ${ms.toFixed(1)} ms/image\n`);
+  // Pooled ReLU features are all positive, so raw embeddings point in nearly the same direction
+  // (cosines ~0.99). As the classifier does internally: square root (a power transform), centre on
+  // the collection's mean, normalise again; cosines then spread over [-1, 1].
+  const centred = centre(embeddings);
   const name = (f) => path.relative(process.cwd(), f);
   for (let i = 0; i < kept.length; i++) {
     const scored = [];
     for (let j = 0; j < kept.length; j++) {
       if (j === i) continue;
       let dot = 0;
-      for (let k = 0; k < info.dim; k++) dot += embeddings[i][k] * embeddings[j][k];
+      for (let k = 0; k < info.dim; k++) dot += centred[i][k] * centred[j][k];
       scored.push([dot, j]);
     }
     scored.sort((a, b) => b[0] - a[0]);
