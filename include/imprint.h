@@ -238,8 +238,8 @@ typedef struct imprint_train_options {
 #define IMPRINT_TRAIN_NO_CALIBRATION 2u /* keep temperature 1 instead of fitting it */
 
 /* Where a training run is. A run is several fits: the fit on all examples, then one per
- * calibration fold (3 folds of the examples; none when no class has two examples, and then the
- * temperature stays 1); `step` counts optimiser iterations over all of them, `loss` is the
+ * calibration fold (3 folds of the examples; none when there are fewer than 10 examples per class
+ * on average, where held-out folds calibrate badly, and then the temperature stays 1); `step` counts optimiser iterations over all of them, `loss` is the
  * current fit's class-balanced mean cross-entropy plus penalty. */
 typedef struct imprint_train_progress {
   uint32_t step;

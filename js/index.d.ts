@@ -148,7 +148,8 @@ export interface TrainOptions {
   /** Cap on optimiser iterations per fit (default 300). */
   maxIterations?: number;
   /** Fit the temperature that calibrates confidences on 3 held-out folds of the examples
-   *  (default true; needs a class with two examples). */
+   *  (default true; applied from 10 examples per class on average: with fewer, folds calibrate
+   *  badly and the temperature stays 1). */
   calibrate?: boolean;
 }
 
