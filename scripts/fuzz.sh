@@ -63,6 +63,18 @@ IMPRINT_FUZZ_HASH=$(cut -d' ' -f2 "$OUT/head-backbone")
 export IMPRINT_FUZZ_DIM IMPRINT_FUZZ_HASH
 
 status=0
+# Every input a fuzzer ever crashed on stays a regression test (tests/fuzz/regressions/<target>/).
+for t in $TARGETS; do
+    dir="tests/fuzz/regressions/$t"
+    [ -d "$dir" ] && [ -n "$(ls "$dir")" ] || continue
+    if ! "$OUT/fuzz_$t" "$dir"/* > "$OUT/$t-regressions.log" 2>&1; then
+        echo "fuzz: $t fails on a recorded regression input (see $OUT/$t-regressions.log)" >&2
+        tail -20 "$OUT/$t-regressions.log" >&2
+        status=1
+    else
+        echo "fuzz: $t: $(ls "$dir" | wc -l) regression input(s) pass"
+    fi
+done
 for t in $TARGETS; do
     mkdir -p "$OUT/crashes/$t" "$OUT/work/$t"
     echo "fuzz: $t for ${SECONDS_PER_TARGET}s"

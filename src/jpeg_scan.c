@@ -64,6 +64,21 @@ jpeg_scan_result jpeg_scan(const uint8_t *bytes, size_t size, jpeg_info *info) {
     if (marker == 0xE1 && info->orientation == 1) {
       info->orientation = exif_orientation(payload, payload_len);
     }
+    /* DHT (B.2.4.2): each table is Tc/Th, 16 code-length counts, then that many symbols. stb_image
+     * trusts the counts and writes one size entry per symbol into a 257-entry array, so a table
+     * claiming more than 256 symbols (found by fuzzing) must never reach it. */
+    if (marker == 0xC4) {
+      size_t at = 0;
+      while (at < payload_len) {
+        if (payload_len - at < 17) return JPEG_SCAN_MALFORMED;
+        uint8_t tc = payload[at] >> 4, th = payload[at] & 15;
+        if (tc > 1 || th > 3) return JPEG_SCAN_MALFORMED;
+        size_t symbols = 0;
+        for (int i = 1; i <= 16; i++) symbols += payload[at + i];
+        if (symbols > 256 || payload_len - at - 17 < symbols) return JPEG_SCAN_MALFORMED;
+        at += 17 + symbols;
+      }
+    }
     /* SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC): the frame header. */
     if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) {
       if (payload_len < 5) return JPEG_SCAN_MALFORMED;

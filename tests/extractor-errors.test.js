@@ -129,3 +129,12 @@ test('a disposed extractor says DISPOSED; dispose() twice is safe', async () => 
   other.dispose();
   await assert.rejects(other.embed(dogBytes), { code: 'DISPOSED' });
 });
+
+test('inputs that once crashed the fuzzers are refused cleanly (tests/fuzz/regressions)', async () => {
+  const dir = path.join(__dirname, 'fuzz', 'regressions', 'image_decode');
+  // A JPEG whose Huffman table claims more than 256 symbols: stb_image would write past its table.
+  await expectCode(extractor.embed(fs.readFileSync(path.join(dir, 'jpeg-dht-more-than-256-symbols.jpg'))), 'DECODE_FAILED', /damaged/);
+  for (const name of fs.readdirSync(dir)) {
+    await assert.rejects(extractor.embed(fs.readFileSync(path.join(dir, name))), (error) => error instanceof ImprintError);
+  }
+});
