@@ -54,13 +54,15 @@ async function toModelBytes(model, options, onBytes) {
 }
 
 class Extractor {
+  #source; // what createExtractor() was given, for worker threads that load the same model
   #core;
   #model;
   #disposed = false;
   #layerChannels;
 
   /** @internal use createExtractor() */
-  constructor(core, model, background = [255, 255, 255]) {
+  constructor(core, model, background = [255, 255, 255], source = {}) {
+    this.#source = source;
     this.#core = core;
     this.#model = model;
     const c = core;
@@ -208,7 +210,8 @@ class Extractor {
       throw new ImprintError('INVALID_ARGUMENT', 'embedBatch() needs an array (or iterable) of images');
     }
     const list = Array.from(inputs);
-    const { onProgress } = options;
+    const { onProgress, threads } = options;
+    if (threads !== undefined && threads !== 1) return this.#embedBatchThreaded(list, threads, onProgress);
     const out = [];
     for (let i = 0; i < list.length; i++) {
       try {
@@ -221,6 +224,32 @@ class Extractor {
         throw error;
       }
       if (onProgress) onProgress({ done: i + 1, total: list.length });
+    }
+    return out;
+  }
+
+  /** embedBatch on worker threads (Node): each thread loads the same model with the same options. */
+  async #embedBatchThreaded(list, threads, onProgress) {
+    if (!platform.createBatchEmbedder) {
+      throw new ImprintError('INVALID_ARGUMENT', 'options.threads is for Node; in a browser use createExtractor({ worker: true })');
+    }
+    const embedder = platform.createBatchEmbedder({ ...this.#source, threads });
+    const out = [];
+    try {
+      for await (const result of embedder.embed(list)) {
+        if (result.error) {
+          const error = result.error;
+          if (error instanceof ImprintError) {
+            error.index = result.index;
+            error.message = `image ${result.index}: ${error.message}`;
+          }
+          throw error;
+        }
+        out.push(result.vector);
+        if (onProgress) onProgress({ done: out.length, total: list.length });
+      }
+    } finally {
+      await embedder.close();
     }
     return out;
   }
@@ -334,7 +363,7 @@ async function createExtractor(options = {}) {
     core._free(outPtr);
   }
   applyOptions(core, model, limits, background);
-  const extractor = new Extractor(core, model, background);
+  const extractor = new Extractor(core, model, background, { model: bytes, limits: limits || undefined, background });
   report('ready', 1);
   return extractor;
 }

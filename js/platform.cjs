@@ -40,4 +40,9 @@ const decodeFallback = null;
 
 const describeInputs = 'encoded bytes (Buffer, Uint8Array, ArrayBuffer), a file path';
 
-module.exports = { instantiateCore, loadModel, platformInput, decodeFallback, describeInputs };
+/** embedBatch({ threads }) runs on worker threads (js/batch.cjs); loaded on first use. */
+function createBatchEmbedder(options) {
+  return require('./batch.cjs').createBatchEmbedder(options);
+}
+
+module.exports = { instantiateCore, loadModel, platformInput, decodeFallback, describeInputs, createBatchEmbedder };

@@ -49,6 +49,21 @@ test('the embedding is L2-normalised and identical across calls, inputs and embe
   assert.notDeepEqual(single[0], single[1]);
 });
 
+test('embedBatch on worker threads gives the same embeddings in the same order, and names a failing input', async () => {
+  const paths = testdata.PHOTO_NAMES.map((n) => testdata.photo(n));
+  const single = [];
+  for (const p of paths) single.push(await extractor.embed(p));
+  const progress = [];
+  const threaded = await extractor.embedBatch(paths, { threads: 2, onProgress: (e) => progress.push(e.done) });
+  assert.deepEqual(threaded, single);
+  assert.deepEqual(progress, paths.map((_, i) => i + 1));
+  await assert.rejects(extractor.embedBatch([paths[0], Buffer.from('not an image'), paths[1]], { threads: 2 }), (error) => {
+    assert.equal(error.code, 'DECODE_FAILED');
+    assert.equal(error.index, 1);
+    return true;
+  });
+});
+
 test('concurrent embeds from several async tasks give the same results as sequential ones', async () => {
   const paths = testdata.PHOTO_NAMES.map((n) => testdata.photo(n));
   const sequential = [];
