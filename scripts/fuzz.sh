@@ -76,9 +76,9 @@ for t in $TARGETS; do
     fi
 done
 for t in $TARGETS; do
-    mkdir -p "$OUT/crashes/$t" "$OUT/work/$t"
+    mkdir -p "$OUT/crashes/$t" "$OUT/live/$t"
     echo "fuzz: $t for ${SECONDS_PER_TARGET}s"
-    if ! "$OUT/fuzz_$t" "$OUT/work/$t" "$OUT/corpus/$t" -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=2048 \
+    if ! "$OUT/fuzz_$t" "$OUT/live/$t" "$OUT/corpus/$t" -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=2048 \
         -max_len=4000000 -artifact_prefix="$OUT/crashes/$t/" -print_final_stats=1 > "$OUT/$t.log" 2>&1; then
         echo "fuzz: $t FOUND A CRASH (see $OUT/crashes/$t/ and $OUT/$t.log)" >&2
         tail -40 "$OUT/$t.log" >&2
