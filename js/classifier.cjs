@@ -454,6 +454,16 @@ function hashPtr(core, extractor, fn) {
   return withHeap(core, encoder.encode(`${hash}\0`), fn);
 }
 
+/** Wraps a freshly created or loaded C head; frees it if the wrapper cannot be made. */
+function adoptHead(extractor, core, head, opts) {
+  try {
+    return new Classifier(extractor, core, head, opts);
+  } catch (error) {
+    core._imprint_head_destroy(head);
+    throw error;
+  }
+}
+
 /**
  * A new, empty classifier over `extractor`'s embeddings.
  * @param {import('./extractor.cjs').Extractor} extractor
@@ -466,13 +476,7 @@ function createClassifier(extractor, options = {}) {
   try {
     const status = hashPtr(core, extractor, (hp) => core._imprint_head_create(extractor.info.dim, hp, out));
     if (status !== 0) fail(core, status, 'cannot create the classifier');
-    const head = core.HEAPU32[out >> 2];
-    try {
-      return new Classifier(extractor, core, head, opts);
-    } catch (error) {
-      core._imprint_head_destroy(head);
-      throw error;
-    }
+    return adoptHead(extractor, core, core.HEAPU32[out >> 2], opts);
   } finally {
     core._free(out);
   }
@@ -509,13 +513,7 @@ async function loadClassifier(extractor, bytes, options = {}) {
     }
     if (status === 12) throw new ImprintError('HEAD_CORRUPT', 'the classifier file is damaged, truncated, or not an imprint head');
     if (status !== 0) fail(core, status, 'cannot load the classifier');
-    const head = core.HEAPU32[out >> 2];
-    try {
-      return new Classifier(extractor, core, head, opts);
-    } catch (error) {
-      core._imprint_head_destroy(head);
-      throw error;
-    }
+    return adoptHead(extractor, core, core.HEAPU32[out >> 2], opts);
   } finally {
     core._free(out);
   }
