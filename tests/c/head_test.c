@@ -16,19 +16,7 @@
 
 #include "imprint.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                                                               \
-  do {                                                                                                                 \
-    if (cond) {                                                                                                        \
-      passed++;                                                                                                        \
-    } else {                                                                                                           \
-      failed++;                                                                                                        \
-      printf("FAIL %s:%d: ", __FILE__, __LINE__);                                                                      \
-      printf(__VA_ARGS__);                                                                                             \
-      printf("\n");                                                                                                    \
-    }                                                                                                                  \
-  } while (0)
+#include "check.h"
 
 static const char *HASH = "0123456789abcdef";
 static const char *OTHER_HASH = "fedcba9876543210";
