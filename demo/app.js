@@ -420,6 +420,26 @@
 
   // ---- rendering ----------------------------------------------------------------------------
 
+  /** A button that opens a hidden file input (photos, or a whole folder) and hands over its images. */
+  function filePicker(text, folder, onFiles) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'button small';
+    button.textContent = text;
+    const input = document.createElement('input');
+    input.type = 'file';
+    input.multiple = true;
+    input.hidden = true;
+    if (folder) input.webkitdirectory = true;
+    else input.accept = 'image/*';
+    input.addEventListener('change', () => {
+      onFiles(Array.from(input.files).filter(isImage));
+      input.value = '';
+    });
+    button.addEventListener('click', () => input.click());
+    return [button, input];
+  }
+
   function labelCard(label) {
     const card = document.createElement('article');
     card.className = 'label-card';
@@ -444,34 +464,8 @@
     const actions = document.createElement('div');
     actions.className = 'label-actions';
     // Real buttons (keyboard and screen readers reach them) that open hidden file inputs.
-    const pick = document.createElement('button');
-    pick.type = 'button';
-    pick.className = 'button small';
-    pick.textContent = 'Add photos';
-    const input = document.createElement('input');
-    input.type = 'file';
-    input.accept = 'image/*';
-    input.multiple = true;
-    input.hidden = true;
-    input.addEventListener('change', () => {
-      addExamples(label, Array.from(input.files).filter(isImage));
-      input.value = '';
-    });
-    pick.addEventListener('click', () => input.click());
-    const pickFolder = document.createElement('button');
-    pickFolder.type = 'button';
-    pickFolder.className = 'button small';
-    pickFolder.textContent = 'Add a folder';
-    const folderInput = document.createElement('input');
-    folderInput.type = 'file';
-    folderInput.multiple = true;
-    folderInput.webkitdirectory = true;
-    folderInput.hidden = true;
-    folderInput.addEventListener('change', () => {
-      addExamples(label, Array.from(folderInput.files).filter(isImage));
-      folderInput.value = '';
-    });
-    pickFolder.addEventListener('click', () => folderInput.click());
+    const [pick, input] = filePicker('Add photos', false, (files) => addExamples(label, files));
+    const [pickFolder, folderInput] = filePicker('Add a folder', true, (files) => addExamples(label, files));
     const snap = document.createElement('button');
     snap.type = 'button';
     snap.className = 'button small snap';
