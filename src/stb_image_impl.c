@@ -19,6 +19,14 @@
 #pragma GCC diagnostic ignored "-Wmisleading-indentation"
 #endif
 
+/* In wasm, stb_image's SSE2 JPEG paths (IDCT, YCbCr->RGB, chroma upsampling; documented by stb as
+ * bit-identical to its scalar code) run on WebAssembly SIMD through Emscripten's SSE2 headers
+ * (CMakeLists.txt compiles this file with -msse2). stb only enables them for x86 targets, so we
+ * tell it this is one; nothing else in stb_image depends on that macro. */
+#if defined(__EMSCRIPTEN__) && defined(__SSE2__)
+#define STBI__X64_TARGET
+#endif
+
 #define STBI_NO_STDIO
 #define STBI_NO_THREAD_LOCALS
 #define STBI_MAX_DIMENSIONS (1 << 20)
