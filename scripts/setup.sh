@@ -19,7 +19,8 @@ die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 # cmake, ninja-build: the build; python3: XNNPACK's configure step
 # libstb-dev: stb_image.h; clang: native builds of tools and tests
 # patch: applies cmake/xnnpack-emscripten.patch; xz-utils, ca-certificates: fetching
-PACKAGES="emscripten cmake ninja-build python3 libstb-dev clang patch xz-utils ca-certificates"
+# libcpuinfo-dev: x86 CPU detection for the native XNNPACK of the sanitizer tests (tests/c/native)
+PACKAGES="emscripten cmake ninja-build python3 libstb-dev clang patch xz-utils ca-certificates libcpuinfo-dev"
 
 is_installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'

@@ -1,0 +1,606 @@
+/* core_test.c — the whole C core, natively, through include/imprint.h only: the default model on
+ * real photos and stamps (embeddings and layer features against the wasm build's), hostile and
+ * damaged inputs (after each, the same model still embeds correctly), and a few-shot head on real
+ * embeddings (train, predict, save, load).
+ *
+ * Built with AddressSanitizer + UndefinedBehaviorSanitizer by tests/c/native/CMakeLists.txt and run
+ * by tests/c/run-native.sh, from the repository root:
+ *
+ *   core_test MODEL REFERENCE_DIR
+ *
+ * REFERENCE_DIR holds reference.txt and reference.bin, written by tests/c/native/wasm-reference.cjs
+ * from the wasm build for the same images. Native x86 kernels (SSE/AVX) and wasm SIMD kernels
+ * differ in rounding only, so each embedding and feature vector must match with cosine >= 0.9999.
+ * Every input is read into a heap buffer of exactly its length, so ASan reports any read past it.
+ * Prints "N passed, N failed"; exits 1 on any failure. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "imprint.h"
+
+#include "check.h"
+
+#define MIN_COSINE 0.9999
+
+typedef struct buffer {
+  uint8_t *data;
+  size_t size;
+} buffer;
+
+/* The whole file in a heap buffer of exactly its size ({NULL, 0} when unreadable). */
+static buffer read_file(const char *path) {
+  buffer b = {NULL, 0};
+  FILE *f = fopen(path, "rb");
+  if (!f) return b;
+  if (fseek(f, 0, SEEK_END) == 0) {
+    long size = ftell(f);
+    if (size > 0 && fseek(f, 0, SEEK_SET) == 0) {
+      b.data = malloc((size_t)size);
+      if (b.data && fread(b.data, 1, (size_t)size, f) == (size_t)size) {
+        b.size = (size_t)size;
+      } else {
+        free(b.data);
+        b.data = NULL;
+      }
+    }
+  }
+  fclose(f);
+  return b;
+}
+
+/* A heap copy of the first `size` bytes (at least one byte allocated, so the pointer is valid). */
+static uint8_t *copy_prefix(const buffer *b, size_t size) {
+  uint8_t *p = malloc(size ? size : 1);
+  if (p && size) memcpy(p, b->data, size);
+  return p;
+}
+
+static double cosine(const float *a, const float *b, size_t n) {
+  double dot = 0, na = 0, nb = 0;
+  for (size_t i = 0; i < n; i++) {
+    dot += (double)a[i] * b[i];
+    na += (double)a[i] * a[i];
+    nb += (double)b[i] * b[i];
+  }
+  return na > 0 && nb > 0 ? dot / sqrt(na * nb) : 0.0;
+}
+
+static double l2_norm(const float *a, size_t n) {
+  double s = 0;
+  for (size_t i = 0; i < n; i++) s += (double)a[i] * a[i];
+  return sqrt(s);
+}
+
+static int all_finite(const float *a, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite(a[i])) return 0;
+  return 1;
+}
+
+/* ---- The model and the probe every error case is followed by ------------------------------- */
+
+static imprint_model *model;
+static uint32_t dim;
+static buffer probe;       /* a real photo */
+static float *probe_embedding; /* its embedding, computed once at the start */
+static double worst_cosine = 1.0;
+static const char *worst_what = "";
+
+static void note_cosine(double c, const char *what) {
+  if (c < worst_cosine) {
+    worst_cosine = c;
+    worst_what = what;
+  }
+}
+
+static imprint_status embed_bytes(const uint8_t *bytes, size_t size, float *out) {
+  imprint_status st = imprint_model_set_input_encoded(model, bytes, size);
+  return st != IMPRINT_OK ? st : imprint_model_embed(model, out, dim);
+}
+
+/* After an error: the same model must still embed the probe photo, bit for bit as before. */
+static void expect_model_still_works(const char *after) {
+  float *e = malloc(dim * sizeof(float));
+  imprint_status st = embed_bytes(probe.data, probe.size, e);
+  CHECK(st == IMPRINT_OK, "after %s: embedding the probe photo: %s", after, imprint_status_code(st));
+  CHECK(st == IMPRINT_OK && memcmp(e, probe_embedding, dim * sizeof(float)) == 0,
+        "after %s: the probe photo's embedding changed", after);
+  free(e);
+}
+
+/* set_input_encoded on `size` bytes (a heap copy of exactly that length) must fail with `want`. */
+static void expect_encoded_error(const uint8_t *bytes, size_t size, imprint_status want, const char *what) {
+  uint8_t *copy = malloc(size ? size : 1);
+  if (size) memcpy(copy, bytes, size);
+  imprint_status st = imprint_model_set_input_encoded(model, copy, size);
+  CHECK(st == want, "%s: expected %s, got %s", what, imprint_status_code(want), imprint_status_code(st));
+  CHECK(imprint_model_last_error(model)[0] != '\0', "%s: no detail in imprint_model_last_error()", what);
+  imprint_image image;
+  st = imprint_image_decode(copy, size, NULL, &image);
+  CHECK(st == want, "%s (imprint_image_decode): expected %s, got %s", what, imprint_status_code(want),
+        imprint_status_code(st));
+  CHECK(image.pixels == NULL && image.width == 0 && image.height == 0, "%s: failed decode left an image", what);
+  free(copy);
+  expect_model_still_works(what);
+}
+
+/* ---- Reference images: embeddings and features against the wasm build ----------------------- */
+
+static void test_against_wasm(const char *reference_dir) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/reference.txt", reference_dir);
+  FILE *list = fopen(path, "r");
+  CHECK(list != NULL, "cannot open %s (written by tests/c/native/wasm-reference.cjs)", path);
+  if (!list) return;
+  unsigned ref_dim = 0, channels = 0;
+  char layer[128] = "";
+  CHECK(fscanf(list, "dim %u layer %127s channels %u\n", &ref_dim, layer, &channels) == 3, "%s: bad header", path);
+  CHECK(ref_dim == dim, "reference dim %u, model dim %u", ref_dim, dim);
+  snprintf(path, sizeof path, "%s/reference.bin", reference_dir);
+  buffer ref = read_file(path);
+  const size_t per_image = (size_t)dim + channels;
+
+  float *e = malloc(dim * sizeof(float)), *again = malloc(dim * sizeof(float));
+  float *f = malloc(channels * sizeof(float)), *f_again = malloc(channels * sizeof(float));
+  char image_path[1024];
+  size_t n = 0;
+  while (ref_dim == dim && fgets(image_path, sizeof image_path, list)) {
+    image_path[strcspn(image_path, "\n")] = '\0';
+    if (!image_path[0]) continue;
+    CHECK(ref.size >= (n + 1) * per_image * sizeof(float), "reference.bin too short for %s", image_path);
+    if (ref.size < (n + 1) * per_image * sizeof(float)) break;
+    const float *ref_embedding = (const float *)ref.data + n * per_image;
+    const float *ref_features = ref_embedding + dim;
+    n++;
+
+    buffer image = read_file(image_path);
+    CHECK(image.data != NULL, "cannot read %s", image_path);
+    if (!image.data) continue;
+    imprint_status st = embed_bytes(image.data, image.size, e);
+    CHECK(st == IMPRINT_OK, "%s: embed: %s (%s)", image_path, imprint_status_code(st), imprint_model_last_error(model));
+    if (st != IMPRINT_OK) {
+      free(image.data);
+      continue;
+    }
+    CHECK(all_finite(e, dim), "%s: embedding not finite", image_path);
+    double norm = l2_norm(e, dim);
+    CHECK(fabs(norm - 1.0) < 1e-4, "%s: embedding norm %.6f, want 1", image_path, norm);
+    double c = cosine(e, ref_embedding, dim);
+    note_cosine(c, image_path);
+    CHECK(c >= MIN_COSINE, "%s: cosine to the wasm embedding %.7f < %.4f", image_path, c, MIN_COSINE);
+
+    /* Deterministic: embedding the same input again, and after setting it again, is bit-identical. */
+    CHECK(imprint_model_embed(model, again, dim) == IMPRINT_OK && memcmp(e, again, dim * sizeof(float)) == 0,
+          "%s: second embed of the same input differs", image_path);
+    CHECK(embed_bytes(image.data, image.size, again) == IMPRINT_OK && memcmp(e, again, dim * sizeof(float)) == 0,
+          "%s: embedding after setting the input again differs", image_path);
+
+    /* Mirroring changes the input; mirroring twice restores it exactly. */
+    CHECK(imprint_model_mirror_input(model) == IMPRINT_OK && imprint_model_embed(model, again, dim) == IMPRINT_OK,
+          "%s: mirror + embed", image_path);
+    CHECK(memcmp(e, again, dim * sizeof(float)) != 0, "%s: the mirrored image embeds identically", image_path);
+    CHECK(imprint_model_mirror_input(model) == IMPRINT_OK && imprint_model_embed(model, again, dim) == IMPRINT_OK &&
+              memcmp(e, again, dim * sizeof(float)) == 0,
+          "%s: mirroring twice does not restore the embedding", image_path);
+
+    /* Features of a named layer: finite, non-negative (a ReLU6 output), same as wasm, deterministic. */
+    st = imprint_model_features(model, layer, f, channels);
+    CHECK(st == IMPRINT_OK, "%s: features(%s): %s", image_path, layer, imprint_status_code(st));
+    if (st == IMPRINT_OK) {
+      int in_range = 1;
+      for (uint32_t i = 0; i < channels; i++) in_range &= f[i] >= 0.0f && f[i] <= 6.0f;
+      CHECK(all_finite(f, channels) && in_range, "%s: features of %s outside [0, 6]", image_path, layer);
+      c = cosine(f, ref_features, channels);
+      note_cosine(c, layer);
+      CHECK(c >= MIN_COSINE, "%s: cosine of %s features to wasm %.7f < %.4f", image_path, layer, c, MIN_COSINE);
+      double ratio = l2_norm(f, channels) / l2_norm(ref_features, channels);
+      CHECK(fabs(ratio - 1.0) < 1e-3, "%s: %s feature norm is %.6f x the wasm one", image_path, layer, ratio);
+      CHECK(imprint_model_features(model, layer, f_again, channels) == IMPRINT_OK &&
+                memcmp(f, f_again, channels * sizeof(float)) == 0,
+            "%s: features(%s) not deterministic", image_path, layer);
+    }
+    /* features() leaves the input alone: the embedding is unchanged. */
+    CHECK(imprint_model_embed(model, again, dim) == IMPRINT_OK && memcmp(e, again, dim * sizeof(float)) == 0,
+          "%s: embedding changed after features()", image_path);
+
+    /* The same image through imprint_image_decode + set_input_pixels embeds the same. */
+    imprint_image decoded;
+    st = imprint_image_decode(image.data, image.size, NULL, &decoded);
+    CHECK(st == IMPRINT_OK && decoded.width > 0 && decoded.height > 0 && decoded.channels >= 1 &&
+              decoded.channels <= 4,
+          "%s: imprint_image_decode: %s", image_path, imprint_status_code(st));
+    if (st == IMPRINT_OK) {
+      st = imprint_model_set_input_pixels(model, decoded.pixels, decoded.width, decoded.height, decoded.channels, 0);
+      CHECK(st == IMPRINT_OK && imprint_model_embed(model, again, dim) == IMPRINT_OK &&
+                cosine(e, again, dim) >= 0.999999,
+            "%s: decoded pixels embed differently from the encoded file", image_path);
+      imprint_image_free(&decoded);
+      CHECK(decoded.pixels == NULL, "imprint_image_free leaves the pointer set");
+    }
+    free(image.data);
+  }
+  CHECK(n >= 5, "only %zu reference images", n);
+  CHECK(ref.size == n * per_image * sizeof(float), "reference.bin holds %zu bytes for %zu images", ref.size, n);
+  printf("core_test: %zu images match the wasm build; worst cosine 1 - %.2g (%s)\n", n, 1.0 - worst_cosine,
+         worst_what);
+  fclose(list);
+  free(ref.data);
+  free(e);
+  free(again);
+  free(f);
+  free(f_again);
+}
+
+/* ---- Hostile and damaged inputs -------------------------------------------------------------- */
+
+static uint32_t crc32_bytes(const uint8_t *p, size_t n) { /* PNG's CRC (ISO 3309), bitwise */
+  uint32_t crc = 0xffffffffu;
+  for (size_t i = 0; i < n; i++) {
+    crc ^= p[i];
+    for (int k = 0; k < 8; k++) crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+  }
+  return crc ^ 0xffffffffu;
+}
+
+static void put_be32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)(v >> 24);
+  p[1] = (uint8_t)(v >> 16);
+  p[2] = (uint8_t)(v >> 8);
+  p[3] = (uint8_t)v;
+}
+
+/* PNG signature + a valid IHDR for an 8-bit RGB image of w x h, then an empty IDAT and IEND. */
+static size_t png_header(uint8_t *out, uint32_t w, uint32_t h) {
+  static const uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  size_t n = 0;
+  memcpy(out, signature, 8);
+  n += 8;
+  put_be32(out + n, 13);
+  memcpy(out + n + 4, "IHDR", 4);
+  put_be32(out + n + 8, w);
+  put_be32(out + n + 12, h);
+  out[n + 16] = 8; /* bit depth */
+  out[n + 17] = 2; /* colour type: RGB */
+  out[n + 18] = out[n + 19] = out[n + 20] = 0;
+  put_be32(out + n + 21, crc32_bytes(out + n + 4, 17));
+  n += 25;
+  static const char *tail[] = {"IDAT", "IEND"};
+  for (int i = 0; i < 2; i++) {
+    put_be32(out + n, 0);
+    memcpy(out + n + 4, tail[i], 4);
+    put_be32(out + n + 8, crc32_bytes(out + n + 4, 4));
+    n += 12;
+  }
+  return n;
+}
+
+static void test_hostile_images(void) {
+  /* Truncated JPEG: every cut of the first 2 KB, and half and all-but-the-last-byte. */
+  size_t cuts[] = {1, 2, 3, 4, 10, 20, 100, 200, 500, 1000, 2000, probe.size / 2, probe.size - 2, probe.size - 1};
+  for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+    char what[64];
+    snprintf(what, sizeof what, "JPEG cut to %zu bytes", cuts[i]);
+    expect_encoded_error(probe.data, cuts[i], IMPRINT_ERR_DECODE_FAILED, what);
+  }
+
+  /* Corrupt JPEG: the frame header (SOF0/SOF2) says 0 x 0. */
+  uint8_t *corrupt = copy_prefix(&probe, probe.size);
+  for (size_t i = 2; i + 9 < probe.size; i++) {
+    if (corrupt[i] == 0xff && (corrupt[i + 1] == 0xc0 || corrupt[i + 1] == 0xc2)) {
+      memset(corrupt + i + 5, 0, 4); /* height, width */
+      break;
+    }
+  }
+  imprint_status st = imprint_model_set_input_encoded(model, corrupt, probe.size);
+  CHECK(st == IMPRINT_ERR_DECODE_FAILED, "JPEG with a 0 x 0 frame: %s", imprint_status_code(st));
+  expect_model_still_works("a JPEG with a 0 x 0 frame");
+
+  /* Corrupt JPEG: garbage over the middle of the entropy-coded data. Either refused, or decoded
+   * into some image; never a crash, and the model works afterwards. */
+  memcpy(corrupt, probe.data, probe.size);
+  for (size_t i = probe.size / 2; i < probe.size / 2 + 256; i++) corrupt[i] = (uint8_t)(i * 131u);
+  st = imprint_model_set_input_encoded(model, corrupt, probe.size);
+  CHECK(st == IMPRINT_OK || st == IMPRINT_ERR_DECODE_FAILED, "JPEG with damaged scan data: %s",
+        imprint_status_code(st));
+  expect_model_still_works("a JPEG with damaged scan data");
+  free(corrupt);
+
+  /* Random bytes, of a few lengths. */
+  uint32_t seed = 2463534242u;
+  size_t lengths[] = {1, 7, 64, 1000, 100000};
+  for (size_t k = 0; k < sizeof lengths / sizeof lengths[0]; k++) {
+    uint8_t *noise = malloc(lengths[k]);
+    for (size_t i = 0; i < lengths[k]; i++) {
+      seed ^= seed << 13, seed ^= seed >> 17, seed ^= seed << 5; /* xorshift32 */
+      noise[i] = (uint8_t)seed;
+    }
+    char what[64];
+    snprintf(what, sizeof what, "%zu random bytes", lengths[k]);
+    expect_encoded_error(noise, lengths[k], IMPRINT_ERR_DECODE_FAILED, what);
+    free(noise);
+  }
+
+  /* A PNG whose header claims 100000 x 100000: refused before any pixel memory is allocated. */
+  uint8_t png[64];
+  size_t png_size = png_header(png, 100000, 100000);
+  expect_encoded_error(png, png_size, IMPRINT_ERR_IMAGE_TOO_LARGE, "PNG of 100000 x 100000");
+  png_size = png_header(png, 1, 100000);
+  expect_encoded_error(png, png_size, IMPRINT_ERR_IMAGE_TOO_LARGE, "PNG of 1 x 100000");
+
+  /* Configured limits: the probe photo is refused under a smaller limit, accepted again after. */
+  imprint_image decoded;
+  CHECK(imprint_image_decode(probe.data, probe.size, NULL, &decoded) == IMPRINT_OK, "decode the probe");
+  imprint_limits narrow = {decoded.width - 1, 0, 0};
+  imprint_limits short_ = {0, decoded.height - 1, 0};
+  imprint_limits few = {0, 0, (uint64_t)decoded.width * decoded.height - 1};
+  imprint_limits exact = {decoded.width, decoded.height, (uint64_t)decoded.width * decoded.height};
+  const imprint_limits *too_small[] = {&narrow, &short_, &few};
+  for (int i = 0; i < 3; i++) {
+    imprint_image out;
+    st = imprint_image_decode(probe.data, probe.size, too_small[i], &out);
+    CHECK(st == IMPRINT_ERR_IMAGE_TOO_LARGE && out.pixels == NULL, "decode under limit %d: %s", i,
+          imprint_status_code(st));
+    imprint_model_set_limits(model, too_small[i]);
+    st = imprint_model_set_input_encoded(model, probe.data, probe.size);
+    CHECK(st == IMPRINT_ERR_IMAGE_TOO_LARGE, "model under limit %d, encoded: %s", i, imprint_status_code(st));
+    st = imprint_model_set_input_pixels(model, decoded.pixels, decoded.width, decoded.height, decoded.channels, 0);
+    CHECK(st == IMPRINT_ERR_IMAGE_TOO_LARGE, "model under limit %d, pixels: %s", i, imprint_status_code(st));
+    imprint_model_set_limits(model, NULL);
+    expect_model_still_works("a configured limit");
+  }
+  imprint_model_set_limits(model, &exact);
+  expect_model_still_works("limits equal to the image size");
+  imprint_model_set_limits(model, NULL);
+
+  /* Zero sizes, NULL pointers, wrong channel counts, short strides and output buffers. */
+  imprint_image out;
+  /* No encoded bytes is an empty image: DECODE_FAILED, as the JS layer reports an empty file. */
+  CHECK(imprint_image_decode(probe.data, 0, NULL, &out) == IMPRINT_ERR_DECODE_FAILED, "decode of 0 bytes");
+  CHECK(imprint_image_decode(NULL, 10, NULL, &out) == IMPRINT_ERR_DECODE_FAILED, "decode of NULL");
+  CHECK(imprint_image_decode(probe.data, probe.size, NULL, NULL) == IMPRINT_ERR_INVALID_ARGUMENT, "decode into NULL");
+  CHECK(imprint_model_set_input_encoded(model, probe.data, 0) == IMPRINT_ERR_DECODE_FAILED, "encoded, 0 bytes");
+  CHECK(imprint_model_set_input_encoded(model, NULL, 10) == IMPRINT_ERR_DECODE_FAILED, "encoded, NULL");
+  const uint32_t w = decoded.width, h = decoded.height, ch = decoded.channels;
+  CHECK(imprint_model_set_input_pixels(model, decoded.pixels, 0, h, ch, 0) == IMPRINT_ERR_INVALID_ARGUMENT,
+        "pixels, width 0");
+  CHECK(imprint_model_set_input_pixels(model, decoded.pixels, w, 0, ch, 0) == IMPRINT_ERR_INVALID_ARGUMENT,
+        "pixels, height 0");
+  CHECK(imprint_model_set_input_pixels(model, NULL, w, h, ch, 0) == IMPRINT_ERR_INVALID_ARGUMENT, "pixels, NULL");
+  CHECK(imprint_model_set_input_pixels(model, decoded.pixels, w, h, 0, 0) == IMPRINT_ERR_INVALID_ARGUMENT,
+        "pixels, 0 channels");
+  CHECK(imprint_model_set_input_pixels(model, decoded.pixels, w, h, 5, 0) == IMPRINT_ERR_INVALID_ARGUMENT,
+        "pixels, 5 channels");
+  CHECK(imprint_model_set_input_pixels(model, decoded.pixels, w, h, ch, (size_t)w * ch - 1) ==
+            IMPRINT_ERR_INVALID_ARGUMENT,
+        "pixels, stride shorter than a row");
+  expect_model_still_works("invalid arguments");
+  /* A stride with padding: the same image copied into wider rows embeds exactly the same. */
+  size_t stride = (size_t)w * ch + 13;
+  uint8_t *padded = malloc(stride * h);
+  for (uint32_t y = 0; y < h; y++) {
+    memcpy(padded + y * stride, decoded.pixels + (size_t)y * w * ch, (size_t)w * ch);
+    memset(padded + y * stride + (size_t)w * ch, 0xab, 13);
+  }
+  float *a = malloc(dim * sizeof(float)), *b = malloc(dim * sizeof(float));
+  CHECK(imprint_model_set_input_pixels(model, decoded.pixels, w, h, ch, 0) == IMPRINT_OK &&
+            imprint_model_embed(model, a, dim) == IMPRINT_OK,
+        "pixels, packed rows");
+  CHECK(imprint_model_set_input_pixels(model, padded, w, h, ch, stride) == IMPRINT_OK &&
+            imprint_model_embed(model, b, dim) == IMPRINT_OK && memcmp(a, b, dim * sizeof(float)) == 0,
+        "pixels with a padded stride embed differently");
+  free(padded);
+  imprint_image_free(&decoded);
+
+  CHECK(imprint_model_embed(model, a, dim - 1) == IMPRINT_ERR_INVALID_ARGUMENT, "embed into dim - 1 floats");
+  CHECK(imprint_model_embed(model, NULL, dim) == IMPRINT_ERR_INVALID_ARGUMENT, "embed into NULL");
+  /* Unknown and missing layers, and a too-short feature buffer. */
+  st = imprint_model_features(model, "no_such_layer", a, dim);
+  CHECK(st == IMPRINT_ERR_UNKNOWN_LAYER, "unknown layer: %s", imprint_status_code(st));
+  st = imprint_model_features(model, "", a, dim);
+  CHECK(st == IMPRINT_ERR_UNKNOWN_LAYER || st == IMPRINT_ERR_INVALID_ARGUMENT, "empty layer name: %s",
+        imprint_status_code(st));
+  CHECK(imprint_model_features(model, NULL, a, dim) == IMPRINT_ERR_INVALID_ARGUMENT, "NULL layer name");
+  CHECK(imprint_model_features(model, "block_1_expand_relu", a, 95) == IMPRINT_ERR_INVALID_ARGUMENT,
+        "features into 95 floats for a 96-channel layer");
+  expect_model_still_works("unknown layers");
+  free(a);
+  free(b);
+}
+
+/* ---- Damaged models -------------------------------------------------------------------------- */
+
+static void expect_model_refused(const buffer *file, size_t size, int flip_at, const char *what) {
+  uint8_t *copy = copy_prefix(file, size);
+  if (flip_at >= 0) copy[flip_at] ^= 0x10;
+  char error[256] = "unset";
+  imprint_model *m = (imprint_model *)&error; /* must be set to NULL on failure */
+  imprint_status st = imprint_model_create(copy, size, error, sizeof error, &m);
+  CHECK(st == IMPRINT_ERR_MODEL_CORRUPT, "%s: expected MODEL_CORRUPT, got %s", what, imprint_status_code(st));
+  CHECK(m == NULL, "%s: *out not NULL after a failure", what);
+  CHECK(error[0] != '\0' && strcmp(error, "unset") != 0, "%s: no error message", what);
+  if (st == IMPRINT_OK) imprint_model_destroy(m);
+  free(copy);
+}
+
+static void test_damaged_models(const buffer *file) {
+  size_t cuts[] = {1, 4, 8, 16, 64, 1000, file->size / 2, file->size - 4, file->size - 1};
+  for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+    char what[64];
+    snprintf(what, sizeof what, "model cut to %zu bytes", cuts[i]);
+    expect_model_refused(file, cuts[i], -1, what);
+  }
+  expect_model_refused(file, file->size, (int)(file->size / 2), "a flipped bit in the weights");
+  expect_model_refused(file, file->size, 0, "a flipped bit in the magic");
+  imprint_model *m = NULL;
+  CHECK(imprint_model_create(NULL, 100, NULL, 0, &m) != IMPRINT_OK && m == NULL, "model from NULL");
+  CHECK(imprint_model_create(file->data, 0, NULL, 0, &m) != IMPRINT_OK && m == NULL, "model from 0 bytes");
+  expect_model_still_works("damaged models");
+
+  /* A second instance of the same model: independent, and no input until one is set. */
+  imprint_model *second = NULL;
+  CHECK(imprint_model_create(file->data, file->size, NULL, 0, &second) == IMPRINT_OK, "second instance");
+  if (second) {
+    float *e = malloc(dim * sizeof(float));
+    CHECK(imprint_model_embed(second, e, dim) == IMPRINT_ERR_INVALID_ARGUMENT, "embed with no input set");
+    CHECK(imprint_model_set_input_encoded(second, probe.data, probe.size) == IMPRINT_OK &&
+              imprint_model_embed(second, e, dim) == IMPRINT_OK &&
+              memcmp(e, probe_embedding, dim * sizeof(float)) == 0,
+          "a second instance embeds the probe differently");
+    free(e);
+    imprint_model_destroy(second);
+  }
+  imprint_model_destroy(NULL);
+}
+
+/* ---- A head on real embeddings ---------------------------------------------------------------- */
+
+/* Tux Paint stamps (objects on a transparent background): four examples and a query per class. */
+static const char *STAMPS = ".cache/testdata/stamps/";
+static const char *CLASSES[3][6] = {
+    {"animal", "animals/amphibians/frog.png", "animals/birds/adelaide-rosella.png", "animals/birds/albino_peahen.png",
+     "animals/birds/blackbird.png", "animals/amphibians/frog-1.png"},
+    {"food", "food/dessert/cartoon/birthday_cake.png", "food/fruit/Apricot_whole.png", "food/fruit/Cherry_Stella.png",
+     "food/fruit/Strawberry2.png", "food/fruit/apple_fuji.png"},
+    {"vehicle", "vehicles/auto/beetle.png", "vehicles/auto/sedan.png", "vehicles/auto/truck.png",
+     "vehicles/construction/cartoon/cementMixer.png", "vehicles/auto/sportscar2.png"},
+};
+
+/* Embedding of a stamp and of its mirror image. */
+static int embed_stamp(const char *name, float *e, float *mirrored) {
+  char path[512];
+  snprintf(path, sizeof path, "%s%s", STAMPS, name);
+  buffer b = read_file(path);
+  CHECK(b.data != NULL, "cannot read %s (run scripts/fetch-testdata.sh)", path);
+  if (!b.data) return 0;
+  imprint_status st = embed_bytes(b.data, b.size, e);
+  CHECK(st == IMPRINT_OK, "%s: %s", path, imprint_status_code(st));
+  if (st == IMPRINT_OK) {
+    CHECK(imprint_model_mirror_input(model) == IMPRINT_OK && imprint_model_embed(model, mirrored, dim) == IMPRINT_OK,
+          "%s: mirrored embedding", path);
+  }
+  free(b.data);
+  return st == IMPRINT_OK;
+}
+
+static void test_head(void) {
+  imprint_head *head = NULL;
+  CHECK(imprint_head_create(dim, imprint_model_hash(model), &head) == IMPRINT_OK, "head create");
+  if (!head) return;
+  float *e = malloc(dim * sizeof(float)), *m = malloc(dim * sizeof(float));
+  float *queries = malloc(3 * dim * sizeof(float));
+  for (uint32_t c = 0; c < 3; c++) {
+    const char *label = CLASSES[c][0];
+    for (int k = 1; k <= 4; k++) {
+      if (!embed_stamp(CLASSES[c][k], e, m)) continue;
+      imprint_status st = imprint_head_add_example(head, label, strlen(label), e, m, dim);
+      CHECK(st == IMPRINT_OK, "add %s example %s: %s", label, CLASSES[c][k], imprint_status_code(st));
+    }
+    if (!embed_stamp(CLASSES[c][5], queries + c * dim, m)) memset(queries + c * dim, 0, dim * sizeof(float));
+  }
+  CHECK(imprint_head_class_count(head) == 3 && imprint_head_total_examples(head) == 12, "3 classes, 12 examples");
+
+  /* Imprinting predicts before any training. */
+  float scores[3], saved_scores[3];
+  imprint_prediction p, q;
+  CHECK(imprint_head_predict(head, queries, NULL, dim, scores, 3, &p) == IMPRINT_OK && p.best < 3,
+        "imprinted prediction");
+  CHECK(!imprint_head_is_trained(head), "trained before training");
+
+  imprint_train_progress progress;
+  imprint_status st = imprint_head_train(head, NULL, &progress);
+  CHECK(st == IMPRINT_OK && progress.done && imprint_head_is_trained(head), "train: %s", imprint_status_code(st));
+  CHECK(isfinite(progress.loss) && progress.train_accuracy >= 0.99f, "training accuracy %.3f, loss %.4f",
+        progress.train_accuracy, progress.loss);
+  int right = 0;
+  for (uint32_t c = 0; c < 3; c++) {
+    st = imprint_head_predict(head, queries + c * dim, NULL, dim, scores, 3, &p);
+    CHECK(st == IMPRINT_OK, "predict %s: %s", CLASSES[c][5], imprint_status_code(st));
+    float sum = scores[0] + scores[1] + scores[2];
+    CHECK(fabsf(sum - 1.0f) < 1e-4f && p.confidence > 0.0f && p.confidence <= 1.0f && p.best < 3,
+          "%s: scores sum to %f, confidence %f", CLASSES[c][5], sum, p.confidence);
+    right += st == IMPRINT_OK && p.best == c;
+    if (p.best != c) printf("core_test: %s predicted as %s\n", CLASSES[c][5], CLASSES[p.best < 3 ? p.best : 0][0]);
+  }
+  printf("core_test: head on real stamp embeddings: %d of 3 unseen stamps classified right\n", right);
+  CHECK(right >= 2, "only %d of 3 unseen stamps classified right", right);
+
+  /* Save (with examples) and load: same labels, counts, temperature, and identical predictions. */
+  size_t size = 0;
+  CHECK(imprint_head_save(head, IMPRINT_SAVE_EXAMPLES, NULL, 0, &size) == IMPRINT_OK && size > 0, "head size");
+  uint8_t *file = malloc(size);
+  size_t written = 0;
+  CHECK(imprint_head_save(head, IMPRINT_SAVE_EXAMPLES, file, size, &written) == IMPRINT_OK && written == size,
+        "head save");
+  imprint_head *loaded = NULL;
+  st = imprint_head_load(file, size, dim, imprint_model_hash(model), &loaded);
+  CHECK(st == IMPRINT_OK && loaded != NULL, "head load: %s", imprint_status_code(st));
+  if (loaded) {
+    CHECK(imprint_head_class_count(loaded) == 3 && imprint_head_total_examples(loaded) == 12 &&
+              imprint_head_temperature(loaded) == imprint_head_temperature(head),
+          "loaded head: classes, examples or temperature differ");
+    for (uint32_t c = 0; c < 3; c++) {
+      size_t len = 0;
+      const char *label = imprint_head_label(loaded, c, &len);
+      CHECK(label && len == strlen(CLASSES[c][0]) && memcmp(label, CLASSES[c][0], len) == 0, "label %u", c);
+      imprint_head_predict(head, queries + c * dim, NULL, dim, saved_scores, 3, &p);
+      imprint_head_predict(loaded, queries + c * dim, NULL, dim, scores, 3, &q);
+      CHECK(memcmp(scores, saved_scores, sizeof scores) == 0 && p.best == q.best,
+            "loaded head predicts %s differently", CLASSES[c][5]);
+    }
+    imprint_head_destroy(loaded);
+  }
+  loaded = NULL;
+  st = imprint_head_load(file, size, dim, "0000000000000000", &loaded);
+  CHECK(st == IMPRINT_ERR_MODEL_MISMATCH && loaded == NULL, "head for another model: %s", imprint_status_code(st));
+  st = imprint_head_load(file, size - 1, dim, imprint_model_hash(model), &loaded);
+  CHECK(st == IMPRINT_ERR_HEAD_CORRUPT && loaded == NULL, "truncated head: %s", imprint_status_code(st));
+  file[size / 2] ^= 1;
+  st = imprint_head_load(file, size, dim, imprint_model_hash(model), &loaded);
+  CHECK(st == IMPRINT_ERR_HEAD_CORRUPT && loaded == NULL, "head with a flipped bit: %s", imprint_status_code(st));
+
+  free(file);
+  free(e);
+  free(m);
+  free(queries);
+  imprint_head_destroy(head);
+}
+
+int main(int argc, char **argv) {
+  if (argc != 3) {
+    fprintf(stderr, "usage: %s MODEL REFERENCE_DIR (run by tests/c/run-native.sh)\n", argv[0]);
+    return 2;
+  }
+  buffer file = read_file(argv[1]);
+  if (!file.data) {
+    fprintf(stderr, "core_test: cannot read %s\n", argv[1]);
+    return 1;
+  }
+  char error[256] = "";
+  imprint_status st = imprint_model_create(file.data, file.size, error, sizeof error, &model);
+  CHECK(st == IMPRINT_OK, "load %s: %s (%s)", argv[1], imprint_status_code(st), error);
+  if (st != IMPRINT_OK) return 1;
+  dim = imprint_model_embedding_dim(model);
+  CHECK(dim > 0 && strlen(imprint_model_hash(model)) == 16 && imprint_model_layer_count(model) > 0,
+        "model description");
+
+  probe = read_file(".cache/testdata/photos/dog.jpg");
+  CHECK(probe.data != NULL, "cannot read .cache/testdata/photos/dog.jpg (run scripts/fetch-testdata.sh)");
+  if (!probe.data) return 1;
+  probe_embedding = malloc(dim * sizeof(float));
+  st = embed_bytes(probe.data, probe.size, probe_embedding);
+  CHECK(st == IMPRINT_OK, "probe photo: %s", imprint_status_code(st));
+
+  test_against_wasm(argv[2]);
+  test_hostile_images();
+  test_damaged_models(&file);
+  test_head();
+
+  imprint_model_destroy(model);
+  free(file.data);
+  free(probe.data);
+  free(probe_embedding);
+  printf("core_test: %d passed, %d failed\n", passed, failed);
+  return failed ? 1 : 0;
+}
