@@ -67,6 +67,16 @@ static double cosine(const float *a, const float *b, size_t n) {
   return na > 0 && nb > 0 ? dot / sqrt(na * nb) : 0.0;
 }
 
+/* Largest |a[i] - b[i]|, relative to the largest |b[i]|. */
+static double max_relative_difference(const float *a, const float *b, size_t n) {
+  double diff = 0, scale = 0;
+  for (size_t i = 0; i < n; i++) {
+    diff = fmax(diff, fabs((double)a[i] - b[i]));
+    scale = fmax(scale, fabs((double)b[i]));
+  }
+  return scale > 0 ? diff / scale : diff;
+}
+
 static double l2_norm(const float *a, size_t n) {
   double s = 0;
   for (size_t i = 0; i < n; i++) s += (double)a[i] * a[i];
@@ -85,14 +95,25 @@ static imprint_model *model;
 static uint32_t dim;
 static buffer probe;       /* a real photo */
 static float *probe_embedding; /* its embedding, computed once at the start */
-static double worst_cosine = 1.0;
+static double worst_cosine = 1.0, worst_difference = 0.0;
 static const char *worst_what = "";
 
-static void note_cosine(double c, const char *what) {
+/* Compares with the wasm build's values: cosine >= MIN_COSINE, and no element further than
+ * MAX_DIFFERENCE (relative to the largest element) from its reference. Embeddings of unrelated
+ * photos already have cosines near 0.99, and shifting the input by one pixel only moves an
+ * embedding to cosine 0.9998: the element-wise bound is what catches such a slip. Rounding
+ * differences between the kernels measure about 1e-6. */
+#define MAX_DIFFERENCE 1e-4
+static void compare_with_wasm(const float *native, const float *wasm, size_t n, const char *image, const char *what) {
+  double c = cosine(native, wasm, n), d = max_relative_difference(native, wasm, n);
   if (c < worst_cosine) {
     worst_cosine = c;
     worst_what = what;
   }
+  if (d > worst_difference) worst_difference = d;
+  CHECK(c >= MIN_COSINE, "%s: cosine of the %s to wasm's %.7f < %.4f", image, what, c, MIN_COSINE);
+  CHECK(d <= MAX_DIFFERENCE, "%s: the %s differs from wasm's by %.3g (relative) > %.0e", image, what, d,
+        MAX_DIFFERENCE);
 }
 
 static imprint_status embed_bytes(const uint8_t *bytes, size_t size, float *out) {
@@ -167,9 +188,7 @@ static void test_against_wasm(const char *reference_dir) {
     CHECK(all_finite(e, dim), "%s: embedding not finite", image_path);
     double norm = l2_norm(e, dim);
     CHECK(fabs(norm - 1.0) < 1e-4, "%s: embedding norm %.6f, want 1", image_path, norm);
-    double c = cosine(e, ref_embedding, dim);
-    note_cosine(c, image_path);
-    CHECK(c >= MIN_COSINE, "%s: cosine to the wasm embedding %.7f < %.4f", image_path, c, MIN_COSINE);
+    compare_with_wasm(e, ref_embedding, dim, image_path, "embedding");
 
     /* Deterministic: embedding the same input again, and after setting it again, is bit-identical. */
     CHECK(imprint_model_embed(model, again, dim) == IMPRINT_OK && memcmp(e, again, dim * sizeof(float)) == 0,
@@ -192,9 +211,7 @@ static void test_against_wasm(const char *reference_dir) {
       int in_range = 1;
       for (uint32_t i = 0; i < channels; i++) in_range &= f[i] >= 0.0f && f[i] <= 6.0f;
       CHECK(all_finite(f, channels) && in_range, "%s: features of %s outside [0, 6]", image_path, layer);
-      c = cosine(f, ref_features, channels);
-      note_cosine(c, layer);
-      CHECK(c >= MIN_COSINE, "%s: cosine of %s features to wasm %.7f < %.4f", image_path, layer, c, MIN_COSINE);
+      compare_with_wasm(f, ref_features, channels, image_path, "features");
       double ratio = l2_norm(f, channels) / l2_norm(ref_features, channels);
       CHECK(fabs(ratio - 1.0) < 1e-3, "%s: %s feature norm is %.6f x the wasm one", image_path, layer, ratio);
       CHECK(imprint_model_features(model, layer, f_again, channels) == IMPRINT_OK &&
@@ -223,14 +240,100 @@ static void test_against_wasm(const char *reference_dir) {
   }
   CHECK(n >= 5, "only %zu reference images", n);
   CHECK(ref.size == n * per_image * sizeof(float), "reference.bin holds %zu bytes for %zu images", ref.size, n);
-  printf("core_test: %zu images match the wasm build; worst cosine 1 - %.2g (%s)\n", n, 1.0 - worst_cosine,
-         worst_what);
+  printf("core_test: %zu images match the wasm build (embeddings and %s features): worst cosine 1 - %.2g (%s), "
+         "worst element difference %.2g (relative)\n",
+         n, layer, 1.0 - worst_cosine, worst_what, worst_difference);
   fclose(list);
   free(ref.data);
   free(e);
   free(again);
   free(f);
   free(f_again);
+}
+
+/* ---- Every layer, backgrounds, channel counts ------------------------------------------------- */
+
+static void test_every_layer(void) {
+  CHECK(imprint_model_set_input_encoded(model, probe.data, probe.size) == IMPRINT_OK, "probe input");
+  const uint32_t count = imprint_model_layer_count(model);
+  uint32_t readable = 0, fused = 0, max_channels = 0;
+  for (uint32_t i = 0; i < count; i++)
+    if (imprint_model_layer_channels(model, i) > max_channels) max_channels = imprint_model_layer_channels(model, i);
+  float *f = malloc(max_channels * sizeof(float)), *first = malloc(max_channels * sizeof(float));
+  /* Twice over all layers: more layers than the runtime cache holds, so runtimes are evicted and
+   * rebuilt; the second pass must give the same values. */
+  for (int pass = 0; pass < 2; pass++) {
+    for (uint32_t i = 0; i < count; i++) {
+      const char *name = imprint_model_layer_name(model, i);
+      const uint32_t channels = imprint_model_layer_channels(model, i);
+      CHECK(name && channels > 0 && imprint_model_layer_height(model, i) > 0 && imprint_model_layer_width(model, i) > 0,
+            "layer %u description", i);
+      if (!name || !channels) continue;
+      imprint_status st = imprint_model_features(model, name, f, channels);
+      if (st == IMPRINT_ERR_UNKNOWN_LAYER) { /* folded into a batch norm at load time */
+        fused += pass == 0;
+        CHECK(strstr(imprint_model_last_error(model), "folded") != NULL, "%s: refused without saying why", name);
+        continue;
+      }
+      CHECK(st == IMPRINT_OK && all_finite(f, channels), "features of layer %s: %s", name, imprint_status_code(st));
+      if (st != IMPRINT_OK) continue;
+      if (pass == 0 && i == count / 2) memcpy(first, f, channels * sizeof(float));
+      if (pass == 1 && i == count / 2)
+        CHECK(memcmp(first, f, channels * sizeof(float)) == 0, "%s: features differ after the cache evicted it", name);
+      readable += pass == 0;
+    }
+  }
+  printf("core_test: features of every layer: %u readable, %u folded away at load time\n", readable, fused);
+  CHECK(readable > count / 2, "only %u of %u layers readable", readable, count);
+  CHECK(imprint_model_layer_name(model, count) == NULL && imprint_model_layer_channels(model, count) == 0,
+        "layer index out of range");
+  free(f);
+  free(first);
+  expect_model_still_works("reading every layer");
+}
+
+static void test_backgrounds_and_channels(void) {
+  /* A stamp with transparency embeds differently over black than over white; a JPEG does not. */
+  buffer stamp = read_file(".cache/testdata/stamps/animals/birds/blackbird.png");
+  CHECK(stamp.data != NULL, "read the blackbird stamp");
+  float *white = malloc(dim * sizeof(float)), *black = malloc(dim * sizeof(float));
+  if (stamp.data) {
+    CHECK(embed_bytes(stamp.data, stamp.size, white) == IMPRINT_OK, "stamp over white");
+    imprint_model_set_background(model, 0, 0, 0);
+    CHECK(embed_bytes(stamp.data, stamp.size, black) == IMPRINT_OK, "stamp over black");
+    CHECK(memcmp(white, black, dim * sizeof(float)) != 0, "the background colour changed nothing under a stamp");
+    CHECK(embed_bytes(probe.data, probe.size, black) == IMPRINT_OK &&
+              memcmp(black, probe_embedding, dim * sizeof(float)) == 0,
+          "the background colour changed an opaque JPEG");
+    imprint_model_set_background(model, 255, 255, 255);
+    free(stamp.data);
+  }
+  /* The same gray picture as 1, 2 (opaque alpha), 3 and 4 channels embeds the same. */
+  imprint_image rgb;
+  CHECK(imprint_image_decode(probe.data, probe.size, NULL, &rgb) == IMPRINT_OK && rgb.channels == 3, "decode");
+  if (rgb.pixels) {
+    const size_t n = (size_t)rgb.width * rgb.height;
+    uint8_t *px[4];
+    for (uint32_t c = 1; c <= 4; c++) px[c - 1] = malloc(n * c);
+    for (size_t i = 0; i < n; i++) {
+      uint8_t g = (uint8_t)((rgb.pixels[3 * i] * 77u + rgb.pixels[3 * i + 1] * 150u + rgb.pixels[3 * i + 2] * 29u) >> 8);
+      for (uint32_t c = 1; c <= 4; c++)
+        for (uint32_t k = 0; k < c; k++) px[c - 1][i * c + k] = (c == 2 && k == 1) || (c == 4 && k == 3) ? 255 : g;
+    }
+    for (uint32_t c = 1; c <= 4; c++) {
+      imprint_status st = imprint_model_set_input_pixels(model, px[c - 1], rgb.width, rgb.height, c, 0);
+      CHECK(st == IMPRINT_OK && imprint_model_embed(model, c == 1 ? white : black, dim) == IMPRINT_OK,
+            "gray picture as %u channels: %s", c, imprint_status_code(st));
+      CHECK(all_finite(c == 1 ? white : black, dim), "gray, %u channels: not finite", c);
+      if (c > 1)
+        CHECK(max_relative_difference(black, white, dim) < 1e-6, "gray as %u channels embeds unlike gray as 1", c);
+    }
+    for (uint32_t c = 1; c <= 4; c++) free(px[c - 1]);
+    imprint_image_free(&rgb);
+  }
+  free(white);
+  free(black);
+  expect_model_still_works("backgrounds and channel counts");
 }
 
 /* ---- Hostile and damaged inputs -------------------------------------------------------------- */
@@ -593,6 +696,8 @@ int main(int argc, char **argv) {
   CHECK(st == IMPRINT_OK, "probe photo: %s", imprint_status_code(st));
 
   test_against_wasm(argv[2]);
+  test_every_layer();
+  test_backgrounds_and_channels();
   test_hostile_images();
   test_damaged_models(&file);
   test_head();
