@@ -426,6 +426,41 @@ static void test_hostile_images(void) {
     free(noise);
   }
 
+  /* A stamp (PNG with alpha) cut at 64 lengths, and 100 single-byte corruptions of the photo: each
+   * is refused or decodes to some picture that embeds to finite values; nothing else. */
+  buffer stamp = read_file(".cache/testdata/stamps/animals/birds/blackbird.png");
+  float *e = malloc(dim * sizeof(float));
+  int refused = 0, accepted = 0, bad = 0;
+  for (int k = 1; stamp.data && k <= 64; k++) {
+    size_t cut = stamp.size * (size_t)k / 65;
+    uint8_t *copy = copy_prefix(&stamp, cut);
+    st = embed_bytes(copy, cut, e);
+    refused += st == IMPRINT_ERR_DECODE_FAILED;
+    accepted += st == IMPRINT_OK && all_finite(e, dim);
+    bad += st != IMPRINT_OK && st != IMPRINT_ERR_DECODE_FAILED;
+    free(copy);
+  }
+  CHECK(bad == 0 && refused + accepted == 64, "cut PNGs: %d refused, %d accepted, %d other", refused, accepted, bad);
+  printf("core_test: PNG cut at 64 lengths: %d refused, %d decoded\n", refused, accepted);
+  refused = accepted = bad = 0;
+  uint32_t where = 1u;
+  for (int k = 0; k < 100; k++) {
+    uint8_t *copy = copy_prefix(&probe, probe.size);
+    where = where * 1103515245u + 12345u;
+    copy[(where >> 8) % probe.size] ^= (uint8_t)(1u + (where >> 24) % 255u);
+    st = embed_bytes(copy, probe.size, e);
+    refused += st == IMPRINT_ERR_DECODE_FAILED || st == IMPRINT_ERR_UNSUPPORTED_FORMAT;
+    accepted += st == IMPRINT_OK && all_finite(e, dim);
+    bad += st != IMPRINT_OK && st != IMPRINT_ERR_DECODE_FAILED && st != IMPRINT_ERR_UNSUPPORTED_FORMAT;
+    free(copy);
+  }
+  CHECK(bad == 0 && refused + accepted == 100, "corrupted JPEGs: %d refused, %d accepted, %d other", refused,
+        accepted, bad);
+  printf("core_test: JPEG with one corrupted byte, 100 times: %d refused, %d decoded\n", refused, accepted);
+  free(e);
+  free(stamp.data);
+  expect_model_still_works("cut and corrupted images");
+
   /* A PNG whose header claims 100000 x 100000: refused before any pixel memory is allocated. */
   uint8_t png[64];
   size_t png_size = png_header(png, 100000, 100000);
