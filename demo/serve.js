@@ -22,6 +22,7 @@ const MIME = {
   '.cjs': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8', // source maps of the minified scripts
   '.wasm': 'application/wasm',
   '.imprint': 'application/octet-stream',
   '.bin': 'application/octet-stream',

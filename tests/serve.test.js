@@ -35,6 +35,7 @@ test('the demo server: MIME types, strict CSP on every response, 127.0.0.1 only,
       '/imprint/imprint.js': 'text/javascript; charset=utf-8',
       '/imprint/imprint.mjs': 'text/javascript; charset=utf-8',
       '/imprint/imprint-worker.js': 'text/javascript; charset=utf-8',
+      '/imprint/imprint.js.map': 'application/json; charset=utf-8',
       '/imprint/imprint-core.wasm': 'application/wasm',
       '/imprint/mobilenet_v2.imprint': 'application/octet-stream',
     };
@@ -46,6 +47,12 @@ test('the demo server: MIME types, strict CSP on every response, 127.0.0.1 only,
       assert.equal(res.headers['x-content-type-options'], 'nosniff', path);
       assert.equal(Number(res.headers['content-length']), res.body.length, path);
     }
+    // The minified script names its source map, which carries the readable bundle.
+    const script = (await request(new URL('/imprint/imprint.js', server.url).href)).body.toString();
+    assert.match(script, /\/\/# sourceMappingURL=imprint\.js\.map\s*$/);
+    const map = JSON.parse((await request(new URL('/imprint/imprint.js.map', server.url).href)).body.toString());
+    assert.deepEqual(map.sources, ['imprint.bundle.js']);
+    assert.match(map.sourcesContent[0], /function createExtractor/);
     assert.match(STRICT_CSP, /default-src 'none'/);
     assert.match(STRICT_CSP, /connect-src 'self'/);
     assert.doesNotMatch(STRICT_CSP, /'unsafe-eval'|'unsafe-inline'|\*/);
