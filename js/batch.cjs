@@ -6,7 +6,6 @@
 
 const os = require('node:os');
 const path = require('node:path');
-const { Worker } = require('node:worker_threads');
 const { ImprintError } = require('./errors.cjs');
 const { normaliseInput } = require('./inputs.cjs');
 
@@ -32,6 +31,9 @@ class BatchEmbedder {
     const workerData = { model: options.model, limits: options.limits, background: options.background };
     this.#ready = Promise.all(
       Array.from({ length: threads }, () => {
+        // Required here, not at the top: index.cjs loads this file, and worker_threads costs a
+        // few ms of every process's start-up that never makes a batch.
+        const { Worker } = require('node:worker_threads');
         const worker = new Worker(WORKER, { workerData });
         this.#workers.push(worker);
         return new Promise((resolve, reject) => {

@@ -37,9 +37,12 @@ function compileCore() {
 
 /** Instantiates a fresh core: its own wasm memory, sharing the compiled code. */
 async function instantiateCore() {
-  const wasmModule = await compileCore();
+  // V8 compiles the wasm on background threads; load the glue on this one meanwhile.
+  const compiling = compileCore();
+  compiling.catch(() => {}); // awaited below; a missing glue file must not leave it unhandled
   if (!fs.existsSync(CORE_JS)) throw missingBuild(CORE_JS);
   const createImprintCore = require(CORE_JS);
+  const wasmModule = await compiling;
   return createImprintCore({
     instantiateWasm(imports, receiveInstance) {
       WebAssembly.instantiate(wasmModule, imports).then((instance) => receiveInstance(instance, wasmModule));
