@@ -11,7 +11,7 @@ const path = require('node:path');
 const { createExtractor, createClassifier } = require('..');
 const testdata = require('./support/testdata');
 const { buildWeb, launchBrowser, recordRequests, watchPage, cosine } = require('./support/browser');
-const { createServer } = require('../demo/serve.js');
+const { createServer, STRICT_CSP } = require('../demo/serve.js');
 
 const ROOT = path.join(__dirname, '..');
 const NAMES = ['dog', 'eagle', 'giraffe', 'horses', 'kite', 'person', 'scream'];
@@ -74,6 +74,15 @@ async function embedPhotosInPage(page, expression, options) {
     { names: NAMES, expression, options }
   );
 }
+
+test('the strict Content-Security-Policy is really enforced: eval, new Function and inline scripts are blocked, wasm compiles', async () => {
+  const page = await browser.context.newPage(); // not watched: the probe's refusals are logged as errors on purpose
+  const response = await page.goto(`${server.url}fixture/csp-probe.html`);
+  assert.equal(response.headers()['content-security-policy'], STRICT_CSP);
+  const probe = await page.evaluate(() => window.cspProbe);
+  assert.deepEqual(probe, { evalBlocked: true, newFunctionBlocked: true, inlineScriptRan: false, wasmCompiles: true });
+  await page.close();
+});
 
 test('<script> build: window.imprint embeds the sample photos exactly as Node does, with model download progress in bytes', async () => {
   const { page, problems } = await openPage('classic.html');
