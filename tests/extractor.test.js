@@ -104,3 +104,13 @@ test('500 embeds in a row do not grow the wasm heap after the first; dispose() f
   const inUseAfterDispose = core._imprint_memory_in_use();
   assert.ok(inUseAfterDispose < 64 * 1024, `after dispose ${inUseAfterDispose} bytes are still allocated`);
 });
+
+test('extractors leave the host process alone: no process listeners added, none left after dispose', async () => {
+  const events = ['uncaughtException', 'unhandledRejection', 'exit', 'warning'];
+  const before = events.map((e) => process.listenerCount(e));
+  const many = [];
+  for (let i = 0; i < 12; i++) many.push(await createExtractor());
+  assert.deepEqual(events.map((e) => process.listenerCount(e)), before, 'an extractor added process listeners');
+  for (const ex of many) ex.dispose();
+  assert.deepEqual(events.map((e) => process.listenerCount(e)), before);
+});
