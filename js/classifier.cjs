@@ -3,7 +3,7 @@
 // extractor. This file converts labels and vectors, slices training so pages stay responsive,
 // and shapes results; every number is computed in C.
 
-const { ImprintError } = require('./errors.cjs');
+const { ImprintError, allocate } = require('./errors.cjs');
 
 const SAVE_EXAMPLES = 1;
 const TRAIN_NO_CALIBRATION = 2;
@@ -129,7 +129,7 @@ class Classifier {
     const c = this.#core;
     const out = [];
     const count = c._imprint_head_class_count(this.#head);
-    const lenPtr = c._malloc(4);
+    const lenPtr = allocate(c, 4);
     try {
       for (let i = 0; i < count; i++) {
         const ptr = c._imprint_head_label(this.#head, i, lenPtr);
@@ -145,7 +145,7 @@ class Classifier {
   #classIndex(label) {
     const c = this.#core;
     const bytes = labelBytes(label);
-    const out = c._malloc(4);
+    const out = allocate(c, 4);
     try {
       const status = withHeap(c, bytes, (ptr) => c._imprint_head_find_label(this.#head, ptr, bytes.length, out));
       return status === 0 ? c.HEAPU32[out >> 2] : -1;
@@ -413,7 +413,7 @@ class Classifier {
     const { examples = true } = checkOptions(options);
     const c = this.#core;
     const flags = examples ? SAVE_EXAMPLES : 0;
-    const sizePtr = c._malloc(4);
+    const sizePtr = allocate(c, 4);
     try {
       let status = c._imprint_head_save(this.#head, flags, 0, 0, sizePtr);
       if (status !== 0) fail(c, status, 'cannot save');
@@ -472,7 +472,7 @@ function adoptHead(extractor, core, head, opts) {
 function createClassifier(extractor, options = {}) {
   const { core } = handlesOf(extractor);
   const opts = checkOptions(options);
-  const out = core._malloc(4);
+  const out = allocate(core, 4);
   try {
     const status = hashPtr(core, extractor, (hp) => core._imprint_head_create(extractor.info.dim, hp, out));
     if (status !== 0) fail(core, status, 'cannot create the classifier');
@@ -503,7 +503,7 @@ async function loadClassifier(extractor, bytes, options = {}) {
     throw new ImprintError('INVALID_ARGUMENT', 'loadClassifier() needs the bytes from save() (Uint8Array, Buffer, ArrayBuffer) or a file path');
   }
   handlesOf(extractor);
-  const out = core._malloc(4);
+  const out = allocate(core, 4);
   try {
     const status = withHeap(core, data, (bp) =>
       hashPtr(core, extractor, (hp) => core._imprint_head_load(bp, data.length, extractor.info.dim, hp, out))

@@ -23,4 +23,14 @@ class ImprintError extends Error {
   }
 }
 
-module.exports = { ImprintError, JS_CODES };
+/**
+ * `core._malloc(size)`, or an OUT_OF_MEMORY ImprintError when the wasm heap is full and cannot
+ * grow (malloc returns 0 then: a 0 passed on to C would be read as a missing argument).
+ */
+function allocate(core, size, what = 'working memory') {
+  const ptr = core._malloc(size);
+  if (!ptr) throw new ImprintError('OUT_OF_MEMORY', `could not allocate ${what} (${size} bytes) in the wasm heap: it is full`);
+  return ptr;
+}
+
+module.exports = { ImprintError, JS_CODES, allocate };

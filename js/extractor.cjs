@@ -2,7 +2,7 @@
 // The Extractor: one wasm core instance holding one model. All numerics run in C; this file
 // moves bytes in and floats out, and turns status codes into ImprintErrors.
 
-const { ImprintError } = require('./errors.cjs');
+const { ImprintError, allocate } = require('./errors.cjs');
 const platform = require('./platform.cjs');
 const { normaliseInput } = require('./inputs.cjs');
 
@@ -291,10 +291,12 @@ class Extractor {
       throw new ImprintError('INVALID_ARGUMENT', 'decode() needs encoded image bytes or a file path');
     }
     const c = this.#core;
-    const imagePtr = c._malloc(16);
+    const imagePtr = allocate(c, 32); // imprint_image, then the imprint_limits this extractor was given
     try {
+      const limits = this.#source.limits;
+      if (limits) writeLimits(c, imagePtr + 16, limits);
       const status = withBytes(c, normalised.bytes, (ptr) =>
-        c._imprint_image_decode(ptr, normalised.bytes.length, 0, imagePtr)
+        c._imprint_image_decode(ptr, normalised.bytes.length, limits ? imagePtr + 16 : 0, imagePtr)
       );
       if (status !== 0) {
         const code = readString(c, c._imprint_status_code(status));
@@ -307,6 +309,17 @@ class Extractor {
     } finally {
       c._free(imagePtr);
     }
+  }
+
+  /**
+   * Memory of this extractor's wasm core (its classifiers share it), for leak checks:
+   * `inUse` bytes allocated by C now, `heapSize` bytes of wasm memory (it grows, never shrinks).
+   * @returns {{ inUse: number, heapSize: number }}
+   */
+  memory() {
+    this.#check();
+    const c = this.#core;
+    return { inUse: c._imprint_memory_in_use(), heapSize: c.HEAPU8.buffer.byteLength };
   }
 
   /** Frees the model and its wasm memory. Safe to call twice. */
@@ -348,8 +361,8 @@ async function createExtractor(options = {}) {
   const [bytes, core] = await Promise.all([toModelBytes(options.model, options, onBytes), platform.instantiateCore(options)]);
   report('model', 1);
   report('core', 1);
-  const errorPtr = core._malloc(MODEL_ERROR_BYTES);
-  const outPtr = core._malloc(4);
+  const errorPtr = allocate(core, MODEL_ERROR_BYTES + 4);
+  const outPtr = errorPtr + MODEL_ERROR_BYTES;
   let model;
   try {
     const status = withBytes(core, bytes, (ptr) => core._imprint_model_create(ptr, bytes.length, errorPtr, MODEL_ERROR_BYTES, outPtr));
@@ -360,7 +373,6 @@ async function createExtractor(options = {}) {
     model = core.HEAP32[outPtr >> 2];
   } finally {
     core._free(errorPtr);
-    core._free(outPtr);
   }
   applyOptions(core, model, limits, background);
   const extractor = new Extractor(core, model, background, { model: bytes, limits: limits || undefined, background });
@@ -390,13 +402,18 @@ function checkBackground(background) {
   return [...background];
 }
 
+/** Writes an imprint_limits struct (include/imprint.h) at ptr. */
+function writeLimits(core, ptr, limits) {
+  const view = new DataView(core.HEAPU8.buffer, ptr, 16);
+  view.setUint32(0, limits.maxWidth, true);
+  view.setUint32(4, limits.maxHeight, true);
+  view.setBigUint64(8, BigInt(limits.maxPixels), true);
+}
+
 function applyOptions(core, model, limits, background) {
   if (limits) {
-    const ptr = core._malloc(16);
-    const view = new DataView(core.HEAPU8.buffer, ptr, 16);
-    view.setUint32(0, limits.maxWidth, true);
-    view.setUint32(4, limits.maxHeight, true);
-    view.setBigUint64(8, BigInt(limits.maxPixels), true);
+    const ptr = allocate(core, 16);
+    writeLimits(core, ptr, limits);
     core._imprint_model_set_limits(model, ptr);
     core._free(ptr);
   }

@@ -98,6 +98,12 @@ export interface DecodedImage {
   channels: 1 | 2 | 3 | 4;
 }
 
+/** extractor.memory(): `inUse` bytes allocated by C now; `heapSize` bytes of wasm memory (grows, never shrinks). */
+export interface MemoryStats {
+  inUse: number;
+  heapSize: number;
+}
+
 export class Extractor {
   private constructor();
   readonly info: ExtractorInfo;
@@ -113,6 +119,8 @@ export class Extractor {
   features(input: ImageInput, layer: string): Promise<Float32Array>;
   /** Decodes encoded bytes or a file as the extractor sees them (EXIF orientation applied). */
   decode(input: Uint8Array | ArrayBuffer | ArrayBufferView | string | URL): Promise<DecodedImage>;
+  /** Wasm memory of this extractor's core (its classifiers share it), for leak checks. */
+  memory(): MemoryStats;
   /** Frees the model and its wasm memory; safe to call twice. */
   dispose(): void;
 }

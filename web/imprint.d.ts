@@ -139,6 +139,12 @@ export interface Evaluation {
 
 type Vector = Float32Array | number[];
 
+/** memory(): `inUse` bytes allocated by C now; `heapSize` bytes of wasm memory (grows, never shrinks). */
+export interface MemoryStats {
+  inUse: number;
+  heapSize: number;
+}
+
 export class Extractor {
   #private;
   private constructor();
@@ -148,6 +154,8 @@ export class Extractor {
   embedBatch(inputs: Iterable<ImageInput>, options?: { onProgress?: (event: { done: number; total: number }) => void }): Promise<Float32Array[]>;
   features(input: ImageInput, layer: string): Promise<Float32Array>;
   decode(input: Uint8Array | ArrayBuffer | ArrayBufferView | Blob | string | URL): Promise<{ data: Uint8Array; width: number; height: number; channels: 1 | 2 | 3 | 4 }>;
+  /** Wasm memory of this extractor's core (its classifiers share it), for leak checks. */
+  memory(): MemoryStats;
   dispose(): void;
 }
 
@@ -161,6 +169,8 @@ export class WorkerExtractor {
   embedBatch(inputs: Iterable<ImageInput>, options?: { onProgress?: (event: { done: number; total: number }) => void }): Promise<Float32Array[]>;
   features(input: ImageInput, layer: string): Promise<Float32Array>;
   decode(input: Uint8Array | ArrayBuffer | ArrayBufferView | Blob | string | URL): Promise<{ data: Uint8Array; width: number; height: number; channels: 1 | 2 | 3 | 4 }>;
+  /** The worker's wasm memory (asked of the worker, hence a Promise). */
+  memory(): Promise<MemoryStats>;
   /** Ends the worker and every classifier in it. */
   dispose(): void;
 }

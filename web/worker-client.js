@@ -170,6 +170,11 @@ class WorkerExtractor {
     return this.#call('decode', [message], transfer);
   }
 
+  /** The worker's wasm memory, as extractor.memory() in the page's thread (a Promise here). */
+  async memory() {
+    return this.#call('memory', []);
+  }
+
   /** Ends the worker (and every classifier in it). Safe to call twice. */
   dispose() {
     this.#channel.close(new ImprintError('DISPOSED', 'this extractor was disposed; create a new one'));

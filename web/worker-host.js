@@ -53,6 +53,9 @@ const ops = {
     const v = await theExtractor().features(input, layer);
     return [v, [v.buffer]];
   },
+  async memory() {
+    return [theExtractor().memory()];
+  },
   async decode([input]) {
     const image = await theExtractor().decode(input);
     return [image, [image.data.buffer]];
