@@ -8,52 +8,12 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const zlib = require('node:zlib');
 
 const { createExtractor, createClassifier, loadClassifier, ImprintError } = require('..');
 const testdata = require('./support/testdata');
-const { crc32 } = require('./support/png-writer');
+const { transparentPng } = require('./support/png-writer');
 
 const GiB = 1024 * 1024 * 1024;
-
-function pngChunk(type, data) {
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, 'latin1');
-  data.copy(out, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
-  return out;
-}
-
-/**
- * A valid, fully transparent black RGBA PNG of any size: its filtered scanlines are all zero
- * bytes, so the zlib stream (RFC 1950/1951) is one compressed block of zeros repeated. Each block
- * is a non-final deflate block ending on a byte boundary (sync flush), so copies can follow one
- * another; the Adler-32 of n zero bytes is (n mod 65521) << 16 | 1.
- */
-function transparentPng(width, height) {
-  const rawBytes = height * (1 + 4 * width);
-  const block = 16 * 1024 * 1024;
-  const full = zlib.deflateRawSync(Buffer.alloc(block), { level: 9, finishFlush: zlib.constants.Z_SYNC_FLUSH });
-  const parts = [Buffer.from([0x78, 0xda])];
-  let left = rawBytes;
-  for (; left > block; left -= block) parts.push(full);
-  parts.push(zlib.deflateRawSync(Buffer.alloc(left), { level: 9 }));
-  const adler = Buffer.alloc(4);
-  adler.writeUInt32BE((((rawBytes % 65521) << 16) | 1) >>> 0);
-  parts.push(adler);
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 6; // RGBA
-  return Buffer.concat([
-    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
-    pngChunk('IHDR', ihdr),
-    pngChunk('IDAT', Buffer.concat(parts)),
-    pngChunk('IEND', Buffer.alloc(0)),
-  ]);
-}
 
 /** Allocates from the core's C heap until not even 8 bytes are left; returns the blocks. */
 function fillHeap(core) {

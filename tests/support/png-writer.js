@@ -49,4 +49,31 @@ function encodePng({ width, height, colorType, data, palette, alpha }) {
   return Buffer.concat(parts);
 }
 
-module.exports = { encodePng, crc32 };
+/**
+ * A valid, fully transparent black RGBA PNG of any size, built without holding its pixels: the
+ * filtered scanlines are all zero bytes, so the zlib stream (RFC 1950/1951) is one compressed block
+ * of zeros repeated. Each block is a non-final deflate block ending on a byte boundary (sync
+ * flush), so copies can follow one another; the Adler-32 of n zero bytes is (n mod 65521) << 16 | 1.
+ * 16384 x 16384 (1 GiB of pixels) is about 1 MB.
+ */
+function transparentPng(width, height) {
+  const rawBytes = height * (1 + 4 * width);
+  const block = 16 * 1024 * 1024;
+  const full = zlib.deflateRawSync(Buffer.alloc(block), { level: 9, finishFlush: zlib.constants.Z_SYNC_FLUSH });
+  const stream = [Buffer.from([0x78, 0xda])];
+  let left = rawBytes;
+  for (; left > block; left -= block) stream.push(full);
+  stream.push(zlib.deflateRawSync(Buffer.alloc(left), { level: 9 }));
+  const adler = Buffer.alloc(4);
+  adler.writeUInt32BE((((rawBytes % 65521) << 16) | 1) >>> 0);
+  stream.push(adler);
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 6; // RGBA
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', Buffer.concat(stream)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+module.exports = { encodePng, transparentPng, crc32 };
