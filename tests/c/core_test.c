@@ -93,7 +93,7 @@ static int all_finite(const float *a, size_t n) {
 
 static imprint_model *model;
 static uint32_t dim;
-static buffer probe;       /* a real photo */
+static buffer probe;           /* a real photo */
 static float *probe_embedding; /* its embedding, computed once at the start */
 static double worst_cosine = 1.0, worst_difference = 0.0;
 static const char *worst_what = "";
@@ -226,14 +226,13 @@ static void test_against_wasm(const char *reference_dir) {
     /* The same image through imprint_image_decode + set_input_pixels embeds the same. */
     imprint_image decoded;
     st = imprint_image_decode(image.data, image.size, NULL, &decoded);
-    CHECK(st == IMPRINT_OK && decoded.width > 0 && decoded.height > 0 && decoded.channels >= 1 &&
-              decoded.channels <= 4,
+    CHECK(st == IMPRINT_OK && decoded.width > 0 && decoded.height > 0 && decoded.channels >= 1 && decoded.channels <= 4,
           "%s: imprint_image_decode: %s", image_path, imprint_status_code(st));
     if (st == IMPRINT_OK) {
       st = imprint_model_set_input_pixels(model, decoded.pixels, decoded.width, decoded.height, decoded.channels, 0);
-      CHECK(st == IMPRINT_OK && imprint_model_embed(model, again, dim) == IMPRINT_OK &&
-                cosine(e, again, dim) >= 0.999999,
-            "%s: decoded pixels embed differently from the encoded file", image_path);
+      CHECK(
+          st == IMPRINT_OK && imprint_model_embed(model, again, dim) == IMPRINT_OK && cosine(e, again, dim) >= 0.999999,
+          "%s: decoded pixels embed differently from the encoded file", image_path);
       imprint_image_free(&decoded);
       CHECK(decoded.pixels == NULL, "imprint_image_free leaves the pointer set");
     }
@@ -241,9 +240,10 @@ static void test_against_wasm(const char *reference_dir) {
   }
   CHECK(n >= 5, "only %zu reference images", n);
   CHECK(ref.size == n * per_image * sizeof(float), "reference.bin holds %zu bytes for %zu images", ref.size, n);
-  printf("core_test: %zu images match the wasm build (embeddings and %s features): worst cosine 1 - %.2g (%s), "
-         "worst element difference %.2g (relative)\n",
-         n, layer, 1.0 - worst_cosine, worst_what, worst_difference);
+  printf(
+      "core_test: %zu images match the wasm build (embeddings and %s features): worst cosine 1 - %.2g (%s), "
+      "worst element difference %.2g (relative)\n",
+      n, layer, 1.0 - worst_cosine, worst_what, worst_difference);
   fclose(list);
   free(ref.data);
   free(e);
@@ -317,7 +317,8 @@ static void test_backgrounds_and_channels(void) {
     uint8_t *px[4];
     for (uint32_t c = 1; c <= 4; c++) px[c - 1] = malloc(n * c);
     for (size_t i = 0; i < n; i++) {
-      uint8_t g = (uint8_t)((rgb.pixels[3 * i] * 77u + rgb.pixels[3 * i + 1] * 150u + rgb.pixels[3 * i + 2] * 29u) >> 8);
+      uint8_t g =
+          (uint8_t)((rgb.pixels[3 * i] * 77u + rgb.pixels[3 * i + 1] * 150u + rgb.pixels[3 * i + 2] * 29u) >> 8);
       for (uint32_t c = 1; c <= 4; c++)
         for (uint32_t k = 0; k < c; k++) px[c - 1][i * c + k] = (c == 2 && k == 1) || (c == 4 && k == 3) ? 255 : g;
     }
@@ -454,8 +455,8 @@ static void test_hostile_images(void) {
     bad += st != IMPRINT_OK && st != IMPRINT_ERR_DECODE_FAILED && st != IMPRINT_ERR_UNSUPPORTED_FORMAT;
     free(copy);
   }
-  CHECK(bad == 0 && refused + accepted == 100, "corrupted JPEGs: %d refused, %d accepted, %d other", refused,
-        accepted, bad);
+  CHECK(bad == 0 && refused + accepted == 100, "corrupted JPEGs: %d refused, %d accepted, %d other", refused, accepted,
+        bad);
   printf("core_test: JPEG with one corrupted byte, 100 times: %d refused, %d decoded\n", refused, accepted);
   free(e);
   free(stamp.data);
@@ -584,8 +585,7 @@ static void test_damaged_models(const buffer *file) {
     float *e = malloc(dim * sizeof(float));
     CHECK(imprint_model_embed(second, e, dim) == IMPRINT_ERR_INVALID_ARGUMENT, "embed with no input set");
     CHECK(imprint_model_set_input_encoded(second, probe.data, probe.size) == IMPRINT_OK &&
-              imprint_model_embed(second, e, dim) == IMPRINT_OK &&
-              memcmp(e, probe_embedding, dim * sizeof(float)) == 0,
+              imprint_model_embed(second, e, dim) == IMPRINT_OK && memcmp(e, probe_embedding, dim * sizeof(float)) == 0,
           "a second instance embeds the probe differently");
     free(e);
     imprint_model_destroy(second);
@@ -662,7 +662,8 @@ static void test_head(void) {
     right += st == IMPRINT_OK && p.best == c;
     if (p.best != c) printf("core_test: %s predicted as %s\n", CLASSES[c][5], CLASSES[p.best < 3 ? p.best : 0][0]);
   }
-  printf("core_test: head on real stamp embeddings: %d of 3 unseen stamps classified right\n", right);
+  printf("core_test: head on real stamp embeddings: training accuracy %.3f, %d of 3 unseen stamps classified right\n",
+         progress.train_accuracy, right);
   CHECK(right >= 2, "only %d of 3 unseen stamps classified right", right);
 
   /* Save (with examples) and load: same labels, counts, temperature, and identical predictions. */
@@ -685,8 +686,8 @@ static void test_head(void) {
       CHECK(label && len == strlen(CLASSES[c][0]) && memcmp(label, CLASSES[c][0], len) == 0, "label %u", c);
       imprint_head_predict(head, queries + c * dim, NULL, dim, saved_scores, 3, &p);
       imprint_head_predict(loaded, queries + c * dim, NULL, dim, scores, 3, &q);
-      CHECK(memcmp(scores, saved_scores, sizeof scores) == 0 && p.best == q.best,
-            "loaded head predicts %s differently", CLASSES[c][5]);
+      CHECK(memcmp(scores, saved_scores, sizeof scores) == 0 && p.best == q.best, "loaded head predicts %s differently",
+            CLASSES[c][5]);
     }
     imprint_head_destroy(loaded);
   }
