@@ -69,6 +69,22 @@ static void header_dimensions(const uint8_t *b, size_t n, uint32_t *width, uint3
   }
 }
 
+/* stb_image reads PNGs of at most 2^30 bytes of samples (stbi__parse_png_file: 4 per pixel counted
+ * for palette images). A larger PNG is a real image, too large for the decoder, not a damaged one. */
+static int png_over_decoder_limit(const uint8_t *b, size_t n) {
+  if (n < 26 || memcmp(b, "\x89PNG\r\n\x1a\n", 8) != 0 || memcmp(b + 12, "IHDR", 4) != 0) return 0;
+  uint32_t width = be32(b + 16), height = be32(b + 20), samples;
+  switch (b[25]) {              /* colour type */
+    case 0: samples = 1; break; /* gray */
+    case 2: samples = 3; break; /* RGB */
+    case 3: samples = 4; break; /* palette */
+    case 4: samples = 2; break; /* gray + alpha */
+    case 6: samples = 4; break; /* RGBA */
+    default: return 0;
+  }
+  return width > 0 && height > 0 && (uint64_t)width * height * samples > (1ull << 30);
+}
+
 imprint_status image_decode(const uint8_t *bytes, size_t size, const imprint_limits *limits, imprint_image *out,
                             char *why, size_t why_size) {
   memset(out, 0, sizeof *out);
@@ -123,6 +139,10 @@ imprint_status image_decode(const uint8_t *bytes, size_t size, const imprint_lim
     const char *reason = stbi_failure_reason();
     if (reason && strcmp(reason, "too large") == 0) {
       set_why(why, why_size, "the image is too large to decode (its header states an enormous size)");
+      return IMPRINT_ERR_IMAGE_TOO_LARGE;
+    }
+    if (png_over_decoder_limit(bytes, size)) {
+      set_why(why, why_size, "the PNG holds more than 1 GiB of pixel data, more than the decoder reads");
       return IMPRINT_ERR_IMAGE_TOO_LARGE;
     }
     if (why) snprintf(why, why_size, "not a readable image (%s)", reason && *reason ? reason : "unknown format");

@@ -72,6 +72,16 @@ test('a PNG whose pixels need more than the 2 GiB of wasm memory: OUT_OF_MEMORY,
   assert.deepEqual(await extractor.embed(dogBytes), dogEmbedding);
 });
 
+test('a PNG over the decoder\'s 1 GiB of pixel data is IMAGE_TOO_LARGE (a real image, not a damaged one)', async () => {
+  await assert.rejects(extractor.embed(transparentPng(16384, 16385)), (error) => {
+    assert.ok(error instanceof ImprintError);
+    assert.equal(error.code, 'IMAGE_TOO_LARGE', error.message);
+    assert.match(error.message, /more than 1 GiB of pixel data/);
+    return true;
+  });
+  assert.deepEqual(await extractor.embed(dogBytes), dogEmbedding);
+});
+
 test('raw pixels larger than the wasm heap can hold: OUT_OF_MEMORY naming the size, then the extractor embeds as before', async () => {
   const width = 40000;
   const height = 20000;
