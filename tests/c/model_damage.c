@@ -71,7 +71,7 @@ static double seconds(void) {
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0); /* progress shows when piped */
   const char *path = argc > 1 ? argv[1] : "dist/models/mobilenet_v2.imprint";
-  long flips = argc > 2 ? atol(argv[2]) : 30000;
+  long flips = argc > 2 ? atol(argv[2]) : 100000;
   long structural = argc > 4 ? atol(argv[4]) : 5000;
   rng_state = argc > 3 ? strtoull(argv[3], NULL, 0) : 0x5EED;
   if (!rng_state) rng_state = 1;
