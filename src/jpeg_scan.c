@@ -44,8 +44,14 @@ int exif_orientation(const uint8_t *payload, size_t len) {
 jpeg_scan_result jpeg_scan(const uint8_t *bytes, size_t size, jpeg_info *info) {
   info->orientation = 1;
   info->width = info->height = 0;
-  if (size < 4 || bytes[0] != 0xFF || bytes[1] != 0xD8) return JPEG_SCAN_NOT_JPEG;
-  size_t pos = 2;
+  /* SOI, after any number of 0xFF fill bytes: stb_image reads markers that way (stbi__get_marker),
+   * so a file starting FF FF .. FF D8 is a JPEG to it and must be one to this scan too, or its
+   * segments would reach stb_image unchecked (found by fuzzing: a DHT overflow behind fill bytes). */
+  if (size < 4 || bytes[0] != 0xFF) return JPEG_SCAN_NOT_JPEG;
+  size_t pos = 1;
+  while (pos < size && bytes[pos] == 0xFF) pos++;
+  if (pos >= size || bytes[pos] != 0xD8) return JPEG_SCAN_NOT_JPEG;
+  pos++;
   int seen_frame = 0;
   for (;;) {
     /* Find the next marker; fill bytes (0xFF runs) are allowed between segments (B.1.1.2). */
