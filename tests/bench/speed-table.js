@@ -72,7 +72,7 @@ lines.push('| target | measured | goal | met |');
 lines.push('|---|---|---|---|');
 for (const [what, value, op, goal, unit] of rows) {
   const met = op === '<=' ? value <= goal : value >= goal;
-  const shown = Number.isInteger(value) ? value : value.toFixed(2);
+  const shown = unit === 'x' || unit === '' || !Number.isInteger(value) ? value.toFixed(2) : value;
   lines.push(`| ${what} | ${shown}${unit} | ${op} ${goal}${unit} | ${met ? 'yes' : '**no**'} |`);
 }
 lines.push('');
