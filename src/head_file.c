@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "head_internal.h"
+#include "byte_order.h"
 #include "model_file.h" /* model_hash_fnv1a64: the same checksum as model files */
 
 #define HEAD_MAGIC "IMPRHEAD"
@@ -12,27 +13,6 @@
 #define FLAG_EXAMPLES 1u
 #define FLAG_TRAINED 2u
 
-static void put_u32(uint8_t *p, uint32_t v) {
-  for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-static void put_u64(uint8_t *p, uint64_t v) {
-  for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-static void put_f32(uint8_t *p, float f) {
-  uint32_t v;
-  memcpy(&v, &f, 4);
-  put_u32(p, v);
-}
-static uint32_t get_u32(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static uint64_t get_u64(const uint8_t *p) { return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32; }
-static float get_f32(const uint8_t *p) {
-  uint32_t v = get_u32(p);
-  float f;
-  memcpy(&f, &v, 4);
-  return f;
-}
 static size_t pad4(size_t n) { return (n + 3) & ~(size_t)3; }
 
 static size_t saved_size(const imprint_head *head, uint32_t flags) {
@@ -56,41 +36,41 @@ imprint_status imprint_head_save(imprint_head *head, uint32_t flags, uint8_t *ou
   uint8_t *p = out;
   memset(p, 0, HEAD_HEADER_BYTES);
   memcpy(p, HEAD_MAGIC, 8);
-  put_u32(p + 8, HEAD_VERSION);
-  put_u32(p + 12, (examples ? FLAG_EXAMPLES : 0) | (head->trained ? FLAG_TRAINED : 0));
-  put_u64(p + 16, (uint64_t)total);
+  le_put_u32(p + 8, HEAD_VERSION);
+  le_put_u32(p + 12, (examples ? FLAG_EXAMPLES : 0) | (head->trained ? FLAG_TRAINED : 0));
+  le_put_u64(p + 16, (uint64_t)total);
   memcpy(p + 24, head->model_hash, 16);
-  put_u32(p + 40, head->dim);
-  put_u32(p + 44, head->class_count);
-  put_u32(p + 48, examples ? head->example_count : 0);
-  put_f32(p + 52, head->temperature);
-  put_f32(p + 56, head->unknown_threshold);
-  put_f32(p + 60, head->imprint_scale);
+  le_put_u32(p + 40, head->dim);
+  le_put_u32(p + 44, head->class_count);
+  le_put_u32(p + 48, examples ? head->example_count : 0);
+  le_put_f32(p + 52, head->temperature);
+  le_put_f32(p + 56, head->unknown_threshold);
+  le_put_f32(p + 60, head->imprint_scale);
   p += HEAD_HEADER_BYTES;
-  for (size_t i = 0; i < d; i++, p += 4) put_f32(p, head->centre[i]);
+  for (size_t i = 0; i < d; i++, p += 4) le_put_f32(p, head->centre[i]);
   for (uint32_t c = 0; c < head->class_count; c++) {
     const head_class *k = &head->classes[c];
-    put_u32(p, k->label_len);
+    le_put_u32(p, k->label_len);
     memcpy(p + 4, k->label, k->label_len);
     memset(p + 4 + k->label_len, 0, pad4(k->label_len) - k->label_len);
     p += 4 + pad4(k->label_len);
-    put_u32(p, examples ? k->examples : 0);
+    le_put_u32(p, examples ? k->examples : 0);
     p += 4;
-    for (size_t i = 0; i < d; i++, p += 4) put_f32(p, head->means[c * d + i]);
-    for (size_t i = 0; i < d; i++, p += 4) put_f32(p, head->weights[c * d + i]);
-    put_f32(p, head->bias[c]);
+    for (size_t i = 0; i < d; i++, p += 4) le_put_f32(p, head->means[c * d + i]);
+    for (size_t i = 0; i < d; i++, p += 4) le_put_f32(p, head->weights[c * d + i]);
+    le_put_f32(p, head->bias[c]);
     p += 4;
   }
   if (examples) {
     for (uint32_t e = 0; e < head->example_count; e++) {
-      put_u32(p, head->example_class[e]);
-      put_u32(p + 4, head->has_mirror[e]);
+      le_put_u32(p, head->example_class[e]);
+      le_put_u32(p + 4, head->has_mirror[e]);
       p += 8;
       const float *x = head->examples + (size_t)e * 2 * d;
-      for (size_t i = 0; i < (head->has_mirror[e] ? 2 : 1) * d; i++, p += 4) put_f32(p, x[i]);
+      for (size_t i = 0; i < (head->has_mirror[e] ? 2 : 1) * d; i++, p += 4) le_put_f32(p, x[i]);
     }
   }
-  put_u64(p, model_hash_fnv1a64(out, (size_t)(p - out)));
+  le_put_u64(p, model_hash_fnv1a64(out, (size_t)(p - out)));
   return IMPRINT_OK;
 }
 
@@ -98,7 +78,7 @@ imprint_status imprint_head_save(imprint_head *head, uint32_t flags, uint8_t *ou
 static int read_vector(const uint8_t *p, float *out, size_t d, int unit, int allow_zero) {
   double s = 0;
   for (size_t i = 0; i < d; i++) {
-    out[i] = get_f32(p + 4 * i);
+    out[i] = le_get_f32(p + 4 * i);
     if (!isfinite(out[i])) return 0;
     s += (double)out[i] * out[i];
   }
@@ -113,11 +93,11 @@ imprint_status imprint_head_load(const uint8_t *bytes, size_t size, uint32_t dim
   *out = NULL;
   if (!bytes && size) return IMPRINT_ERR_INVALID_ARGUMENT;
   if (size < HEAD_HEADER_BYTES + 8 || memcmp(bytes, HEAD_MAGIC, 8) != 0) return IMPRINT_ERR_HEAD_CORRUPT;
-  if (get_u32(bytes + 8) != HEAD_VERSION || get_u64(bytes + 16) != (uint64_t)size) return IMPRINT_ERR_HEAD_CORRUPT;
-  if (get_u64(bytes + size - 8) != model_hash_fnv1a64(bytes, size - 8)) return IMPRINT_ERR_HEAD_CORRUPT;
-  uint32_t flags = get_u32(bytes + 12);
-  uint32_t file_dim = get_u32(bytes + 40), classes = get_u32(bytes + 44), examples = get_u32(bytes + 48);
-  float temperature = get_f32(bytes + 52), threshold = get_f32(bytes + 56), scale = get_f32(bytes + 60);
+  if (le_get_u32(bytes + 8) != HEAD_VERSION || le_get_u64(bytes + 16) != (uint64_t)size) return IMPRINT_ERR_HEAD_CORRUPT;
+  if (le_get_u64(bytes + size - 8) != model_hash_fnv1a64(bytes, size - 8)) return IMPRINT_ERR_HEAD_CORRUPT;
+  uint32_t flags = le_get_u32(bytes + 12);
+  uint32_t file_dim = le_get_u32(bytes + 40), classes = le_get_u32(bytes + 44), examples = le_get_u32(bytes + 48);
+  float temperature = le_get_f32(bytes + 52), threshold = le_get_f32(bytes + 56), scale = le_get_f32(bytes + 60);
   if ((flags & ~(FLAG_EXAMPLES | FLAG_TRAINED)) || !(scale > 0 && scale <= 1e5f)) return IMPRINT_ERR_HEAD_CORRUPT;
   for (int i = 0; i < 16; i++) {
     char c = (char)bytes[24 + i];
@@ -144,7 +124,7 @@ imprint_status imprint_head_load(const uint8_t *bytes, size_t size, uint32_t dim
   p += 4 * d;
   for (uint32_t c = 0; c < classes; c++) {
     if ((size_t)(end - p) < 4) goto fail;
-    uint32_t len = get_u32(p);
+    uint32_t len = le_get_u32(p);
     if (len == 0 || len > IMPRINT_HEAD_MAX_LABEL_BYTES || (size_t)(end - p) < 4 + pad4(len) + 4 + (2 * d + 1) * 4)
       goto fail;
     const char *label = (const char *)p + 4;
@@ -160,14 +140,14 @@ imprint_status imprint_head_load(const uint8_t *bytes, size_t size, uint32_t dim
       goto fail;
     }
     p += 4 + pad4(len);
-    claimed[c] = get_u32(p);
+    claimed[c] = le_get_u32(p);
     p += 4;
     if (!(flags & FLAG_EXAMPLES) && claimed[c]) goto fail;
     if (!read_vector(p, head->means + c * d, d, 1, 0)) goto fail;
     p += 4 * d;
     if (!read_vector(p, head->weights + c * d, d, 0, 0)) goto fail;
     p += 4 * d;
-    head->bias[c] = get_f32(p);
+    head->bias[c] = le_get_f32(p);
     if (!isfinite(head->bias[c])) goto fail;
     p += 4;
   }
@@ -178,7 +158,7 @@ imprint_status imprint_head_load(const uint8_t *bytes, size_t size, uint32_t dim
   }
   for (uint32_t e = 0; e < examples; e++) {
     if ((size_t)(end - p) < 8) goto fail;
-    uint32_t c = get_u32(p), mirror = get_u32(p + 4);
+    uint32_t c = le_get_u32(p), mirror = le_get_u32(p + 4);
     if (c >= classes || mirror > 1 || (size_t)(end - p) < 8 + (1 + mirror) * d * 4) goto fail;
     p += 8;
     float *x = head->examples + (size_t)e * 2 * d;

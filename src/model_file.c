@@ -7,6 +7,8 @@
  * checked first, so no sum can wrap. */
 #include "model_file.h"
 
+#include "byte_order.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,21 +37,6 @@ static const char *const op_names[MODEL_OP_COUNT_] = {
 static const char *op_name(model_op op) { return (unsigned)op < MODEL_OP_COUNT_ ? op_names[op] : "?"; }
 
 static const uint32_t dtype_bytes[3] = {4, 2, 1};
-
-/* ---- little-endian reads ------------------------------------------------------------------ */
-
-static uint32_t read_u32(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t read_u64(const uint8_t *p) { return (uint64_t)read_u32(p) | (uint64_t)read_u32(p + 4) << 32; }
-
-static float read_f32(const uint8_t *p) {
-  uint32_t bits = read_u32(p);
-  float f;
-  memcpy(&f, &bits, sizeof f);
-  return f;
-}
 
 /* ---- errors ------------------------------------------------------------------------------- */
 
@@ -145,7 +132,7 @@ void model_tensor_to_f32(const model_tensor *t, float *dst) {
   size_t n = t->element_count;
   switch (t->dtype) {
   case MODEL_DTYPE_F32:
-    for (size_t i = 0; i < n; i++) dst[i] = read_f32(p + 4 * i);
+    for (size_t i = 0; i < n; i++) dst[i] = le_get_f32(p + 4 * i);
     break;
   case MODEL_DTYPE_F16:
     for (size_t i = 0; i < n; i++) dst[i] = half_to_float((uint16_t)(p[2 * i] | p[2 * i + 1] << 8));
@@ -208,7 +195,7 @@ static imprint_status check_values_finite(parse_ctx *c, uint32_t index) {
   const uint8_t *p = t->data;
   if (t->dtype == MODEL_DTYPE_F32) {
     for (size_t i = 0; i < t->element_count; i++)
-      if ((read_u32(p + 4 * i) & 0x7F800000u) == 0x7F800000u)
+      if ((le_get_u32(p + 4 * i) & 0x7F800000u) == 0x7F800000u)
         return fail(c->why, c->why_size, "tensor %u: element %zu is not finite", index, i);
   } else if (t->dtype == MODEL_DTYPE_F16) {
     for (size_t i = 0; i < t->element_count; i++)
@@ -227,13 +214,13 @@ static imprint_status parse_tensors(parse_ctx *c, uint64_t table_at) {
   for (uint32_t i = 0; i < m->tensor_count; i++) {
     const uint8_t *r = c->bytes + table_at + (uint64_t)i * MODEL_FILE_TENSOR_RECORD_BYTES;
     model_tensor *t = &m->tensors[i];
-    uint32_t dtype = read_u32(r), rank = read_u32(r + 4);
-    uint64_t offset = read_u64(r + 24), data_bytes = read_u64(r + 32);
+    uint32_t dtype = le_get_u32(r), rank = le_get_u32(r + 4);
+    uint64_t offset = le_get_u64(r + 24), data_bytes = le_get_u64(r + 32);
     if (dtype > MODEL_DTYPE_U8_AFFINE) return fail(c->why, c->why_size, "tensor %u: unknown dtype %u", i, dtype);
     if (rank < 1 || rank > 4) return fail(c->why, c->why_size, "tensor %u: rank %u is not 1..4", i, rank);
     uint64_t count = 1;
     for (uint32_t d = 0; d < 4; d++) {
-      uint32_t dim = read_u32(r + 8 + 4 * d);
+      uint32_t dim = le_get_u32(r + 8 + 4 * d);
       if (d >= rank && dim != 1)
         return fail(c->why, c->why_size, "tensor %u: unused dimension %u is %u, not 1", i, d, dim);
       if (dim == 0) return fail(c->why, c->why_size, "tensor %u: dimension %u is 0", i, d);
@@ -253,7 +240,7 @@ static imprint_status parse_tensors(parse_ctx *c, uint64_t table_at) {
       return fail(c->why, c->why_size, "tensor %u: data bytes %llu..%llu are outside the data region %llu..%llu", i,
                   (unsigned long long)offset, (unsigned long long)offset + data_bytes, (unsigned long long)c->data_at,
                   (unsigned long long)c->data_end);
-    float q_min = read_f32(r + 40), q_scale = read_f32(r + 44);
+    float q_min = le_get_f32(r + 40), q_scale = le_get_f32(r + 44);
     if (dtype == MODEL_DTYPE_U8_AFFINE) {
       if (!isfinite(q_min) || !isfinite(q_scale))
         return fail(c->why, c->why_size, "tensor %u: quantization min/scale not finite", i);
@@ -505,18 +492,18 @@ static imprint_status parse_nodes(parse_ctx *c, uint64_t table_at) {
   for (uint32_t i = 0; i < m->node_count; i++) {
     const uint8_t *r = c->bytes + table_at + (uint64_t)i * MODEL_FILE_NODE_RECORD_BYTES;
     model_node *n = &m->nodes[i];
-    uint32_t op = read_u32(r);
+    uint32_t op = le_get_u32(r);
     if (op >= MODEL_OP_COUNT_) return fail(c->why, c->why_size, "node %u: unknown op %u", i, op);
     n->op = (model_op)op;
-    imprint_status s = check_string(c, read_u32(r + 4), read_u32(r + 8), "node", i, &n->name);
+    imprint_status s = check_string(c, le_get_u32(r + 4), le_get_u32(r + 8), "node", i, &n->name);
     if (s != IMPRINT_OK) return s;
-    n->name_len = read_u32(r + 8);
-    n->input_count = read_u32(r + 12);
-    for (uint32_t k = 0; k < MODEL_FILE_MAX_INPUTS; k++) n->inputs[k] = read_u32(r + 16 + 4 * k);
-    for (uint32_t k = 0; k < 10; k++) n->iparams[k] = read_u32(r + 48 + 4 * k);
-    for (uint32_t k = 0; k < 3; k++) n->fparams[k] = read_f32(r + 88 + 4 * k);
-    for (uint32_t k = 0; k < 4; k++) n->tensors[k] = read_u32(r + 100 + 4 * k);
-    for (uint32_t k = 0; k < 3; k++) n->out_shape[k] = read_u32(r + 116 + 4 * k);
+    n->name_len = le_get_u32(r + 8);
+    n->input_count = le_get_u32(r + 12);
+    for (uint32_t k = 0; k < MODEL_FILE_MAX_INPUTS; k++) n->inputs[k] = le_get_u32(r + 16 + 4 * k);
+    for (uint32_t k = 0; k < 10; k++) n->iparams[k] = le_get_u32(r + 48 + 4 * k);
+    for (uint32_t k = 0; k < 3; k++) n->fparams[k] = le_get_f32(r + 88 + 4 * k);
+    for (uint32_t k = 0; k < 4; k++) n->tensors[k] = le_get_u32(r + 100 + 4 * k);
+    for (uint32_t k = 0; k < 3; k++) n->out_shape[k] = le_get_u32(r + 116 + 4 * k);
     if ((i == 0) != (n->op == MODEL_OP_INPUT))
       return fail(c->why, c->why_size, "node %u '%.*s' (%s): node 0, and only node 0, must be INPUT", i,
                   NAME_SHOWN(n->name_len), n->name, op_name(n->op));
@@ -528,29 +515,29 @@ static imprint_status parse_nodes(parse_ctx *c, uint64_t table_at) {
 static imprint_status parse_header(parse_ctx *c) {
   const uint8_t *b = c->bytes;
   model_file *m = c->m;
-  m->input_height = read_u32(b + 44);
-  m->input_width = read_u32(b + 48);
-  m->input_channels = read_u32(b + 52);
+  m->input_height = le_get_u32(b + 44);
+  m->input_width = le_get_u32(b + 48);
+  m->input_channels = le_get_u32(b + 52);
   if (m->input_height < 1 || m->input_height > MAX_SPATIAL || m->input_width < 1 || m->input_width > MAX_SPATIAL)
     return fail(c->why, c->why_size, "input size %ux%u is not within 1..%u", m->input_height, m->input_width,
                 (unsigned)MAX_SPATIAL);
   if (m->input_channels != 3) return fail(c->why, c->why_size, "input has %u channels, not 3", m->input_channels);
   for (uint32_t k = 0; k < 3; k++) {
-    m->scale[k] = read_f32(b + 56 + 4 * k);
-    m->bias[k] = read_f32(b + 68 + 4 * k);
+    m->scale[k] = le_get_f32(b + 56 + 4 * k);
+    m->bias[k] = le_get_f32(b + 68 + 4 * k);
     if (!isfinite(m->scale[k]) || !isfinite(m->bias[k]))
       return fail(c->why, c->why_size, "input scale/bias of channel %u is not finite", k);
   }
-  uint32_t resize = read_u32(b + 80);
+  uint32_t resize = le_get_u32(b + 80);
   if (resize > MODEL_RESIZE_AREA_THEN_BILINEAR) return fail(c->why, c->why_size, "unknown resize method %u", resize);
   m->resize = (model_resize)resize;
-  m->colour_order = read_u32(b + 84);
+  m->colour_order = le_get_u32(b + 84);
   if (m->colour_order > 1) return fail(c->why, c->why_size, "unknown colour order %u", m->colour_order);
-  m->embed_count = read_u32(b + 88);
+  m->embed_count = le_get_u32(b + 88);
   if (m->embed_count < 1 || m->embed_count > MODEL_FILE_MAX_EMBED)
     return fail(c->why, c->why_size, "embedding has %u layers, expected 1..%u", m->embed_count,
                 (unsigned)MODEL_FILE_MAX_EMBED);
-  for (uint32_t k = 0; k < MODEL_FILE_MAX_EMBED; k++) m->embed_nodes[k] = read_u32(b + 92 + 4 * k);
+  for (uint32_t k = 0; k < MODEL_FILE_MAX_EMBED; k++) m->embed_nodes[k] = le_get_u32(b + 92 + 4 * k);
   for (uint32_t k = HEADER_RESERVED_AT; k < MODEL_FILE_HEADER_BYTES; k++)
     if (b[k] != 0) return fail(c->why, c->why_size, "reserved header byte %u is not zero", k);
   return IMPRINT_OK;
@@ -584,26 +571,26 @@ imprint_status model_file_parse(const uint8_t *bytes, size_t size, model_file *o
   if (size < MODEL_FILE_HEADER_BYTES + TRAILER_BYTES)
     return fail(why, why_size, "file is %zu bytes, shorter than a header and trailer", size);
   if (memcmp(bytes, MODEL_FILE_MAGIC, 8) != 0) return fail(why, why_size, "not an imprint model file (bad magic)");
-  uint32_t version = read_u32(bytes + 8);
+  uint32_t version = le_get_u32(bytes + 8);
   if (version != MODEL_FILE_VERSION)
     return fail(why, why_size, "model file version %u, this build reads version %u", version, MODEL_FILE_VERSION);
-  if (read_u32(bytes + 12) != MODEL_FILE_HEADER_BYTES)
-    return fail(why, why_size, "header size %u, expected %u", read_u32(bytes + 12), MODEL_FILE_HEADER_BYTES);
-  uint64_t file_bytes = read_u64(bytes + 16);
+  if (le_get_u32(bytes + 12) != MODEL_FILE_HEADER_BYTES)
+    return fail(why, why_size, "header size %u, expected %u", le_get_u32(bytes + 12), MODEL_FILE_HEADER_BYTES);
+  uint64_t file_bytes = le_get_u64(bytes + 16);
   if (file_bytes != (uint64_t)size)
     return fail(why, why_size, "file is %zu bytes but its header says %llu (truncated or padded?)", size,
                 (unsigned long long)file_bytes);
-  uint64_t stored = read_u64(bytes + size - TRAILER_BYTES);
+  uint64_t stored = le_get_u64(bytes + size - TRAILER_BYTES);
   uint64_t hash = model_hash_fnv1a64(bytes, size - TRAILER_BYTES);
   if (stored != hash)
     return fail(why, why_size, "checksum mismatch (stored %016llx, computed %016llx): the file is damaged",
                 (unsigned long long)stored, (unsigned long long)hash);
 
-  parse_ctx c = {bytes, size, MODEL_FILE_HEADER_BYTES, read_u32(bytes + 24), 0, size - TRAILER_BYTES, out, why, why_size};
+  parse_ctx c = {bytes, size, MODEL_FILE_HEADER_BYTES, le_get_u32(bytes + 24), 0, size - TRAILER_BYTES, out, why, why_size};
   out->version = version;
   out->hash = hash;
-  out->tensor_count = read_u32(bytes + 28);
-  out->node_count = read_u32(bytes + 32);
+  out->tensor_count = le_get_u32(bytes + 28);
+  out->node_count = le_get_u32(bytes + 32);
   if (c.string_bytes % 16 != 0 || c.string_bytes > MAX_STRING_BYTES)
     return fail(why, why_size, "string table size %llu is not a multiple of 16 within %u", (unsigned long long)c.string_bytes,
                 (unsigned)MAX_STRING_BYTES);
@@ -619,9 +606,9 @@ imprint_status model_file_parse(const uint8_t *bytes, size_t size, model_file *o
                 size);
 
   imprint_status s = parse_header(&c);
-  if (s == IMPRINT_OK) s = check_string(&c, read_u32(bytes + 36), read_u32(bytes + 40), "model", 0, &out->name);
+  if (s == IMPRINT_OK) s = check_string(&c, le_get_u32(bytes + 36), le_get_u32(bytes + 40), "model", 0, &out->name);
   if (s == IMPRINT_OK) {
-    out->name_len = read_u32(bytes + 40);
+    out->name_len = le_get_u32(bytes + 40);
     out->tensors = calloc(out->tensor_count ? out->tensor_count : 1, sizeof *out->tensors);
     out->nodes = calloc(out->node_count, sizeof *out->nodes);
     if (!out->tensors || !out->nodes) s = IMPRINT_ERR_OUT_OF_MEMORY;

@@ -19,27 +19,8 @@
 #include <time.h>
 
 #include "model_file.h"
-
-static uint8_t *read_file(const char *path, size_t *size) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *bytes = n > 0 ? malloc((size_t)n) : NULL;
-  if (bytes && fread(bytes, 1, (size_t)n, f) != (size_t)n) {
-    free(bytes);
-    bytes = NULL;
-  }
-  fclose(f);
-  *size = bytes ? (size_t)n : 0;
-  return bytes;
-}
-
-static uint32_t get_u32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
-static void put_u64(uint8_t *p, uint64_t v) {
-  for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
+#include "byte_order.h"
+#include "read_file.h"
 
 static uint64_t rng_state;
 static uint64_t rng(void) { /* xorshift64 (Marsaglia 2003) */
@@ -85,7 +66,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%s does not parse undamaged\n", path);
     return 2;
   }
-  uint64_t tables_end = 128 + (uint64_t)get_u32(bytes + 24) + get_u32(bytes + 28) * 48ull + get_u32(bytes + 32) * 128ull;
+  uint64_t tables_end = 128 + (uint64_t)le_get_u32(bytes + 24) + le_get_u32(bytes + 28) * 48ull + le_get_u32(bytes + 32) * 128ull;
   if (tables_end > size - 8) tables_end = size - 8;
   printf("model %s: %zu bytes, header and tables %llu bytes, seed %llu\n", path, size, (unsigned long long)tables_end,
          (unsigned long long)rng_state);
@@ -125,7 +106,7 @@ int main(int argc, char **argv) {
     size_t at = (size_t)(rng() % tables_end);
     uint8_t x = (uint8_t)(1 + rng() % 255);
     bytes[at] ^= x;
-    put_u64(trailer, model_hash_fnv1a64(bytes, size - 8));
+    le_put_u64(trailer, model_hash_fnv1a64(bytes, size - 8));
     imprint_status s = parse(bytes, size, 1);
     structural_refused += s == IMPRINT_ERR_MODEL_CORRUPT;
     structural_accepted += s == IMPRINT_OK;

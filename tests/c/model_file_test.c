@@ -14,37 +14,12 @@
 #include "model_file.h"
 
 #include "check.h"
+#include "read_file.h"
 
-static uint8_t *read_file(const char *path, size_t *size) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *bytes = malloc(n > 0 ? (size_t)n : 1);
-  if (bytes && fread(bytes, 1, (size_t)n, f) != (size_t)n) {
-    free(bytes);
-    bytes = NULL;
-  }
-  fclose(f);
-  *size = (size_t)n;
-  return bytes;
-}
+#include "byte_order.h"
 
-static uint32_t get_u32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
-static void put_u32(uint8_t *p, uint32_t v) {
-  for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-static void put_u64(uint8_t *p, uint64_t v) {
-  for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-static void put_f32(uint8_t *p, float f) {
-  uint32_t v;
-  memcpy(&v, &f, 4);
-  put_u32(p, v);
-}
 static void refresh_checksum(uint8_t *bytes, size_t size) {
-  put_u64(bytes + size - 8, model_hash_fnv1a64(bytes, size - 8));
+  le_put_u64(bytes + size - 8, model_hash_fnv1a64(bytes, size - 8));
 }
 
 /* Parses an exact-size heap copy of bytes[0..size). Returns the status; *why gets the reason. */
@@ -189,7 +164,7 @@ static void test_affine_and_f32(void) {
 
   uint8_t raw[13];
   const float f[3] = {1.5f, -2.25e-3f, 3.0e30f};
-  for (int i = 0; i < 3; i++) put_f32(raw + 1 + 4 * i, f[i]);
+  for (int i = 0; i < 3; i++) le_put_f32(raw + 1 + 4 * i, f[i]);
   model_tensor g = {MODEL_DTYPE_F32, 1, {3, 1, 1, 1}, 3, raw + 1, 12, 0, 0};
   model_tensor_to_f32(&g, out);
   CHECK(out[0] == f[0] && out[1] == f[1] && out[2] == f[2], "f32 from an unaligned buffer");
@@ -223,7 +198,7 @@ static void test_truncation(const uint8_t *bytes, size_t size) {
      * data bounds checks, not the size check, must catch it. */
     if (len >= 136 && len % 3 == 0) {
       memcpy(copy, bytes, len);
-      put_u64(copy + 16, len);
+      le_put_u64(copy + 16, len);
       refresh_checksum(copy, len);
       consistent_tried++;
       consistent_rejected += parse_copy(copy, len, why, sizeof why, 0) == IMPRINT_ERR_MODEL_CORRUPT;
@@ -252,7 +227,7 @@ static void test_flips(const uint8_t *bytes, size_t size) {
   char why[256];
   uint8_t *copy = malloc(size);
   memcpy(copy, bytes, size);
-  uint32_t tables_end = 128 + get_u32(bytes + 24) + get_u32(bytes + 28) * 48u + get_u32(bytes + 32) * 128u;
+  uint32_t tables_end = 128 + le_get_u32(bytes + 24) + le_get_u32(bytes + 28) * 48u + le_get_u32(bytes + 32) * 128u;
 
   /* Any flipped bit anywhere: the checksum must catch it. */
   int tried = 0, rejected = 0;
@@ -293,8 +268,8 @@ static void expect_rejected2(const uint8_t *bytes, size_t size, size_t at, uint3
                              const char *expect, const char *what) {
   uint8_t *copy = malloc(size);
   memcpy(copy, bytes, size);
-  put_u32(copy + at, value);
-  if (at2) put_u32(copy + at2, value2);
+  le_put_u32(copy + at, value);
+  if (at2) le_put_u32(copy + at2, value2);
   refresh_checksum(copy, size);
   char why[256] = "";
   imprint_status s = parse_copy(copy, size, why, sizeof why, 0);
@@ -308,7 +283,7 @@ static void expect_rejected(const uint8_t *bytes, size_t size, size_t at, uint32
 }
 
 static void test_targeted(const uint8_t *bytes, size_t size) {
-  const size_t strings = get_u32(bytes + 24), tensors = 128 + strings, tensor_count = get_u32(bytes + 28);
+  const size_t strings = le_get_u32(bytes + 24), tensors = 128 + strings, tensor_count = le_get_u32(bytes + 28);
   const size_t nodes = tensors + tensor_count * 48;
   model_file m;
   if (model_file_parse(bytes, size, &m, NULL, 0) != IMPRINT_OK) return;
@@ -344,17 +319,17 @@ static void test_targeted(const uint8_t *bytes, size_t size) {
   expect_rejected(bytes, size, kt + 0, 9, "dtype", "unknown dtype");
   expect_rejected(bytes, size, kt + 4, 5, "rank", "rank 5");
   expect_rejected(bytes, size, kt + 8, 0, "dimension", "zero dimension");
-  expect_rejected(bytes, size, kt + 24, get_u32(bytes + kt + 24) + 1, "aligned", "unaligned data");
+  expect_rejected(bytes, size, kt + 24, le_get_u32(bytes + kt + 24) + 1, "aligned", "unaligned data");
   expect_rejected(bytes, size, kt + 24, 16, "outside the data region", "data inside the tables");
   expect_rejected(bytes, size, kt + 28, 1, "outside the data region", "data offset past 4 GiB");
-  expect_rejected(bytes, size, kt + 32, get_u32(bytes + kt + 32) + 1, "data bytes", "data_bytes wrong");
-  expect_rejected(bytes, size, kt + 40, 0x7F800000u, get_u32(bytes + kt) == MODEL_DTYPE_U8_AFFINE ? "finite" : "must be 0",
+  expect_rejected(bytes, size, kt + 32, le_get_u32(bytes + kt + 32) + 1, "data bytes", "data_bytes wrong");
+  expect_rejected(bytes, size, kt + 40, 0x7F800000u, le_get_u32(bytes + kt) == MODEL_DTYPE_U8_AFFINE ? "finite" : "must be 0",
                   "infinite q_min");
   expect_rejected(bytes, size, nodes + 0, 5, "INPUT", "node 0 not INPUT");
   expect_rejected(bytes, size, cn + 0, 99, "unknown op", "op 99");
   expect_rejected(bytes, size, cn + 0, 0, "INPUT", "second INPUT");
   expect_rejected(bytes, size, cn + 8, 0xFFFF, "outside", "name past the string table");
-  expect_rejected2(bytes, size, cn + 4, get_u32(bytes + nodes + 4), cn + 8, get_u32(bytes + nodes + 8),
+  expect_rejected2(bytes, size, cn + 4, le_get_u32(bytes + nodes + 4), cn + 8, le_get_u32(bytes + nodes + 8),
                    "share the name", "duplicate name");
   expect_rejected(bytes, size, cn + 12, 2, "inputs", "conv with 2 inputs");
   expect_rejected(bytes, size, cn + 16, conv, "earlier node", "self input");
@@ -369,9 +344,9 @@ static void test_targeted(const uint8_t *bytes, size_t size) {
   expect_rejected(bytes, size, cn + 100, 0xFFFFFFF0u, "tensor", "kernel index out of range");
   expect_rejected(bytes, size, cn + 100, MODEL_FILE_NONE, "kernel", "kernel missing");
   expect_rejected(bytes, size, cn + 112, 0, "must be NONE", "tensor in an unused slot");
-  expect_rejected(bytes, size, cn + 116, get_u32(bytes + cn + 116) + 1, "differs", "wrong stored height");
-  expect_rejected(bytes, size, cn + 124, get_u32(bytes + cn + 124) + 1, "differs", "wrong stored channels");
-  expect_rejected2(bytes, size, kt + 16, get_u32(bytes + kt + 20), kt + 20, get_u32(bytes + kt + 16), "dimension",
+  expect_rejected(bytes, size, cn + 116, le_get_u32(bytes + cn + 116) + 1, "differs", "wrong stored height");
+  expect_rejected(bytes, size, cn + 124, le_get_u32(bytes + cn + 124) + 1, "differs", "wrong stored channels");
+  expect_rejected2(bytes, size, kt + 16, le_get_u32(bytes + kt + 20), kt + 20, le_get_u32(bytes + kt + 16), "dimension",
                    "kernel cin and cout swapped");
   expect_rejected(bytes, size, bnn + 96, 0, "epsilon", "zero epsilon");
   expect_rejected(bytes, size, bnn + 88, 0, "cannot carry a clamp", "clamp on batch norm");

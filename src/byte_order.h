@@ -1,0 +1,34 @@
+/* byte_order.h — little-endian reads and writes, the byte order of model and head files
+ * (models/README.md, src/HEAD_FORMAT.md). Byte by byte, so alignment and host order never matter. */
+#ifndef IMPRINT_BYTE_ORDER_H
+#define IMPRINT_BYTE_ORDER_H
+
+#include <stdint.h>
+#include <string.h>
+
+static inline uint32_t le_get_u32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline uint64_t le_get_u64(const uint8_t *p) {
+  return (uint64_t)le_get_u32(p) | (uint64_t)le_get_u32(p + 4) << 32;
+}
+static inline float le_get_f32(const uint8_t *p) {
+  uint32_t bits = le_get_u32(p);
+  float f;
+  memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+static inline void le_put_u32(uint8_t *p, uint32_t v) {
+  for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+static inline void le_put_u64(uint8_t *p, uint64_t v) {
+  for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+static inline void le_put_f32(uint8_t *p, float f) {
+  uint32_t bits;
+  memcpy(&bits, &f, sizeof bits);
+  le_put_u32(p, bits);
+}
+
+#endif
