@@ -19,6 +19,7 @@ const path = require('node:path');
 const { createServer } = require('../../demo/serve.js');
 const { buildWeb, launchBrowser } = require('../support/browser');
 const testdata = require('../support/testdata');
+const { slope } = require('../support/trend');
 const { transparentPng } = require('../support/png-writer');
 
 function arg(name, fallback) {
@@ -166,19 +167,6 @@ async function main() {
     await server.close();
     fs.rmSync(scratch, { recursive: true, force: true });
   }
-}
-
-function slope(points) {
-  const n = points.length;
-  const mx = points.reduce((s, p) => s + p[0], 0) / n;
-  const my = points.reduce((s, p) => s + p[1], 0) / n;
-  let num = 0;
-  let den = 0;
-  for (const [x, y] of points) {
-    num += (x - mx) * (y - my);
-    den += (x - mx) ** 2;
-  }
-  return den ? num / den : 0;
 }
 
 function format({ samples, refused, ms, version, oom }) {

@@ -19,6 +19,7 @@ const os = require('node:os');
 
 const { createExtractor, createClassifier, loadClassifier, ImprintError } = require('../..');
 const testdata = require('../support/testdata');
+const { slope } = require('../support/trend');
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(name);
@@ -170,20 +171,6 @@ async function extractorLifecycles(dog) {
   }
 
   return { lifecycles, heapAfterEmbed };
-}
-
-function slope(points) {
-  // Least-squares slope of (x, y).
-  const n = points.length;
-  const mx = points.reduce((s, p) => s + p[0], 0) / n;
-  const my = points.reduce((s, p) => s + p[1], 0) / n;
-  let num = 0;
-  let den = 0;
-  for (const [x, y] of points) {
-    num += (x - mx) * (y - my);
-    den += (x - mx) ** 2;
-  }
-  return den ? num / den : 0;
 }
 
 function format({ samples, refused, embedMs, cycleMs, correct }) {
