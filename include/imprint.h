@@ -230,7 +230,6 @@ typedef struct imprint_train_options {
   uint32_t flags;          /* IMPRINT_TRAIN_* */
 } imprint_train_options;
 
-
 #define IMPRINT_HEAD_DEFAULT_L2 1e-3f
 #define IMPRINT_HEAD_DEFAULT_TOLERANCE 1e-4f
 #define IMPRINT_HEAD_DEFAULT_MAX_ITERATIONS 300u
@@ -239,16 +238,16 @@ typedef struct imprint_train_options {
 
 /* Where a training run is. A run is several fits: the fit on all examples, then one per
  * calibration fold (3 folds of the examples; none when there are fewer than 10 examples per class
- * on average, where held-out folds calibrate badly, and then the temperature stays 1); `step` counts optimiser iterations over all of them, `loss` is the
- * current fit's class-balanced mean cross-entropy plus penalty. */
+ * on average, where held-out folds calibrate badly, and then the temperature stays 1); `step` counts optimiser
+ * iterations over all of them, `loss` is the current fit's class-balanced mean cross-entropy plus penalty. */
 typedef struct imprint_train_progress {
   uint32_t step;
   float loss;
   float gradient_norm;
-  float train_accuracy;   /* fraction of training points predicted right (when done) */
-  float temperature;      /* fitted calibration temperature (when done) */
-  float l2;               /* penalty used (when done) */
-  int done;               /* 1 once the weights are final */
+  float train_accuracy; /* fraction of training points predicted right (when done) */
+  float temperature;    /* fitted calibration temperature (when done) */
+  float l2;             /* penalty used (when done) */
+  int done;             /* 1 once the weights are final */
 } imprint_train_progress;
 
 /* Starts training on the current examples (options may be NULL for the defaults). Training runs

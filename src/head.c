@@ -93,8 +93,8 @@ imprint_status head_reserve_examples(imprint_head *head, uint32_t examples) {
   while (cap < examples) cap *= 2;
   if (cap > IMPRINT_HEAD_MAX_EXAMPLES) cap = IMPRINT_HEAD_MAX_EXAMPLES;
   size_t d = head->dim;
-  if (!grow((void **)&head->examples, (size_t)cap * 2 * d * sizeof(float)) ||
-      !grow((void **)&head->has_mirror, cap) || !grow((void **)&head->example_class, cap * sizeof(uint32_t)))
+  if (!grow((void **)&head->examples, (size_t)cap * 2 * d * sizeof(float)) || !grow((void **)&head->has_mirror, cap) ||
+      !grow((void **)&head->example_class, cap * sizeof(uint32_t)))
     return IMPRINT_ERR_OUT_OF_MEMORY;
   head->example_capacity = cap;
   return IMPRINT_OK;
@@ -163,17 +163,20 @@ int head_valid_utf8(const char *text, size_t len) {
       continue;
     }
     unsigned need, cp;
-    if (c >= 0xc2 && c <= 0xdf) need = 1, cp = c & 0x1f;
-    else if (c >= 0xe0 && c <= 0xef) need = 2, cp = c & 0x0f;
-    else if (c >= 0xf0 && c <= 0xf4) need = 3, cp = c & 0x07;
-    else return 0;
+    if (c >= 0xc2 && c <= 0xdf)
+      need = 1, cp = c & 0x1f;
+    else if (c >= 0xe0 && c <= 0xef)
+      need = 2, cp = c & 0x0f;
+    else if (c >= 0xf0 && c <= 0xf4)
+      need = 3, cp = c & 0x07;
+    else
+      return 0;
     if (len - i <= need) return 0;
     for (unsigned k = 1; k <= need; k++) {
       if ((s[i + k] & 0xc0) != 0x80) return 0;
       cp = cp << 6 | (s[i + k] & 0x3f);
     }
-    if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (cp >= 0xd800 && cp <= 0xdfff))
+    if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
       return 0;
     i += need + 1;
   }
@@ -236,7 +239,8 @@ static void imprint_weights(imprint_head *head) {
   uint32_t *truth = fit ? malloc((n + 1) * sizeof(uint32_t)) : NULL;
   if (!sums || !views || !norm2 || (fit && (!cosines || !truth))) {
     for (uint32_t c = 0; c < C; c++)
-      for (uint32_t i = 0; i < d; i++) head->weights[(size_t)c * d + i] = head->imprint_scale * head->means[(size_t)c * d + i];
+      for (uint32_t i = 0; i < d; i++)
+        head->weights[(size_t)c * d + i] = head->imprint_scale * head->means[(size_t)c * d + i];
     goto done;
   }
   for (uint32_t c = 0; c < C; c++)
@@ -289,8 +293,10 @@ static void imprint_weights(imprint_head *head) {
           f[side] += log(z) + max - sc * row[truth[i]];
         }
       }
-      if (f[0] < f[1]) hi = b;
-      else lo = a;
+      if (f[0] < f[1])
+        hi = b;
+      else
+        lo = a;
     }
     head->imprint_scale = (float)exp(0.5 * (lo + hi));
   }
@@ -320,8 +326,8 @@ void head_refresh_imprint(imprint_head *head) {
   imprint_weights(head);
 }
 
-imprint_status imprint_head_add_example(imprint_head *head, const char *label, size_t label_len,
-                                        const float *embedding, const float *mirrored, size_t dim) {
+imprint_status imprint_head_add_example(imprint_head *head, const char *label, size_t label_len, const float *embedding,
+                                        const float *mirrored, size_t dim) {
   if (!head || !label || !embedding || dim != head->dim || label_len == 0) return IMPRINT_ERR_INVALID_ARGUMENT;
   if (label_len > IMPRINT_HEAD_MAX_LABEL_BYTES) return IMPRINT_ERR_LIMIT_EXCEEDED;
   if (!head_valid_utf8(label, label_len)) return IMPRINT_ERR_INVALID_ARGUMENT;
@@ -410,8 +416,7 @@ const char *imprint_head_label(const imprint_head *head, uint32_t index, size_t 
   return head->classes[index].label;
 }
 
-imprint_status imprint_head_find_label(const imprint_head *head, const char *label, size_t label_len,
-                                       uint32_t *index) {
+imprint_status imprint_head_find_label(const imprint_head *head, const char *label, size_t label_len, uint32_t *index) {
   if (!head || !index || (!label && label_len)) return IMPRINT_ERR_INVALID_ARGUMENT;
   int found = label ? find_class(head, label, label_len) : -1;
   if (found < 0) return IMPRINT_ERR_UNKNOWN_LABEL;
@@ -488,9 +493,8 @@ imprint_status imprint_head_predict(imprint_head *head, const float *embedding, 
   return predict_into(head, embedding, mirrored, probs, out);
 }
 
-imprint_status imprint_head_evaluate(imprint_head *head, const float *embeddings, const uint32_t *truth,
-                                     size_t count, size_t dim, uint32_t *confusion, size_t confusion_len,
-                                     float *accuracy) {
+imprint_status imprint_head_evaluate(imprint_head *head, const float *embeddings, const uint32_t *truth, size_t count,
+                                     size_t dim, uint32_t *confusion, size_t confusion_len, float *accuracy) {
   if (!head || !accuracy || dim != head->dim || (count && (!embeddings || !truth))) return IMPRINT_ERR_INVALID_ARGUMENT;
   if (head->class_count == 0) return IMPRINT_ERR_NO_EXAMPLES;
   size_t n = head->class_count;

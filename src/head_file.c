@@ -17,15 +17,13 @@ static size_t pad4(size_t n) { return (n + 3) & ~(size_t)3; }
 
 static size_t saved_size(const imprint_head *head, uint32_t flags) {
   size_t d = head->dim, size = HEAD_HEADER_BYTES + 4 * d;
-  for (uint32_t c = 0; c < head->class_count; c++)
-    size += 4 + pad4(head->classes[c].label_len) + 4 + (2 * d + 1) * 4;
+  for (uint32_t c = 0; c < head->class_count; c++) size += 4 + pad4(head->classes[c].label_len) + 4 + (2 * d + 1) * 4;
   if (flags & IMPRINT_SAVE_EXAMPLES)
     for (uint32_t e = 0; e < head->example_count; e++) size += 8 + (head->has_mirror[e] ? 2 : 1) * d * 4;
   return size + 8;
 }
 
-imprint_status imprint_head_save(imprint_head *head, uint32_t flags, uint8_t *out, size_t out_len,
-                                 size_t *size) {
+imprint_status imprint_head_save(imprint_head *head, uint32_t flags, uint8_t *out, size_t out_len, size_t *size) {
   if (!head || !size || (flags & ~IMPRINT_SAVE_EXAMPLES)) return IMPRINT_ERR_INVALID_ARGUMENT;
   size_t total = saved_size(head, flags), d = head->dim;
   *size = total;
@@ -93,7 +91,8 @@ imprint_status imprint_head_load(const uint8_t *bytes, size_t size, uint32_t dim
   *out = NULL;
   if (!bytes && size) return IMPRINT_ERR_INVALID_ARGUMENT;
   if (size < HEAD_HEADER_BYTES + 8 || memcmp(bytes, HEAD_MAGIC, 8) != 0) return IMPRINT_ERR_HEAD_CORRUPT;
-  if (le_get_u32(bytes + 8) != HEAD_VERSION || le_get_u64(bytes + 16) != (uint64_t)size) return IMPRINT_ERR_HEAD_CORRUPT;
+  if (le_get_u32(bytes + 8) != HEAD_VERSION || le_get_u64(bytes + 16) != (uint64_t)size)
+    return IMPRINT_ERR_HEAD_CORRUPT;
   if (le_get_u64(bytes + size - 8) != model_hash_fnv1a64(bytes, size - 8)) return IMPRINT_ERR_HEAD_CORRUPT;
   uint32_t flags = le_get_u32(bytes + 12);
   uint32_t file_dim = le_get_u32(bytes + 40), classes = le_get_u32(bytes + 44), examples = le_get_u32(bytes + 48);

@@ -20,11 +20,11 @@
 #define HEAD_TRAIN_START_SCALE 10.0f
 
 typedef struct head_class {
-  char *label;          /* label_len bytes + NUL */
+  char *label; /* label_len bytes + NUL */
   uint32_t label_len;
-  uint32_t examples;    /* stored examples of this class */
-  uint32_t sum_count;   /* vectors summed into `sum` (examples, or 1 for a mean loaded from a file) */
-  float *sum;           /* dim floats: sum of the class's normalised plain embeddings */
+  uint32_t examples;  /* stored examples of this class */
+  uint32_t sum_count; /* vectors summed into `sum` (examples, or 1 for a mean loaded from a file) */
+  float *sum;         /* dim floats: sum of the class's normalised plain embeddings */
 } head_class;
 
 typedef struct head_training head_training; /* head_train.c */
@@ -54,10 +54,10 @@ struct imprint_head {
   float unknown_threshold;
   int trained;
   int imprint_stale; /* the examples changed: means (and imprinted weights) need recomputing */
-  float trained_l2; /* penalty the last training chose (0 before) */
+  float trained_l2;  /* penalty the last training chose (0 before) */
 
   /* Per-predict scratch, sized with the classes so prediction never allocates. */
-  float *scratch;  /* 3 * dim + 2 * class_capacity */
+  float *scratch; /* 3 * dim + 2 * class_capacity */
 
   head_training *training; /* a run in progress, or NULL */
 };

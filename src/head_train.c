@@ -16,8 +16,8 @@
  * line search, started from the imprinted weights (normalised class means, Qi et al. 2018).
  * Calibration (Guo et al., "On Calibration of Modern Neural Networks", ICML 2017): one
  * temperature T minimising the negative log-likelihood of held-out logits, from up to 3 folds
- * of the examples, each fit warm-started from the full fit and run for a few iterations (both views of an example stay in one
- * fold; classes with a single example are never held out). */
+ * of the examples, each fit warm-started from the full fit and run for a few iterations (both views of an example stay
+ * in one fold; classes with a single example are never held out). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,23 +64,23 @@ struct head_training {
   float *centred;         /* n * dim: L2(z - centre) of every point */
   float *centre;          /* dim: class-balanced mean of the points */
   /* optimiser */
-  uint32_t p;             /* parameters: classes * r + classes */
+  uint32_t p; /* parameters: classes * r + classes */
   double *theta, *grad, *next, *next_grad, *dir;
   double *s, *yv, *rho, *alpha; /* LBFGS_MEMORY * p history */
   uint32_t stored, newest;
-  float *wf;              /* float copy of W for the hot loops */
-  float *logits;          /* n * classes */
+  float *wf;     /* float copy of W for the hot loops */
+  float *logits; /* n * classes */
   double loss, gnorm;
   uint32_t step, job_step, max_iterations;
-  int stalled;            /* the line search found no decrease: the fit is as good as it gets */
+  int stalled; /* the line search found no decrease: the fit is as good as it gets */
   float l2, tolerance, job_tolerance;
   uint32_t seed, flags;
   /* model selection */
   uint32_t folds, job, jobs;
-  double *solution;       /* p: the fit on all points, kept while the folds run */
+  double *solution; /* p: the fit on all points, kept while the folds run */
   uint32_t *fold_of_group;
-  double *held;           /* n * classes held-out logits */
-  uint32_t *held_label;   /* n */
+  double *held;         /* n * classes held-out logits */
+  uint32_t *held_label; /* n */
   uint32_t held_count;
   float chosen_l2, temperature;
   float train_accuracy;
@@ -357,8 +357,10 @@ static double fit_temperature(const double *held, const uint32_t *label, uint32_
   double lo = -4, hi = 4, g = 0.6180339887498949;
   for (int it = 0; it < 60; it++) {
     double a = hi - g * (hi - lo), b = lo + g * (hi - lo);
-    if (held_nll(held, label, count, C, a) < held_nll(held, label, count, C, b)) hi = b;
-    else lo = a;
+    if (held_nll(held, label, count, C, a) < held_nll(held, label, count, C, b))
+      hi = b;
+    else
+      lo = a;
   }
   double log_t = 0.5 * (lo + hi);
   *nll = held_nll(held, label, count, C, log_t);
@@ -474,8 +476,8 @@ imprint_status imprint_head_train_begin(imprint_head *head, const imprint_train_
   t->centred = malloc((size_t)n * d * sizeof(float));
   t->centre = malloc((size_t)d * sizeof(float));
   if (r < d) t->basis = malloc((size_t)n * n * sizeof(double));
-  if (!t->z || !t->y || !t->group || !t->first_view || !t->weight || !t->points || !t->theta || !t->grad ||
-      !t->next || !t->next_grad || !t->dir || !t->s || !t->yv || !t->rho || !t->alpha || !t->wf || !t->logits ||
+  if (!t->z || !t->y || !t->group || !t->first_view || !t->weight || !t->points || !t->theta || !t->grad || !t->next ||
+      !t->next_grad || !t->dir || !t->s || !t->yv || !t->rho || !t->alpha || !t->wf || !t->logits ||
       !t->fold_of_group || !t->centred || !t->centre || (r < d && !t->basis)) {
     head_cancel_training(head);
     return IMPRINT_ERR_OUT_OF_MEMORY;

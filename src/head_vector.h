@@ -15,8 +15,8 @@ static inline float head_dot(const float *a, const float *b, uint32_t n) {
     acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(wasm_v128_load(a + i + 4), wasm_v128_load(b + i + 4)));
   }
   acc0 = wasm_f32x4_add(acc0, acc1);
-  float s = wasm_f32x4_extract_lane(acc0, 0) + wasm_f32x4_extract_lane(acc0, 1) +
-            wasm_f32x4_extract_lane(acc0, 2) + wasm_f32x4_extract_lane(acc0, 3);
+  float s = wasm_f32x4_extract_lane(acc0, 0) + wasm_f32x4_extract_lane(acc0, 1) + wasm_f32x4_extract_lane(acc0, 2) +
+            wasm_f32x4_extract_lane(acc0, 3);
   for (; i < n; i++) s += a[i] * b[i];
   return s;
 }

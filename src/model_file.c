@@ -20,10 +20,10 @@
 #define MAX_NODES 16384u
 #define MAX_TENSORS 65536u
 #define MAX_STRING_BYTES (16u << 20)
-#define MAX_SPATIAL 16384u        /* height or width of any node output */
-#define MAX_CHANNELS (1u << 20)   /* channels of any node output */
-#define MAX_ELEMENTS (1u << 28)   /* elements of any node output or weight tensor */
-#define MAX_WINDOW 1024u          /* kernel size and stride */
+#define MAX_SPATIAL 16384u      /* height or width of any node output */
+#define MAX_CHANNELS (1u << 20) /* channels of any node output */
+#define MAX_ELEMENTS (1u << 28) /* elements of any node output or weight tensor */
+#define MAX_WINDOW 1024u        /* kernel size and stride */
 #define MAX_DILATION 64u
 #define MAX_PAD 1024u
 
@@ -31,8 +31,8 @@
 #define TRAILER_BYTES 8u
 
 static const char *const op_names[MODEL_OP_COUNT_] = {
-    "INPUT", "CONV2D", "DEPTHWISE_CONV2D", "BATCH_NORM", "CLAMP", "ZERO_PAD", "ADD", "CONCAT",
-    "MAX_POOL", "AVG_POOL", "GLOBAL_AVG_POOL", "DENSE", "SOFTMAX", "FLATTEN", "IDENTITY"};
+    "INPUT",    "CONV2D",   "DEPTHWISE_CONV2D", "BATCH_NORM", "CLAMP",   "ZERO_PAD", "ADD",     "CONCAT",
+    "MAX_POOL", "AVG_POOL", "GLOBAL_AVG_POOL",  "DENSE",      "SOFTMAX", "FLATTEN",  "IDENTITY"};
 
 static const char *op_name(model_op op) { return (unsigned)op < MODEL_OP_COUNT_ ? op_names[op] : "?"; }
 
@@ -75,10 +75,14 @@ static int valid_utf8(const uint8_t *s, uint32_t len) {
       i++;
       continue;
     }
-    if ((c & 0xE0) == 0xC0) extra = 1, min = 0x80;
-    else if ((c & 0xF0) == 0xE0) extra = 2, min = 0x800;
-    else if ((c & 0xF8) == 0xF0) extra = 3, min = 0x10000;
-    else return 0;
+    if ((c & 0xE0) == 0xC0)
+      extra = 1, min = 0x80;
+    else if ((c & 0xF0) == 0xE0)
+      extra = 2, min = 0x800;
+    else if ((c & 0xF8) == 0xF0)
+      extra = 3, min = 0x10000;
+    else
+      return 0;
     if (len - i <= extra) return 0;
     uint32_t cp = c & (0x3Fu >> extra);
     for (uint32_t k = 1; k <= extra; k++) {
@@ -94,7 +98,8 @@ static int valid_utf8(const uint8_t *s, uint32_t len) {
 static int is_no_clamp(const float *fparams) { return fparams[0] == -INFINITY && fparams[1] == INFINITY; }
 
 /* Output size of a sliding window; 0 when the window does not fit. */
-static uint32_t window_out(uint32_t in, uint32_t k, uint32_t stride, uint32_t dilation, uint32_t pad_a, uint32_t pad_b) {
+static uint32_t window_out(uint32_t in, uint32_t k, uint32_t stride, uint32_t dilation, uint32_t pad_a,
+                           uint32_t pad_b) {
   uint32_t effective = (k - 1) * dilation + 1;
   uint32_t padded = in + pad_a + pad_b;
   if (padded < effective) return 0;
@@ -131,23 +136,23 @@ void model_tensor_to_f32(const model_tensor *t, float *dst) {
   const uint8_t *p = t->data;
   size_t n = t->element_count;
   switch (t->dtype) {
-  case MODEL_DTYPE_F32:
-    for (size_t i = 0; i < n; i++) dst[i] = le_get_f32(p + 4 * i);
-    break;
-  case MODEL_DTYPE_F16:
-    for (size_t i = 0; i < n; i++) dst[i] = half_to_float((uint16_t)(p[2 * i] | p[2 * i + 1] << 8));
-    break;
-  case MODEL_DTYPE_U8_AFFINE: {
-    /* TF.js (tfjs-core io_utils decodeWeight) computes `q * scale + min` in double precision and
-     * stores the result in a Float32Array; do the same, one rounding at the end. The product is a
-     * separate statement so no compiler contracts it into an FMA. */
-    double scale = t->q_scale, min = t->q_min;
-    for (size_t i = 0; i < n; i++) {
-      double product = (double)p[i] * scale;
-      dst[i] = (float)(product + min);
+    case MODEL_DTYPE_F32:
+      for (size_t i = 0; i < n; i++) dst[i] = le_get_f32(p + 4 * i);
+      break;
+    case MODEL_DTYPE_F16:
+      for (size_t i = 0; i < n; i++) dst[i] = half_to_float((uint16_t)(p[2 * i] | p[2 * i + 1] << 8));
+      break;
+    case MODEL_DTYPE_U8_AFFINE: {
+      /* TF.js (tfjs-core io_utils decodeWeight) computes `q * scale + min` in double precision and
+       * stores the result in a Float32Array; do the same, one rounding at the end. The product is a
+       * separate statement so no compiler contracts it into an FMA. */
+      double scale = t->q_scale, min = t->q_min;
+      for (size_t i = 0; i < n; i++) {
+        double product = (double)p[i] * scale;
+        dst[i] = (float)(product + min);
+      }
+      break;
     }
-    break;
-  }
   }
 }
 
@@ -199,7 +204,8 @@ static imprint_status check_values_finite(parse_ctx *c, uint32_t index) {
         return fail(c->why, c->why_size, "tensor %u: element %zu is not finite", index, i);
   } else if (t->dtype == MODEL_DTYPE_F16) {
     for (size_t i = 0; i < t->element_count; i++)
-      if ((p[2 * i + 1] & 0x7C) == 0x7C) return fail(c->why, c->why_size, "tensor %u: element %zu is not finite", index, i);
+      if ((p[2 * i + 1] & 0x7C) == 0x7C)
+        return fail(c->why, c->why_size, "tensor %u: element %zu is not finite", index, i);
   } else {
     /* Largest and smallest dequantized values must be finite floats. */
     double lo = (double)t->q_min, hi = (double)t->q_scale * 255.0 + t->q_min;
@@ -234,8 +240,9 @@ static imprint_status parse_tensors(parse_ctx *c, uint64_t table_at) {
       return fail(c->why, c->why_size, "tensor %u: %llu data bytes, expected %llu (%llu elements of %u bytes)", i,
                   (unsigned long long)data_bytes, (unsigned long long)(count * dtype_bytes[dtype]),
                   (unsigned long long)count, dtype_bytes[dtype]);
-    if (offset % 16 != 0) return fail(c->why, c->why_size, "tensor %u: data offset %llu is not 16-byte aligned", i,
-                                      (unsigned long long)offset);
+    if (offset % 16 != 0)
+      return fail(c->why, c->why_size, "tensor %u: data offset %llu is not 16-byte aligned", i,
+                  (unsigned long long)offset);
     if (offset < c->data_at || offset > c->data_end || data_bytes > c->data_end - offset)
       return fail(c->why, c->why_size, "tensor %u: data bytes %llu..%llu are outside the data region %llu..%llu", i,
                   (unsigned long long)offset, (unsigned long long)offset + data_bytes, (unsigned long long)c->data_at,
@@ -261,8 +268,8 @@ static imprint_status parse_tensors(parse_ctx *c, uint64_t table_at) {
 }
 
 /* Node-level message prefix. */
-#define NODE_FAIL(fmt, ...)                                                                                           \
-  fail(c->why, c->why_size, "node %u '%.*s' (%s): " fmt, index, NAME_SHOWN(n->name_len), n->name, op_name(n->op),   \
+#define NODE_FAIL(fmt, ...)                                                                                       \
+  fail(c->why, c->why_size, "node %u '%.*s' (%s): " fmt, index, NAME_SHOWN(n->name_len), n->name, op_name(n->op), \
        __VA_ARGS__)
 
 /* Checks that tensor slot `slot` holds a tensor of `rank` with dims `want` (or NONE when allowed). */
@@ -308,18 +315,18 @@ static imprint_status check_node(parse_ctx *c, uint32_t index) {
   int uses_window = 0, uses_pads = 0, may_clamp = 0, max_tensor_slot = 0; /* slots 0..max-1 may be used */
 
   switch (n->op) {
-  case MODEL_OP_INPUT: min_inputs = max_inputs = 0; break;
-  case MODEL_OP_CONV2D:
-  case MODEL_OP_DEPTHWISE_CONV2D: uses_window = uses_pads = may_clamp = 1, max_tensor_slot = 2; break;
-  case MODEL_OP_BATCH_NORM: max_tensor_slot = 4; break;
-  case MODEL_OP_CLAMP: may_clamp = 1; break;
-  case MODEL_OP_ZERO_PAD: uses_pads = 1; break;
-  case MODEL_OP_ADD: min_inputs = max_inputs = 2; break;
-  case MODEL_OP_CONCAT: min_inputs = 2, max_inputs = MODEL_FILE_MAX_INPUTS; break;
-  case MODEL_OP_MAX_POOL:
-  case MODEL_OP_AVG_POOL: uses_window = uses_pads = 1; break;
-  case MODEL_OP_DENSE: may_clamp = 1, max_tensor_slot = 2; break;
-  default: break;
+    case MODEL_OP_INPUT: min_inputs = max_inputs = 0; break;
+    case MODEL_OP_CONV2D:
+    case MODEL_OP_DEPTHWISE_CONV2D: uses_window = uses_pads = may_clamp = 1, max_tensor_slot = 2; break;
+    case MODEL_OP_BATCH_NORM: max_tensor_slot = 4; break;
+    case MODEL_OP_CLAMP: may_clamp = 1; break;
+    case MODEL_OP_ZERO_PAD: uses_pads = 1; break;
+    case MODEL_OP_ADD: min_inputs = max_inputs = 2; break;
+    case MODEL_OP_CONCAT: min_inputs = 2, max_inputs = MODEL_FILE_MAX_INPUTS; break;
+    case MODEL_OP_MAX_POOL:
+    case MODEL_OP_AVG_POOL: uses_window = uses_pads = 1; break;
+    case MODEL_OP_DENSE: may_clamp = 1, max_tensor_slot = 2; break;
+    default: break;
   }
 
   /* Inputs: count within the op's limits, each an earlier node, unused slots NONE. */
@@ -348,9 +355,11 @@ static imprint_status check_node(parse_ctx *c, uint32_t index) {
   }
   if (isnan(fp[0]) || isnan(fp[1]) || fp[0] > fp[1] || fp[0] == INFINITY || fp[1] == -INFINITY)
     return NODE_FAIL("clamp range [%g, %g] is empty or NaN", (double)fp[0], (double)fp[1]);
-  if (!may_clamp && !is_no_clamp(fp)) return NODE_FAIL("%s", "this op cannot carry a clamp (fparams[0..1] must be -inf, +inf)");
+  if (!may_clamp && !is_no_clamp(fp))
+    return NODE_FAIL("%s", "this op cannot carry a clamp (fparams[0..1] must be -inf, +inf)");
   if (n->op == MODEL_OP_BATCH_NORM) {
-    if (!(isfinite(fp[2]) && fp[2] > 0.0f)) return NODE_FAIL("epsilon %g is not a positive finite number", (double)fp[2]);
+    if (!(isfinite(fp[2]) && fp[2] > 0.0f))
+      return NODE_FAIL("epsilon %g is not a positive finite number", (double)fp[2]);
   } else if (fp[2] != 0.0f) {
     return NODE_FAIL("unused fparams[2] is %g, not 0", (double)fp[2]);
   }
@@ -364,89 +373,83 @@ static imprint_status check_node(parse_ctx *c, uint32_t index) {
 
   /* Shape inference, and the op's tensors against it. */
   switch (n->op) {
-  case MODEL_OP_INPUT:
-    out[0] = m->input_height, out[1] = m->input_width, out[2] = m->input_channels;
-    break;
-  case MODEL_OP_CONV2D:
-  case MODEL_OP_DEPTHWISE_CONV2D: {
-    uint32_t ti = n->tensors[0];
-    imprint_status s;
-    if (ti == MODEL_FILE_NONE) return NODE_FAIL("%s", "kernel tensor (slot 0) is required");
-    const model_tensor *k = &m->tensors[ti];
-    if (n->op == MODEL_OP_DEPTHWISE_CONV2D && (uint64_t)in[0][2] * k->dims[3] > MAX_CHANNELS)
-      return NODE_FAIL("%s", "depth multiplier gives too many channels");
-    uint32_t cout = n->op == MODEL_OP_CONV2D ? k->dims[3] : in[0][2] * k->dims[3];
-    uint32_t want[4] = {ip[0], ip[1], in[0][2], k->dims[3]};
-    if ((s = check_tensor(c, index, n, 0, 1, 4, want)) != IMPRINT_OK) return s;
-    if ((s = check_tensor(c, index, n, 1, 0, 1, &cout)) != IMPRINT_OK) return s;
-    out[0] = window_out(in[0][0], ip[0], ip[2], ip[4], ip[6], ip[8]);
-    out[1] = window_out(in[0][1], ip[1], ip[3], ip[5], ip[7], ip[9]);
-    out[2] = cout;
-    if (!out[0] || !out[1]) return NODE_FAIL("%s", "kernel is larger than its padded input");
-    break;
-  }
-  case MODEL_OP_BATCH_NORM: {
-    imprint_status s;
-    for (uint32_t slot = 0; slot < 4; slot++)
-      if ((s = check_tensor(c, index, n, slot, slot >= 2, 1, &in[0][2])) != IMPRINT_OK) return s;
-    memcpy(out, in[0], sizeof out);
-    break;
-  }
-  case MODEL_OP_ZERO_PAD:
-    out[0] = in[0][0] + ip[6] + ip[8], out[1] = in[0][1] + ip[7] + ip[9], out[2] = in[0][2];
-    break;
-  case MODEL_OP_ADD:
-    if (memcmp(in[0], in[1], sizeof in[0]) != 0)
-      return NODE_FAIL("inputs have different shapes %ux%ux%u and %ux%ux%u", in[0][0], in[0][1], in[0][2], in[1][0],
-                       in[1][1], in[1][2]);
-    memcpy(out, in[0], sizeof out);
-    break;
-  case MODEL_OP_CONCAT: {
-    uint64_t channels = 0;
-    for (uint32_t k = 0; k < n->input_count; k++) {
-      if (in[k][0] != in[0][0] || in[k][1] != in[0][1])
-        return NODE_FAIL("input %u is %ux%u, input 0 is %ux%u", k, in[k][0], in[k][1], in[0][0], in[0][1]);
-      channels += in[k][2];
+    case MODEL_OP_INPUT: out[0] = m->input_height, out[1] = m->input_width, out[2] = m->input_channels; break;
+    case MODEL_OP_CONV2D:
+    case MODEL_OP_DEPTHWISE_CONV2D: {
+      uint32_t ti = n->tensors[0];
+      imprint_status s;
+      if (ti == MODEL_FILE_NONE) return NODE_FAIL("%s", "kernel tensor (slot 0) is required");
+      const model_tensor *k = &m->tensors[ti];
+      if (n->op == MODEL_OP_DEPTHWISE_CONV2D && (uint64_t)in[0][2] * k->dims[3] > MAX_CHANNELS)
+        return NODE_FAIL("%s", "depth multiplier gives too many channels");
+      uint32_t cout = n->op == MODEL_OP_CONV2D ? k->dims[3] : in[0][2] * k->dims[3];
+      uint32_t want[4] = {ip[0], ip[1], in[0][2], k->dims[3]};
+      if ((s = check_tensor(c, index, n, 0, 1, 4, want)) != IMPRINT_OK) return s;
+      if ((s = check_tensor(c, index, n, 1, 0, 1, &cout)) != IMPRINT_OK) return s;
+      out[0] = window_out(in[0][0], ip[0], ip[2], ip[4], ip[6], ip[8]);
+      out[1] = window_out(in[0][1], ip[1], ip[3], ip[5], ip[7], ip[9]);
+      out[2] = cout;
+      if (!out[0] || !out[1]) return NODE_FAIL("%s", "kernel is larger than its padded input");
+      break;
     }
-    if (channels > MAX_CHANNELS) return NODE_FAIL("%llu channels", (unsigned long long)channels);
-    out[0] = in[0][0], out[1] = in[0][1], out[2] = (uint32_t)channels;
-    break;
-  }
-  case MODEL_OP_MAX_POOL:
-  case MODEL_OP_AVG_POOL:
-    out[0] = window_out(in[0][0], ip[0], ip[2], 1, ip[6], ip[8]);
-    out[1] = window_out(in[0][1], ip[1], ip[3], 1, ip[7], ip[9]);
-    out[2] = in[0][2];
-    if (!out[0] || !out[1]) return NODE_FAIL("%s", "window is larger than its padded input");
-    break;
-  case MODEL_OP_GLOBAL_AVG_POOL:
-    out[0] = 1, out[1] = 1, out[2] = in[0][2];
-    break;
-  case MODEL_OP_DENSE: {
-    imprint_status s;
-    if (in[0][0] != 1 || in[0][1] != 1)
-      return NODE_FAIL("input is %ux%ux%u, not flat (1x1xC)", in[0][0], in[0][1], in[0][2]);
-    uint32_t ti = n->tensors[0];
-    if (ti == MODEL_FILE_NONE) return NODE_FAIL("%s", "kernel tensor (slot 0) is required");
-    uint32_t want[2] = {in[0][2], m->tensors[ti].dims[1]};
-    if ((s = check_tensor(c, index, n, 0, 1, 2, want)) != IMPRINT_OK) return s;
-    if ((s = check_tensor(c, index, n, 1, 0, 1, &want[1])) != IMPRINT_OK) return s;
-    out[0] = 1, out[1] = 1, out[2] = want[1];
-    break;
-  }
-  case MODEL_OP_FLATTEN: {
-    uint64_t total = (uint64_t)in[0][0] * in[0][1] * in[0][2];
-    if (total > MAX_CHANNELS) return NODE_FAIL("flattened size %llu exceeds %u", (unsigned long long)total, (unsigned)MAX_CHANNELS);
-    out[0] = 1, out[1] = 1, out[2] = (uint32_t)total;
-    break;
-  }
-  case MODEL_OP_CLAMP:
-  case MODEL_OP_SOFTMAX:
-  case MODEL_OP_IDENTITY:
-    memcpy(out, in[0], sizeof out);
-    break;
-  default:
-    return fail(c->why, c->why_size, "node %u: unknown op", index);
+    case MODEL_OP_BATCH_NORM: {
+      imprint_status s;
+      for (uint32_t slot = 0; slot < 4; slot++)
+        if ((s = check_tensor(c, index, n, slot, slot >= 2, 1, &in[0][2])) != IMPRINT_OK) return s;
+      memcpy(out, in[0], sizeof out);
+      break;
+    }
+    case MODEL_OP_ZERO_PAD:
+      out[0] = in[0][0] + ip[6] + ip[8], out[1] = in[0][1] + ip[7] + ip[9], out[2] = in[0][2];
+      break;
+    case MODEL_OP_ADD:
+      if (memcmp(in[0], in[1], sizeof in[0]) != 0)
+        return NODE_FAIL("inputs have different shapes %ux%ux%u and %ux%ux%u", in[0][0], in[0][1], in[0][2], in[1][0],
+                         in[1][1], in[1][2]);
+      memcpy(out, in[0], sizeof out);
+      break;
+    case MODEL_OP_CONCAT: {
+      uint64_t channels = 0;
+      for (uint32_t k = 0; k < n->input_count; k++) {
+        if (in[k][0] != in[0][0] || in[k][1] != in[0][1])
+          return NODE_FAIL("input %u is %ux%u, input 0 is %ux%u", k, in[k][0], in[k][1], in[0][0], in[0][1]);
+        channels += in[k][2];
+      }
+      if (channels > MAX_CHANNELS) return NODE_FAIL("%llu channels", (unsigned long long)channels);
+      out[0] = in[0][0], out[1] = in[0][1], out[2] = (uint32_t)channels;
+      break;
+    }
+    case MODEL_OP_MAX_POOL:
+    case MODEL_OP_AVG_POOL:
+      out[0] = window_out(in[0][0], ip[0], ip[2], 1, ip[6], ip[8]);
+      out[1] = window_out(in[0][1], ip[1], ip[3], 1, ip[7], ip[9]);
+      out[2] = in[0][2];
+      if (!out[0] || !out[1]) return NODE_FAIL("%s", "window is larger than its padded input");
+      break;
+    case MODEL_OP_GLOBAL_AVG_POOL: out[0] = 1, out[1] = 1, out[2] = in[0][2]; break;
+    case MODEL_OP_DENSE: {
+      imprint_status s;
+      if (in[0][0] != 1 || in[0][1] != 1)
+        return NODE_FAIL("input is %ux%ux%u, not flat (1x1xC)", in[0][0], in[0][1], in[0][2]);
+      uint32_t ti = n->tensors[0];
+      if (ti == MODEL_FILE_NONE) return NODE_FAIL("%s", "kernel tensor (slot 0) is required");
+      uint32_t want[2] = {in[0][2], m->tensors[ti].dims[1]};
+      if ((s = check_tensor(c, index, n, 0, 1, 2, want)) != IMPRINT_OK) return s;
+      if ((s = check_tensor(c, index, n, 1, 0, 1, &want[1])) != IMPRINT_OK) return s;
+      out[0] = 1, out[1] = 1, out[2] = want[1];
+      break;
+    }
+    case MODEL_OP_FLATTEN: {
+      uint64_t total = (uint64_t)in[0][0] * in[0][1] * in[0][2];
+      if (total > MAX_CHANNELS)
+        return NODE_FAIL("flattened size %llu exceeds %u", (unsigned long long)total, (unsigned)MAX_CHANNELS);
+      out[0] = 1, out[1] = 1, out[2] = (uint32_t)total;
+      break;
+    }
+    case MODEL_OP_CLAMP:
+    case MODEL_OP_SOFTMAX:
+    case MODEL_OP_IDENTITY: memcpy(out, in[0], sizeof out); break;
+    default: return fail(c->why, c->why_size, "node %u: unknown op", index);
   }
 
   if (out[0] > MAX_SPATIAL || out[1] > MAX_SPATIAL || out[2] > MAX_CHANNELS ||
@@ -548,7 +551,8 @@ static imprint_status check_embedding(parse_ctx *c) {
   for (uint32_t k = 0; k < MODEL_FILE_MAX_EMBED; k++) {
     uint32_t node = m->embed_nodes[k];
     if (k >= m->embed_count) {
-      if (node != MODEL_FILE_NONE) return fail(c->why, c->why_size, "unused embedding slot %u is %u, not NONE", k, node);
+      if (node != MODEL_FILE_NONE)
+        return fail(c->why, c->why_size, "unused embedding slot %u is %u, not NONE", k, node);
       continue;
     }
     if (node == 0 || node >= m->node_count)
@@ -586,15 +590,17 @@ imprint_status model_file_parse(const uint8_t *bytes, size_t size, model_file *o
     return fail(why, why_size, "checksum mismatch (stored %016llx, computed %016llx): the file is damaged",
                 (unsigned long long)stored, (unsigned long long)hash);
 
-  parse_ctx c = {bytes, size, MODEL_FILE_HEADER_BYTES, le_get_u32(bytes + 24), 0, size - TRAILER_BYTES, out, why, why_size};
+  parse_ctx c = {bytes, size,    MODEL_FILE_HEADER_BYTES, le_get_u32(bytes + 24), 0, size - TRAILER_BYTES, out,
+                 why,   why_size};
   out->version = version;
   out->hash = hash;
   out->tensor_count = le_get_u32(bytes + 28);
   out->node_count = le_get_u32(bytes + 32);
   if (c.string_bytes % 16 != 0 || c.string_bytes > MAX_STRING_BYTES)
-    return fail(why, why_size, "string table size %llu is not a multiple of 16 within %u", (unsigned long long)c.string_bytes,
-                (unsigned)MAX_STRING_BYTES);
-  if (out->tensor_count > MAX_TENSORS) return fail(why, why_size, "%u tensors (limit %u)", out->tensor_count, (unsigned)MAX_TENSORS);
+    return fail(why, why_size, "string table size %llu is not a multiple of 16 within %u",
+                (unsigned long long)c.string_bytes, (unsigned)MAX_STRING_BYTES);
+  if (out->tensor_count > MAX_TENSORS)
+    return fail(why, why_size, "%u tensors (limit %u)", out->tensor_count, (unsigned)MAX_TENSORS);
   if (out->node_count < 1 || out->node_count > MAX_NODES)
     return fail(why, why_size, "%u nodes (expected 1..%u)", out->node_count, (unsigned)MAX_NODES);
   /* All terms are bounded above, so these 64-bit sums cannot wrap. */
@@ -602,8 +608,8 @@ imprint_status model_file_parse(const uint8_t *bytes, size_t size, model_file *o
   uint64_t nodes_at = tensors_at + (uint64_t)out->tensor_count * MODEL_FILE_TENSOR_RECORD_BYTES;
   c.data_at = nodes_at + (uint64_t)out->node_count * MODEL_FILE_NODE_RECORD_BYTES;
   if (c.data_at > c.data_end)
-    return fail(why, why_size, "tables need %llu bytes but the file has %zu", (unsigned long long)c.data_at + TRAILER_BYTES,
-                size);
+    return fail(why, why_size, "tables need %llu bytes but the file has %zu",
+                (unsigned long long)c.data_at + TRAILER_BYTES, size);
 
   imprint_status s = parse_header(&c);
   if (s == IMPRINT_OK) s = check_string(&c, le_get_u32(bytes + 36), le_get_u32(bytes + 40), "model", 0, &out->name);

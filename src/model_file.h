@@ -73,7 +73,7 @@ typedef struct model_node {
   uint32_t iparams[10];
   /* fparams: [0] out_min, [1] out_max (fused clamp; -inf/+inf when linear), [2] epsilon */
   float fparams[3];
-  uint32_t tensors[4]; /* indices into model_file.tensors or MODEL_FILE_NONE */
+  uint32_t tensors[4];   /* indices into model_file.tensors or MODEL_FILE_NONE */
   uint32_t out_shape[3]; /* h, w, c — checked by the parser's own shape inference */
 } model_node;
 

@@ -39,8 +39,8 @@ static void make_centres(float *centres, uint32_t classes, uint32_t dim) {
 
 static const char *LABELS[] = {"cat", "dog", "caf\xc3\xa9", "\xe7\x8c\xab", "\xf0\x9f\x90\x9f"}; /* café, 猫, 🐟 */
 
-static imprint_head *make_head(uint32_t dim, uint32_t classes, uint32_t per_class, const float *centres,
-                               float spread, int mirrored) {
+static imprint_head *make_head(uint32_t dim, uint32_t classes, uint32_t per_class, const float *centres, float spread,
+                               int mirrored) {
   imprint_head *head = NULL;
   CHECK(imprint_head_create(dim, HASH, &head) == IMPRINT_OK, "create");
   float *x = malloc(dim * sizeof(float)), *m = malloc(dim * sizeof(float));
@@ -223,7 +223,8 @@ static void test_errors_and_limits(void) {
   char *long_label = malloc(IMPRINT_HEAD_MAX_LABEL_BYTES + 1);
   memset(long_label, 'a', IMPRINT_HEAD_MAX_LABEL_BYTES + 1);
   CHECK(imprint_head_add_example(head, long_label, IMPRINT_HEAD_MAX_LABEL_BYTES + 1, x, NULL, 4) ==
-            IMPRINT_ERR_LIMIT_EXCEEDED, "label too long");
+            IMPRINT_ERR_LIMIT_EXCEEDED,
+        "label too long");
   CHECK(imprint_head_add_example(head, long_label, IMPRINT_HEAD_MAX_LABEL_BYTES, x, NULL, 4) == IMPRINT_OK,
         "longest label");
   free(long_label);
@@ -292,8 +293,8 @@ static void test_head_file(void) {
         free(copy);
       }
     }
-    CHECK(undetected == 0, "every flipped bit of %zu bytes is HEAD_CORRUPT (%u undetected, flags %u)", size,
-          undetected, flags);
+    CHECK(undetected == 0, "every flipped bit of %zu bytes is HEAD_CORRUPT (%u undetected, flags %u)", size, undetected,
+          flags);
     uint32_t truncations = 0;
     for (size_t len = 0; len < size; len++) {
       uint8_t *copy = malloc(len ? len : 1);

@@ -66,7 +66,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%s does not parse undamaged\n", path);
     return 2;
   }
-  uint64_t tables_end = 128 + (uint64_t)le_get_u32(bytes + 24) + le_get_u32(bytes + 28) * 48ull + le_get_u32(bytes + 32) * 128ull;
+  uint64_t tables_end =
+      128 + (uint64_t)le_get_u32(bytes + 24) + le_get_u32(bytes + 28) * 48ull + le_get_u32(bytes + 32) * 128ull;
   if (tables_end > size - 8) tables_end = size - 8;
   printf("model %s: %zu bytes, header and tables %llu bytes, seed %llu\n", path, size, (unsigned long long)tables_end,
          (unsigned long long)rng_state);
@@ -76,8 +77,8 @@ int main(int argc, char **argv) {
   double t = seconds();
   size_t cut_missed = 0;
   for (size_t len = 0; len < size; len++) cut_missed += parse(bytes, len, 0) != IMPRINT_ERR_MODEL_CORRUPT;
-  printf("truncation at every length: %zu of %zu detected, %zu undetected (%.1f s)\n", size - cut_missed, size, cut_missed,
-         seconds() - t);
+  printf("truncation at every length: %zu of %zu detected, %zu undetected (%.1f s)\n", size - cut_missed, size,
+         cut_missed, seconds() - t);
   bad |= cut_missed != 0;
 
   /* 2. Random byte positions, random non-zero xor values. */
@@ -114,9 +115,10 @@ int main(int argc, char **argv) {
     bytes[at] ^= x;
     memcpy(trailer, original, 8);
   }
-  printf("header/table byte damage with the checksum recomputed (validator only): %ld refused, %ld accepted and "
-         "dequantized safely, %ld other status (%.1f s)\n",
-         structural_refused, structural_accepted, structural_other, seconds() - t);
+  printf(
+      "header/table byte damage with the checksum recomputed (validator only): %ld refused, %ld accepted and "
+      "dequantized safely, %ld other status (%.1f s)\n",
+      structural_refused, structural_accepted, structural_other, seconds() - t);
   bad |= structural_other != 0;
   free(bytes);
   printf("%s\n", bad ? "FAILED: some damage went undetected" : "all truncations and flips detected");

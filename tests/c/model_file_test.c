@@ -58,10 +58,12 @@ static void test_valid_model(const uint8_t *bytes, size_t size) {
   for (int i = 7; i >= 0; i--) trailer = trailer << 8 | bytes[size - 8 + (size_t)i];
   CHECK(m.hash == trailer, "hash equals the trailer");
   CHECK(m.embed_count >= 1 && m.embed_count <= 4, "embed count %u", m.embed_count);
-  for (uint32_t k = 0; k < m.embed_count; k++) CHECK(m.embed_nodes[k] > 0 && m.embed_nodes[k] < m.node_count, "embed node");
+  for (uint32_t k = 0; k < m.embed_count; k++)
+    CHECK(m.embed_nodes[k] > 0 && m.embed_nodes[k] < m.node_count, "embed node");
 
   uint32_t found = 0;
-  for (uint32_t i = 0; i < m.node_count; i++) found += model_file_find_node(&m, m.nodes[i].name, m.nodes[i].name_len) == i;
+  for (uint32_t i = 0; i < m.node_count; i++)
+    found += model_file_find_node(&m, m.nodes[i].name, m.nodes[i].name_len) == i;
   CHECK(found == m.node_count, "every node is found by its name (%u of %u)", found, m.node_count);
   CHECK(model_file_find_node(&m, "no such layer", 13) == MODEL_FILE_NONE, "unknown names are not found");
 
@@ -104,19 +106,27 @@ static void test_half_to_float(void) {
     uint16_t half;
     float value;
   } cases[] = {
-      {0x0000, 0.0f},         {0x3C00, 1.0f},           {0xC000, -2.0f},
-      {0x3555, 0.333251953125f}, {0x7BFF, 65504.0f},    {0x0400, 6.103515625e-05f},   /* smallest normal */
-      {0x0001, 5.9604644775390625e-08f},                                                /* smallest subnormal */
-      {0x03FF, 6.097555160522461e-05f},                                                 /* largest subnormal */
-      {0x8001, -5.9604644775390625e-08f}, {0x0200, 3.0517578125e-05f},
+      {0x0000, 0.0f},
+      {0x3C00, 1.0f},
+      {0xC000, -2.0f},
+      {0x3555, 0.333251953125f},
+      {0x7BFF, 65504.0f},
+      {0x0400, 6.103515625e-05f},        /* smallest normal */
+      {0x0001, 5.9604644775390625e-08f}, /* smallest subnormal */
+      {0x03FF, 6.097555160522461e-05f},  /* largest subnormal */
+      {0x8001, -5.9604644775390625e-08f},
+      {0x0200, 3.0517578125e-05f},
   };
   size_t n = sizeof cases / sizeof cases[0];
   uint8_t raw[2 * 16 + 1];
-  for (size_t i = 0; i < n; i++) raw[1 + 2 * i] = (uint8_t)cases[i].half, raw[2 + 2 * i] = (uint8_t)(cases[i].half >> 8);
+  for (size_t i = 0; i < n; i++)
+    raw[1 + 2 * i] = (uint8_t)cases[i].half, raw[2 + 2 * i] = (uint8_t)(cases[i].half >> 8);
   model_tensor t = {MODEL_DTYPE_F16, 1, {(uint32_t)n, 1, 1, 1}, n, raw + 1 /* unaligned on purpose */, 2 * n, 0, 0};
   float out[16];
   model_tensor_to_f32(&t, out);
-  for (size_t i = 0; i < n; i++) CHECK(out[i] == cases[i].value, "half %04x → %g, expected %g", cases[i].half, (double)out[i], (double)cases[i].value);
+  for (size_t i = 0; i < n; i++)
+    CHECK(out[i] == cases[i].value, "half %04x → %g, expected %g", cases[i].half, (double)out[i],
+          (double)cases[i].value);
 
   /* Signs of zero, infinities and NaN. */
   const uint16_t specials[5] = {0x8000, 0x7C00, 0xFC00, 0x7E00, 0xFE01};
@@ -212,7 +222,8 @@ static void test_truncation(const uint8_t *bytes, size_t size) {
   CHECK(rejected == tried, "truncations rejected: %d of %d", rejected, tried);
   CHECK(consistent_rejected == consistent_tried, "truncations with a consistent header rejected: %d of %d",
         consistent_rejected, consistent_tried);
-  printf("truncation: %d cuts, %d with a consistent header and checksum; last reason: %s\n", tried, consistent_tried, why);
+  printf("truncation: %d cuts, %d with a consistent header and checksum; last reason: %s\n", tried, consistent_tried,
+         why);
 }
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
@@ -257,7 +268,8 @@ static void test_flips(const uint8_t *bytes, size_t size) {
   }
   refresh_checksum(copy, size);
   CHECK(structural + accepted == STRUCTURAL_EDITS, "structural damage gives only OK or MODEL_CORRUPT");
-  CHECK(structural > STRUCTURAL_EDITS / 2, "most structural damage is rejected (%d of %d)", structural, STRUCTURAL_EDITS);
+  CHECK(structural > STRUCTURAL_EDITS / 2, "most structural damage is rejected (%d of %d)", structural,
+        STRUCTURAL_EDITS);
   printf("flips: %d/%d bit flips rejected by the checksum; %d/%d structural edits rejected, %d harmless\n", rejected,
          tried, structural, STRUCTURAL_EDITS, accepted);
   free(copy);
@@ -273,12 +285,13 @@ static void expect_rejected2(const uint8_t *bytes, size_t size, size_t at, uint3
   refresh_checksum(copy, size);
   char why[256] = "";
   imprint_status s = parse_copy(copy, size, why, sizeof why, 0);
-  CHECK(s == IMPRINT_ERR_MODEL_CORRUPT && strstr(why, expect), "%s: status %d, reason '%s' (expected '%s')", what, s, why,
-        expect);
+  CHECK(s == IMPRINT_ERR_MODEL_CORRUPT && strstr(why, expect), "%s: status %d, reason '%s' (expected '%s')", what, s,
+        why, expect);
   free(copy);
 }
 
-static void expect_rejected(const uint8_t *bytes, size_t size, size_t at, uint32_t value, const char *expect, const char *what) {
+static void expect_rejected(const uint8_t *bytes, size_t size, size_t at, uint32_t value, const char *expect,
+                            const char *what) {
   expect_rejected2(bytes, size, at, value, 0, 0, expect, what);
 }
 
@@ -305,7 +318,8 @@ static void test_targeted(const uint8_t *bytes, size_t size) {
   expect_rejected(bytes, size, 24, 0xFFFFFFF0u, "string table", "huge string table");
   expect_rejected(bytes, size, 28, 0x7FFFFFFFu, "tensors", "huge tensor count");
   expect_rejected(bytes, size, 32, 0, "nodes", "no nodes");
-  if (size / 48 <= 65536) expect_rejected(bytes, size, 28, (uint32_t)(size / 48), "tables need", "tensor table past the end");
+  if (size / 48 <= 65536)
+    expect_rejected(bytes, size, 28, (uint32_t)(size / 48), "tables need", "tensor table past the end");
   expect_rejected(bytes, size, 28, 65537, "tensors", "tensor count over the limit");
   expect_rejected(bytes, size, 36, (uint32_t)strings, "outside", "model name out of bounds");
   expect_rejected(bytes, size, 52, 4, "channels", "4 input channels");
@@ -323,8 +337,8 @@ static void test_targeted(const uint8_t *bytes, size_t size) {
   expect_rejected(bytes, size, kt + 24, 16, "outside the data region", "data inside the tables");
   expect_rejected(bytes, size, kt + 28, 1, "outside the data region", "data offset past 4 GiB");
   expect_rejected(bytes, size, kt + 32, le_get_u32(bytes + kt + 32) + 1, "data bytes", "data_bytes wrong");
-  expect_rejected(bytes, size, kt + 40, 0x7F800000u, le_get_u32(bytes + kt) == MODEL_DTYPE_U8_AFFINE ? "finite" : "must be 0",
-                  "infinite q_min");
+  expect_rejected(bytes, size, kt + 40, 0x7F800000u,
+                  le_get_u32(bytes + kt) == MODEL_DTYPE_U8_AFFINE ? "finite" : "must be 0", "infinite q_min");
   expect_rejected(bytes, size, nodes + 0, 5, "INPUT", "node 0 not INPUT");
   expect_rejected(bytes, size, cn + 0, 99, "unknown op", "op 99");
   expect_rejected(bytes, size, cn + 0, 0, "INPUT", "second INPUT");

@@ -27,8 +27,8 @@ enum {
   IN_H = 17, /* odd, so stride-2 padding is exercised asymmetrically */
   IN_W = 15,
   IN_C = 3,
-  C1 = 8,   /* first convolution's output channels */
-  C2 = 16,  /* 1x1 convolution's output channels */
+  C1 = 8,  /* first convolution's output channels */
+  C2 = 16, /* 1x1 convolution's output channels */
   CLASSES = 5,
   /* 3x3, stride 2, padding 1 on every side */
   H1 = (IN_H + 2 - 3) / 2 + 1,
@@ -51,9 +51,8 @@ static void fill(float *data, size_t count, float scale) {
 static float clampf(float x, float lo, float hi) { return x < lo ? lo : (x > hi ? hi : x); }
 
 /* Naive NHWC convolution (groups = 1), symmetric zero padding. */
-static void reference_conv(const float *in, int n, int ih, int iw, int ic,
-                           const float *filter, const float *bias, int oc,
-                           int k, int stride, int pad, float *out, int oh, int ow) {
+static void reference_conv(const float *in, int n, int ih, int iw, int ic, const float *filter, const float *bias,
+                           int oc, int k, int stride, int pad, float *out, int oh, int ow) {
   for (int b = 0; b < n; b++)
     for (int y = 0; y < oh; y++)
       for (int x = 0; x < ow; x++)
@@ -64,16 +63,15 @@ static void reference_conv(const float *in, int n, int ih, int iw, int ic,
               const int sy = y * stride + ky - pad, sx = x * stride + kx - pad;
               if (sy < 0 || sy >= ih || sx < 0 || sx >= iw) continue;
               for (int i = 0; i < ic; i++)
-                acc += (double)in[((b * ih + sy) * iw + sx) * ic + i] *
-                       filter[((o * k + ky) * k + kx) * ic + i];
+                acc += (double)in[((b * ih + sy) * iw + sx) * ic + i] * filter[((o * k + ky) * k + kx) * ic + i];
             }
           out[((b * oh + y) * ow + x) * oc + o] = (float)acc;
         }
 }
 
 /* Naive NHWC depthwise 3x3 convolution, stride 1, padding 1, multiplier 1. */
-static void reference_depthwise(const float *in, int n, int h, int w, int c,
-                                const float *filter, const float *bias, float *out) {
+static void reference_depthwise(const float *in, int n, int h, int w, int c, const float *filter, const float *bias,
+                                float *out) {
   for (int b = 0; b < n; b++)
     for (int y = 0; y < h; y++)
       for (int x = 0; x < w; x++)
@@ -89,23 +87,20 @@ static void reference_depthwise(const float *in, int n, int h, int w, int c,
         }
 }
 
-#define CHECK(call)                                                          \
-  do {                                                                       \
-    enum xnn_status status_ = (call);                                        \
-    if (status_ != xnn_status_success) {                                     \
-      fprintf(stderr, "xnnpack-smoke: %s failed (status %d)\n", #call,       \
-              (int)status_);                                                 \
-      printf("FAIL\n");                                                      \
-      return 1;                                                              \
-    }                                                                        \
+#define CHECK(call)                                                                   \
+  do {                                                                                \
+    enum xnn_status status_ = (call);                                                 \
+    if (status_ != xnn_status_success) {                                              \
+      fprintf(stderr, "xnnpack-smoke: %s failed (status %d)\n", #call, (int)status_); \
+      printf("FAIL\n");                                                               \
+      return 1;                                                                       \
+    }                                                                                 \
   } while (0)
 
 /* Defines an fp32 tensor; static data if `data` is non-NULL. */
-static enum xnn_status define_tensor(xnn_subgraph_t graph, size_t rank, const size_t *dims,
-                                     const void *data, uint32_t external_id, uint32_t flags,
-                                     uint32_t *id) {
-  return xnn_define_tensor_value(graph, xnn_datatype_fp32, rank, dims, data, external_id,
-                                 flags, id);
+static enum xnn_status define_tensor(xnn_subgraph_t graph, size_t rank, const size_t *dims, const void *data,
+                                     uint32_t external_id, uint32_t flags, uint32_t *id) {
+  return xnn_define_tensor_value(graph, xnn_datatype_fp32, rank, dims, data, external_id, flags, id);
 }
 
 int main(void) {
@@ -147,8 +142,8 @@ int main(void) {
   const size_t out_dims[2] = {BATCH, CLASSES};
   const size_t mean_axes[2] = {1, 2};
 
-  uint32_t in_id, out_id, w1_id, b1_id, conv1_id, clamp1_id, wd_id, bd_id, dw_id, w2_id, b2_id,
-      conv2_id, pooled_id, wf_id, bf_id;
+  uint32_t in_id, out_id, w1_id, b1_id, conv1_id, clamp1_id, wd_id, bd_id, dw_id, w2_id, b2_id, conv2_id, pooled_id,
+      wf_id, bf_id;
   const uint32_t internal = XNN_INVALID_VALUE_ID;
   CHECK(define_tensor(graph, 4, in_dims, NULL, 0, XNN_VALUE_FLAG_EXTERNAL_INPUT, &in_id));
   CHECK(define_tensor(graph, 2, out_dims, NULL, 1, XNN_VALUE_FLAG_EXTERNAL_OUTPUT, &out_id));
@@ -168,23 +163,22 @@ int main(void) {
 
   /* 3x3 stride-2 convolution, padding 1, no fused activation ... */
   CHECK(xnn_define_convolution_2d(graph, 1, 1, 1, 1, /*kernel*/ 3, 3, /*stride*/ 2, 2,
-                                  /*dilation*/ 1, 1, /*groups*/ 1, IN_C, C1, -INFINITY,
-                                  INFINITY, in_id, w1_id, b1_id, conv1_id, 0));
+                                  /*dilation*/ 1, 1, /*groups*/ 1, IN_C, C1, -INFINITY, INFINITY, in_id, w1_id, b1_id,
+                                  conv1_id, 0));
   /* ... followed by an explicit clamp node (ReLU6). */
   const union xnn_unary_params clamp = {.clamp = {.min = kClampMin, .max = kClampMax}};
   CHECK(xnn_define_unary(graph, xnn_unary_clamp, &clamp, conv1_id, clamp1_id, 0));
   /* 3x3 depthwise, stride 1, padding 1, ReLU6 fused. */
   CHECK(xnn_define_depthwise_convolution_2d(graph, 1, 1, 1, 1, 3, 3, 1, 1, 1, 1,
-                                            /*depth_multiplier*/ 1, C1, kClampMin, kClampMax,
-                                            clamp1_id, wd_id, bd_id, dw_id, 0));
+                                            /*depth_multiplier*/ 1, C1, kClampMin, kClampMax, clamp1_id, wd_id, bd_id,
+                                            dw_id, 0));
   /* 1x1 convolution, no activation. */
-  CHECK(xnn_define_convolution_2d(graph, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, C1, C2, -INFINITY,
-                                  INFINITY, dw_id, w2_id, b2_id, conv2_id, 0));
+  CHECK(xnn_define_convolution_2d(graph, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, C1, C2, -INFINITY, INFINITY, dw_id, w2_id,
+                                  b2_id, conv2_id, 0));
   /* Global average pooling: mean over H and W, dims dropped -> [N, C2]. */
   CHECK(xnn_define_static_reduce(graph, xnn_reduce_mean, 2, mean_axes, conv2_id, pooled_id, 0));
   /* Fully connected [N, C2] x [CLASSES, C2]^T + bias. */
-  CHECK(xnn_define_fully_connected(graph, -INFINITY, INFINITY, pooled_id, wf_id, bf_id, out_id,
-                                   0));
+  CHECK(xnn_define_fully_connected(graph, -INFINITY, INFINITY, pooled_id, wf_id, bf_id, out_id, 0));
 
   xnn_runtime_t runtime = NULL;
   CHECK(xnn_create_runtime_v2(graph, /*threadpool=*/NULL, 0, &runtime));
@@ -228,9 +222,10 @@ int main(void) {
 
   const double tolerance = 1e-4 * (1.0 + max_magnitude);
   const int pass = max_error <= tolerance;
-  printf("xnnpack-smoke: conv3x3s2 + clamp, dw3x3 + relu6, conv1x1, mean(H,W), fc on %dx%dx%dx%d: "
-         "max |error| %.3g (tolerance %.3g, max |output| %.3g)\n",
-         BATCH, IN_H, IN_W, IN_C, max_error, tolerance, max_magnitude);
+  printf(
+      "xnnpack-smoke: conv3x3s2 + clamp, dw3x3 + relu6, conv1x1, mean(H,W), fc on %dx%dx%dx%d: "
+      "max |error| %.3g (tolerance %.3g, max |output| %.3g)\n",
+      BATCH, IN_H, IN_W, IN_C, max_error, tolerance, max_magnitude);
   printf("%s\n", pass ? "PASS" : "FAIL");
   return pass ? 0 : 1;
 }

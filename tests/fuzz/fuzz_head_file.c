@@ -51,8 +51,10 @@ static int load_one(const uint8_t *data, size_t size) {
     imprint_prediction prediction;
     if (!query || !scores) abort();
     query[0] = 1.0f;
-    if (imprint_head_predict(head, query, NULL, dim, scores, imprint_head_class_count(head), &prediction) == IMPRINT_OK) {
-      if (prediction.best >= imprint_head_class_count(head) || !(prediction.confidence >= 0.0f && prediction.confidence <= 1.0f))
+    if (imprint_head_predict(head, query, NULL, dim, scores, imprint_head_class_count(head), &prediction) ==
+        IMPRINT_OK) {
+      if (prediction.best >= imprint_head_class_count(head) ||
+          !(prediction.confidence >= 0.0f && prediction.confidence <= 1.0f))
         abort();
     }
     free(query);

@@ -17,7 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   image_view view = {image.pixels, image.width, image.height, image.channels, (size_t)image.width * image.channels};
   preprocess_scratch scratch = {0};
   for (int resize = 0; resize < 3; resize++) {
-    preprocess_spec spec = {64, 64, {1.0f / 255, 1.0f / 255, 1.0f / 255}, {0, 0, 0}, resize, resize == 1, {255, 255, 255}};
+    preprocess_spec spec = {
+        64, 64, {1.0f / 255, 1.0f / 255, 1.0f / 255}, {0, 0, 0}, resize, resize == 1, {255, 255, 255}};
     if (preprocess(&view, &spec, &scratch, out) != IMPRINT_OK) abort();
     for (size_t i = 0; i < sizeof out / sizeof out[0]; i++)
       if (!(out[i] >= -1e-3f && out[i] <= 1.001f)) abort(); /* pixels stay in range, never NaN */
