@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "byte_order.h"
 #include "image.h"
 #include "jpeg_scan.h"
 
@@ -48,23 +49,17 @@ static const char *unsupported_format_name(const uint8_t *b, size_t n) {
   return NULL;
 }
 
-static uint32_t be32(const uint8_t *p) {
-  return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-static uint32_t le16(const uint8_t *p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8); }
-static uint32_t le32(const uint8_t *p) { return le16(p) | (le16(p + 2) << 16); }
-
 /* Width and height as PNG (IHDR), GIF (logical screen) and BMP (info header) state them. */
 static void header_dimensions(const uint8_t *b, size_t n, uint32_t *width, uint32_t *height) {
   if (n >= 24 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0 && memcmp(b + 12, "IHDR", 4) == 0) {
-    *width = be32(b + 16);
-    *height = be32(b + 20);
+    *width = be_get_u32(b + 16);
+    *height = be_get_u32(b + 20);
   } else if (n >= 10 && (memcmp(b, "GIF87a", 6) == 0 || memcmp(b, "GIF89a", 6) == 0)) {
-    *width = le16(b + 6);
-    *height = le16(b + 8);
+    *width = le_get_u16(b + 6);
+    *height = le_get_u16(b + 8);
   } else if (n >= 26 && b[0] == 'B' && b[1] == 'M') {
-    int32_t h = (int32_t)le32(b + 22); /* negative height: rows stored top-down */
-    *width = le32(b + 18);
+    int32_t h = (int32_t)le_get_u32(b + 22); /* negative height: rows stored top-down */
+    *width = le_get_u32(b + 18);
     *height = h < 0 ? (uint32_t)(-(int64_t)h) : (uint32_t)h;
   }
 }
@@ -73,7 +68,7 @@ static void header_dimensions(const uint8_t *b, size_t n, uint32_t *width, uint3
  * for palette images). A larger PNG is a real image, too large for the decoder, not a damaged one. */
 static int png_over_decoder_limit(const uint8_t *b, size_t n) {
   if (n < 26 || memcmp(b, "\x89PNG\r\n\x1a\n", 8) != 0 || memcmp(b + 12, "IHDR", 4) != 0) return 0;
-  uint32_t width = be32(b + 16), height = be32(b + 20), samples;
+  uint32_t width = be_get_u32(b + 16), height = be_get_u32(b + 20), samples;
   switch (b[25]) {              /* colour type */
     case 0: samples = 1; break; /* gray */
     case 2: samples = 3; break; /* RGB */

@@ -3,14 +3,11 @@
 
 #include <string.h>
 
-static uint32_t read_u16(const uint8_t *p, int little_endian) {
-  return little_endian ? (uint32_t)(p[0] | (p[1] << 8)) : (uint32_t)((p[0] << 8) | p[1]);
-}
+#include "byte_order.h"
 
-static uint32_t read_u32(const uint8_t *p, int little_endian) {
-  return little_endian ? ((uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24))
-                       : (((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | (uint32_t)p[3]);
-}
+/* TIFF (the body of EXIF) states its byte order in its first two bytes: "II" little, "MM" big. */
+static uint32_t tiff_u16(const uint8_t *p, int little_endian) { return little_endian ? le_get_u16(p) : be_get_u16(p); }
+static uint32_t tiff_u32(const uint8_t *p, int little_endian) { return little_endian ? le_get_u32(p) : be_get_u32(p); }
 
 int exif_orientation(const uint8_t *payload, size_t len) {
   if (len < 6 + 8 || memcmp(payload, "Exif\0\0", 6) != 0) return 1;
@@ -24,18 +21,18 @@ int exif_orientation(const uint8_t *payload, size_t len) {
   } else {
     return 1;
   }
-  if (read_u16(tiff + 2, little_endian) != 42) return 1;
-  uint32_t ifd = read_u32(tiff + 4, little_endian);
+  if (tiff_u16(tiff + 2, little_endian) != 42) return 1;
+  uint32_t ifd = tiff_u32(tiff + 4, little_endian);
   if (ifd > tiff_len || tiff_len - ifd < 2) return 1;
-  uint32_t entries = read_u16(tiff + ifd, little_endian);
+  uint32_t entries = tiff_u16(tiff + ifd, little_endian);
   for (uint32_t i = 0; i < entries; i++) {
     size_t entry = (size_t)ifd + 2 + (size_t)i * 12;
     if (entry + 12 > tiff_len) return 1;
-    if (read_u16(tiff + entry, little_endian) != 0x0112) continue;
-    uint32_t type = read_u16(tiff + entry + 2, little_endian);
-    uint32_t count = read_u32(tiff + entry + 4, little_endian);
+    if (tiff_u16(tiff + entry, little_endian) != 0x0112) continue;
+    uint32_t type = tiff_u16(tiff + entry + 2, little_endian);
+    uint32_t count = tiff_u32(tiff + entry + 4, little_endian);
     if (type != 3 || count != 1) return 1; /* SHORT, one value, stored inline */
-    uint32_t value = read_u16(tiff + entry + 8, little_endian);
+    uint32_t value = tiff_u16(tiff + entry + 8, little_endian);
     return (value >= 1 && value <= 8) ? (int)value : 1;
   }
   return 1;
@@ -62,7 +59,7 @@ jpeg_scan_result jpeg_scan(const uint8_t *bytes, size_t size, jpeg_info *info) {
     if (marker == 0xD9) return seen_frame ? JPEG_SCAN_OK : JPEG_SCAN_MALFORMED; /* EOI */
     if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) continue;         /* no payload */
     if (pos + 2 > size) return JPEG_SCAN_TRUNCATED;
-    size_t length = read_u16(bytes + pos, 0);
+    size_t length = be_get_u16(bytes + pos);
     if (length < 2) return JPEG_SCAN_MALFORMED;
     if (pos + length > size) return JPEG_SCAN_TRUNCATED;
     const uint8_t *payload = bytes + pos + 2;
@@ -88,8 +85,8 @@ jpeg_scan_result jpeg_scan(const uint8_t *bytes, size_t size, jpeg_info *info) {
     /* SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC): the frame header. */
     if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) {
       if (payload_len < 5) return JPEG_SCAN_MALFORMED;
-      info->height = read_u16(payload + 1, 0);
-      info->width = read_u16(payload + 3, 0);
+      info->height = be_get_u16(payload + 1);
+      info->width = be_get_u16(payload + 3);
       if (payload[0] != 8) return JPEG_SCAN_12_BIT;
       seen_frame = 1;
     }

@@ -140,7 +140,7 @@ void model_tensor_to_f32(const model_tensor *t, float *dst) {
       for (size_t i = 0; i < n; i++) dst[i] = le_get_f32(p + 4 * i);
       break;
     case MODEL_DTYPE_F16:
-      for (size_t i = 0; i < n; i++) dst[i] = half_to_float((uint16_t)(p[2 * i] | p[2 * i + 1] << 8));
+      for (size_t i = 0; i < n; i++) dst[i] = half_to_float(le_get_u16(p + 2 * i));
       break;
     case MODEL_DTYPE_U8_AFFINE: {
       /* TF.js (tfjs-core io_utils decodeWeight) computes `q * scale + min` in double precision and
@@ -204,7 +204,7 @@ static imprint_status check_values_finite(parse_ctx *c, uint32_t index) {
         return fail(c->why, c->why_size, "tensor %u: element %zu is not finite", index, i);
   } else if (t->dtype == MODEL_DTYPE_F16) {
     for (size_t i = 0; i < t->element_count; i++)
-      if ((p[2 * i + 1] & 0x7C) == 0x7C)
+      if ((le_get_u16(p + 2 * i) & 0x7C00u) == 0x7C00u)
         return fail(c->why, c->why_size, "tensor %u: element %zu is not finite", index, i);
   } else {
     /* Largest and smallest dequantized values must be finite floats. */
