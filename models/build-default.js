@@ -6,11 +6,12 @@
 //   options: --force (rebuild even if up to date), --out <file>, --embed a,b (override)
 //
 // Skips the work when the output is newer than every input (the nsfwjs bundle files and the
-// converter itself).
+// converter's sources in this folder).
 
 const fs = require('fs');
 const path = require('path');
-const { convertArtifacts, loadNsfwjsBundle, RESIZE, COLOUR } = require('./convert.js');
+const { convertArtifacts, RESIZE, COLOUR } = require('./convert.js');
+const { nsfwjsModelDir, loadNsfwjsBundle } = require('./nsfwjs.js');
 
 // The embedding layer(s) of the default model, chosen by measurement on few-shot protocol A
 // (tests/bench/results/layer-study.md): GAP of block_13_depthwise_relu at x/255 beat every other
@@ -43,19 +44,12 @@ const MODELS = {
 
 const ROOT = path.join(__dirname, '..');
 
-function nsfwjsModelFiles(modelDir) {
+// The files in `dir` whose names end in `suffix`.
+function filesEndingIn(dir, suffix) {
   return fs
-    .readdirSync(modelDir)
-    .filter((f) => f.endsWith('.min.js'))
-    .map((f) => path.join(modelDir, f));
-}
-
-function findNsfwjsModelDir(model) {
-  for (let dir = ROOT; ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, 'node_modules', 'nsfwjs', 'dist', 'models', model);
-    if (fs.existsSync(path.join(candidate, 'model.min.js'))) return candidate;
-    if (path.dirname(dir) === dir) throw new Error(`nsfwjs model '${model}' not found: run npm install`);
-  }
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(suffix))
+    .map((f) => path.join(dir, f));
 }
 
 function isUpToDate(output, inputs) {
@@ -77,8 +71,8 @@ function buildDefault(opts = {}) {
   const recipe = MODELS[model];
   if (!recipe) throw new Error(`unknown model '${model}' (known: ${Object.keys(MODELS).join(', ')})`);
   const output = opts.out || path.join(ROOT, 'dist', 'models', `${model}.imprint`);
-  const modelDir = findNsfwjsModelDir(model);
-  const inputs = [...nsfwjsModelFiles(modelDir), path.join(__dirname, 'convert.js'), __filename];
+  const modelDir = nsfwjsModelDir(model);
+  const inputs = [...filesEndingIn(modelDir, '.min.js'), ...filesEndingIn(__dirname, '.js')];
   if (!opts.force && !opts.embed && isUpToDate(output, inputs)) return { output, skipped: true, info: null };
 
   const bundle = loadNsfwjsBundle(modelDir);

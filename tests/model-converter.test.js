@@ -13,7 +13,7 @@ const { execFileSync, spawnSync } = require('node:child_process');
 
 const convert = require('../models/convert.js');
 const { evaluateModelFile, dequantize } = require('./support/model-file-eval.js');
-const { DTYPE, OP } = convert;
+const { DTYPE } = convert;
 
 const ROOT = path.join(__dirname, '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'imprint-converter-'));
