@@ -1,8 +1,8 @@
 /* backbone.c — the model file's graph as XNNPACK subgraphs and runtimes (see backbone.h). */
 #include "backbone.h"
+#include "checks.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,8 +15,6 @@ static int is_linear(float out_min, float out_max) {
 }
 
 imprint_status backbone_init(backbone *bb, const model_file *file, char *why, size_t why_size) {
-  (void)why;
-  (void)why_size;
   memset(bb, 0, sizeof *bb);
   uint32_t n = file->node_count;
   bb->file = file;
@@ -26,7 +24,7 @@ imprint_status backbone_init(backbone *bb, const model_file *file, char *why, si
     free(bb->nodes);
     free(consumers);
     bb->nodes = NULL;
-    return IMPRINT_ERR_OUT_OF_MEMORY;
+    return explain(IMPRINT_ERR_OUT_OF_MEMORY, why, why_size, "out of memory while resolving the model's graph");
   }
   for (uint32_t i = 0; i < n; i++) {
     const model_node *node = &file->nodes[i];
@@ -258,10 +256,9 @@ typedef struct graph_builder {
 
 static imprint_status xnn_failed(graph_builder *g, enum xnn_status s, uint32_t node, const char *what) {
   const model_node *n = &g->bb->file->nodes[node];
-  if (g->why)
-    snprintf(g->why, g->why_size, "XNNPACK refused %s for layer '%.*s' (%s, status %d)", what, (int)n->name_len,
-             n->name, op_name(n->op), (int)s);
-  return s == xnn_status_out_of_memory ? IMPRINT_ERR_OUT_OF_MEMORY : IMPRINT_ERR_BACKEND;
+  return explain(s == xnn_status_out_of_memory ? IMPRINT_ERR_OUT_OF_MEMORY : IMPRINT_ERR_BACKEND, g->why, g->why_size,
+                 "XNNPACK refused %s for layer '%.*s' (%s, status %d)", what, (int)n->name_len, n->name, op_name(n->op),
+                 (int)s);
 }
 
 #define XNN_CHECK(call, node, what)                                         \
@@ -479,10 +476,8 @@ imprint_status backbone_runtime_create(backbone *bb, const uint32_t *nodes, uint
     if (!backbone_node_readable(bb, nodes[k])) return IMPRINT_ERR_UNKNOWN_LAYER;
 
   enum xnn_status s = xnn_initialize(NULL);
-  if (s != xnn_status_success) {
-    if (why) snprintf(why, why_size, "XNNPACK failed to initialise (status %d)", (int)s);
-    return IMPRINT_ERR_BACKEND;
-  }
+  if (s != xnn_status_success)
+    return explain(IMPRINT_ERR_BACKEND, why, why_size, "XNNPACK failed to initialise (status %d)", (int)s);
   graph_builder builder = {bb, NULL, NULL, NULL, why, why_size};
   graph_builder *g = &builder;
   imprint_status status = IMPRINT_OK;

@@ -4,22 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checks.h"
 #include "head_internal.h"
 #include "head_vector.h"
-
-static int valid_hash(const char *hash) {
-  if (!hash) return 0;
-  for (int i = 0; i < 16; i++) {
-    char c = hash[i];
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return 0;
-  }
-  return hash[16] == '\0';
-}
 
 imprint_status imprint_head_create(uint32_t dim, const char *model_hash, imprint_head **out) {
   if (!out) return IMPRINT_ERR_INVALID_ARGUMENT;
   *out = NULL;
-  if (dim == 0 || dim > IMPRINT_HEAD_MAX_DIM || !valid_hash(model_hash)) return IMPRINT_ERR_INVALID_ARGUMENT;
+  if (dim == 0 || dim > IMPRINT_HEAD_MAX_DIM || !model_hash || !hash_hex_valid(model_hash) || model_hash[16] != '\0')
+    return IMPRINT_ERR_INVALID_ARGUMENT;
   imprint_head *head = calloc(1, sizeof *head);
   if (!head) return IMPRINT_ERR_OUT_OF_MEMORY;
   head->dim = dim;
@@ -150,37 +143,6 @@ void head_compute_centre(const imprint_head *head, int use_mirror, float *out) {
     if (use_mirror && head->has_mirror[e]) head_axpy(out, w, x + d, d);
   }
   free(count);
-}
-
-int head_valid_utf8(const char *text, size_t len) {
-  const unsigned char *s = (const unsigned char *)text;
-  size_t i = 0;
-  while (i < len) {
-    unsigned c = s[i];
-    if (c < 0x80) {
-      if (c == 0) return 0; /* labels are also handed out as C strings */
-      i++;
-      continue;
-    }
-    unsigned need, cp;
-    if (c >= 0xc2 && c <= 0xdf)
-      need = 1, cp = c & 0x1f;
-    else if (c >= 0xe0 && c <= 0xef)
-      need = 2, cp = c & 0x0f;
-    else if (c >= 0xf0 && c <= 0xf4)
-      need = 3, cp = c & 0x07;
-    else
-      return 0;
-    if (len - i <= need) return 0;
-    for (unsigned k = 1; k <= need; k++) {
-      if ((s[i + k] & 0xc0) != 0x80) return 0;
-      cp = cp << 6 | (s[i + k] & 0x3f);
-    }
-    if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
-      return 0;
-    i += need + 1;
-  }
-  return 1;
 }
 
 static int find_class(const imprint_head *head, const char *label, size_t len) {
@@ -330,7 +292,7 @@ imprint_status imprint_head_add_example(imprint_head *head, const char *label, s
                                         const float *mirrored, size_t dim) {
   if (!head || !label || !embedding || dim != head->dim || label_len == 0) return IMPRINT_ERR_INVALID_ARGUMENT;
   if (label_len > IMPRINT_HEAD_MAX_LABEL_BYTES) return IMPRINT_ERR_LIMIT_EXCEEDED;
-  if (!head_valid_utf8(label, label_len)) return IMPRINT_ERR_INVALID_ARGUMENT;
+  if (!utf8_valid(label, label_len)) return IMPRINT_ERR_INVALID_ARGUMENT;
   if (head->example_count >= IMPRINT_HEAD_MAX_EXAMPLES) return IMPRINT_ERR_LIMIT_EXCEEDED;
   /* Validate both vectors into scratch before touching any state. */
   float *plain = head->scratch, *mirror = head->scratch + head->dim;

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "head_internal.h"
 #include "byte_order.h"
-#include "model_file.h" /* model_hash_fnv1a64: the same checksum as model files */
+#include "checks.h"
+#include "head_internal.h"
 
 #define HEAD_MAGIC "IMPRHEAD"
 #define HEAD_VERSION 1u
@@ -68,7 +68,7 @@ imprint_status imprint_head_save(imprint_head *head, uint32_t flags, uint8_t *ou
       for (size_t i = 0; i < (head->has_mirror[e] ? 2 : 1) * d; i++, p += 4) le_put_f32(p, x[i]);
     }
   }
-  le_put_u64(p, model_hash_fnv1a64(out, (size_t)(p - out)));
+  le_put_u64(p, fnv1a64(out, (size_t)(p - out)));
   return IMPRINT_OK;
 }
 
@@ -93,15 +93,12 @@ imprint_status imprint_head_load(const uint8_t *bytes, size_t size, uint32_t dim
   if (size < HEAD_HEADER_BYTES + 8 || memcmp(bytes, HEAD_MAGIC, 8) != 0) return IMPRINT_ERR_HEAD_CORRUPT;
   if (le_get_u32(bytes + 8) != HEAD_VERSION || le_get_u64(bytes + 16) != (uint64_t)size)
     return IMPRINT_ERR_HEAD_CORRUPT;
-  if (le_get_u64(bytes + size - 8) != model_hash_fnv1a64(bytes, size - 8)) return IMPRINT_ERR_HEAD_CORRUPT;
+  if (le_get_u64(bytes + size - 8) != fnv1a64(bytes, size - 8)) return IMPRINT_ERR_HEAD_CORRUPT;
   uint32_t flags = le_get_u32(bytes + 12);
   uint32_t file_dim = le_get_u32(bytes + 40), classes = le_get_u32(bytes + 44), examples = le_get_u32(bytes + 48);
   float temperature = le_get_f32(bytes + 52), threshold = le_get_f32(bytes + 56), scale = le_get_f32(bytes + 60);
   if ((flags & ~(FLAG_EXAMPLES | FLAG_TRAINED)) || !(scale > 0 && scale <= 1e5f)) return IMPRINT_ERR_HEAD_CORRUPT;
-  for (int i = 0; i < 16; i++) {
-    char c = (char)bytes[24 + i];
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return IMPRINT_ERR_HEAD_CORRUPT;
-  }
+  if (!hash_hex_valid((const char *)bytes + 24)) return IMPRINT_ERR_HEAD_CORRUPT;
   if (file_dim == 0 || file_dim > IMPRINT_HEAD_MAX_DIM || classes > IMPRINT_HEAD_MAX_CLASSES ||
       examples > IMPRINT_HEAD_MAX_EXAMPLES || (!(flags & FLAG_EXAMPLES) && examples) || !isfinite(temperature) ||
       !(temperature > 0) || !isfinite(threshold) || (!(flags & FLAG_TRAINED) && temperature != 1.0f))
@@ -127,7 +124,7 @@ imprint_status imprint_head_load(const uint8_t *bytes, size_t size, uint32_t dim
     if (len == 0 || len > IMPRINT_HEAD_MAX_LABEL_BYTES || (size_t)(end - p) < 4 + pad4(len) + 4 + (2 * d + 1) * 4)
       goto fail;
     const char *label = (const char *)p + 4;
-    if (!head_valid_utf8(label, len)) goto fail;
+    if (!utf8_valid(label, len)) goto fail;
     for (size_t i = len; i < pad4(len); i++)
       if (p[4 + i] != 0) goto fail;
     uint32_t existing;

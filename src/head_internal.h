@@ -85,8 +85,6 @@ void head_centre(const imprint_head *head, const float *z, float *out);
 /* Class-balanced mean of the training points (plain views, plus mirrored views when
  * use_mirror; the mean of an example-less class stands for it) into out[dim]. */
 void head_compute_centre(const imprint_head *head, int use_mirror, float *out);
-/* Validates UTF-8 (no overlongs, no surrogates, max U+10FFFF). */
-int head_valid_utf8(const char *s, size_t len);
 /* Appends a class (label copied); returns its index via *index. */
 imprint_status head_add_class(imprint_head *head, const char *label, size_t len, uint32_t *index);
 

@@ -1,9 +1,9 @@
 /* image_decode.c — encoded bytes to 8-bit pixels with stb_image, with limits checked first. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "byte_order.h"
+#include "checks.h"
 #include "image.h"
 #include "jpeg_scan.h"
 
@@ -11,25 +11,17 @@
  * includes the implementation. */
 #include <stb_image.h>
 
-static void set_why(char *why, size_t why_size, const char *text) {
-  if (why && why_size) snprintf(why, why_size, "%s", text);
-}
-
 imprint_status image_check_limits(uint32_t width, uint32_t height, const imprint_limits *limits, char *why,
                                   size_t why_size) {
   uint32_t max_width = limits && limits->max_width ? limits->max_width : IMPRINT_DEFAULT_MAX_SIDE;
   uint32_t max_height = limits && limits->max_height ? limits->max_height : IMPRINT_DEFAULT_MAX_SIDE;
   uint64_t max_pixels = limits && limits->max_pixels ? limits->max_pixels : IMPRINT_DEFAULT_MAX_PIXELS;
-  if (width == 0 || height == 0) {
-    if (why) snprintf(why, why_size, "the image has no pixels (%ux%u)", width, height);
-    return IMPRINT_ERR_INVALID_ARGUMENT;
-  }
-  if (width > max_width || height > max_height || (uint64_t)width * height > max_pixels) {
-    if (why)
-      snprintf(why, why_size, "the image is %ux%u pixels; the limit is %ux%u and %llu pixels in all", width, height,
-               max_width, max_height, (unsigned long long)max_pixels);
-    return IMPRINT_ERR_IMAGE_TOO_LARGE;
-  }
+  if (width == 0 || height == 0)
+    return explain(IMPRINT_ERR_INVALID_ARGUMENT, why, why_size, "the image has no pixels (%ux%u)", width, height);
+  if (width > max_width || height > max_height || (uint64_t)width * height > max_pixels)
+    return explain(IMPRINT_ERR_IMAGE_TOO_LARGE, why, why_size,
+                   "the image is %ux%u pixels; the limit is %ux%u and %llu pixels in all", width, height, max_width,
+                   max_height, (unsigned long long)max_pixels);
   return IMPRINT_OK;
 }
 
@@ -83,23 +75,15 @@ static int png_over_decoder_limit(const uint8_t *b, size_t n) {
 imprint_status image_decode(const uint8_t *bytes, size_t size, const imprint_limits *limits, imprint_image *out,
                             char *why, size_t why_size) {
   memset(out, 0, sizeof *out);
-  if (!bytes || size == 0) {
-    set_why(why, why_size, "the image data is empty");
-    return IMPRINT_ERR_DECODE_FAILED;
-  }
-  if (size > (size_t)INT32_MAX) {
-    set_why(why, why_size, "the encoded image is larger than 2 GiB");
-    return IMPRINT_ERR_IMAGE_TOO_LARGE;
-  }
+  if (!bytes || size == 0) return explain(IMPRINT_ERR_DECODE_FAILED, why, why_size, "the image data is empty");
+  if (size > (size_t)INT32_MAX)
+    return explain(IMPRINT_ERR_IMAGE_TOO_LARGE, why, why_size, "the encoded image is larger than 2 GiB");
   const char *unsupported = unsupported_format_name(bytes, size);
-  if (unsupported) {
-    if (why)
-      snprintf(why, why_size,
-               "%s images are not decoded by imprint's core; convert to JPEG or PNG (in a browser, pass an <img> "
-               "or ImageBitmap, which the browser decodes)",
-               unsupported);
-    return IMPRINT_ERR_UNSUPPORTED_FORMAT;
-  }
+  if (unsupported)
+    return explain(IMPRINT_ERR_UNSUPPORTED_FORMAT, why, why_size,
+                   "%s images are not decoded by imprint's core; convert to JPEG or PNG (in a browser, pass an <img> "
+                   "or ImageBitmap, which the browser decodes)",
+                   unsupported);
   /* Sizes from the header first, so a decompression bomb is refused as too large (not as damaged)
    * and before anything is allocated for it. */
   uint32_t header_width = 0, header_height = 0;
@@ -116,32 +100,26 @@ imprint_status image_decode(const uint8_t *bytes, size_t size, const imprint_lim
     if (too_large == IMPRINT_ERR_IMAGE_TOO_LARGE) return too_large;
   }
   int orientation = jpeg.orientation;
-  if (scan == JPEG_SCAN_TRUNCATED) {
-    set_why(why, why_size, "the JPEG data ends before its end-of-image marker (truncated file?)");
-    return IMPRINT_ERR_DECODE_FAILED;
-  }
-  if (scan == JPEG_SCAN_MALFORMED) {
-    set_why(why, why_size, "the JPEG data is damaged (a segment is malformed)");
-    return IMPRINT_ERR_DECODE_FAILED;
-  }
-  if (scan == JPEG_SCAN_12_BIT) {
-    set_why(why, why_size, "12-bit (or other non-8-bit) JPEG is not supported; re-encode as 8-bit JPEG or PNG");
-    return IMPRINT_ERR_UNSUPPORTED_FORMAT;
-  }
+  if (scan == JPEG_SCAN_TRUNCATED)
+    return explain(IMPRINT_ERR_DECODE_FAILED, why, why_size,
+                   "the JPEG data ends before its end-of-image marker (truncated file?)");
+  if (scan == JPEG_SCAN_MALFORMED)
+    return explain(IMPRINT_ERR_DECODE_FAILED, why, why_size, "the JPEG data is damaged (a segment is malformed)");
+  if (scan == JPEG_SCAN_12_BIT)
+    return explain(IMPRINT_ERR_UNSUPPORTED_FORMAT, why, why_size,
+                   "12-bit (or other non-8-bit) JPEG is not supported; re-encode as 8-bit JPEG or PNG");
 
   int width = 0, height = 0, channels = 0;
   if (!stbi_info_from_memory(bytes, (int)size, &width, &height, &channels)) {
     const char *reason = stbi_failure_reason();
-    if (reason && strcmp(reason, "too large") == 0) {
-      set_why(why, why_size, "the image is too large to decode (its header states an enormous size)");
-      return IMPRINT_ERR_IMAGE_TOO_LARGE;
-    }
-    if (png_over_decoder_limit(bytes, size)) {
-      set_why(why, why_size, "the PNG holds more than 1 GiB of pixel data, more than the decoder reads");
-      return IMPRINT_ERR_IMAGE_TOO_LARGE;
-    }
-    if (why) snprintf(why, why_size, "not a readable image (%s)", reason && *reason ? reason : "unknown format");
-    return IMPRINT_ERR_DECODE_FAILED;
+    if (reason && strcmp(reason, "too large") == 0)
+      return explain(IMPRINT_ERR_IMAGE_TOO_LARGE, why, why_size,
+                     "the image is too large to decode (its header states an enormous size)");
+    if (png_over_decoder_limit(bytes, size))
+      return explain(IMPRINT_ERR_IMAGE_TOO_LARGE, why, why_size,
+                     "the PNG holds more than 1 GiB of pixel data, more than the decoder reads");
+    return explain(IMPRINT_ERR_DECODE_FAILED, why, why_size, "not a readable image (%s)",
+                   reason && *reason ? reason : "unknown format");
   }
   imprint_status status = image_check_limits((uint32_t)width, (uint32_t)height, limits, why, why_size);
   if (status == IMPRINT_ERR_INVALID_ARGUMENT) status = IMPRINT_ERR_DECODE_FAILED;
@@ -151,22 +129,18 @@ imprint_status image_decode(const uint8_t *bytes, size_t size, const imprint_lim
   uint8_t *pixels = stbi_load_from_memory(bytes, (int)size, &decoded_width, &decoded_height, &file_channels, 0);
   if (!pixels) {
     const char *reason = stbi_failure_reason();
-    if (reason && strcmp(reason, "too large") == 0) {
-      set_why(why, why_size, "the image is too large to decode");
-      return IMPRINT_ERR_IMAGE_TOO_LARGE;
-    }
-    if (reason && strcmp(reason, "outofmem") == 0) {
-      set_why(why, why_size, "out of memory while decoding the image");
-      return IMPRINT_ERR_OUT_OF_MEMORY;
-    }
-    if (why) snprintf(why, why_size, "the image data is damaged (%s)", reason && *reason ? reason : "decoder failed");
-    return IMPRINT_ERR_DECODE_FAILED;
+    if (reason && strcmp(reason, "too large") == 0)
+      return explain(IMPRINT_ERR_IMAGE_TOO_LARGE, why, why_size, "the image is too large to decode");
+    if (reason && strcmp(reason, "outofmem") == 0)
+      return explain(IMPRINT_ERR_OUT_OF_MEMORY, why, why_size, "out of memory while decoding the image");
+    return explain(IMPRINT_ERR_DECODE_FAILED, why, why_size, "the image data is damaged (%s)",
+                   reason && *reason ? reason : "decoder failed");
   }
   /* The header said one size; a damaged file must not make the pixels disagree with it. */
   if (decoded_width != width || decoded_height != height || file_channels < 1 || file_channels > 4) {
     stbi_image_free(pixels);
-    set_why(why, why_size, "the image data is damaged (its size changed while decoding)");
-    return IMPRINT_ERR_DECODE_FAILED;
+    return explain(IMPRINT_ERR_DECODE_FAILED, why, why_size,
+                   "the image data is damaged (its size changed while decoding)");
   }
   imprint_image decoded = {pixels, (uint32_t)width, (uint32_t)height, (uint32_t)file_channels};
   if (orientation == 1) {
@@ -175,7 +149,7 @@ imprint_status image_decode(const uint8_t *bytes, size_t size, const imprint_lim
   }
   status = image_apply_orientation(&decoded, orientation, out);
   stbi_image_free(pixels);
-  if (status != IMPRINT_OK) set_why(why, why_size, "out of memory while rotating the image");
+  if (status != IMPRINT_OK) explain(status, why, why_size, "out of memory while rotating the image");
   return status;
 }
 

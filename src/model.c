@@ -7,6 +7,7 @@
 #include <xnnpack.h>
 
 #include "backbone.h"
+#include "checks.h"
 #include "image.h"
 #include "model_file.h"
 
@@ -36,8 +37,6 @@ struct imprint_model {
   char error[ERROR_BYTES];
 };
 
-static void set_error(imprint_model *m, const char *text) { snprintf(m->error, sizeof m->error, "%s", text); }
-
 static char *copy_name(const char *s, size_t len) {
   char *out = malloc(len + 1);
   if (out) {
@@ -47,18 +46,11 @@ static char *copy_name(const char *s, size_t len) {
   return out;
 }
 
-static void write_error(char *error, size_t error_size, const char *text) {
-  if (error && error_size) snprintf(error, error_size, "%s", text);
-}
-
 imprint_status imprint_model_create(const uint8_t *bytes, size_t size, char *error, size_t error_size,
                                     imprint_model **out) {
   if (!out) return IMPRINT_ERR_INVALID_ARGUMENT;
   *out = NULL;
-  if (!bytes || size == 0) {
-    write_error(error, error_size, "the model data is empty");
-    return IMPRINT_ERR_MODEL_CORRUPT;
-  }
+  if (!bytes || size == 0) return explain(IMPRINT_ERR_MODEL_CORRUPT, error, error_size, "the model data is empty");
   imprint_model *m = calloc(1, sizeof *m);
   if (!m) return IMPRINT_ERR_OUT_OF_MEMORY;
   char why[ERROR_BYTES] = "out of memory while loading the model";
@@ -72,8 +64,7 @@ imprint_status imprint_model_create(const uint8_t *bytes, size_t size, char *err
   if (status != IMPRINT_OK) goto fail;
 
   const model_file *f = &m->file;
-  status = IMPRINT_ERR_OUT_OF_MEMORY;
-  snprintf(why, sizeof why, "out of memory while loading the model");
+  status = explain(IMPRINT_ERR_OUT_OF_MEMORY, why, sizeof why, "out of memory while loading the model");
   m->input = calloc(1, (size_t)f->input_height * f->input_width * 3 * sizeof(float) + XNN_EXTRA_BYTES);
   m->name = copy_name(f->name, f->name_len);
   m->layers = malloc(sizeof(uint32_t) * f->node_count);
@@ -94,11 +85,10 @@ imprint_status imprint_model_create(const uint8_t *bytes, size_t size, char *err
     if (k) strcat(m->embed_layers, ",");
     strncat(m->embed_layers, n->name, n->name_len);
     if (!backbone_node_readable(&m->bb, f->embed_nodes[k])) {
-      snprintf(why, sizeof why,
-               "the embedding layer '%.*s' is a convolution folded into its batch norm; name the "
-               "batch-norm layer instead",
-               (int)n->name_len, n->name);
-      status = IMPRINT_ERR_MODEL_CORRUPT;
+      status = explain(IMPRINT_ERR_MODEL_CORRUPT, why, sizeof why,
+                       "the embedding layer '%.*s' is a convolution folded into its batch norm; name the "
+                       "batch-norm layer instead",
+                       (int)n->name_len, n->name);
       goto fail;
     }
   }
@@ -121,7 +111,7 @@ imprint_status imprint_model_create(const uint8_t *bytes, size_t size, char *err
   return IMPRINT_OK;
 
 fail:
-  write_error(error, error_size, why);
+  explain(status, error, error_size, "%s", why);
   imprint_model_destroy(m);
   return status;
 }
@@ -194,11 +184,10 @@ void imprint_model_set_background(imprint_model *m, uint8_t r, uint8_t g, uint8_
 
 static imprint_status set_input(imprint_model *m, const image_view *view) {
   imprint_status status = preprocess(view, &m->spec, &m->scratch, m->input);
-  if (status != IMPRINT_OK) {
-    set_error(m, status == IMPRINT_ERR_OUT_OF_MEMORY ? "out of memory while resizing the image"
-                                                     : "the pixels could not be resized");
-    return status;
-  }
+  if (status != IMPRINT_OK)
+    return explain(status, m->error, sizeof m->error, "%s",
+                   status == IMPRINT_ERR_OUT_OF_MEMORY ? "out of memory while resizing the image"
+                                                       : "the pixels could not be resized");
   m->has_input = 1;
   return IMPRINT_OK;
 }
@@ -221,34 +210,32 @@ imprint_status imprint_model_set_input_pixels(imprint_model *m, const uint8_t *p
   if (!m) return IMPRINT_ERR_INVALID_ARGUMENT;
   m->error[0] = '\0';
   m->has_input = 0;
-  if (channels < 1 || channels > 4) {
-    snprintf(m->error, sizeof m->error, "raw pixels must have 1, 2, 3 or 4 channels, not %u", channels);
-    return IMPRINT_ERR_INVALID_ARGUMENT;
-  }
+  if (channels < 1 || channels > 4)
+    return explain(IMPRINT_ERR_INVALID_ARGUMENT, m->error, sizeof m->error,
+                   "raw pixels must have 1, 2, 3 or 4 channels, not %u", channels);
   imprint_status status = image_check_limits(width, height, &m->limits, m->error, sizeof m->error);
   if (status != IMPRINT_OK) return status;
-  if (!pixels) {
-    set_error(m, "the pixel data is missing");
-    return IMPRINT_ERR_INVALID_ARGUMENT;
-  }
+  if (!pixels) return explain(IMPRINT_ERR_INVALID_ARGUMENT, m->error, sizeof m->error, "the pixel data is missing");
   size_t row = (size_t)width * channels;
   if (stride == 0) stride = row;
-  if (stride < row) {
-    snprintf(m->error, sizeof m->error, "the row stride (%zu bytes) is shorter than a row (%zu bytes)", stride, row);
-    return IMPRINT_ERR_INVALID_ARGUMENT;
-  }
+  if (stride < row)
+    return explain(IMPRINT_ERR_INVALID_ARGUMENT, m->error, sizeof m->error,
+                   "the row stride (%zu bytes) is shorter than a row (%zu bytes)", stride, row);
   image_view view = {pixels, width, height, channels, stride};
   return set_input(m, &view);
 }
 
+static imprint_status require_input(imprint_model *m) {
+  if (m->has_input) return IMPRINT_OK;
+  return explain(IMPRINT_ERR_INVALID_ARGUMENT, m->error, sizeof m->error, "no input: set an image first");
+}
+
 static imprint_status run(imprint_model *m, backbone_runtime *rt) {
-  if (!m->has_input) {
-    set_error(m, "no input: set an image first");
-    return IMPRINT_ERR_INVALID_ARGUMENT;
-  }
-  imprint_status status = backbone_run(rt);
-  if (status != IMPRINT_OK) set_error(m, "XNNPACK failed to run the model");
-  return status;
+  imprint_status status = require_input(m);
+  if (status != IMPRINT_OK) return status;
+  status = backbone_run(rt);
+  if (status != IMPRINT_OK) return explain(status, m->error, sizeof m->error, "XNNPACK failed to run the model");
+  return IMPRINT_OK;
 }
 
 static void l2_normalise(float *v, size_t n) {
@@ -262,10 +249,9 @@ static void l2_normalise(float *v, size_t n) {
 imprint_status imprint_model_embed(imprint_model *m, float *out, size_t out_len) {
   if (!m || !out) return IMPRINT_ERR_INVALID_ARGUMENT;
   m->error[0] = '\0';
-  if (out_len < m->embed_dim) {
-    snprintf(m->error, sizeof m->error, "the output holds %zu floats; the embedding has %u", out_len, m->embed_dim);
-    return IMPRINT_ERR_INVALID_ARGUMENT;
-  }
+  if (out_len < m->embed_dim)
+    return explain(IMPRINT_ERR_INVALID_ARGUMENT, m->error, sizeof m->error,
+                   "the output holds %zu floats; the embedding has %u", out_len, m->embed_dim);
   imprint_status status = run(m, &m->embed);
   if (status != IMPRINT_OK) return status;
   /* Each pooled layer is normalised on its own first so that no layer dominates by scale, then
@@ -284,28 +270,21 @@ imprint_status imprint_model_features(imprint_model *m, const char *layer, float
   if (!m || !layer) return IMPRINT_ERR_INVALID_ARGUMENT;
   m->error[0] = '\0';
   uint32_t node = model_file_find_node(&m->file, layer, strlen(layer));
-  if (node == MODEL_FILE_NONE) {
-    snprintf(m->error, sizeof m->error, "the model has no layer named '%s'", layer);
-    return IMPRINT_ERR_UNKNOWN_LAYER;
-  }
+  if (node == MODEL_FILE_NONE)
+    return explain(IMPRINT_ERR_UNKNOWN_LAYER, m->error, sizeof m->error, "the model has no layer named '%s'", layer);
   if (!backbone_node_readable(&m->bb, node)) {
     const model_node *bn = &m->file.nodes[m->bb.nodes[node].fused_into];
-    snprintf(m->error, sizeof m->error,
-             "layer '%s' is folded into batch norm '%.*s' when the model loads, so its own output is never "
-             "computed; read '%.*s' instead",
-             layer, (int)bn->name_len, bn->name, (int)bn->name_len, bn->name);
-    return IMPRINT_ERR_UNKNOWN_LAYER;
+    return explain(IMPRINT_ERR_UNKNOWN_LAYER, m->error, sizeof m->error,
+                   "layer '%s' is folded into batch norm '%.*s' when the model loads, so its own output is never "
+                   "computed; read '%.*s' instead",
+                   layer, (int)bn->name_len, bn->name, (int)bn->name_len, bn->name);
   }
   uint32_t channels = m->file.nodes[node].out_shape[2];
-  if (!out || out_len < channels) {
-    snprintf(m->error, sizeof m->error, "the output holds %zu floats; layer '%s' has %u channels", out_len, layer,
-             channels);
-    return IMPRINT_ERR_INVALID_ARGUMENT;
-  }
-  if (!m->has_input) {
-    set_error(m, "no input: set an image first");
-    return IMPRINT_ERR_INVALID_ARGUMENT;
-  }
+  if (!out || out_len < channels)
+    return explain(IMPRINT_ERR_INVALID_ARGUMENT, m->error, sizeof m->error,
+                   "the output holds %zu floats; layer '%s' has %u channels", out_len, layer, channels);
+  imprint_status status = require_input(m);
+  if (status != IMPRINT_OK) return status;
   int slot = -1, oldest = 0;
   for (int k = 0; k < FEATURE_RUNTIME_CACHE; k++) {
     if (m->features[k].runtime && m->features[k].nodes[0] == node) slot = k;
@@ -314,15 +293,14 @@ imprint_status imprint_model_features(imprint_model *m, const char *layer, float
   if (slot < 0) {
     slot = oldest;
     backbone_runtime_free(&m->features[slot]);
-    imprint_status status =
-        backbone_runtime_create(&m->bb, &node, 1, m->input, &m->features[slot], m->error, sizeof m->error);
+    status = backbone_runtime_create(&m->bb, &node, 1, m->input, &m->features[slot], m->error, sizeof m->error);
     if (status != IMPRINT_OK) {
       m->features_used[slot] = 0;
       return status;
     }
   }
   m->features_used[slot] = ++m->clock;
-  imprint_status status = run(m, &m->features[slot]);
+  status = run(m, &m->features[slot]);
   if (status != IMPRINT_OK) return status;
   memcpy(out, m->features[slot].outputs[0], channels * sizeof(float));
   return IMPRINT_OK;
@@ -331,10 +309,8 @@ imprint_status imprint_model_features(imprint_model *m, const char *layer, float
 imprint_status imprint_model_mirror_input(imprint_model *m) {
   if (!m) return IMPRINT_ERR_INVALID_ARGUMENT;
   m->error[0] = '\0';
-  if (!m->has_input) {
-    set_error(m, "no input: set an image first");
-    return IMPRINT_ERR_INVALID_ARGUMENT;
-  }
+  imprint_status status = require_input(m);
+  if (status != IMPRINT_OK) return status;
   uint32_t w = m->file.input_width;
   for (uint32_t y = 0; y < m->file.input_height; y++) {
     float *row = m->input + (size_t)y * w * 3;

@@ -8,10 +8,9 @@
 #include "model_file.h"
 
 #include "byte_order.h"
+#include "checks.h"
 
 #include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,60 +39,13 @@ static const uint32_t dtype_bytes[3] = {4, 2, 1};
 
 /* ---- errors ------------------------------------------------------------------------------- */
 
-static imprint_status fail(char *why, size_t why_size, const char *fmt, ...) {
-  if (why && why_size) {
-    va_list args;
-    va_start(args, fmt);
-    vsnprintf(why, why_size, fmt, args);
-    va_end(args);
-  }
-  return IMPRINT_ERR_MODEL_CORRUPT;
-}
+/* Every validation failure is MODEL_CORRUPT, with a sentence saying what is wrong where. */
+#define CORRUPT(why, why_size, ...) explain(IMPRINT_ERR_MODEL_CORRUPT, why, why_size, __VA_ARGS__)
 
 /* Names are printed at most this long in messages. */
 #define NAME_SHOWN(len) ((int)((len) > 64u ? 64u : (len)))
 
 /* ---- small helpers ------------------------------------------------------------------------ */
-
-uint64_t model_hash_fnv1a64(const uint8_t *bytes, size_t size) {
-  uint64_t hash = 0xcbf29ce484222325ull; /* FNV-1a 64 offset basis and prime (Fowler/Noll/Vo) */
-  for (size_t i = 0; i < size; i++) {
-    hash ^= bytes[i];
-    hash *= 0x100000001b3ull;
-  }
-  return hash;
-}
-
-/* Strict UTF-8 (no overlongs, surrogates or code points above U+10FFFF) without NUL bytes. */
-static int valid_utf8(const uint8_t *s, uint32_t len) {
-  uint32_t i = 0;
-  while (i < len) {
-    uint8_t c = s[i];
-    uint32_t extra, min;
-    if (c == 0) return 0;
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    if ((c & 0xE0) == 0xC0)
-      extra = 1, min = 0x80;
-    else if ((c & 0xF0) == 0xE0)
-      extra = 2, min = 0x800;
-    else if ((c & 0xF8) == 0xF0)
-      extra = 3, min = 0x10000;
-    else
-      return 0;
-    if (len - i <= extra) return 0;
-    uint32_t cp = c & (0x3Fu >> extra);
-    for (uint32_t k = 1; k <= extra; k++) {
-      if ((s[i + k] & 0xC0) != 0x80) return 0;
-      cp = cp << 6 | (s[i + k] & 0x3Fu);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    i += extra + 1;
-  }
-  return 1;
-}
 
 static int is_no_clamp(const float *fparams) { return fparams[0] == -INFINITY && fparams[1] == INFINITY; }
 
@@ -185,12 +137,13 @@ typedef struct parse_ctx {
 /* Resolves a (offset, len) string reference; `what` names the owner for the message. */
 static imprint_status check_string(parse_ctx *c, uint32_t offset, uint32_t len, const char *what, uint32_t index,
                                    const char **out) {
-  if (len == 0) return fail(c->why, c->why_size, "%s %u has an empty name", what, index);
+  if (len == 0) return CORRUPT(c->why, c->why_size, "%s %u has an empty name", what, index);
   if ((uint64_t)offset + len > c->string_bytes)
-    return fail(c->why, c->why_size, "%s %u name (offset %u, length %u) is outside the %llu-byte string table", what,
-                index, offset, len, (unsigned long long)c->string_bytes);
+    return CORRUPT(c->why, c->why_size, "%s %u name (offset %u, length %u) is outside the %llu-byte string table", what,
+                   index, offset, len, (unsigned long long)c->string_bytes);
   const uint8_t *s = c->bytes + c->strings_at + offset;
-  if (!valid_utf8(s, len)) return fail(c->why, c->why_size, "%s %u name is not valid UTF-8", what, index);
+  if (!utf8_valid((const char *)s, len))
+    return CORRUPT(c->why, c->why_size, "%s %u name is not valid UTF-8", what, index);
   *out = (const char *)s;
   return IMPRINT_OK;
 }
@@ -201,16 +154,16 @@ static imprint_status check_values_finite(parse_ctx *c, uint32_t index) {
   if (t->dtype == MODEL_DTYPE_F32) {
     for (size_t i = 0; i < t->element_count; i++)
       if ((le_get_u32(p + 4 * i) & 0x7F800000u) == 0x7F800000u)
-        return fail(c->why, c->why_size, "tensor %u: element %zu is not finite", index, i);
+        return CORRUPT(c->why, c->why_size, "tensor %u: element %zu is not finite", index, i);
   } else if (t->dtype == MODEL_DTYPE_F16) {
     for (size_t i = 0; i < t->element_count; i++)
       if ((le_get_u16(p + 2 * i) & 0x7C00u) == 0x7C00u)
-        return fail(c->why, c->why_size, "tensor %u: element %zu is not finite", index, i);
+        return CORRUPT(c->why, c->why_size, "tensor %u: element %zu is not finite", index, i);
   } else {
     /* Largest and smallest dequantized values must be finite floats. */
     double lo = (double)t->q_min, hi = (double)t->q_scale * 255.0 + t->q_min;
     if (!isfinite((float)lo) || !isfinite((float)hi))
-      return fail(c->why, c->why_size, "tensor %u: quantization range is not finite", index);
+      return CORRUPT(c->why, c->why_size, "tensor %u: quantization range is not finite", index);
   }
   return IMPRINT_OK;
 }
@@ -222,37 +175,38 @@ static imprint_status parse_tensors(parse_ctx *c, uint64_t table_at) {
     model_tensor *t = &m->tensors[i];
     uint32_t dtype = le_get_u32(r), rank = le_get_u32(r + 4);
     uint64_t offset = le_get_u64(r + 24), data_bytes = le_get_u64(r + 32);
-    if (dtype > MODEL_DTYPE_U8_AFFINE) return fail(c->why, c->why_size, "tensor %u: unknown dtype %u", i, dtype);
-    if (rank < 1 || rank > 4) return fail(c->why, c->why_size, "tensor %u: rank %u is not 1..4", i, rank);
+    if (dtype > MODEL_DTYPE_U8_AFFINE) return CORRUPT(c->why, c->why_size, "tensor %u: unknown dtype %u", i, dtype);
+    if (rank < 1 || rank > 4) return CORRUPT(c->why, c->why_size, "tensor %u: rank %u is not 1..4", i, rank);
     uint64_t count = 1;
     for (uint32_t d = 0; d < 4; d++) {
       uint32_t dim = le_get_u32(r + 8 + 4 * d);
       if (d >= rank && dim != 1)
-        return fail(c->why, c->why_size, "tensor %u: unused dimension %u is %u, not 1", i, d, dim);
-      if (dim == 0) return fail(c->why, c->why_size, "tensor %u: dimension %u is 0", i, d);
-      if (dim > MAX_ELEMENTS) return fail(c->why, c->why_size, "tensor %u: dimension %u is too large (%u)", i, d, dim);
+        return CORRUPT(c->why, c->why_size, "tensor %u: unused dimension %u is %u, not 1", i, d, dim);
+      if (dim == 0) return CORRUPT(c->why, c->why_size, "tensor %u: dimension %u is 0", i, d);
+      if (dim > MAX_ELEMENTS)
+        return CORRUPT(c->why, c->why_size, "tensor %u: dimension %u is too large (%u)", i, d, dim);
       count *= dim; /* each factor ≤ 2^28 and count ≤ 2^28 below: no overflow */
       if (count > MAX_ELEMENTS)
-        return fail(c->why, c->why_size, "tensor %u: more than %u elements", i, (unsigned)MAX_ELEMENTS);
+        return CORRUPT(c->why, c->why_size, "tensor %u: more than %u elements", i, (unsigned)MAX_ELEMENTS);
       t->dims[d] = dim;
     }
     if (data_bytes != count * dtype_bytes[dtype])
-      return fail(c->why, c->why_size, "tensor %u: %llu data bytes, expected %llu (%llu elements of %u bytes)", i,
-                  (unsigned long long)data_bytes, (unsigned long long)(count * dtype_bytes[dtype]),
-                  (unsigned long long)count, dtype_bytes[dtype]);
+      return CORRUPT(c->why, c->why_size, "tensor %u: %llu data bytes, expected %llu (%llu elements of %u bytes)", i,
+                     (unsigned long long)data_bytes, (unsigned long long)(count * dtype_bytes[dtype]),
+                     (unsigned long long)count, dtype_bytes[dtype]);
     if (offset % 16 != 0)
-      return fail(c->why, c->why_size, "tensor %u: data offset %llu is not 16-byte aligned", i,
-                  (unsigned long long)offset);
+      return CORRUPT(c->why, c->why_size, "tensor %u: data offset %llu is not 16-byte aligned", i,
+                     (unsigned long long)offset);
     if (offset < c->data_at || offset > c->data_end || data_bytes > c->data_end - offset)
-      return fail(c->why, c->why_size, "tensor %u: data bytes %llu..%llu are outside the data region %llu..%llu", i,
-                  (unsigned long long)offset, (unsigned long long)offset + data_bytes, (unsigned long long)c->data_at,
-                  (unsigned long long)c->data_end);
+      return CORRUPT(c->why, c->why_size, "tensor %u: data bytes %llu..%llu are outside the data region %llu..%llu", i,
+                     (unsigned long long)offset, (unsigned long long)offset + data_bytes,
+                     (unsigned long long)c->data_at, (unsigned long long)c->data_end);
     float q_min = le_get_f32(r + 40), q_scale = le_get_f32(r + 44);
     if (dtype == MODEL_DTYPE_U8_AFFINE) {
       if (!isfinite(q_min) || !isfinite(q_scale))
-        return fail(c->why, c->why_size, "tensor %u: quantization min/scale not finite", i);
+        return CORRUPT(c->why, c->why_size, "tensor %u: quantization min/scale not finite", i);
     } else if (q_min != 0.0f || q_scale != 0.0f) {
-      return fail(c->why, c->why_size, "tensor %u: quantization fields must be 0 for a float tensor", i);
+      return CORRUPT(c->why, c->why_size, "tensor %u: quantization fields must be 0 for a float tensor", i);
     }
     t->dtype = (model_dtype)dtype;
     t->rank = rank;
@@ -268,9 +222,9 @@ static imprint_status parse_tensors(parse_ctx *c, uint64_t table_at) {
 }
 
 /* Node-level message prefix. */
-#define NODE_FAIL(fmt, ...)                                                                                       \
-  fail(c->why, c->why_size, "node %u '%.*s' (%s): " fmt, index, NAME_SHOWN(n->name_len), n->name, op_name(n->op), \
-       __VA_ARGS__)
+#define NODE_FAIL(fmt, ...)                                                                                          \
+  CORRUPT(c->why, c->why_size, "node %u '%.*s' (%s): " fmt, index, NAME_SHOWN(n->name_len), n->name, op_name(n->op), \
+          __VA_ARGS__)
 
 /* Checks that tensor slot `slot` holds a tensor of `rank` with dims `want` (or NONE when allowed). */
 static imprint_status check_tensor(parse_ctx *c, uint32_t index, const model_node *n, uint32_t slot, int required,
@@ -449,7 +403,7 @@ static imprint_status check_node(parse_ctx *c, uint32_t index) {
     case MODEL_OP_CLAMP:
     case MODEL_OP_SOFTMAX:
     case MODEL_OP_IDENTITY: memcpy(out, in[0], sizeof out); break;
-    default: return fail(c->why, c->why_size, "node %u: unknown op", index);
+    default: return CORRUPT(c->why, c->why_size, "node %u: unknown op", index);
   }
 
   if (out[0] > MAX_SPATIAL || out[1] > MAX_SPATIAL || out[2] > MAX_CHANNELS ||
@@ -484,8 +438,8 @@ static imprint_status check_unique_names(parse_ctx *c) {
   imprint_status s = IMPRINT_OK;
   for (uint32_t i = 1; i < m->node_count && s == IMPRINT_OK; i++)
     if (compare_names(&refs[i - 1], &refs[i]) == 0)
-      s = fail(c->why, c->why_size, "nodes %u and %u share the name '%.*s'", refs[i - 1].node, refs[i].node,
-               NAME_SHOWN(refs[i].len), refs[i].name);
+      s = CORRUPT(c->why, c->why_size, "nodes %u and %u share the name '%.*s'", refs[i - 1].node, refs[i].node,
+                  NAME_SHOWN(refs[i].len), refs[i].name);
   free(refs);
   return s;
 }
@@ -496,7 +450,7 @@ static imprint_status parse_nodes(parse_ctx *c, uint64_t table_at) {
     const uint8_t *r = c->bytes + table_at + (uint64_t)i * MODEL_FILE_NODE_RECORD_BYTES;
     model_node *n = &m->nodes[i];
     uint32_t op = le_get_u32(r);
-    if (op >= MODEL_OP_COUNT_) return fail(c->why, c->why_size, "node %u: unknown op %u", i, op);
+    if (op >= MODEL_OP_COUNT_) return CORRUPT(c->why, c->why_size, "node %u: unknown op %u", i, op);
     n->op = (model_op)op;
     imprint_status s = check_string(c, le_get_u32(r + 4), le_get_u32(r + 8), "node", i, &n->name);
     if (s != IMPRINT_OK) return s;
@@ -508,8 +462,8 @@ static imprint_status parse_nodes(parse_ctx *c, uint64_t table_at) {
     for (uint32_t k = 0; k < 4; k++) n->tensors[k] = le_get_u32(r + 100 + 4 * k);
     for (uint32_t k = 0; k < 3; k++) n->out_shape[k] = le_get_u32(r + 116 + 4 * k);
     if ((i == 0) != (n->op == MODEL_OP_INPUT))
-      return fail(c->why, c->why_size, "node %u '%.*s' (%s): node 0, and only node 0, must be INPUT", i,
-                  NAME_SHOWN(n->name_len), n->name, op_name(n->op));
+      return CORRUPT(c->why, c->why_size, "node %u '%.*s' (%s): node 0, and only node 0, must be INPUT", i,
+                     NAME_SHOWN(n->name_len), n->name, op_name(n->op));
     if ((s = check_node(c, i)) != IMPRINT_OK) return s;
   }
   return check_unique_names(c);
@@ -522,27 +476,27 @@ static imprint_status parse_header(parse_ctx *c) {
   m->input_width = le_get_u32(b + 48);
   m->input_channels = le_get_u32(b + 52);
   if (m->input_height < 1 || m->input_height > MAX_SPATIAL || m->input_width < 1 || m->input_width > MAX_SPATIAL)
-    return fail(c->why, c->why_size, "input size %ux%u is not within 1..%u", m->input_height, m->input_width,
-                (unsigned)MAX_SPATIAL);
-  if (m->input_channels != 3) return fail(c->why, c->why_size, "input has %u channels, not 3", m->input_channels);
+    return CORRUPT(c->why, c->why_size, "input size %ux%u is not within 1..%u", m->input_height, m->input_width,
+                   (unsigned)MAX_SPATIAL);
+  if (m->input_channels != 3) return CORRUPT(c->why, c->why_size, "input has %u channels, not 3", m->input_channels);
   for (uint32_t k = 0; k < 3; k++) {
     m->scale[k] = le_get_f32(b + 56 + 4 * k);
     m->bias[k] = le_get_f32(b + 68 + 4 * k);
     if (!isfinite(m->scale[k]) || !isfinite(m->bias[k]))
-      return fail(c->why, c->why_size, "input scale/bias of channel %u is not finite", k);
+      return CORRUPT(c->why, c->why_size, "input scale/bias of channel %u is not finite", k);
   }
   uint32_t resize = le_get_u32(b + 80);
-  if (resize > MODEL_RESIZE_AREA_THEN_BILINEAR) return fail(c->why, c->why_size, "unknown resize method %u", resize);
+  if (resize > MODEL_RESIZE_AREA_THEN_BILINEAR) return CORRUPT(c->why, c->why_size, "unknown resize method %u", resize);
   m->resize = (model_resize)resize;
   m->colour_order = le_get_u32(b + 84);
-  if (m->colour_order > 1) return fail(c->why, c->why_size, "unknown colour order %u", m->colour_order);
+  if (m->colour_order > 1) return CORRUPT(c->why, c->why_size, "unknown colour order %u", m->colour_order);
   m->embed_count = le_get_u32(b + 88);
   if (m->embed_count < 1 || m->embed_count > MODEL_FILE_MAX_EMBED)
-    return fail(c->why, c->why_size, "embedding has %u layers, expected 1..%u", m->embed_count,
-                (unsigned)MODEL_FILE_MAX_EMBED);
+    return CORRUPT(c->why, c->why_size, "embedding has %u layers, expected 1..%u", m->embed_count,
+                   (unsigned)MODEL_FILE_MAX_EMBED);
   for (uint32_t k = 0; k < MODEL_FILE_MAX_EMBED; k++) m->embed_nodes[k] = le_get_u32(b + 92 + 4 * k);
   for (uint32_t k = HEADER_RESERVED_AT; k < MODEL_FILE_HEADER_BYTES; k++)
-    if (b[k] != 0) return fail(c->why, c->why_size, "reserved header byte %u is not zero", k);
+    if (b[k] != 0) return CORRUPT(c->why, c->why_size, "reserved header byte %u is not zero", k);
   return IMPRINT_OK;
 }
 
@@ -552,14 +506,14 @@ static imprint_status check_embedding(parse_ctx *c) {
     uint32_t node = m->embed_nodes[k];
     if (k >= m->embed_count) {
       if (node != MODEL_FILE_NONE)
-        return fail(c->why, c->why_size, "unused embedding slot %u is %u, not NONE", k, node);
+        return CORRUPT(c->why, c->why_size, "unused embedding slot %u is %u, not NONE", k, node);
       continue;
     }
     if (node == 0 || node >= m->node_count)
-      return fail(c->why, c->why_size, "embedding layer %u is node %u, not a node after the input (%u nodes)", k, node,
-                  m->node_count);
+      return CORRUPT(c->why, c->why_size, "embedding layer %u is node %u, not a node after the input (%u nodes)", k,
+                     node, m->node_count);
     for (uint32_t j = 0; j < k; j++)
-      if (m->embed_nodes[j] == node) return fail(c->why, c->why_size, "embedding lists node %u twice", node);
+      if (m->embed_nodes[j] == node) return CORRUPT(c->why, c->why_size, "embedding lists node %u twice", node);
   }
   return IMPRINT_OK;
 }
@@ -568,27 +522,26 @@ imprint_status model_file_parse(const uint8_t *bytes, size_t size, model_file *o
   if (why && why_size) why[0] = '\0';
   if (!out || !bytes) {
     if (out) memset(out, 0, sizeof *out);
-    if (why && why_size) snprintf(why, why_size, "model_file_parse: %s is NULL", out ? "bytes" : "out");
-    return IMPRINT_ERR_INVALID_ARGUMENT;
+    return explain(IMPRINT_ERR_INVALID_ARGUMENT, why, why_size, "model_file_parse: %s is NULL", out ? "bytes" : "out");
   }
   memset(out, 0, sizeof *out);
   if (size < MODEL_FILE_HEADER_BYTES + TRAILER_BYTES)
-    return fail(why, why_size, "file is %zu bytes, shorter than a header and trailer", size);
-  if (memcmp(bytes, MODEL_FILE_MAGIC, 8) != 0) return fail(why, why_size, "not an imprint model file (bad magic)");
+    return CORRUPT(why, why_size, "file is %zu bytes, shorter than a header and trailer", size);
+  if (memcmp(bytes, MODEL_FILE_MAGIC, 8) != 0) return CORRUPT(why, why_size, "not an imprint model file (bad magic)");
   uint32_t version = le_get_u32(bytes + 8);
   if (version != MODEL_FILE_VERSION)
-    return fail(why, why_size, "model file version %u, this build reads version %u", version, MODEL_FILE_VERSION);
+    return CORRUPT(why, why_size, "model file version %u, this build reads version %u", version, MODEL_FILE_VERSION);
   if (le_get_u32(bytes + 12) != MODEL_FILE_HEADER_BYTES)
-    return fail(why, why_size, "header size %u, expected %u", le_get_u32(bytes + 12), MODEL_FILE_HEADER_BYTES);
+    return CORRUPT(why, why_size, "header size %u, expected %u", le_get_u32(bytes + 12), MODEL_FILE_HEADER_BYTES);
   uint64_t file_bytes = le_get_u64(bytes + 16);
   if (file_bytes != (uint64_t)size)
-    return fail(why, why_size, "file is %zu bytes but its header says %llu (truncated or padded?)", size,
-                (unsigned long long)file_bytes);
+    return CORRUPT(why, why_size, "file is %zu bytes but its header says %llu (truncated or padded?)", size,
+                   (unsigned long long)file_bytes);
   uint64_t stored = le_get_u64(bytes + size - TRAILER_BYTES);
-  uint64_t hash = model_hash_fnv1a64(bytes, size - TRAILER_BYTES);
+  uint64_t hash = fnv1a64(bytes, size - TRAILER_BYTES);
   if (stored != hash)
-    return fail(why, why_size, "checksum mismatch (stored %016llx, computed %016llx): the file is damaged",
-                (unsigned long long)stored, (unsigned long long)hash);
+    return CORRUPT(why, why_size, "checksum mismatch (stored %016llx, computed %016llx): the file is damaged",
+                   (unsigned long long)stored, (unsigned long long)hash);
 
   parse_ctx c = {bytes, size,    MODEL_FILE_HEADER_BYTES, le_get_u32(bytes + 24), 0, size - TRAILER_BYTES, out,
                  why,   why_size};
@@ -597,19 +550,19 @@ imprint_status model_file_parse(const uint8_t *bytes, size_t size, model_file *o
   out->tensor_count = le_get_u32(bytes + 28);
   out->node_count = le_get_u32(bytes + 32);
   if (c.string_bytes % 16 != 0 || c.string_bytes > MAX_STRING_BYTES)
-    return fail(why, why_size, "string table size %llu is not a multiple of 16 within %u",
-                (unsigned long long)c.string_bytes, (unsigned)MAX_STRING_BYTES);
+    return CORRUPT(why, why_size, "string table size %llu is not a multiple of 16 within %u",
+                   (unsigned long long)c.string_bytes, (unsigned)MAX_STRING_BYTES);
   if (out->tensor_count > MAX_TENSORS)
-    return fail(why, why_size, "%u tensors (limit %u)", out->tensor_count, (unsigned)MAX_TENSORS);
+    return CORRUPT(why, why_size, "%u tensors (limit %u)", out->tensor_count, (unsigned)MAX_TENSORS);
   if (out->node_count < 1 || out->node_count > MAX_NODES)
-    return fail(why, why_size, "%u nodes (expected 1..%u)", out->node_count, (unsigned)MAX_NODES);
+    return CORRUPT(why, why_size, "%u nodes (expected 1..%u)", out->node_count, (unsigned)MAX_NODES);
   /* All terms are bounded above, so these 64-bit sums cannot wrap. */
   uint64_t tensors_at = c.strings_at + c.string_bytes;
   uint64_t nodes_at = tensors_at + (uint64_t)out->tensor_count * MODEL_FILE_TENSOR_RECORD_BYTES;
   c.data_at = nodes_at + (uint64_t)out->node_count * MODEL_FILE_NODE_RECORD_BYTES;
   if (c.data_at > c.data_end)
-    return fail(why, why_size, "tables need %llu bytes but the file has %zu",
-                (unsigned long long)c.data_at + TRAILER_BYTES, size);
+    return CORRUPT(why, why_size, "tables need %llu bytes but the file has %zu",
+                   (unsigned long long)c.data_at + TRAILER_BYTES, size);
 
   imprint_status s = parse_header(&c);
   if (s == IMPRINT_OK) s = check_string(&c, le_get_u32(bytes + 36), le_get_u32(bytes + 40), "model", 0, &out->name);
@@ -623,7 +576,7 @@ imprint_status model_file_parse(const uint8_t *bytes, size_t size, model_file *o
   if (s == IMPRINT_OK) s = parse_nodes(&c, nodes_at);
   if (s == IMPRINT_OK) s = check_embedding(&c);
   if (s != IMPRINT_OK) {
-    if (s == IMPRINT_ERR_OUT_OF_MEMORY && why && why_size) snprintf(why, why_size, "out of memory reading the model");
+    if (s == IMPRINT_ERR_OUT_OF_MEMORY) explain(s, why, why_size, "out of memory reading the model");
     model_file_free(out);
   }
   return s;

@@ -105,7 +105,4 @@ void model_tensor_to_f32(const model_tensor *t, float *dst);
 /* Returns the node index whose name equals (name, len), or MODEL_FILE_NONE. */
 uint32_t model_file_find_node(const model_file *model, const char *name, size_t len);
 
-/* 64-bit FNV-1a over `size` bytes (the file checksum and the model hash). */
-uint64_t model_hash_fnv1a64(const uint8_t *bytes, size_t size);
-
 #endif

@@ -1,7 +1,7 @@
 /* head_test.c — the few-shot head: imprinting, training, prediction, head files, limits, errors.
  *
  *   gcc -std=c11 -Wall -Wextra -Werror -fsanitize=address,undefined -Iinclude -Isrc \
- *       src/head.c src/head_train.c src/head_file.c src/model_file.c src/status.c \
+ *       src/head.c src/head_train.c src/head_file.c src/checks.c src/status.c \
  *       tests/c/head_test.c -o build/native/head_test -lm
  *   build/native/head_test
  *

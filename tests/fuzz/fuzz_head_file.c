@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "byte_order.h"
+#include "checks.h"
 #include "imprint.h"
 
 static uint32_t dim = 576;
@@ -22,7 +24,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 }
 
 static int load_one(const uint8_t *data, size_t size);
-uint64_t model_hash_fnv1a64(const uint8_t *bytes, size_t size);
 
 /* The file ends in an FNV-1a 64 checksum (src/HEAD_FORMAT.md). Each input is also loaded with its
  * checksum recomputed, so mutations reach the structural validation behind it. */
@@ -32,8 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   uint8_t *fixed = malloc(size);
   if (!fixed) abort();
   memcpy(fixed, data, size);
-  uint64_t sum = model_hash_fnv1a64(fixed, size - 8);
-  for (int i = 0; i < 8; i++) fixed[size - 8 + i] = (uint8_t)(sum >> (8 * i));
+  le_put_u64(fixed + size - 8, fnv1a64(fixed, size - 8));
   load_one(fixed, size);
   free(fixed);
   return 0;

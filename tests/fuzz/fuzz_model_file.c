@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "byte_order.h"
+#include "checks.h"
 #include "model_file.h"
 
 static int parse_one(const uint8_t *data, size_t size);
@@ -17,8 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   uint8_t *fixed = malloc(size);
   if (!fixed) abort();
   memcpy(fixed, data, size);
-  uint64_t hash = model_hash_fnv1a64(fixed, size - 8);
-  for (int i = 0; i < 8; i++) fixed[size - 8 + i] = (uint8_t)(hash >> (8 * i));
+  le_put_u64(fixed + size - 8, fnv1a64(fixed, size - 8));
   parse_one(fixed, size);
   free(fixed);
   return 0;
