@@ -24,12 +24,14 @@ typedef enum imprint_status {
   IMPRINT_ERR_MODEL_MISMATCH = 6,     /* a head or vector made for another backbone / dimension */
   IMPRINT_ERR_UNKNOWN_LAYER = 7,      /* no layer of that name in the model (or it was fused away) */
   IMPRINT_ERR_OUT_OF_MEMORY = 8,
-  IMPRINT_ERR_BACKEND = 9, /* XNNPACK refused the graph or failed to run it */
+  IMPRINT_ERR_BACKEND_FAILED = 9, /* XNNPACK refused the graph or failed to run it */
   IMPRINT_ERR_NO_EXAMPLES = 10,
   IMPRINT_ERR_UNKNOWN_LABEL = 11,
   IMPRINT_ERR_HEAD_CORRUPT = 12,
   IMPRINT_ERR_LIMIT_EXCEEDED = 13
 } imprint_status;
+/* The earlier name of IMPRINT_ERR_BACKEND_FAILED, kept so that existing code still compiles. */
+#define IMPRINT_ERR_BACKEND IMPRINT_ERR_BACKEND_FAILED
 
 /* Short, stable, machine-readable name of a status: "OK", "DECODE_FAILED", "IMAGE_TOO_LARGE", ...
  * These are the `code` values of the JS ImprintError. Never NULL. */

@@ -3,13 +3,9 @@
 // extractor. This file converts labels and vectors, slices training so pages stay responsive,
 // and shapes results; every number is computed in C.
 
-const { ImprintError, allocate } = require('./errors.cjs');
+const { ImprintError } = require('./errors.cjs');
+const { Status, Constants, withScratch, readStruct, readField, readFloats, readU32, statusError, check } = require('./wasm.cjs');
 
-const SAVE_EXAMPLES = 1;
-const TRAIN_NO_CALIBRATION = 2;
-/** sizeof(imprint_train_options) and sizeof(imprint_train_progress) in include/imprint.h. */
-const OPTIONS_BYTES = 20;
-const PROGRESS_BYTES = 28;
 /** Longest stretch train() runs before yielding to the event loop. */
 const SLICE_MS = 16;
 
@@ -28,12 +24,6 @@ const leakGuard =
     ? new FinalizationRegistry(({ core, head }) => core._imprint_head_destroy(head))
     : null;
 
-function fail(core, status, detail) {
-  const code = core.UTF8ToString(core._imprint_status_code(status));
-  const generic = core.UTF8ToString(core._imprint_status_string(status));
-  throw new ImprintError(code, detail ? `${detail}: ${generic}` : generic);
-}
-
 function labelBytes(label) {
   if (typeof label !== 'string' || label.length === 0) {
     throw new ImprintError('INVALID_ARGUMENT', `a label must be a non-empty string; got ${label === '' ? "''" : typeof label}`);
@@ -42,18 +32,6 @@ function labelBytes(label) {
     throw new ImprintError('INVALID_ARGUMENT', 'the label contains an unpaired UTF-16 surrogate, which has no UTF-8 form');
   }
   return encoder.encode(label);
-}
-
-/** Runs fn with `bytes` copied into a temporary wasm buffer. */
-function withHeap(core, bytes, fn) {
-  const ptr = core._malloc(Math.max(1, bytes.byteLength));
-  if (!ptr) throw new ImprintError('OUT_OF_MEMORY', 'could not allocate in the wasm heap');
-  try {
-    core.HEAPU8.set(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), ptr);
-    return fn(ptr);
-  } finally {
-    core._free(ptr);
-  }
 }
 
 function checkVector(vector, dim) {
@@ -108,50 +86,30 @@ class Classifier {
     }
   }
 
-  /** Runs fn(vectorPtr, mirrorPtr) with the vectors copied into the wasm heap. */
-  #withVectors(vector, mirror, fn) {
-    const c = this.#core;
-    const bytes = this.#dim * 4;
-    const ptr = c._malloc(2 * bytes);
-    if (!ptr) throw new ImprintError('OUT_OF_MEMORY', 'could not allocate in the wasm heap');
-    try {
-      c.HEAPF32.set(vector, ptr >> 2);
-      if (mirror) c.HEAPF32.set(mirror, (ptr + bytes) >> 2);
-      return fn(ptr, mirror ? ptr + bytes : 0);
-    } finally {
-      c._free(ptr);
-    }
-  }
-
   /** Labels of the classes, in the order they were first added. */
   get labels() {
     this.#check();
     const c = this.#core;
     const out = [];
     const count = c._imprint_head_class_count(this.#head);
-    const lenPtr = allocate(c, 4);
-    try {
+    withScratch(c, (scratch) => {
+      const length = scratch.alloc(4, 'a label length');
       for (let i = 0; i < count; i++) {
-        const ptr = c._imprint_head_label(this.#head, i, lenPtr);
-        const len = c.HEAPU32[lenPtr >> 2];
-        out.push(decoder.decode(c.HEAPU8.subarray(ptr, ptr + len)));
+        const ptr = c._imprint_head_label(this.#head, i, length);
+        out.push(decoder.decode(c.HEAPU8.subarray(ptr, ptr + readU32(c, length))));
       }
-    } finally {
-      c._free(lenPtr);
-    }
+    });
     return out;
   }
 
   #classIndex(label) {
     const c = this.#core;
     const bytes = labelBytes(label);
-    const out = allocate(c, 4);
-    try {
-      const status = withHeap(c, bytes, (ptr) => c._imprint_head_find_label(this.#head, ptr, bytes.length, out));
-      return status === 0 ? c.HEAPU32[out >> 2] : -1;
-    } finally {
-      c._free(out);
-    }
+    return withScratch(c, (scratch) => {
+      const out = scratch.alloc(4, 'a class index');
+      const status = c._imprint_head_find_label(this.#head, scratch.bytes(bytes, 'the label'), bytes.length, out);
+      return status === Status.OK ? readU32(c, out) : -1;
+    });
   }
 
   /** Number of examples stored for a label (0 for a label never added). */
@@ -190,10 +148,10 @@ class Classifier {
     const m = mirrored === undefined || mirrored === null ? null : checkVector(mirrored, this.#dim);
     const bytes = labelBytes(label);
     const c = this.#core;
-    const status = this.#withVectors(v, m, (vp, mp) =>
-      withHeap(c, bytes, (lp) => c._imprint_head_add_example(this.#head, lp, bytes.length, vp, mp, this.#dim))
+    const status = withScratch(c, (scratch) =>
+      c._imprint_head_add_example(this.#head, scratch.bytes(bytes, 'the label'), bytes.length, scratch.bytes(v), m ? scratch.bytes(m) : 0, this.#dim)
     );
-    if (status !== 0) fail(c, status, status === 1 ? 'the embedding is empty, not finite, or the label is not valid text' : '');
+    check(c, status, status === Status.INVALID_ARGUMENT ? 'the embedding is empty, not finite, or the label is not valid text' : '');
     this.#generation++;
   }
 
@@ -214,8 +172,8 @@ class Classifier {
     this.#check();
     const bytes = labelBytes(label);
     const c = this.#core;
-    const status = withHeap(c, bytes, (ptr) => c._imprint_head_remove_class(this.#head, ptr, bytes.length));
-    if (status !== 0) fail(c, status, `no class is labelled ${JSON.stringify(label)}`);
+    const status = withScratch(c, (scratch) => c._imprint_head_remove_class(this.#head, scratch.bytes(bytes, 'the label'), bytes.length));
+    check(c, status, `no class is labelled ${JSON.stringify(label)}`);
     this.#generation++;
   }
 
@@ -247,82 +205,63 @@ class Classifier {
     }
     const c = this.#core;
     const start = performance.now();
-    const opts = c._malloc(OPTIONS_BYTES + PROGRESS_BYTES);
-    if (!opts) throw new ImprintError('OUT_OF_MEMORY', 'could not allocate in the wasm heap');
-    const progress = opts + OPTIONS_BYTES;
-    try {
-      const view = new DataView(c.HEAPU8.buffer, opts, OPTIONS_BYTES);
-      view.setFloat32(0, l2, true);
-      view.setFloat32(4, tolerance, true);
-      view.setUint32(8, maxIterations, true);
-      view.setUint32(12, seed, true);
-      view.setUint32(16, calibrate ? 0 : TRAIN_NO_CALIBRATION, true); // mirrored views stored are used
+    return withScratch(c, async (scratch) => {
+      const flags = calibrate ? 0 : Constants.TRAIN_NO_CALIBRATION; // mirrored views stored are used
+      const opts = scratch.struct('train_options', { l2, tolerance, max_iterations: maxIterations, seed, flags });
+      const progress = scratch.struct('train_progress');
       let status = c._imprint_head_train_begin(this.#head, opts);
-      if (status !== 0) fail(c, status, status === 10 ? 'add examples before train()' : 'cannot start training');
+      check(c, status, status === Status.NO_EXAMPLES ? 'add examples before train()' : 'cannot start training');
       const generation = this.#generation;
       this.#training = generation + 1;
-      let sliceStart = performance.now();
-      for (;;) {
-        status = c._imprint_head_train_step(this.#head, 4, progress);
-        if (status !== 0) fail(c, status, 'training failed');
-        const p = new DataView(c.HEAPU8.buffer, progress, PROGRESS_BYTES);
-        const step = p.getUint32(0, true);
-        const loss = p.getFloat32(4, true);
-        if (p.getInt32(24, true)) {
-          if (onProgress) onProgress({ step, loss });
-          return {
-            loss,
-            trainAccuracy: p.getFloat32(12, true),
-            ms: performance.now() - start,
-            steps: step,
-            temperature: p.getFloat32(16, true),
-            l2: p.getFloat32(20, true),
-          };
-        }
-        if (performance.now() - sliceStart >= SLICE_MS) {
-          if (onProgress) onProgress({ step, loss });
-          await yieldToEventLoop();
-          if (this.#disposed) throw new ImprintError('DISPOSED', 'the classifier was disposed during train()');
-          this.#check();
-          if (this.#generation !== generation) {
-            throw new ImprintError('INVALID_ARGUMENT', 'the examples changed during train(); call train() again');
+      try {
+        let sliceStart = performance.now();
+        for (;;) {
+          check(c, c._imprint_head_train_step(this.#head, 4, progress), 'training failed');
+          const p = readStruct(c, progress, 'train_progress');
+          if (p.done) {
+            if (onProgress) onProgress({ step: p.step, loss: p.loss });
+            const ms = performance.now() - start;
+            return { loss: p.loss, trainAccuracy: p.train_accuracy, ms, steps: p.step, temperature: p.temperature, l2: p.l2 };
           }
-          sliceStart = performance.now();
+          if (performance.now() - sliceStart >= SLICE_MS) {
+            if (onProgress) onProgress({ step: p.step, loss: p.loss });
+            await yieldToEventLoop();
+            if (this.#disposed) throw new ImprintError('DISPOSED', 'the classifier was disposed during train()');
+            this.#check();
+            if (this.#generation !== generation) {
+              throw new ImprintError('INVALID_ARGUMENT', 'the examples changed during train(); call train() again');
+            }
+            sliceStart = performance.now();
+          }
         }
+      } finally {
+        this.#training = 0;
       }
-    } finally {
-      this.#training = 0;
-      c._free(opts);
-    }
+    });
+  }
+
+  /** NO_EXAMPLES for `what` when the head has no class yet. */
+  #requireClasses(what) {
+    const c = this.#core;
+    if (c._imprint_head_class_count(this.#head) === 0) throw statusError(c, Status.NO_EXAMPLES, { context: `add examples before ${what}` });
   }
 
   #predictNow(vector, mirrored) {
+    this.#requireClasses('predict()');
     const c = this.#core;
     const count = c._imprint_head_class_count(this.#head);
-    if (count === 0) fail(c, 10, 'add examples before predict()');
-    const extra = 16 + 4 * count;
-    const out = c._malloc(extra);
-    if (!out) throw new ImprintError('OUT_OF_MEMORY', 'could not allocate in the wasm heap');
-    try {
-      const status = this.#withVectors(vector, mirrored, (vp, mp) =>
-        c._imprint_head_predict(this.#head, vp, mp, this.#dim, out + 16, count, out)
-      );
-      if (status !== 0) fail(c, status, status === 1 ? 'the embedding is empty or not finite' : '');
-      const view = new DataView(c.HEAPU8.buffer, out, 16);
-      const probabilities = new Float32Array(c.HEAPF32.buffer, out + 16, count).slice();
+    return withScratch(c, (scratch) => {
+      const prediction = scratch.struct('prediction');
+      const scores = scratch.alloc(4 * count, 'the scores');
+      const status = c._imprint_head_predict(this.#head, scratch.bytes(vector), mirrored ? scratch.bytes(mirrored) : 0, this.#dim, scores, count, prediction);
+      check(c, status, status === Status.INVALID_ARGUMENT ? 'the embedding is empty or not finite' : '');
+      const probabilities = readFloats(c, scores, count);
+      const p = readStruct(c, prediction, 'prediction');
       const labels = this.labels;
-      const scores = {};
-      labels.forEach((label, i) => (scores[label] = probabilities[i]));
-      return {
-        label: labels[view.getUint32(0, true)],
-        confidence: view.getFloat32(4, true),
-        scores,
-        unknown: view.getInt32(12, true) !== 0,
-        similarity: view.getFloat32(8, true),
-      };
-    } finally {
-      c._free(out);
-    }
+      const byLabel = {};
+      labels.forEach((label, i) => (byLabel[label] = probabilities[i]));
+      return { label: labels[p.best], confidence: p.confidence, scores: byLabel, unknown: p.unknown !== 0, similarity: p.similarity };
+    });
   }
 
   /** Classifies an embedding: { label, confidence, scores, unknown, similarity }. */
@@ -336,7 +275,7 @@ class Classifier {
   /** Embeds an image and classifies it: { label, confidence, scores: { [label]: p }, unknown }. */
   async predict(input) {
     this.#check();
-    if (this.#core._imprint_head_class_count(this.#head) === 0) fail(this.#core, 10, 'add examples before predict()');
+    this.#requireClasses('predict()');
     if (this.#testTimeFlip) {
       const [plain, mirrored] = await this.#extractor.embedWithMirror(input);
       this.#check();
@@ -359,8 +298,8 @@ class Classifier {
       throw new ImprintError('INVALID_ARGUMENT', 'evaluate() needs an array of { label, input } or { label, embedding }');
     }
     const list = Array.from(items, (item) => (Array.isArray(item) ? { input: item[0], label: item[1] } : item));
+    this.#requireClasses('evaluate()');
     const labels = this.labels;
-    if (labels.length === 0) fail(this.#core, 10, 'add examples before evaluate()');
     const index = new Map(labels.map((l, i) => [l, i]));
     const truth = new Uint32Array(list.length);
     const vectors = new Float32Array(list.length * this.#dim);
@@ -381,27 +320,21 @@ class Classifier {
     }
     const c = this.#core;
     const n = labels.length;
-    const buffer = c._malloc(4 + 4 * n * n + 4 * Math.max(1, list.length));
-    if (!buffer) throw new ImprintError('OUT_OF_MEMORY', 'could not allocate in the wasm heap');
-    try {
-      const confusionPtr = buffer + 4;
-      const truthPtr = confusionPtr + 4 * n * n;
-      c.HEAPU32.set(truth, truthPtr >> 2);
-      const status = withHeap(c, new Uint8Array(vectors.buffer), (vp) =>
-        c._imprint_head_evaluate(this.#head, vp, truthPtr, list.length, this.#dim, confusionPtr, n * n, buffer)
-      );
-      if (status !== 0) fail(c, status, 'evaluate() failed');
-      const flat = new Uint32Array(c.HEAPU32.buffer, confusionPtr, n * n).slice();
+    return withScratch(c, (scratch) => {
+      const accuracy = scratch.alloc(4, 'the accuracy');
+      const confusion = scratch.alloc(4 * n * n, 'the confusion matrix');
+      const truthPtr = scratch.bytes(truth, 'the labels');
+      const status = c._imprint_head_evaluate(this.#head, scratch.bytes(vectors, 'the embeddings'), truthPtr, list.length, this.#dim, confusion, n * n, accuracy);
+      check(c, status, 'evaluate() failed');
+      const flat = new Uint32Array(c.HEAPU8.buffer, confusion, n * n).slice();
       const matrix = labels.map((_, r) => Array.from(flat.subarray(r * n, (r + 1) * n)));
       const perClass = {};
       labels.forEach((label, r) => {
-        const count = matrix[r].reduce((s, v) => s + v, 0);
+        const count = matrix[r].reduce((sum, v) => sum + v, 0);
         if (count) perClass[label] = { accuracy: matrix[r][r] / count, count, correct: matrix[r][r] };
       });
-      return { accuracy: c.HEAPF32[buffer >> 2], count: list.length, perClass, confusion: { labels, matrix } };
-    } finally {
-      c._free(buffer);
-    }
+      return { accuracy: readFloats(c, accuracy, 1)[0], count: list.length, perClass, confusion: { labels, matrix } };
+    });
   }
 
   /**
@@ -412,24 +345,15 @@ class Classifier {
     this.#check();
     const { examples = true } = checkOptions(options);
     const c = this.#core;
-    const flags = examples ? SAVE_EXAMPLES : 0;
-    const sizePtr = allocate(c, 4);
-    try {
-      let status = c._imprint_head_save(this.#head, flags, 0, 0, sizePtr);
-      if (status !== 0) fail(c, status, 'cannot save');
-      const size = c.HEAPU32[sizePtr >> 2];
-      const out = c._malloc(size);
-      if (!out) throw new ImprintError('OUT_OF_MEMORY', `could not allocate ${size} bytes in the wasm heap`);
-      try {
-        status = c._imprint_head_save(this.#head, flags, out, size, sizePtr);
-        if (status !== 0) fail(c, status, 'cannot save');
-        return c.HEAPU8.slice(out, out + size);
-      } finally {
-        c._free(out);
-      }
-    } finally {
-      c._free(sizePtr);
-    }
+    const flags = examples ? Constants.SAVE_EXAMPLES : 0;
+    return withScratch(c, (scratch) => {
+      const size = scratch.alloc(4, 'the size');
+      check(c, c._imprint_head_save(this.#head, flags, 0, 0, size), 'cannot save');
+      const length = readU32(c, size);
+      const out = scratch.alloc(length, 'the classifier file');
+      check(c, c._imprint_head_save(this.#head, flags, out, length, size), 'cannot save');
+      return c.HEAPU8.slice(out, out + length);
+    });
   }
 
   /** Frees the head's wasm memory. Safe to call twice. */
@@ -447,11 +371,6 @@ function handlesOf(extractor) {
     throw new ImprintError('INVALID_ARGUMENT', 'pass the Extractor from createExtractor() as the first argument');
   }
   return extractor._handles; // throws DISPOSED for a disposed extractor
-}
-
-function hashPtr(core, extractor, fn) {
-  const hash = extractor.info.modelHash;
-  return withHeap(core, encoder.encode(`${hash}\0`), fn);
 }
 
 /** Wraps a freshly created or loaded C head; frees it if the wrapper cannot be made. */
@@ -472,14 +391,12 @@ function adoptHead(extractor, core, head, opts) {
 function createClassifier(extractor, options = {}) {
   const { core } = handlesOf(extractor);
   const opts = checkOptions(options);
-  const out = allocate(core, 4);
-  try {
-    const status = hashPtr(core, extractor, (hp) => core._imprint_head_create(extractor.info.dim, hp, out));
-    if (status !== 0) fail(core, status, 'cannot create the classifier');
-    return adoptHead(extractor, core, core.HEAPU32[out >> 2], opts);
-  } finally {
-    core._free(out);
-  }
+  const head = withScratch(core, (scratch) => {
+    const out = scratch.alloc(4, 'the classifier handle');
+    check(core, core._imprint_head_create(extractor.info.dim, scratch.string(extractor.info.modelHash), out), 'cannot create the classifier');
+    return readU32(core, out);
+  });
+  return adoptHead(extractor, core, head, opts);
 }
 
 /**
@@ -503,20 +420,20 @@ async function loadClassifier(extractor, bytes, options = {}) {
     throw new ImprintError('INVALID_ARGUMENT', 'loadClassifier() needs the bytes from save() (Uint8Array, Buffer, ArrayBuffer) or a file path');
   }
   handlesOf(extractor);
-  const out = allocate(core, 4);
-  try {
-    const status = withHeap(core, data, (bp) =>
-      hashPtr(core, extractor, (hp) => core._imprint_head_load(bp, data.length, extractor.info.dim, hp, out))
-    );
-    if (status === 6) {
+  const head = withScratch(core, (scratch) => {
+    const out = scratch.alloc(4, 'the classifier handle');
+    const hash = scratch.string(extractor.info.modelHash);
+    const status = core._imprint_head_load(scratch.bytes(data, 'the classifier file'), data.length, extractor.info.dim, hash, out);
+    if (status === Status.MODEL_MISMATCH) {
       throw new ImprintError('MODEL_MISMATCH', `this head was made for another backbone than ${extractor.info.name} (${extractor.info.modelHash}); load it with the extractor it was trained on`);
     }
-    if (status === 12) throw new ImprintError('HEAD_CORRUPT', 'the classifier file is damaged, truncated, or not an imprint head');
-    if (status !== 0) fail(core, status, 'cannot load the classifier');
-    return adoptHead(extractor, core, core.HEAPU32[out >> 2], opts);
-  } finally {
-    core._free(out);
-  }
+    if (status === Status.HEAD_CORRUPT) {
+      throw new ImprintError('HEAD_CORRUPT', 'the classifier file is damaged, truncated, or not an imprint head');
+    }
+    check(core, status, 'cannot load the classifier');
+    return readU32(core, out);
+  });
+  return adoptHead(extractor, core, head, opts);
 }
 
 module.exports = { createClassifier, loadClassifier, Classifier };

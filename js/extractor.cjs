@@ -2,9 +2,10 @@
 // The Extractor: one wasm core instance holding one model. All numerics run in C; this file
 // moves bytes in and floats out, and turns status codes into ImprintErrors.
 
-const { ImprintError, allocate } = require('./errors.cjs');
+const { ImprintError } = require('./errors.cjs');
 const platform = require('./platform.cjs');
 const { normaliseInput } = require('./inputs.cjs');
+const { Status, withScratch, readStruct, readString, readFloats, readU32, statusError, check } = require('./wasm.cjs');
 
 const MODEL_ERROR_BYTES = 512;
 
@@ -13,33 +14,6 @@ const leakGuard =
   typeof FinalizationRegistry === 'function'
     ? new FinalizationRegistry(({ core, model }) => core._imprint_model_destroy(model))
     : null;
-
-function readString(core, ptr) {
-  return ptr ? core.UTF8ToString(ptr) : '';
-}
-
-function withBytes(core, bytes, fn) {
-  const ptr = core._malloc(Math.max(1, bytes.length));
-  if (!ptr) throw new ImprintError('OUT_OF_MEMORY', `could not allocate ${bytes.length} bytes in the wasm heap`);
-  try {
-    core.HEAPU8.set(bytes, ptr);
-    return fn(ptr);
-  } finally {
-    core._free(ptr);
-  }
-}
-
-function withCString(core, text, fn) {
-  const size = core.lengthBytesUTF8(text) + 1;
-  const ptr = core._malloc(size);
-  if (!ptr) throw new ImprintError('OUT_OF_MEMORY', 'could not allocate a string in the wasm heap');
-  try {
-    core.stringToUTF8(text, ptr, size);
-    return fn(ptr);
-  } finally {
-    core._free(ptr);
-  }
-}
 
 async function toModelBytes(model, options, onBytes) {
   if (model instanceof Uint8Array) return model;
@@ -103,41 +77,34 @@ class Extractor {
     if (this.#disposed) throw new ImprintError('DISPOSED', 'this extractor was disposed; create a new one');
   }
 
-  #fail(status) {
+  /** Throws the ImprintError of a failed model call, with the model's own explanation. */
+  #checkStatus(status) {
     const c = this.#core;
-    const code = readString(c, c._imprint_status_code(status));
-    const detail = readString(c, c._imprint_model_last_error(this.#model));
-    const generic = readString(c, c._imprint_status_string(status));
-    throw new ImprintError(code, detail || generic);
+    check(c, status, '', () => readString(c, c._imprint_model_last_error(this.#model)));
   }
 
   /** Sets the core's input; synchronous from here on, so concurrent async calls cannot interleave. */
   #setInput(input) {
     const c = this.#core;
-    let status;
-    if (input.kind === 'encoded') {
-      status = withBytes(c, input.bytes, (ptr) => c._imprint_model_set_input_encoded(this.#model, ptr, input.bytes.length));
-    } else {
+    const status = withScratch(c, (scratch) => {
+      if (input.kind === 'encoded') {
+        return c._imprint_model_set_input_encoded(this.#model, scratch.bytes(input.bytes, 'the image'), input.bytes.length);
+      }
       const { data, width, height, channels } = input;
-      const size = width * height * channels;
-      status = withBytes(c, data.subarray(0, size), (ptr) =>
-        c._imprint_model_set_input_pixels(this.#model, ptr, width, height, channels, 0)
-      );
-    }
-    if (status !== 0) this.#fail(status);
+      const pixels = scratch.bytes(data.subarray(0, width * height * channels), 'the pixels');
+      return c._imprint_model_set_input_pixels(this.#model, pixels, width, height, channels, 0);
+    });
+    this.#checkStatus(status);
   }
 
+  /** Runs fn(outputPtr) (a call that writes `count` floats) and returns a copy of them. */
   #readFloats(count, fn) {
     const c = this.#core;
-    const ptr = c._malloc(count * 4);
-    if (!ptr) throw new ImprintError('OUT_OF_MEMORY', 'could not allocate the output in the wasm heap');
-    try {
-      const status = fn(ptr);
-      if (status !== 0) this.#fail(status);
-      return new Float32Array(c.HEAPF32.buffer, ptr, count).slice();
-    } finally {
-      c._free(ptr);
-    }
+    return withScratch(c, (scratch) => {
+      const ptr = scratch.alloc(count * 4, 'the output');
+      this.#checkStatus(fn(ptr));
+      return readFloats(c, ptr, count);
+    });
   }
 
   /**
@@ -165,10 +132,7 @@ class Extractor {
     this.#check();
     this.#setInput(input);
     const c = this.#core;
-    if (mirror) {
-      const status = c._imprint_model_mirror_input(this.#model);
-      if (status !== 0) this.#fail(status);
-    }
+    if (mirror) this.#checkStatus(c._imprint_model_mirror_input(this.#model));
     const dim = this.info.dim;
     return this.#readFloats(dim, (ptr) => c._imprint_model_embed(this.#model, ptr, dim));
   }
@@ -193,8 +157,7 @@ class Extractor {
     return this.#withInput(input, (normalised) => {
       const plain = this.#embedNow(normalised);
       const c = this.#core;
-      const status = c._imprint_model_mirror_input(this.#model);
-      if (status !== 0) this.#fail(status);
+      this.#checkStatus(c._imprint_model_mirror_input(this.#model));
       const dim = this.info.dim;
       return [plain, this.#readFloats(dim, (ptr) => c._imprint_model_embed(this.#model, ptr, dim))];
     });
@@ -269,13 +232,14 @@ class Extractor {
       const c = this.#core;
       if (channels === undefined) {
         // Let the core explain (unknown name vs. folded convolution).
-        const status = withCString(c, layer, (name) => c._imprint_model_features(this.#model, name, 0, 0));
-        this.#fail(status === 0 ? 7 : status);
+        const status = withScratch(c, (scratch) => c._imprint_model_features(this.#model, scratch.string(layer), 0, 0));
+        this.#checkStatus(status === Status.OK ? Status.UNKNOWN_LAYER : status);
       }
       this.#setInput(normalised);
-      return withCString(c, layer, (name) =>
-        this.#readFloats(channels, (ptr) => c._imprint_model_features(this.#model, name, ptr, channels))
-      );
+      return withScratch(c, (scratch) => {
+        const name = scratch.string(layer);
+        return this.#readFloats(channels, (ptr) => c._imprint_model_features(this.#model, name, ptr, channels));
+      });
     });
   }
 
@@ -291,24 +255,16 @@ class Extractor {
       throw new ImprintError('INVALID_ARGUMENT', 'decode() needs encoded image bytes or a file path');
     }
     const c = this.#core;
-    const imagePtr = allocate(c, 32); // imprint_image, then the imprint_limits this extractor was given
-    try {
+    return withScratch(c, (scratch) => {
       const limits = this.#source.limits;
-      if (limits) writeLimits(c, imagePtr + 16, limits);
-      const status = withBytes(c, normalised.bytes, (ptr) =>
-        c._imprint_image_decode(ptr, normalised.bytes.length, limits ? imagePtr + 16 : 0, imagePtr)
-      );
-      if (status !== 0) {
-        const code = readString(c, c._imprint_status_code(status));
-        throw new ImprintError(code, readString(c, c._imprint_status_string(status)));
-      }
-      const [pixels, width, height, channels] = new Uint32Array(c.HEAPU8.buffer, imagePtr, 4);
+      const image = scratch.struct('image');
+      const bytes = scratch.bytes(normalised.bytes, 'the image');
+      check(c, c._imprint_image_decode(bytes, normalised.bytes.length, limits ? limitsStruct(scratch, limits) : 0, image));
+      const { pixels, width, height, channels } = readStruct(c, image, 'image');
       const data = c.HEAPU8.slice(pixels, pixels + width * height * channels);
-      c._imprint_image_free(imagePtr);
+      c._imprint_image_free(image);
       return { data, width, height, channels };
-    } finally {
-      c._free(imagePtr);
-    }
+    });
   }
 
   /**
@@ -361,20 +317,20 @@ async function createExtractor(options = {}) {
   const [bytes, core] = await Promise.all([toModelBytes(options.model, options, onBytes), platform.instantiateCore(options)]);
   report('model', 1);
   report('core', 1);
-  const errorPtr = allocate(core, MODEL_ERROR_BYTES + 4);
-  const outPtr = errorPtr + MODEL_ERROR_BYTES;
-  let model;
+  const model = withScratch(core, (scratch) => {
+    const error = scratch.alloc(MODEL_ERROR_BYTES, 'the error message');
+    const out = scratch.alloc(4, 'the model handle');
+    const status = core._imprint_model_create(scratch.bytes(bytes, 'the model'), bytes.length, error, MODEL_ERROR_BYTES, out);
+    if (status !== Status.OK) throw statusError(core, status, { context: 'cannot load the model', detail: readString(core, error) });
+    return readU32(core, out);
+  });
   try {
-    const status = withBytes(core, bytes, (ptr) => core._imprint_model_create(ptr, bytes.length, errorPtr, MODEL_ERROR_BYTES, outPtr));
-    if (status !== 0) {
-      const code = readString(core, core._imprint_status_code(status));
-      throw new ImprintError(code, `cannot load the model: ${readString(core, errorPtr)}`);
-    }
-    model = core.HEAP32[outPtr >> 2];
-  } finally {
-    core._free(errorPtr);
+    if (limits) withScratch(core, (scratch) => core._imprint_model_set_limits(model, limitsStruct(scratch, limits)));
+  } catch (error) {
+    core._imprint_model_destroy(model);
+    throw error;
   }
-  applyOptions(core, model, limits, background);
+  core._imprint_model_set_background(model, background[0], background[1], background[2]);
   const extractor = new Extractor(core, model, background, { model: bytes, limits: limits || undefined, background });
   report('ready', 1);
   return extractor;
@@ -402,22 +358,9 @@ function checkBackground(background) {
   return [...background];
 }
 
-/** Writes an imprint_limits struct (include/imprint.h) at ptr. */
-function writeLimits(core, ptr, limits) {
-  const view = new DataView(core.HEAPU8.buffer, ptr, 16);
-  view.setUint32(0, limits.maxWidth, true);
-  view.setUint32(4, limits.maxHeight, true);
-  view.setBigUint64(8, BigInt(limits.maxPixels), true);
-}
-
-function applyOptions(core, model, limits, background) {
-  if (limits) {
-    const ptr = allocate(core, 16);
-    writeLimits(core, ptr, limits);
-    core._imprint_model_set_limits(model, ptr);
-    core._free(ptr);
-  }
-  core._imprint_model_set_background(model, background[0], background[1], background[2]);
+/** An imprint_limits struct (include/imprint.h) in `scratch`. */
+function limitsStruct(scratch, limits) {
+  return scratch.struct('limits', { max_width: limits.maxWidth, max_height: limits.maxHeight, max_pixels: limits.maxPixels });
 }
 
 module.exports = { createExtractor, Extractor };
