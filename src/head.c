@@ -241,27 +241,8 @@ static void imprint_weights(imprint_head *head) {
     truth[held++] = own;
   }
   head->imprint_scale = HEAD_IMPRINT_SCALE;
-  if (held) {
-    double lo = log(1.0), hi = log(1000.0), g = 0.6180339887498949;
-    for (int it = 0; it < 50; it++) {
-      double a = hi - g * (hi - lo), b = lo + g * (hi - lo), f[2] = {0, 0};
-      for (int side = 0; side < 2; side++) {
-        double sc = exp(side ? b : a);
-        for (uint32_t i = 0; i < held; i++) {
-          const double *row = cosines + (size_t)i * C;
-          double max = -INFINITY, z = 0;
-          for (uint32_t c = 0; c < C; c++) max = fmax(max, sc * row[c]);
-          for (uint32_t c = 0; c < C; c++) z += exp(sc * row[c] - max);
-          f[side] += log(z) + max - sc * row[truth[i]];
-        }
-      }
-      if (f[0] < f[1])
-        hi = b;
-      else
-        lo = a;
-    }
-    head->imprint_scale = (float)exp(0.5 * (lo + hi));
-  }
+  head_scored scored = {cosines, truth, held, C, 0};
+  if (held) head->imprint_scale = (float)exp(head_golden_section(head_scaled_nll, &scored, log(1.0), log(1000.0), 50));
   for (uint32_t c = 0; c < C; c++) {
     float *w = head->weights + (size_t)c * d;
     if (!head_normalise(sums + (size_t)c * d, w, d)) memset(w, 0, d * sizeof(float));
@@ -300,33 +281,21 @@ imprint_status imprint_head_add_example(imprint_head *head, const char *label, s
   if (mirrored && !head_prepare(mirrored, mirror, head->dim)) return IMPRINT_ERR_INVALID_ARGUMENT;
   imprint_status st = head_reserve_examples(head, head->example_count + 1);
   if (st != IMPRINT_OK) return st;
-  int found = find_class(head, label, label_len);
-  uint32_t c;
-  if (found < 0) {
-    if (head->class_count >= IMPRINT_HEAD_MAX_CLASSES) return IMPRINT_ERR_LIMIT_EXCEEDED;
-    /* head_reserve_classes may move scratch: keep the vectors safe in the example slot first. */
-    size_t d = head->dim;
-    float *slot = head->examples + (size_t)head->example_count * 2 * d;
-    memcpy(slot, plain, d * sizeof(float));
-    if (mirrored) memcpy(slot + d, mirror, d * sizeof(float));
-    st = head_add_class(head, label, label_len, &c);
-    if (st != IMPRINT_OK) return st;
-  } else {
-    c = (uint32_t)found;
-    size_t d = head->dim;
-    float *slot = head->examples + (size_t)head->example_count * 2 * d;
-    memcpy(slot, plain, d * sizeof(float));
-    if (mirrored) memcpy(slot + d, mirror, d * sizeof(float));
-  }
+  /* Into the example's slot before head_add_class(), which may move scratch. */
   size_t d = head->dim;
-  uint32_t e = head->example_count++;
+  uint32_t e = head->example_count;
+  float *x = head->examples + (size_t)e * 2 * d;
+  memcpy(x, plain, d * sizeof(float));
+  if (mirrored) memcpy(x + d, mirror, d * sizeof(float));
+  int found = find_class(head, label, label_len);
+  uint32_t c = (uint32_t)found;
+  if (found < 0 && (st = head_add_class(head, label, label_len, &c)) != IMPRINT_OK) return st;
+  head->example_count++;
   head->has_mirror[e] = mirrored != NULL;
   head->example_class[e] = c;
   head_class *k = &head->classes[c];
-  const float *x = head->examples + (size_t)e * 2 * d;
   for (size_t i = 0; i < d; i++) k->sum[i] += x[i];
   k->examples++;
-  k->sum_count++;
   examples_changed(head);
   return IMPRINT_OK;
 }

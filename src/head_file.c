@@ -72,17 +72,15 @@ imprint_status imprint_head_save(imprint_head *head, uint32_t flags, uint8_t *ou
   return IMPRINT_OK;
 }
 
-/* Reads dim floats, refusing NaN/infinity; checks the norm is 1 (unit) or 0 (allowed_zero). */
-static int read_vector(const uint8_t *p, float *out, size_t d, int unit, int allow_zero) {
+/* Reads d floats, refusing NaN and infinity; with `unit`, the vector's norm must be 1. */
+static int read_vector(const uint8_t *p, float *out, size_t d, int unit) {
   double s = 0;
   for (size_t i = 0; i < d; i++) {
     out[i] = le_get_f32(p + 4 * i);
     if (!isfinite(out[i])) return 0;
     s += (double)out[i] * out[i];
   }
-  if (!unit) return 1;
-  if (allow_zero && s == 0) return 1;
-  return fabs(sqrt(s) - 1.0) < 1e-3;
+  return !unit || fabs(sqrt(s) - 1.0) < 1e-3;
 }
 
 imprint_status imprint_head_load(const uint8_t *bytes, size_t size, uint32_t dim, const char *model_hash,
@@ -116,7 +114,7 @@ imprint_status imprint_head_load(const uint8_t *bytes, size_t size, uint32_t dim
     st = IMPRINT_ERR_OUT_OF_MEMORY;
     goto fail;
   }
-  if ((size_t)(end - p) < 4 * d || !read_vector(p, head->centre, d, 0, 0)) goto fail;
+  if ((size_t)(end - p) < 4 * d || !read_vector(p, head->centre, d, 0)) goto fail;
   p += 4 * d;
   for (uint32_t c = 0; c < classes; c++) {
     if ((size_t)(end - p) < 4) goto fail;
@@ -139,9 +137,9 @@ imprint_status imprint_head_load(const uint8_t *bytes, size_t size, uint32_t dim
     claimed[c] = le_get_u32(p);
     p += 4;
     if (!(flags & FLAG_EXAMPLES) && claimed[c]) goto fail;
-    if (!read_vector(p, head->means + c * d, d, 1, 0)) goto fail;
+    if (!read_vector(p, head->means + c * d, d, 1)) goto fail;
     p += 4 * d;
-    if (!read_vector(p, head->weights + c * d, d, 0, 0)) goto fail;
+    if (!read_vector(p, head->weights + c * d, d, 0)) goto fail;
     p += 4 * d;
     head->bias[c] = le_get_f32(p);
     if (!isfinite(head->bias[c])) goto fail;
@@ -158,7 +156,7 @@ imprint_status imprint_head_load(const uint8_t *bytes, size_t size, uint32_t dim
     if (c >= classes || mirror > 1 || (size_t)(end - p) < 8 + (1 + mirror) * d * 4) goto fail;
     p += 8;
     float *x = head->examples + (size_t)e * 2 * d;
-    if (!read_vector(p, x, d, 1, 0) || (mirror && !read_vector(p + 4 * d, x + d, d, 1, 0))) goto fail;
+    if (!read_vector(p, x, d, 1) || (mirror && !read_vector(p + 4 * d, x + d, d, 1))) goto fail;
     p += (1 + mirror) * d * 4;
     head->example_class[e] = c;
     head->has_mirror[e] = (uint8_t)mirror;
@@ -166,16 +164,13 @@ imprint_status imprint_head_load(const uint8_t *bytes, size_t size, uint32_t dim
     head_class *k = &head->classes[c];
     for (size_t i = 0; i < d; i++) k->sum[i] += x[i];
     k->examples++;
-    k->sum_count++;
   }
   if (p != end) goto fail;
   for (uint32_t c = 0; c < classes; c++) {
     head_class *k = &head->classes[c];
     if (k->examples != claimed[c]) goto fail;
-    if (k->examples == 0) { /* saved without examples: the mean stands for the class */
-      memcpy(k->sum, head->means + c * d, d * sizeof(float));
-      k->sum_count = 1;
-    }
+    /* Saved without examples: the mean stands for the class. */
+    if (k->examples == 0) memcpy(k->sum, head->means + c * d, d * sizeof(float));
   }
   head->trained = (flags & FLAG_TRAINED) != 0;
   head->temperature = temperature;

@@ -22,9 +22,8 @@
 typedef struct head_class {
   char *label; /* label_len bytes + NUL */
   uint32_t label_len;
-  uint32_t examples;  /* stored examples of this class */
-  uint32_t sum_count; /* vectors summed into `sum` (examples, or 1 for a mean loaded from a file) */
-  float *sum;         /* dim floats: sum of the class's normalised plain embeddings */
+  uint32_t examples; /* stored examples of this class */
+  float *sum;        /* dim floats: sum of the class's normalised plain embeddings */
 } head_class;
 
 typedef struct head_training head_training; /* head_train.c */
@@ -54,7 +53,6 @@ struct imprint_head {
   float unknown_threshold;
   int trained;
   int imprint_stale; /* the examples changed: means (and imprinted weights) need recomputing */
-  float trained_l2;  /* penalty the last training chose (0 before) */
 
   /* Per-predict scratch, sized with the classes so prediction never allocates. */
   float *scratch; /* 3 * dim + 2 * class_capacity */
@@ -87,5 +85,19 @@ void head_centre(const imprint_head *head, const float *z, float *out);
 void head_compute_centre(const imprint_head *head, int use_mirror, float *out);
 /* Appends a class (label copied); returns its index via *index. */
 imprint_status head_add_class(imprint_head *head, const char *label, size_t len, uint32_t *index);
+
+/* Rows of logits with their true classes, for fitting one scale of all logits (head_train.c). */
+typedef struct head_scored {
+  const double *logits; /* count * classes */
+  const uint32_t *labels;
+  uint32_t count, classes;
+  int as_temperature; /* 1: the logits are divided by e^x (a temperature); 0: multiplied by e^x */
+} head_scored;
+/* Summed softmax cross-entropy of the rows of `scored` (a head_scored) at log scale x. */
+double head_scaled_nll(double x, const void *scored);
+/* Golden-section search (Kiefer 1953) for the minimum of a unimodal f on [lo, hi]: the middle of
+ * the last bracket after `iterations` steps. */
+double head_golden_section(double (*f)(double x, const void *context), const void *context, double lo, double hi,
+                           int iterations);
 
 #endif

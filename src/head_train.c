@@ -44,7 +44,6 @@
 #ifndef CALIBRATION_MIN_EXAMPLES_PER_CLASS
 #define CALIBRATION_MIN_EXAMPLES_PER_CLASS 10
 #endif
-#define FOLD_TOLERANCE_FACTOR 1.0f /* fold fits start near their optimum: converge them fully */
 /* Default penalty. On power-transformed, centred points the accuracy hardly depends on it
  * (head-study.md: 3e-4 .. 3e-3 within 0.3 points on both benchmarks; choosing it by cross-
  * validation gained 0.0-0.3 points for ~25x the training time), so it is fixed. */
@@ -73,7 +72,7 @@ struct head_training {
   double loss, gnorm;
   uint32_t step, job_step, max_iterations;
   int stalled; /* the line search found no decrease: the fit is as good as it gets */
-  float l2, tolerance, job_tolerance;
+  float l2, tolerance;
   uint32_t seed, flags;
   /* model selection */
   uint32_t folds, job, jobs;
@@ -82,7 +81,7 @@ struct head_training {
   double *held;         /* n * classes held-out logits */
   uint32_t *held_label; /* n */
   uint32_t held_count;
-  float chosen_l2, temperature;
+  float temperature;
   float train_accuracy;
 };
 
@@ -122,7 +121,7 @@ static double evaluate(head_training *t, const double *theta, double *grad) {
   uint32_t n = t->n, r = t->r, C = t->classes;
   const double *b = theta + (size_t)C * r;
   for (size_t i = 0; i < (size_t)C * r; i++) t->wf[i] = (float)theta[i];
-  double loss = 0, wsum = 0;
+  double loss = 0;
   memset(grad, 0, t->p * sizeof(double));
   float *resid = t->logits; /* reused row by row */
   for (uint32_t i = 0; i < n; i++) {
@@ -139,7 +138,6 @@ static double evaluate(head_training *t, const double *theta, double *grad) {
     double zsum = 0;
     for (uint32_t c = 0; c < C; c++) zsum += exp((double)li[c] - max);
     loss += wi * (log(zsum) + max - li[t->y[i]]);
-    wsum += wi;
     for (uint32_t c = 0; c < C; c++) {
       double pc = exp((double)li[c] - max) / zsum;
       li[c] = (float)(wi * (pc - (c == t->y[i])));
@@ -161,7 +159,6 @@ static double evaluate(head_training *t, const double *theta, double *grad) {
     for (uint32_t k = 0; k < r; k++) grad[(size_t)c * r + k] = row[k];
     grad[(size_t)C * r + c] = gb;
   }
-  (void)wsum;
   double reg = 0;
   for (size_t i = 0; i < (size_t)C * r; i++) {
     reg += theta[i] * theta[i];
@@ -317,12 +314,10 @@ static void begin_fit(head_training *t, int from_imprint) {
 static void start_job(head_training *t) {
   if (t->job == 0) {
     set_weights(t, 0, 0, NULL);
-    t->job_tolerance = t->tolerance;
     begin_fit(t, 1);
   } else {
     set_weights(t, t->job - 1, t->folds, t->fold_of_group);
     memcpy(t->theta, t->solution, t->p * sizeof(double));
-    t->job_tolerance = t->tolerance * FOLD_TOLERANCE_FACTOR;
     begin_fit(t, 0);
   }
 }
@@ -339,32 +334,30 @@ static void point_logits(const head_training *t, const double *theta, uint32_t i
   }
 }
 
-/* Negative log-likelihood of held-out logits scaled by 1/T (T = exp(log_t)). */
-static double held_nll(const double *held, const uint32_t *label, uint32_t count, uint32_t C, double log_t) {
-  double inv = exp(-log_t), nll = 0;
-  for (uint32_t i = 0; i < count; i++) {
-    const double *l = held + (size_t)i * C;
+double head_scaled_nll(double log_scale, const void *scored) {
+  const head_scored *h = scored;
+  double scale = exp(h->as_temperature ? -log_scale : log_scale), nll = 0;
+  for (uint32_t i = 0; i < h->count; i++) {
+    const double *l = h->logits + (size_t)i * h->classes;
     double max = -INFINITY, z = 0;
-    for (uint32_t c = 0; c < C; c++) max = fmax(max, l[c] * inv);
-    for (uint32_t c = 0; c < C; c++) z += exp(l[c] * inv - max);
-    nll += log(z) + max - l[label[i]] * inv;
+    for (uint32_t c = 0; c < h->classes; c++) max = fmax(max, l[c] * scale);
+    for (uint32_t c = 0; c < h->classes; c++) z += exp(l[c] * scale - max);
+    nll += log(z) + max - l[h->labels[i]] * scale;
   }
   return nll;
 }
 
-/* Temperature scaling (Guo et al. 2017): golden-section search of log T on [-4, 4]. */
-static double fit_temperature(const double *held, const uint32_t *label, uint32_t count, uint32_t C, double *nll) {
-  double lo = -4, hi = 4, g = 0.6180339887498949;
-  for (int it = 0; it < 60; it++) {
+double head_golden_section(double (*f)(double x, const void *context), const void *context, double lo, double hi,
+                           int iterations) {
+  const double g = 0.6180339887498949; /* (sqrt(5) - 1) / 2 */
+  for (int it = 0; it < iterations; it++) {
     double a = hi - g * (hi - lo), b = lo + g * (hi - lo);
-    if (held_nll(held, label, count, C, a) < held_nll(held, label, count, C, b))
+    if (f(a, context) < f(b, context))
       hi = b;
     else
       lo = a;
   }
-  double log_t = 0.5 * (lo + hi);
-  *nll = held_nll(held, label, count, C, log_t);
-  return exp(log_t);
+  return 0.5 * (lo + hi);
 }
 
 /* A fit converged: keep the full solution (job 0) or the held-out scores of a fold; after the
@@ -382,8 +375,9 @@ static void finish_job(head_training *t) {
     t->held_label[k] = t->y[i];
   }
   if (t->job + 1 != t->jobs) return;
-  double nll;
-  if (t->held_count) t->temperature = (float)fit_temperature(t->held, t->held_label, t->held_count, C, &nll);
+  /* Temperature scaling (Guo et al. 2017): the T in [e^-4, e^4] minimising the held-out NLL. */
+  head_scored held = {t->held, t->held_label, t->held_count, C, 1};
+  if (t->held_count) t->temperature = (float)exp(head_golden_section(head_scaled_nll, &held, -4, 4, 60));
   memcpy(t->theta, t->solution, t->p * sizeof(double));
   set_weights(t, 0, 0, NULL);
 }
@@ -518,8 +512,7 @@ imprint_status imprint_head_train_begin(imprint_head *head, const imprint_train_
     for (size_t q = 0; q < (size_t)n * n; q++) t->z[q] = (float)k[q];
   }
   /* Plan: the full fit, then (to calibrate) one fit per fold. */
-  t->chosen_l2 = o.l2 > 0 ? o.l2 : DEFAULT_L2;
-  t->l2 = t->chosen_l2;
+  t->l2 = o.l2 > 0 ? o.l2 : DEFAULT_L2;
   t->folds = (o.flags & IMPRINT_TRAIN_NO_CALIBRATION) ? 0 : make_folds(head, t);
   if (t->folds) {
     t->held = malloc((size_t)n * C * sizeof(double));
@@ -583,7 +576,6 @@ static imprint_status finish(imprint_head *head, head_training *t) {
   head->temperature = (t->flags & IMPRINT_TRAIN_NO_CALIBRATION) ? 1.0f : t->temperature;
   memcpy(head->centre, t->centre, d * sizeof(float));
   head->trained = 1;
-  head->trained_l2 = t->chosen_l2;
   return IMPRINT_OK;
 }
 
@@ -594,7 +586,7 @@ static void report(const head_training *t, const imprint_head *head, int done, i
   progress->gradient_norm = (float)t->gnorm;
   progress->train_accuracy = done ? t->train_accuracy : 0.0f;
   progress->temperature = done ? head->temperature : 1.0f;
-  progress->l2 = done ? t->chosen_l2 : 0.0f;
+  progress->l2 = done ? t->l2 : 0.0f;
   progress->done = done;
 }
 
@@ -604,7 +596,7 @@ imprint_status imprint_head_train_step(imprint_head *head, uint32_t iterations, 
   uint32_t done_here = 0;
   while (t->job < t->jobs) {
     uint32_t cap = t->job == 0 ? t->max_iterations : FOLD_MAX_ITERATIONS;
-    int converged = t->stalled || t->gnorm < t->job_tolerance || t->job_step >= cap;
+    int converged = t->stalled || t->gnorm < t->tolerance || t->job_step >= cap;
     if (!converged) {
       if (done_here >= iterations) break;
       if (!lbfgs_iteration(t)) t->stalled = 1;

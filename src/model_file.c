@@ -212,7 +212,6 @@ static imprint_status parse_tensors(parse_ctx *c, uint64_t table_at) {
     t->rank = rank;
     t->element_count = (size_t)count;
     t->data = c->bytes + offset;
-    t->data_bytes = (size_t)data_bytes;
     t->q_min = q_min;
     t->q_scale = q_scale;
     imprint_status s = check_values_finite(c, i);

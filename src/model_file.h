@@ -58,7 +58,6 @@ typedef struct model_tensor {
   uint32_t dims[4];     /* unused dims are 1 */
   size_t element_count; /* product of dims */
   const uint8_t *data;  /* points into the file bytes; f32/f16 little-endian, unaligned-safe reads */
-  size_t data_bytes;
   float q_min, q_scale; /* only for MODEL_DTYPE_U8_AFFINE */
 } model_tensor;
 
