@@ -10,10 +10,6 @@
 
 static int is_conv(model_op op) { return op == MODEL_OP_CONV2D || op == MODEL_OP_DEPTHWISE_CONV2D; }
 
-static int is_linear(float out_min, float out_max) {
-  return isinf(out_min) && out_min < 0 && isinf(out_max) && out_max > 0;
-}
-
 imprint_status backbone_init(backbone *bb, const model_file *file, char *why, size_t why_size) {
   memset(bb, 0, sizeof *bb);
   uint32_t n = file->node_count;
@@ -68,7 +64,7 @@ imprint_status backbone_init(backbone *bb, const model_file *file, char *why, si
         uint32_t p = node->inputs[0];
         backbone_node *producer = &bb->nodes[p];
         if (is_conv(file->nodes[p].op) && producer->value_node == p && consumers[p] == 1 &&
-            producer->folded_bn == MODEL_FILE_NONE && is_linear(producer->out_min, producer->out_max)) {
+            producer->folded_bn == MODEL_FILE_NONE && model_clamp_is_none(producer->out_min, producer->out_max)) {
           producer->folded_bn = i;
           producer->fused_into = i;
           producer->out_min = node->fparams[0];
@@ -238,13 +234,6 @@ static imprint_status prepare_weights(backbone *bb, uint32_t index) {
 
 /* ----- graph -------------------------------------------------------------------------------- */
 
-static const char *op_name(model_op op) {
-  static const char *names[MODEL_OP_COUNT_] = {
-      "input",    "conv2d",   "depthwise_conv2d", "batch_norm", "clamp",   "zero_pad", "add",     "concat",
-      "max_pool", "avg_pool", "global_avg_pool",  "dense",      "softmax", "flatten",  "identity"};
-  return (unsigned)op < MODEL_OP_COUNT_ ? names[op] : "unknown";
-}
-
 typedef struct graph_builder {
   backbone *bb;
   xnn_subgraph_t subgraph;
@@ -257,8 +246,8 @@ typedef struct graph_builder {
 static imprint_status xnn_failed(graph_builder *g, enum xnn_status s, uint32_t node, const char *what) {
   const model_node *n = &g->bb->file->nodes[node];
   return explain(s == xnn_status_out_of_memory ? IMPRINT_ERR_OUT_OF_MEMORY : IMPRINT_ERR_BACKEND, g->why, g->why_size,
-                 "XNNPACK refused %s for layer '%.*s' (%s, status %d)", what, (int)n->name_len, n->name, op_name(n->op),
-                 (int)s);
+                 "XNNPACK refused %s for layer '%.*s' (%s, status %d)", what, (int)n->name_len, n->name,
+                 model_op_name(n->op), (int)s);
 }
 
 #define XNN_CHECK(call, node, what)                                         \
@@ -363,7 +352,7 @@ static imprint_status define_node(graph_builder *g, uint32_t v) {
       return IMPRINT_OK;
     }
     case MODEL_OP_CLAMP: {
-      if (is_linear(b->out_min, b->out_max)) {
+      if (model_clamp_is_none(b->out_min, b->out_max)) {
         XNN_CHECK(xnn_define_copy(g->subgraph, value_of(g, node->inputs[0]), out, 0), v, "the copy");
       } else {
         union xnn_unary_params params;

@@ -42,16 +42,9 @@ void imprint_head_destroy(imprint_head *head) {
   if (!head) return;
   head_cancel_training(head);
   for (uint32_t c = 0; c < head->class_count; c++) free_class(&head->classes[c]);
-  free(head->classes);
-  free(head->examples);
-  free(head->has_mirror);
-  free(head->example_class);
-  free(head->weights);
-  free(head->bias);
-  free(head->means);
-  free(head->centre);
-  free(head->scratch);
-  free(head);
+  void *owned[] = {head->classes, head->examples, head->has_mirror, head->example_class, head->weights,
+                   head->bias,    head->means,    head->centre,     head->scratch,       head};
+  for (size_t i = 0; i < sizeof owned / sizeof *owned; i++) free(owned[i]);
 }
 
 uint32_t imprint_head_dim(const imprint_head *head) { return head ? head->dim : 0; }
@@ -65,11 +58,16 @@ static int grow(void **p, size_t bytes) {
   return 1;
 }
 
+/* The capacity that holds `need`: doubled from `have` (or `first`), at most `limit`. */
+static uint32_t grown_capacity(uint32_t have, uint32_t need, uint32_t first, uint32_t limit) {
+  uint32_t cap = have ? have : first;
+  while (cap < need) cap *= 2;
+  return cap > limit ? limit : cap;
+}
+
 imprint_status head_reserve_classes(imprint_head *head, uint32_t classes) {
   if (classes <= head->class_capacity) return IMPRINT_OK;
-  uint32_t cap = head->class_capacity ? head->class_capacity : 4;
-  while (cap < classes) cap *= 2;
-  if (cap > IMPRINT_HEAD_MAX_CLASSES) cap = IMPRINT_HEAD_MAX_CLASSES;
+  uint32_t cap = grown_capacity(head->class_capacity, classes, 4, IMPRINT_HEAD_MAX_CLASSES);
   size_t d = head->dim;
   if (!grow((void **)&head->classes, cap * sizeof(head_class)) ||
       !grow((void **)&head->weights, cap * d * sizeof(float)) || !grow((void **)&head->bias, cap * sizeof(float)) ||
@@ -82,9 +80,7 @@ imprint_status head_reserve_classes(imprint_head *head, uint32_t classes) {
 
 imprint_status head_reserve_examples(imprint_head *head, uint32_t examples) {
   if (examples <= head->example_capacity) return IMPRINT_OK;
-  uint32_t cap = head->example_capacity ? head->example_capacity : 16;
-  while (cap < examples) cap *= 2;
-  if (cap > IMPRINT_HEAD_MAX_EXAMPLES) cap = IMPRINT_HEAD_MAX_EXAMPLES;
+  uint32_t cap = grown_capacity(head->example_capacity, examples, 16, IMPRINT_HEAD_MAX_EXAMPLES);
   size_t d = head->dim;
   if (!grow((void **)&head->examples, (size_t)cap * 2 * d * sizeof(float)) || !grow((void **)&head->has_mirror, cap) ||
       !grow((void **)&head->example_class, cap * sizeof(uint32_t)))

@@ -88,31 +88,11 @@ struct head_training {
 void head_cancel_training(imprint_head *head) {
   head_training *t = head->training;
   if (!t) return;
-  free(t->z);
-  free(t->y);
-  free(t->group);
-  free(t->first_view);
-  free(t->weight);
-  free(t->fold_of_group);
-  free(t->held);
-  free(t->held_label);
-  free(t->solution);
-  free(t->basis);
-  free(t->points);
-  free(t->centred);
-  free(t->centre);
-  free(t->theta);
-  free(t->grad);
-  free(t->next);
-  free(t->next_grad);
-  free(t->dir);
-  free(t->s);
-  free(t->yv);
-  free(t->rho);
-  free(t->alpha);
-  free(t->wf);
-  free(t->logits);
-  free(t);
+  void *owned[] = {
+      t->z,     t->y,      t->group,   t->first_view, t->weight, t->fold_of_group, t->held, t->held_label, t->solution,
+      t->basis, t->points, t->centred, t->centre,     t->theta,  t->grad,          t->next, t->next_grad,  t->dir,
+      t->s,     t->yv,     t->rho,     t->alpha,      t->wf,     t->logits,        t};
+  for (size_t i = 0; i < sizeof owned / sizeof *owned; i++) free(owned[i]);
   head->training = NULL;
 }
 

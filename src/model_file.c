@@ -33,7 +33,7 @@ static const char *const op_names[MODEL_OP_COUNT_] = {
     "INPUT",    "CONV2D",   "DEPTHWISE_CONV2D", "BATCH_NORM", "CLAMP",   "ZERO_PAD", "ADD",     "CONCAT",
     "MAX_POOL", "AVG_POOL", "GLOBAL_AVG_POOL",  "DENSE",      "SOFTMAX", "FLATTEN",  "IDENTITY"};
 
-static const char *op_name(model_op op) { return (unsigned)op < MODEL_OP_COUNT_ ? op_names[op] : "?"; }
+const char *model_op_name(model_op op) { return (unsigned)op < MODEL_OP_COUNT_ ? op_names[op] : "unknown"; }
 
 static const uint32_t dtype_bytes[3] = {4, 2, 1};
 
@@ -47,7 +47,7 @@ static const uint32_t dtype_bytes[3] = {4, 2, 1};
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 
-static int is_no_clamp(const float *fparams) { return fparams[0] == -INFINITY && fparams[1] == INFINITY; }
+int model_clamp_is_none(float out_min, float out_max) { return out_min == -INFINITY && out_max == INFINITY; }
 
 /* Output size of a sliding window; 0 when the window does not fit. */
 static uint32_t window_out(uint32_t in, uint32_t k, uint32_t stride, uint32_t dilation, uint32_t pad_a,
@@ -127,8 +127,7 @@ void model_file_free(model_file *model) {
 
 typedef struct parse_ctx {
   const uint8_t *bytes;
-  size_t size;
-  uint64_t strings_at, string_bytes, data_at, data_end;
+  uint64_t strings_at, string_bytes, tensors_at, nodes_at, data_at, data_end; /* file offsets */
   model_file *m;
   char *why;
   size_t why_size;
@@ -168,62 +167,56 @@ static imprint_status check_values_finite(parse_ctx *c, uint32_t index) {
   return IMPRINT_OK;
 }
 
-static imprint_status parse_tensors(parse_ctx *c, uint64_t table_at) {
-  model_file *m = c->m;
-  for (uint32_t i = 0; i < m->tensor_count; i++) {
-    const uint8_t *r = c->bytes + table_at + (uint64_t)i * MODEL_FILE_TENSOR_RECORD_BYTES;
-    model_tensor *t = &m->tensors[i];
-    uint32_t dtype = le_get_u32(r), rank = le_get_u32(r + 4);
-    uint64_t offset = le_get_u64(r + 24), data_bytes = le_get_u64(r + 32);
-    if (dtype > MODEL_DTYPE_U8_AFFINE) return CORRUPT(c->why, c->why_size, "tensor %u: unknown dtype %u", i, dtype);
-    if (rank < 1 || rank > 4) return CORRUPT(c->why, c->why_size, "tensor %u: rank %u is not 1..4", i, rank);
-    uint64_t count = 1;
-    for (uint32_t d = 0; d < 4; d++) {
-      uint32_t dim = le_get_u32(r + 8 + 4 * d);
-      if (d >= rank && dim != 1)
-        return CORRUPT(c->why, c->why_size, "tensor %u: unused dimension %u is %u, not 1", i, d, dim);
-      if (dim == 0) return CORRUPT(c->why, c->why_size, "tensor %u: dimension %u is 0", i, d);
-      if (dim > MAX_ELEMENTS)
-        return CORRUPT(c->why, c->why_size, "tensor %u: dimension %u is too large (%u)", i, d, dim);
-      count *= dim; /* each factor ≤ 2^28 and count ≤ 2^28 below: no overflow */
-      if (count > MAX_ELEMENTS)
-        return CORRUPT(c->why, c->why_size, "tensor %u: more than %u elements", i, (unsigned)MAX_ELEMENTS);
-      t->dims[d] = dim;
-    }
-    if (data_bytes != count * dtype_bytes[dtype])
-      return CORRUPT(c->why, c->why_size, "tensor %u: %llu data bytes, expected %llu (%llu elements of %u bytes)", i,
-                     (unsigned long long)data_bytes, (unsigned long long)(count * dtype_bytes[dtype]),
-                     (unsigned long long)count, dtype_bytes[dtype]);
-    if (offset % 16 != 0)
-      return CORRUPT(c->why, c->why_size, "tensor %u: data offset %llu is not 16-byte aligned", i,
-                     (unsigned long long)offset);
-    if (offset < c->data_at || offset > c->data_end || data_bytes > c->data_end - offset)
-      return CORRUPT(c->why, c->why_size, "tensor %u: data bytes %llu..%llu are outside the data region %llu..%llu", i,
-                     (unsigned long long)offset, (unsigned long long)offset + data_bytes,
-                     (unsigned long long)c->data_at, (unsigned long long)c->data_end);
-    float q_min = le_get_f32(r + 40), q_scale = le_get_f32(r + 44);
-    if (dtype == MODEL_DTYPE_U8_AFFINE) {
-      if (!isfinite(q_min) || !isfinite(q_scale))
-        return CORRUPT(c->why, c->why_size, "tensor %u: quantization min/scale not finite", i);
-    } else if (q_min != 0.0f || q_scale != 0.0f) {
-      return CORRUPT(c->why, c->why_size, "tensor %u: quantization fields must be 0 for a float tensor", i);
-    }
-    t->dtype = (model_dtype)dtype;
-    t->rank = rank;
-    t->element_count = (size_t)count;
-    t->data = c->bytes + offset;
-    t->q_min = q_min;
-    t->q_scale = q_scale;
-    imprint_status s = check_values_finite(c, i);
-    if (s != IMPRINT_OK) return s;
+static imprint_status parse_tensor(parse_ctx *c, uint32_t i) {
+  const uint8_t *r = c->bytes + c->tensors_at + (uint64_t)i * MODEL_FILE_TENSOR_RECORD_BYTES;
+  model_tensor *t = &c->m->tensors[i];
+  uint32_t dtype = le_get_u32(r), rank = le_get_u32(r + 4);
+  uint64_t offset = le_get_u64(r + 24), data_bytes = le_get_u64(r + 32);
+  if (dtype > MODEL_DTYPE_U8_AFFINE) return CORRUPT(c->why, c->why_size, "tensor %u: unknown dtype %u", i, dtype);
+  if (rank < 1 || rank > 4) return CORRUPT(c->why, c->why_size, "tensor %u: rank %u is not 1..4", i, rank);
+  uint64_t count = 1;
+  for (uint32_t d = 0; d < 4; d++) {
+    uint32_t dim = le_get_u32(r + 8 + 4 * d);
+    if (d >= rank && dim != 1)
+      return CORRUPT(c->why, c->why_size, "tensor %u: unused dimension %u is %u, not 1", i, d, dim);
+    if (dim == 0) return CORRUPT(c->why, c->why_size, "tensor %u: dimension %u is 0", i, d);
+    if (dim > MAX_ELEMENTS) return CORRUPT(c->why, c->why_size, "tensor %u: dimension %u is too large (%u)", i, d, dim);
+    count *= dim; /* each factor ≤ 2^28 and count ≤ 2^28 below: no overflow */
+    if (count > MAX_ELEMENTS)
+      return CORRUPT(c->why, c->why_size, "tensor %u: more than %u elements", i, (unsigned)MAX_ELEMENTS);
+    t->dims[d] = dim;
   }
-  return IMPRINT_OK;
+  if (data_bytes != count * dtype_bytes[dtype])
+    return CORRUPT(c->why, c->why_size, "tensor %u: %llu data bytes, expected %llu (%llu elements of %u bytes)", i,
+                   (unsigned long long)data_bytes, (unsigned long long)(count * dtype_bytes[dtype]),
+                   (unsigned long long)count, dtype_bytes[dtype]);
+  if (offset % 16 != 0)
+    return CORRUPT(c->why, c->why_size, "tensor %u: data offset %llu is not 16-byte aligned", i,
+                   (unsigned long long)offset);
+  if (offset < c->data_at || offset > c->data_end || data_bytes > c->data_end - offset)
+    return CORRUPT(c->why, c->why_size, "tensor %u: data bytes %llu..%llu are outside the data region %llu..%llu", i,
+                   (unsigned long long)offset, (unsigned long long)offset + data_bytes, (unsigned long long)c->data_at,
+                   (unsigned long long)c->data_end);
+  float q_min = le_get_f32(r + 40), q_scale = le_get_f32(r + 44);
+  if (dtype == MODEL_DTYPE_U8_AFFINE) {
+    if (!isfinite(q_min) || !isfinite(q_scale))
+      return CORRUPT(c->why, c->why_size, "tensor %u: quantization min/scale not finite", i);
+  } else if (q_min != 0.0f || q_scale != 0.0f) {
+    return CORRUPT(c->why, c->why_size, "tensor %u: quantization fields must be 0 for a float tensor", i);
+  }
+  t->dtype = (model_dtype)dtype;
+  t->rank = rank;
+  t->element_count = (size_t)count;
+  t->data = c->bytes + offset;
+  t->q_min = q_min;
+  t->q_scale = q_scale;
+  return check_values_finite(c, i);
 }
 
 /* Node-level message prefix. */
-#define NODE_FAIL(fmt, ...)                                                                                          \
-  CORRUPT(c->why, c->why_size, "node %u '%.*s' (%s): " fmt, index, NAME_SHOWN(n->name_len), n->name, op_name(n->op), \
-          __VA_ARGS__)
+#define NODE_FAIL(fmt, ...)                                                                          \
+  CORRUPT(c->why, c->why_size, "node %u '%.*s' (%s): " fmt, index, NAME_SHOWN(n->name_len), n->name, \
+          model_op_name(n->op), __VA_ARGS__)
 
 /* Checks that tensor slot `slot` holds a tensor of `rank` with dims `want` (or NONE when allowed). */
 static imprint_status check_tensor(parse_ctx *c, uint32_t index, const model_node *n, uint32_t slot, int required,
@@ -308,7 +301,7 @@ static imprint_status check_node(parse_ctx *c, uint32_t index) {
   }
   if (isnan(fp[0]) || isnan(fp[1]) || fp[0] > fp[1] || fp[0] == INFINITY || fp[1] == -INFINITY)
     return NODE_FAIL("clamp range [%g, %g] is empty or NaN", (double)fp[0], (double)fp[1]);
-  if (!may_clamp && !is_no_clamp(fp))
+  if (!may_clamp && !model_clamp_is_none(fp[0], fp[1]))
     return NODE_FAIL("%s", "this op cannot carry a clamp (fparams[0..1] must be -inf, +inf)");
   if (n->op == MODEL_OP_BATCH_NORM) {
     if (!(isfinite(fp[2]) && fp[2] > 0.0f))
@@ -443,29 +436,25 @@ static imprint_status check_unique_names(parse_ctx *c) {
   return s;
 }
 
-static imprint_status parse_nodes(parse_ctx *c, uint64_t table_at) {
-  model_file *m = c->m;
-  for (uint32_t i = 0; i < m->node_count; i++) {
-    const uint8_t *r = c->bytes + table_at + (uint64_t)i * MODEL_FILE_NODE_RECORD_BYTES;
-    model_node *n = &m->nodes[i];
-    uint32_t op = le_get_u32(r);
-    if (op >= MODEL_OP_COUNT_) return CORRUPT(c->why, c->why_size, "node %u: unknown op %u", i, op);
-    n->op = (model_op)op;
-    imprint_status s = check_string(c, le_get_u32(r + 4), le_get_u32(r + 8), "node", i, &n->name);
-    if (s != IMPRINT_OK) return s;
-    n->name_len = le_get_u32(r + 8);
-    n->input_count = le_get_u32(r + 12);
-    for (uint32_t k = 0; k < MODEL_FILE_MAX_INPUTS; k++) n->inputs[k] = le_get_u32(r + 16 + 4 * k);
-    for (uint32_t k = 0; k < 10; k++) n->iparams[k] = le_get_u32(r + 48 + 4 * k);
-    for (uint32_t k = 0; k < 3; k++) n->fparams[k] = le_get_f32(r + 88 + 4 * k);
-    for (uint32_t k = 0; k < 4; k++) n->tensors[k] = le_get_u32(r + 100 + 4 * k);
-    for (uint32_t k = 0; k < 3; k++) n->out_shape[k] = le_get_u32(r + 116 + 4 * k);
-    if ((i == 0) != (n->op == MODEL_OP_INPUT))
-      return CORRUPT(c->why, c->why_size, "node %u '%.*s' (%s): node 0, and only node 0, must be INPUT", i,
-                     NAME_SHOWN(n->name_len), n->name, op_name(n->op));
-    if ((s = check_node(c, i)) != IMPRINT_OK) return s;
-  }
-  return check_unique_names(c);
+static imprint_status parse_node(parse_ctx *c, uint32_t i) {
+  const uint8_t *r = c->bytes + c->nodes_at + (uint64_t)i * MODEL_FILE_NODE_RECORD_BYTES;
+  model_node *n = &c->m->nodes[i];
+  uint32_t op = le_get_u32(r);
+  if (op >= MODEL_OP_COUNT_) return CORRUPT(c->why, c->why_size, "node %u: unknown op %u", i, op);
+  n->op = (model_op)op;
+  imprint_status s = check_string(c, le_get_u32(r + 4), le_get_u32(r + 8), "node", i, &n->name);
+  if (s != IMPRINT_OK) return s;
+  n->name_len = le_get_u32(r + 8);
+  n->input_count = le_get_u32(r + 12);
+  for (uint32_t k = 0; k < MODEL_FILE_MAX_INPUTS; k++) n->inputs[k] = le_get_u32(r + 16 + 4 * k);
+  for (uint32_t k = 0; k < 10; k++) n->iparams[k] = le_get_u32(r + 48 + 4 * k);
+  for (uint32_t k = 0; k < 3; k++) n->fparams[k] = le_get_f32(r + 88 + 4 * k);
+  for (uint32_t k = 0; k < 4; k++) n->tensors[k] = le_get_u32(r + 100 + 4 * k);
+  for (uint32_t k = 0; k < 3; k++) n->out_shape[k] = le_get_u32(r + 116 + 4 * k);
+  if ((i == 0) != (n->op == MODEL_OP_INPUT))
+    return CORRUPT(c->why, c->why_size, "node %u '%.*s' (%s): node 0, and only node 0, must be INPUT", i,
+                   NAME_SHOWN(n->name_len), n->name, model_op_name(n->op));
+  return check_node(c, i);
 }
 
 static imprint_status parse_header(parse_ctx *c) {
@@ -542,8 +531,13 @@ imprint_status model_file_parse(const uint8_t *bytes, size_t size, model_file *o
     return CORRUPT(why, why_size, "checksum mismatch (stored %016llx, computed %016llx): the file is damaged",
                    (unsigned long long)stored, (unsigned long long)hash);
 
-  parse_ctx c = {bytes, size,    MODEL_FILE_HEADER_BYTES, le_get_u32(bytes + 24), 0, size - TRAILER_BYTES, out,
-                 why,   why_size};
+  parse_ctx c = {.bytes = bytes,
+                 .strings_at = MODEL_FILE_HEADER_BYTES,
+                 .string_bytes = le_get_u32(bytes + 24),
+                 .data_end = size - TRAILER_BYTES,
+                 .m = out,
+                 .why = why,
+                 .why_size = why_size};
   out->version = version;
   out->hash = hash;
   out->tensor_count = le_get_u32(bytes + 28);
@@ -556,9 +550,9 @@ imprint_status model_file_parse(const uint8_t *bytes, size_t size, model_file *o
   if (out->node_count < 1 || out->node_count > MAX_NODES)
     return CORRUPT(why, why_size, "%u nodes (expected 1..%u)", out->node_count, (unsigned)MAX_NODES);
   /* All terms are bounded above, so these 64-bit sums cannot wrap. */
-  uint64_t tensors_at = c.strings_at + c.string_bytes;
-  uint64_t nodes_at = tensors_at + (uint64_t)out->tensor_count * MODEL_FILE_TENSOR_RECORD_BYTES;
-  c.data_at = nodes_at + (uint64_t)out->node_count * MODEL_FILE_NODE_RECORD_BYTES;
+  c.tensors_at = c.strings_at + c.string_bytes;
+  c.nodes_at = c.tensors_at + (uint64_t)out->tensor_count * MODEL_FILE_TENSOR_RECORD_BYTES;
+  c.data_at = c.nodes_at + (uint64_t)out->node_count * MODEL_FILE_NODE_RECORD_BYTES;
   if (c.data_at > c.data_end)
     return CORRUPT(why, why_size, "tables need %llu bytes but the file has %zu",
                    (unsigned long long)c.data_at + TRAILER_BYTES, size);
@@ -571,8 +565,9 @@ imprint_status model_file_parse(const uint8_t *bytes, size_t size, model_file *o
     out->nodes = calloc(out->node_count, sizeof *out->nodes);
     if (!out->tensors || !out->nodes) s = IMPRINT_ERR_OUT_OF_MEMORY;
   }
-  if (s == IMPRINT_OK) s = parse_tensors(&c, tensors_at);
-  if (s == IMPRINT_OK) s = parse_nodes(&c, nodes_at);
+  for (uint32_t i = 0; s == IMPRINT_OK && i < out->tensor_count; i++) s = parse_tensor(&c, i);
+  for (uint32_t i = 0; s == IMPRINT_OK && i < out->node_count; i++) s = parse_node(&c, i);
+  if (s == IMPRINT_OK) s = check_unique_names(&c);
   if (s == IMPRINT_OK) s = check_embedding(&c);
   if (s != IMPRINT_OK) {
     if (s == IMPRINT_ERR_OUT_OF_MEMORY) explain(s, why, why_size, "out of memory reading the model");

@@ -101,6 +101,12 @@ void model_file_free(model_file *model);
 /* Dequantizes/converts tensor `t` into `dst` (t->element_count floats). */
 void model_tensor_to_f32(const model_tensor *t, float *dst);
 
+/* The op's name as models/README.md spells it ("CONV2D"), for messages. */
+const char *model_op_name(model_op op);
+
+/* 1 when [out_min, out_max] is [-inf, +inf]: the op carries no clamp (a linear activation). */
+int model_clamp_is_none(float out_min, float out_max);
+
 /* Returns the node index whose name equals (name, len), or MODEL_FILE_NONE. */
 uint32_t model_file_find_node(const model_file *model, const char *name, size_t len);
 

@@ -65,44 +65,46 @@ typedef struct rgb_float_image {
 
 static void write_output(const preprocess_spec *spec, float *out, size_t index, const float rgb[3]) {
   float *o = out + index * 3;
-  if (spec->bgr) {
-    o[0] = rgb[2] * spec->scale[0] + spec->bias[0];
-    o[1] = rgb[1] * spec->scale[1] + spec->bias[1];
-    o[2] = rgb[0] * spec->scale[2] + spec->bias[2];
-  } else {
-    o[0] = rgb[0] * spec->scale[0] + spec->bias[0];
-    o[1] = rgb[1] * spec->scale[1] + spec->bias[1];
-    o[2] = rgb[2] * spec->scale[2] + spec->bias[2];
-  }
+  int first = spec->bgr ? 2 : 0; /* B, G, R order swaps the outer channels */
+  o[0] = rgb[first] * spec->scale[0] + spec->bias[0];
+  o[1] = rgb[1] * spec->scale[1] + spec->bias[1];
+  o[2] = rgb[2 - first] * spec->scale[2] + spec->bias[2];
+}
+
+/* Where output index i samples along one axis: the two neighbouring source indices (clamped to
+ * the edge) and the weight of the second. */
+typedef struct axis_sample {
+  uint32_t first, second;
+  float weight;
+} axis_sample;
+
+static inline axis_sample sample_axis(uint32_t i, uint32_t in_size, uint32_t out_size, int half_pixel) {
+  float s = source_coordinate(i, in_size, out_size, half_pixel);
+  uint32_t first = (uint32_t)s;
+  if (first > in_size - 1) first = in_size - 1;
+  axis_sample sample = {first, first + 1 < in_size ? first + 1 : in_size - 1, s - (float)first};
+  return sample;
 }
 
 /* The interpolation order (horizontal, then vertical; "top + (bottom - top) * frac") follows
  * TF.js's resizeBilinear so that identical pixels give identical model inputs. */
-#define BILINEAR_BODY(FETCH)                                               \
-  for (uint32_t oy = 0; oy < spec->out_height; oy++) {                     \
-    float sy = source_coordinate(oy, in_h, spec->out_height, half_pixel);  \
-    uint32_t y0 = (uint32_t)sy;                                            \
-    if (y0 > in_h - 1) y0 = in_h - 1;                                      \
-    uint32_t y1 = y0 + 1 < in_h ? y0 + 1 : in_h - 1;                       \
-    float fy = sy - (float)y0;                                             \
-    for (uint32_t ox = 0; ox < spec->out_width; ox++) {                    \
-      float sx = source_coordinate(ox, in_w, spec->out_width, half_pixel); \
-      uint32_t x0 = (uint32_t)sx;                                          \
-      if (x0 > in_w - 1) x0 = in_w - 1;                                    \
-      uint32_t x1 = x0 + 1 < in_w ? x0 + 1 : in_w - 1;                     \
-      float fx = sx - (float)x0;                                           \
-      float tl[3], tr[3], bl[3], br[3], rgb[3];                            \
-      FETCH(x0, y0, tl);                                                   \
-      FETCH(x1, y0, tr);                                                   \
-      FETCH(x0, y1, bl);                                                   \
-      FETCH(x1, y1, br);                                                   \
-      for (int c = 0; c < 3; c++) {                                        \
-        float top = tl[c] + (tr[c] - tl[c]) * fx;                          \
-        float bottom = bl[c] + (br[c] - bl[c]) * fx;                       \
-        rgb[c] = top + (bottom - top) * fy;                                \
-      }                                                                    \
-      write_output(spec, out, (size_t)oy * spec->out_width + ox, rgb);     \
-    }                                                                      \
+#define BILINEAR_BODY(FETCH)                                              \
+  for (uint32_t oy = 0; oy < spec->out_height; oy++) {                    \
+    axis_sample y = sample_axis(oy, in_h, spec->out_height, half_pixel);  \
+    for (uint32_t ox = 0; ox < spec->out_width; ox++) {                   \
+      axis_sample x = sample_axis(ox, in_w, spec->out_width, half_pixel); \
+      float tl[3], tr[3], bl[3], br[3], rgb[3];                           \
+      FETCH(x.first, y.first, tl);                                        \
+      FETCH(x.second, y.first, tr);                                       \
+      FETCH(x.first, y.second, bl);                                       \
+      FETCH(x.second, y.second, br);                                      \
+      for (int c = 0; c < 3; c++) {                                       \
+        float top = tl[c] + (tr[c] - tl[c]) * x.weight;                   \
+        float bottom = bl[c] + (br[c] - bl[c]) * x.weight;                \
+        rgb[c] = top + (bottom - top) * y.weight;                         \
+      }                                                                   \
+      write_output(spec, out, (size_t)oy * spec->out_width + ox, rgb);    \
+    }                                                                     \
   }
 
 static void bilinear_from_pixels(const image_view *in, const preprocess_spec *spec, const float background[3],
