@@ -1,6 +1,20 @@
 /* imprint.h — few-shot image embeddings and classification, on the user's device.
  *
- * (Usage overview and full docs are filled in below as the API lands.)
+ * A model (a backbone network from an imprint model file) turns an image into an embedding; a
+ * head learns classes from a few labelled embeddings and classifies new ones:
+ *
+ *   imprint_model *model;
+ *   char error[256];
+ *   if (imprint_model_create(file_bytes, file_size, error, sizeof error, &model) != IMPRINT_OK) ...
+ *   imprint_model_set_input_encoded(model, jpeg_bytes, jpeg_size);  // or _set_input_pixels()
+ *   imprint_model_embed(model, embedding, imprint_model_embedding_dim(model));
+ *   ...                                          // classify it with a head: "Heads" below
+ *   imprint_model_destroy(model);
+ *
+ * Every fallible call returns an imprint_status; models also keep a sentence about their last
+ * failure (imprint_model_last_error()). Objects are created and destroyed by the caller, who owns
+ * every buffer passed in; nothing here keeps a pointer to caller memory after a call returns.
+ * Neither models nor heads are thread-safe: use one per thread.
  */
 #ifndef IMPRINT_H
 #define IMPRINT_H
@@ -160,8 +174,8 @@ size_t imprint_memory_in_use(void);
  *   imprint_head_destroy(head);
  *
  * Classes are created by their first example and named by UTF-8 labels (compared byte for byte).
- * The head keeps each example's embedding (never the image). Recipe (measured on both few-shot
- * benchmarks, see the report in tests/bench/results/head-study.md): every embedding goes through a
+ * The head keeps each example's embedding (never the image). How it classifies (chosen in
+ * tests/bench/results/head-study.md; accuracy in BENCHMARKS.md): every embedding goes through a
  * power transform (signed square root, then L2 normalisation) and is centred on the class-balanced
  * mean of the training points, then normalised again (pooled ReLU embeddings are nearly collinear;
  * centring is what lets a linear head separate them). Right after an example is added, predictions
@@ -221,13 +235,14 @@ uint32_t imprint_head_total_examples(const imprint_head *head);
 /* 1 when the weights come from training on the current examples, 0 while they are imprinted. */
 int imprint_head_is_trained(const imprint_head *head);
 
-/* Training options. Zero fields take the defaults, fixed once by measurement on both few-shot
- * benchmarks (tests/bench/results/head-study.md), the same for every number of examples. */
+/* Training options. Zero fields take the defaults below, the same for every number of examples. */
 typedef struct imprint_train_options {
   float l2;                /* L2 penalty on the weights (not the bias), added to the mean loss;
                               0: IMPRINT_HEAD_DEFAULT_L2 */
-  float tolerance;         /* a fit stops when its gradient norm falls below this */
-  uint32_t max_iterations; /* cap on optimiser iterations per fit */
+  float tolerance;         /* a fit stops when its gradient norm falls below this;
+                              0: IMPRINT_HEAD_DEFAULT_TOLERANCE */
+  uint32_t max_iterations; /* cap on optimiser iterations of the fit on all examples;
+                              0: IMPRINT_HEAD_DEFAULT_MAX_ITERATIONS */
   uint32_t seed;           /* shuffles the folds; same seed and examples → same head */
   uint32_t flags;          /* IMPRINT_TRAIN_* */
 } imprint_train_options;
@@ -238,10 +253,10 @@ typedef struct imprint_train_options {
 #define IMPRINT_TRAIN_NO_MIRROR 1u      /* ignore the mirrored embeddings when training */
 #define IMPRINT_TRAIN_NO_CALIBRATION 2u /* keep temperature 1 instead of fitting it */
 
-/* Where a training run is. A run is several fits: the fit on all examples, then one per
- * calibration fold (3 folds of the examples; none when there are fewer than 10 examples per class
- * on average, where held-out folds calibrate badly, and then the temperature stays 1); `step` counts optimiser
- * iterations over all of them, `loss` is the current fit's class-balanced mean cross-entropy plus penalty. */
+/* Where a training run is. A run is several fits: the fit on all examples, then, to calibrate,
+ * one per fold of the examples (up to 3; none, and temperature 1, with fewer than 10 examples per
+ * class on average). `step` counts optimiser iterations over all of them; `loss` is the current
+ * fit's class-balanced mean cross-entropy plus penalty. */
 typedef struct imprint_train_progress {
   uint32_t step;
   float loss;
@@ -276,21 +291,20 @@ typedef struct imprint_prediction {
 
 /* Default cosine similarity (between the power-transformed query and the nearest class mean,
  * before centring) below which a query counts as unknown. Pooled ReLU embeddings are nearly
- * collinear (unrelated photos: cosine ~0.99), so the useful range is narrow and model-specific.
- * Measured on the default model, training on 4 of the 7 photo categories: at k = 5 shots 0.99
- * rejects 21% of images of the held-out categories for 1.1% of the trained ones (0.992: 56% for
- * 5%); at k = 1, 62% for 14%. On Fashion-MNIST it rejects almost nothing (its items are all alike
- * to this network; 0.995 rejects 44% for 1.2%). Set your own with
+ * collinear, so useful thresholds lie just below 1 and depend on the model and the images (what
+ * 0.99 does with the default model: BENCHMARKS.md). Set your own with
  * imprint_head_set_unknown_threshold(). */
 #define IMPRINT_HEAD_DEFAULT_UNKNOWN_THRESHOLD 0.99f
 
-/* Classifies an embedding (and, if not NULL, its mirror image's embedding: the logits of both are
- * averaged, test-time augmentation). Writes class_count probabilities into `scores` (may be NULL
- * when scores_len is 0; otherwise scores_len must be >= the class count) and fills *out.
- * Errors: IMPRINT_ERR_NO_EXAMPLES (no classes), IMPRINT_ERR_INVALID_ARGUMENT. */
+/* Classifies an embedding (and, if not NULL, its mirror image's embedding: both are power-
+ * transformed and averaged into one query, test-time augmentation). Writes class_count probabilities into `scores` (may
+ * be NULL when scores_len is 0; otherwise scores_len must be >= the class count) and fills *out. Errors:
+ * IMPRINT_ERR_NO_EXAMPLES (no classes), IMPRINT_ERR_INVALID_ARGUMENT. */
 imprint_status imprint_head_predict(imprint_head *head, const float *embedding, const float *mirrored, size_t dim,
                                     float *scores, size_t scores_len, imprint_prediction *out);
 
+/* The similarity below which predictions are marked unknown (saved in head files; a NaN or
+ * infinite threshold is ignored). */
 void imprint_head_set_unknown_threshold(imprint_head *head, float threshold);
 float imprint_head_unknown_threshold(const imprint_head *head);
 /* Calibration temperature (1 before training; logits are divided by it). */
@@ -298,7 +312,9 @@ float imprint_head_temperature(const imprint_head *head);
 
 /* Evaluation: `count` embeddings (row-major, count * dim floats) with their true class indices.
  * Writes the confusion matrix (class_count * class_count uint32, row = truth, column =
- * prediction) if `confusion` is not NULL (confusion_len >= class_count^2), and the accuracy. */
+ * prediction) if `confusion` is not NULL (confusion_len >= class_count^2), and the accuracy
+ * (0 for no embeddings). Errors: IMPRINT_ERR_NO_EXAMPLES (no classes), IMPRINT_ERR_UNKNOWN_LABEL (a
+ * truth index >= class_count), IMPRINT_ERR_INVALID_ARGUMENT. */
 imprint_status imprint_head_evaluate(imprint_head *head, const float *embeddings, const uint32_t *truth, size_t count,
                                      size_t dim, uint32_t *confusion, size_t confusion_len, float *accuracy);
 

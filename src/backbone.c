@@ -121,8 +121,8 @@ static imprint_status batch_norm_affine(const model_file *file, const model_node
     status = IMPRINT_ERR_OUT_OF_MEMORY;
   } else {
     for (uint32_t c = 0; c < channels; c++) {
-      /* TF.js evaluates x * rsqrt(var + eps) in float32; with variances that dequantize to 0
-       * (see shared notes) eps alone sets the scale, which this reproduces. */
+      /* TF.js evaluates x * rsqrt(var + eps) in float32; where a quantized variance dequantizes
+       * to 0, eps alone sets the scale, which this reproduces. */
       double inv_std = 1.0 / sqrt((double)variance[c] + (double)bn->fparams[2]);
       double g = gamma ? gamma[c] : 1.0;
       scale[c] = g * inv_std;

@@ -184,7 +184,8 @@ void head_ensure_imprint(imprint_head *head) {
  * The scale s is fitted by leave-one-out: the plain view of each example of a class with two or
  * more examples is scored against the class sums without that example's views, and s minimises
  * the negative log-likelihood of the true classes (golden-section search on log s). Without a
- * class of two examples s = HEAD_IMPRINT_SCALE. Temporary buffers only; on allocation failure the
+ * class of two examples, or when leave-one-out would cost more than IMPRINT_LOO_BUDGET
+ * multiply-adds (examples * classes * dim), s = HEAD_IMPRINT_SCALE. Temporary buffers only; on allocation failure the
  * head keeps its previous scale and weights of the plain class means. */
 #define IMPRINT_LOO_BUDGET 50000000.0
 static void imprint_weights(imprint_head *head) {
@@ -378,7 +379,7 @@ static void logits_of(const imprint_head *head, const float *z, float *x, float 
 }
 
 /* Scores of one query into probs[class_count]; no allocation. With a mirrored view, the query is
- * the average of both power-transformed views (test-time augmentation, head-study.md). */
+ * the average of both power-transformed views (test-time augmentation). */
 static imprint_status predict_into(imprint_head *head, const float *embedding, const float *mirrored, float *probs,
                                    imprint_prediction *out) {
   uint32_t n = head->class_count, d = head->dim;

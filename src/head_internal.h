@@ -9,12 +9,9 @@
 #include "imprint.h"
 
 /* Logit scale of the imprinted classifier, logits = scale * cos(centred x, class direction), when
- * it cannot be fitted by leave-one-out (no class has two examples). Measured at one shot: 5 gives
- * an expected calibration error of 4.6% on the photo benchmark and 4.0% on Fashion-MNIST (10: 23%
- * and 21%). */
-#ifndef HEAD_IMPRINT_SCALE
+ * it is not fitted by leave-one-out (no class has two examples); chosen for calibration at one
+ * example per class (BENCHMARKS.md). */
 #define HEAD_IMPRINT_SCALE 5.0f
-#endif
 /* Start of the optimiser: imprinted weights with this norm (the optimum is unique; this only
  * sets where L-BFGS starts). */
 #define HEAD_TRAIN_START_SCALE 10.0f
@@ -74,8 +71,8 @@ void head_cancel_training(imprint_head *head);
 /* Copies `in` into `out` L2-normalised; 0 for a zero, NaN or infinite vector. */
 int head_normalise(const float *in, float *out, uint32_t dim);
 /* The head's input transform: signed square root of each value, then L2 normalisation (the
- * power transform evens out the few very large pooled channels; head-study.md: +1.8 points on
- * photos). 0 for a zero, NaN or infinite vector. */
+ * power transform evens out the few very large pooled channels: tests/bench/results/head-study.md).
+ * 0 for a zero, NaN or infinite vector. */
 int head_prepare(const float *in, float *out, uint32_t dim);
 /* out = L2(z - centre); a zero difference gives a zero vector. head_centre uses the head's centre. */
 void head_centre_on(const float *centre, const float *z, float *out, uint32_t dim);

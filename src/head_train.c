@@ -15,9 +15,9 @@
  * Optimiser: L-BFGS (Nocedal & Wright, Numerical Optimization, alg. 7.4/7.5) with backtracking
  * line search, started from the imprinted weights (normalised class means, Qi et al. 2018).
  * Calibration (Guo et al., "On Calibration of Modern Neural Networks", ICML 2017): one
- * temperature T minimising the negative log-likelihood of held-out logits, from up to 3 folds
- * of the examples, each fit warm-started from the full fit and run for a few iterations (both views of an example stay
- * in one fold; classes with a single example are never held out). */
+ * temperature T minimising the negative log-likelihood of held-out logits, from up to 3 folds of
+ * the examples, each fit warm-started from the full fit and run for a few iterations (both views
+ * of an example stay in one fold; classes with a single example are never held out). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,28 +26,15 @@
 #include "head_vector.h"
 
 #define LBFGS_MEMORY 8
-/* Fold fits start from the full fit and stop after this many iterations. Measured (pooled ECE,
- * default head): 8 gives 1.7 / 1.1% on Fashion-MNIST at k = 5 / 20 and 7.0 / 7.1% on photos at
- * k = 3 / 5, against 4.1 / 2.9% and 7.1 / 7.9% for fully converged folds, at half the iterations
- * (4: 6.1% at Fashion-MNIST k = 5). */
-#ifndef FOLD_MAX_ITERATIONS
+/* Fold fits start from the full fit and stop after this many iterations: that calibrates better
+ * than converging them, for half the iterations (BENCHMARKS.md). */
 #define FOLD_MAX_ITERATIONS 8u
-#endif
-#ifndef CALIBRATION_FOLDS
 #define CALIBRATION_FOLDS 3
-#endif
-/* Temperature scaling needs held-out examples that look like the test set. With only a few shots
- * per class, every fold model is markedly weaker than the full fit, so the fitted temperature
- * comes out too high and calibration makes confidences worse (measured: photo protocol A, k = 5,
- * ECE 10.1% -> 13.3%), while from about 10 per class it helps (Fashion-MNIST k = 10: 13.8% ->
- * 8.2%, k = 50: 19.3% -> 4.1%). Below this average the temperature stays 1. */
-#ifndef CALIBRATION_MIN_EXAMPLES_PER_CLASS
+/* Temperature scaling needs held-out examples that look like the test set. With only a few
+ * examples per class every fold model is much weaker than the full fit, the fitted temperature
+ * comes out too high and calibration makes confidences worse (BENCHMARKS.md). Below this average
+ * number of examples per class the temperature stays 1. */
 #define CALIBRATION_MIN_EXAMPLES_PER_CLASS 10
-#endif
-/* Default penalty. On power-transformed, centred points the accuracy hardly depends on it
- * (head-study.md: 3e-4 .. 3e-3 within 0.3 points on both benchmarks; choosing it by cross-
- * validation gained 0.0-0.3 points for ~25x the training time), so it is fixed. */
-#define DEFAULT_L2 IMPRINT_HEAD_DEFAULT_L2
 
 /* A training run is a list of fits ("jobs"): the fit on all points, then one fit per fold (warm-
  * started from the first) whose held-out scores calibrate the temperature. */
@@ -457,8 +444,8 @@ imprint_status imprint_head_train_begin(imprint_head *head, const imprint_train_
     return IMPRINT_ERR_OUT_OF_MEMORY;
   }
   /* Points: plain, then mirrored, of each example; then the means of example-less classes; all
-   * centred on their class-balanced mean and normalised again (head-study.md: the embeddings are
-   * nearly collinear, and without centring a fixed penalty underfits). */
+   * centred on their class-balanced mean and normalised again (the embeddings are nearly collinear,
+   * and without centring a fixed penalty underfits: tests/bench/results/head-study.md). */
   head_compute_centre(head, use_mirror, t->centre);
   uint32_t i = 0;
   for (uint32_t e = 0; e < head->example_count; e++) {
@@ -492,7 +479,9 @@ imprint_status imprint_head_train_begin(imprint_head *head, const imprint_train_
     for (size_t q = 0; q < (size_t)n * n; q++) t->z[q] = (float)k[q];
   }
   /* Plan: the full fit, then (to calibrate) one fit per fold. */
-  t->l2 = o.l2 > 0 ? o.l2 : DEFAULT_L2;
+  /* A fixed default penalty: on power-transformed, centred points accuracy hardly depends on it,
+   * and choosing it by cross-validation is not worth its cost (tests/bench/results/head-study.md). */
+  t->l2 = o.l2 > 0 ? o.l2 : IMPRINT_HEAD_DEFAULT_L2;
   t->folds = (o.flags & IMPRINT_TRAIN_NO_CALIBRATION) ? 0 : make_folds(head, t);
   if (t->folds) {
     t->held = malloc((size_t)n * C * sizeof(double));

@@ -57,7 +57,7 @@ static inline float source_coordinate(uint32_t i, uint32_t in_size, uint32_t out
   return (float)i * ((float)(in_size - 1) / (float)(out_size - 1));
 }
 
-/* Bilinear resize of an RGB float image (stride = width * 3) into normalised output. */
+/* RGB floats, rows packed (3 * width floats each): the box filter's output. */
 typedef struct rgb_float_image {
   const float *data;
   uint32_t width, height;
