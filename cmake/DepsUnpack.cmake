@@ -1,11 +1,9 @@
 # imprint_read_lock / imprint_unpack: unpack a tarball pinned in scripts/deps.lock
 # (fetched into .deps/ by scripts/fetch-deps.sh) after checking its sha256,
-# optionally patch it, and leave a stamp so that it is done once. Shared by the
-# wasm build (cmake/XnnpackDeps.cmake) and the native sanitizer test build
-# (tests/c/native/CMakeLists.txt).
+# optionally patch it, and leave a stamp so that it is done once. Used by
+# cmake/XnnpackDeps.cmake for the wasm and the native builds.
 
-# The repository root, whichever project includes this file (the wasm build at
-# the root, the native test build under tests/c/native).
+# The repository root.
 get_filename_component(IMPRINT_REPO_ROOT "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
 set(IMPRINT_DEPS_LOCK "${IMPRINT_REPO_ROOT}/scripts/deps.lock")
 set(IMPRINT_DEPS_DIR "${IMPRINT_REPO_ROOT}/.deps" CACHE PATH

@@ -19,7 +19,7 @@ die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 # cmake, ninja-build: the build; python3: XNNPACK's configure step
 # libstb-dev: stb_image.h; clang: native builds of tools and tests
 # patch: applies cmake/xnnpack-emscripten.patch; xz-utils, ca-certificates: fetching
-# libcpuinfo-dev: x86 CPU detection for the native XNNPACK of the sanitizer tests (tests/c/native)
+# libcpuinfo-dev: x86 CPU detection for the native XNNPACK of the C tests (cmake/Native.cmake)
 PACKAGES="emscripten cmake ninja-build python3 libstb-dev clang patch xz-utils ca-certificates libcpuinfo-dev"
 
 is_installed() {
