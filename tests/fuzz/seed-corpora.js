@@ -1,0 +1,52 @@
+'use strict';
+// Seed corpora for the fuzzers (the ctest fixture fuzz-seeds, cmake/Fuzz.cmake): small real files,
+// since the fuzzer mutates them and big ones only slow it down.
+//   node tests/fuzz/seed-corpora.js OUT_DIR [TESTDATA_DIR, default .cache/testdata]
+// Writes OUT_DIR/corpus/<target>/ and OUT_DIR/head-backbone ("<dim> <model hash>" of the backbone
+// the seed heads were saved with, for the head-file fuzzer).
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+const { encodePng } = require('../support/png-writer');
+const { createExtractor, createClassifier } = require('../..');
+
+async function main(out, testdata = '.cache/testdata') {
+  if (!out) throw new Error('usage: seed-corpora.js OUT_DIR [TESTDATA_DIR]');
+  const corpus = (target) => {
+    const dir = path.join(out, 'corpus', target);
+    fs.mkdirSync(dir, { recursive: true });
+    return dir;
+  };
+  const photos = path.join(testdata, 'photos');
+  const birds = path.join(testdata, 'stamps/animals/birds');
+  const jpegs = fs.readdirSync(photos).filter((f) => f.endsWith('.jpg')).sort();
+
+  // Image decode: the test photos, a few stamps, and small PNGs of two colour types.
+  const images = corpus('image_decode');
+  for (const f of jpegs) fs.copyFileSync(path.join(photos, f), path.join(images, f));
+  const pngs = fs.readdirSync(birds).filter((f) => f.endsWith('.png')).sort().slice(0, 8);
+  for (const f of pngs) fs.copyFileSync(path.join(birds, f), path.join(images, f));
+  const px = new Uint8Array(16 * 16 * 4).map((_, i) => (i * 37) & 255);
+  fs.writeFileSync(path.join(images, 'rgba.png'), encodePng({ width: 16, height: 16, colorType: 6, data: px }));
+  fs.writeFileSync(path.join(images, 'gray.png'), encodePng({ width: 16, height: 16, colorType: 0, data: px.subarray(0, 256) }));
+
+  // Model file: a small model with every op kind (mutating the 2.6 MB MobileNet is too slow).
+  execFileSync(process.execPath, [path.join(__dirname, 'small-model.js'), path.join(corpus('model_file'), 'small.imprint')], { stdio: 'inherit' });
+
+  // Head file: trained by the library on real embeddings, saved with and without its examples.
+  const heads = corpus('head_file');
+  const extractor = await createExtractor();
+  const classifier = createClassifier(extractor);
+  for (const [i, f] of jpegs.entries()) await classifier.addExample(path.join(photos, f), i % 2 ? 'odd' : 'even');
+  await classifier.train();
+  fs.writeFileSync(path.join(heads, 'trained.imprint'), classifier.save());
+  fs.writeFileSync(path.join(heads, 'no-examples.imprint'), classifier.save({ examples: false }));
+  fs.writeFileSync(path.join(out, 'head-backbone'), `${extractor.info.dim} ${extractor.info.modelHash}`);
+  classifier.dispose();
+  extractor.dispose();
+}
+
+main(...process.argv.slice(2)).catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
