@@ -3,7 +3,8 @@
 // extractor. This file converts labels and vectors, slices training so pages stay responsive,
 // and shapes results; every number is computed in C.
 
-const { ImprintError } = require('./errors.cjs');
+const { ImprintError, optionalFunction } = require('./errors.cjs');
+const { isFileSource, platform } = require('./inputs.cjs');
 const { Status, Constants, withScratch, readStruct, readField, readFloats, readU32, statusError, check } = require('./wasm.cjs');
 
 /** Longest stretch train() runs before yielding to the event loop. */
@@ -50,6 +51,14 @@ function checkOptions(options) {
     throw new ImprintError('INVALID_ARGUMENT', 'options must be an object');
   }
   return options;
+}
+
+/** The value of unknownThreshold, or INVALID_ARGUMENT. */
+function checkUnknownThreshold(value) {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < -1 || value > 1) {
+    throw new ImprintError('INVALID_ARGUMENT', `unknownThreshold must be a number in [-1, 1]; got ${value}`);
+  }
+  return value;
 }
 
 class Classifier {
@@ -134,10 +143,7 @@ class Classifier {
 
   set unknownThreshold(value) {
     this.#check();
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < -1 || value > 1) {
-      throw new ImprintError('INVALID_ARGUMENT', `unknownThreshold must be a number in [-1, 1]; got ${value}`);
-    }
-    this.#core._imprint_head_set_unknown_threshold(this.#head, value);
+    this.#core._imprint_head_set_unknown_threshold(this.#head, checkUnknownThreshold(value));
   }
 
   /** Adds an already computed embedding under `label`. With `mirrored` (the embedding of the
@@ -195,9 +201,7 @@ class Classifier {
   async train(options = {}) {
     this.#check();
     const { onProgress, seed = 0, l2 = 0, tolerance = 0, maxIterations = 0, calibrate = true } = checkOptions(options);
-    if (onProgress !== undefined && typeof onProgress !== 'function') {
-      throw new ImprintError('INVALID_ARGUMENT', 'onProgress must be a function');
-    }
+    optionalFunction(onProgress, 'onProgress');
     for (const [name, value, integer] of [['seed', seed, true], ['l2', l2, false], ['tolerance', tolerance, false], ['maxIterations', maxIterations, true]]) {
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (integer && (!Number.isInteger(value) || value > 0xffffffff))) {
         throw new ImprintError('INVALID_ARGUMENT', `train option ${name} must be a non-negative ${integer ? 'integer' : 'number'}; got ${value}`);
@@ -407,17 +411,11 @@ async function loadClassifier(extractor, bytes, options = {}) {
   const { core } = handlesOf(extractor);
   const opts = checkOptions(options);
   let data = bytes;
-  if (typeof data === 'string' || data instanceof URL) {
-    try {
-      data = await require('node:fs').promises.readFile(data);
-    } catch (cause) {
-      throw new ImprintError('FILE_NOT_FOUND', `cannot read head file ${String(bytes)}: ${cause.message}`, { cause });
-    }
-  }
+  if (isFileSource(data)) data = await platform.readFile(data, 'the classifier file');
   if (data instanceof ArrayBuffer) data = new Uint8Array(data);
   else if (ArrayBuffer.isView(data) && !(data instanceof Uint8Array)) data = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (!(data instanceof Uint8Array)) {
-    throw new ImprintError('INVALID_ARGUMENT', 'loadClassifier() needs the bytes from save() (Uint8Array, Buffer, ArrayBuffer) or a file path');
+    throw new ImprintError('INVALID_ARGUMENT', 'loadClassifier() needs the bytes from save() (Uint8Array, Buffer, ArrayBuffer), a file path or URL, or a Blob');
   }
   handlesOf(extractor);
   const head = withScratch(core, (scratch) => {
@@ -436,4 +434,4 @@ async function loadClassifier(extractor, bytes, options = {}) {
   return adoptHead(extractor, core, head, opts);
 }
 
-module.exports = { createClassifier, loadClassifier, Classifier };
+module.exports = { createClassifier, loadClassifier, Classifier, checkOptions, checkUnknownThreshold };

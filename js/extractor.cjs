@@ -2,12 +2,19 @@
 // The Extractor: one wasm core instance holding one model. All numerics run in C; this file
 // moves bytes in and floats out, and turns status codes into ImprintErrors.
 
-const { ImprintError } = require('./errors.cjs');
-const platform = require('./platform.cjs');
-const { normaliseInput } = require('./inputs.cjs');
+const { ImprintError, optionalFunction } = require('./errors.cjs');
+const { normaliseInput, isFileSource, platform } = require('./inputs.cjs');
 const { Status, withScratch, readStruct, readString, readFloats, readU32, statusError, check } = require('./wasm.cjs');
 
 const MODEL_ERROR_BYTES = 512;
+
+/** How embedBatch({ threads }) makes a pool of threads: set by the Node entry (js/index.cjs). */
+let threadPool = null;
+
+/** Lets embedBatch({ threads }) run on `createBatchEmbedder`'s worker threads. */
+function useThreadPool(createBatchEmbedder) {
+  threadPool = createBatchEmbedder;
+}
 
 /** Frees C objects of an extractor that was garbage-collected without dispose(). */
 const leakGuard =
@@ -19,8 +26,8 @@ async function toModelBytes(model, options, onBytes) {
   if (model instanceof Uint8Array) return model;
   if (model instanceof ArrayBuffer) return new Uint8Array(model);
   if (ArrayBuffer.isView(model)) return new Uint8Array(model.buffer, model.byteOffset, model.byteLength);
-  const bytes = await platform.loadModel(model, options, onBytes);
-  if (bytes) return bytes;
+  if (model === undefined || model === null) return platform.readDefaultModel(options, onBytes);
+  if (isFileSource(model)) return platform.readFile(model, 'the model', onBytes);
   throw new ImprintError(
     'INVALID_ARGUMENT',
     "options.model must be a path, or the model file's bytes (Uint8Array, Buffer, ArrayBuffer); omit it for the default model"
@@ -173,7 +180,9 @@ class Extractor {
       throw new ImprintError('INVALID_ARGUMENT', 'embedBatch() needs an array (or iterable) of images');
     }
     const list = Array.from(inputs);
+    if (options === null || typeof options !== 'object') throw new ImprintError('INVALID_ARGUMENT', 'embedBatch() options must be an object');
     const { onProgress, threads } = options;
+    optionalFunction(onProgress, 'onProgress');
     if (threads !== undefined && threads !== 1) return this.#embedBatchThreaded(list, threads, onProgress);
     const out = [];
     for (let i = 0; i < list.length; i++) {
@@ -193,10 +202,10 @@ class Extractor {
 
   /** embedBatch on worker threads (Node): each thread loads the same model with the same options. */
   async #embedBatchThreaded(list, threads, onProgress) {
-    if (!platform.createBatchEmbedder) {
+    if (!threadPool) {
       throw new ImprintError('INVALID_ARGUMENT', 'options.threads is for Node; in a browser use createExtractor({ worker: true })');
     }
-    const embedder = platform.createBatchEmbedder({ ...this.#source, threads });
+    const embedder = threadPool({ ...this.#source, threads });
     const out = [];
     try {
       for await (const result of embedder.embed(list)) {
@@ -307,7 +316,7 @@ async function createExtractor(options = {}) {
   if (options === null || typeof options !== 'object') {
     throw new ImprintError('INVALID_ARGUMENT', 'createExtractor() takes an options object');
   }
-  const { onProgress } = options;
+  const onProgress = optionalFunction(options.onProgress, 'options.onProgress');
   const limits = checkLimits(options.limits);
   const background = checkBackground(options.background);
   const report = (stage, progress) => onProgress && onProgress({ stage, progress });
@@ -363,4 +372,4 @@ function limitsStruct(scratch, limits) {
   return scratch.struct('limits', { max_width: limits.maxWidth, max_height: limits.maxHeight, max_pixels: limits.maxPixels });
 }
 
-module.exports = { createExtractor, Extractor };
+module.exports = { createExtractor, Extractor, useThreadPool };

@@ -1,9 +1,11 @@
 'use strict';
 // imprint — few-shot image embeddings and classification on the user's device (CommonJS entry).
 const { ImprintError } = require('./errors.cjs');
-const { createExtractor, Extractor } = require('./extractor.cjs');
+const { createExtractor, Extractor, useThreadPool } = require('./extractor.cjs');
 const { createClassifier, loadClassifier, Classifier } = require('./classifier.cjs');
 const { createBatchEmbedder, BatchEmbedder } = require('./batch.cjs');
+
+useThreadPool(createBatchEmbedder); // embedBatch({ threads }) in Node
 
 module.exports = {
   createExtractor,

@@ -4,7 +4,14 @@
 //   { kind: 'pixels', data: Uint8Array, width, height, channels }   (raw 8-bit pixels)
 
 const { ImprintError } = require('./errors.cjs');
-const platform = require('./platform.cjs');
+const { checkPlatform } = require('./platform-contract.cjs');
+
+const platform = checkPlatform(require('./platform.cjs'));
+
+/** True for what the platform reads as a file: a path or URL (string or URL object), or a Blob. */
+function isFileSource(value) {
+  return typeof value === 'string' || value instanceof URL || (typeof Blob === 'function' && value instanceof Blob);
+}
 
 function describe(value) {
   if (value === null) return 'null';
@@ -57,7 +64,8 @@ function rawPixels(input) {
  * @returns {Promise<{kind:'encoded', bytes:Uint8Array} | {kind:'pixels', data:Uint8Array, width:number, height:number, channels:number}>}
  */
 async function normaliseInput(input) {
-  const converted = await platform.platformInput(input);
+  if (isFileSource(input)) return { kind: 'encoded', bytes: await platform.readFile(input, 'the image') };
+  const converted = platform.domInput ? await platform.domInput(input) : undefined;
   if (converted) return converted;
   const bytes = asBytes(input);
   if (bytes) return { kind: 'encoded', bytes };
@@ -71,4 +79,4 @@ async function normaliseInput(input) {
   );
 }
 
-module.exports = { normaliseInput };
+module.exports = { normaliseInput, isFileSource, platform };

@@ -1,7 +1,7 @@
 'use strict';
 // imprint in the browser: window.imprint (dist/web/imprint.js) and the ES module
 // (dist/web/imprint.mjs), built by scripts/build-web.js from this file and js/. The same API as in
-// Node (../shared/design.md); createExtractor({ worker: true }) runs everything in a Web Worker.
+// Node (README.md); createExtractor({ worker: true }) runs everything in a Web Worker.
 
 const { ImprintError } = require('../js/errors.cjs');
 const { createExtractor: createInThisThread, Extractor } = require('../js/extractor.cjs');
@@ -27,20 +27,7 @@ function createClassifier(extractor, options) {
 
 /** Loads a saved head: bytes, a Blob/File (e.g. from a file picker) or a URL on the page's origin. */
 async function loadClassifier(extractor, bytes, options) {
-  let data = bytes;
-  if (typeof Blob === 'function' && data instanceof Blob) data = new Uint8Array(await data.arrayBuffer());
-  else if (typeof data === 'string' || data instanceof URL) {
-    const url = require('./platform.js').resolve(data);
-    let response;
-    try {
-      response = await fetch(url, { credentials: 'same-origin' });
-    } catch (cause) {
-      throw new ImprintError('FILE_NOT_FOUND', `cannot fetch the head file ${url}: ${cause.message}`, { cause });
-    }
-    if (!response.ok) throw new ImprintError('FILE_NOT_FOUND', `cannot fetch the head file ${url}: HTTP ${response.status}`);
-    data = new Uint8Array(await response.arrayBuffer());
-  }
-  return workers.isWorkerExtractor(extractor) ? workers.loadClassifier(extractor, data, options) : local.loadClassifier(extractor, data, options);
+  return workers.isWorkerExtractor(extractor) ? workers.loadClassifier(extractor, bytes, options) : local.loadClassifier(extractor, bytes, options);
 }
 
 /** Cosine similarity of two embeddings (1 = same direction). */

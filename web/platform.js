@@ -1,11 +1,12 @@
 'use strict';
-// The browser platform layer (replaces js/platform.cjs in the web build): fetches the core and the
-// default model next to the script (or from options.wasmUrl / options.modelUrl), reports download
-// progress in bytes, and turns DOM inputs into pixels. Runs in pages and in workers.
+// The browser platform (the contract is in js/platform-contract.cjs; the web build puts this file in
+// place of js/platform.cjs): fetches the core and the default model next to the script (or from
+// options.wasmUrl / options.modelUrl), reads URLs and Blobs with download progress in bytes, and turns
+// DOM inputs into pixels; the browser's own decoder reads what the core cannot. Pages and workers.
 
 const { ImprintError } = require('../js/errors.cjs');
 const createImprintCore = require('imprint:glue');
-const scriptUrl = require('imprint:script-url');
+const scriptUrl = require('imprint:script-url').default; // this script's own URL (scripts/build-web.js)
 
 const DEFAULT_WASM = 'imprint-core.wasm';
 const DEFAULT_MODEL = 'mobilenet_v2.imprint';
@@ -93,23 +94,24 @@ async function instantiateCore(options = {}) {
   });
 }
 
-/** The default model (options.modelUrl, else next to the script) or a model given by URL. */
-async function loadModel(model, options = {}, onBytes) {
-  if (model === undefined || model === null) {
-    const url = resolve(options.modelUrl, DEFAULT_MODEL);
-    if (!models.has(url)) {
-      const promise = fetchBytes(url, 'the default model', onBytes);
-      promise.catch(() => models.delete(url));
-      models.set(url, promise);
-      return promise;
-    }
-    const bytes = await models.get(url);
-    if (onBytes) onBytes(bytes.length, bytes.length);
-    return bytes;
+/** The default model: options.modelUrl, else next to the script; fetched once per URL. */
+async function readDefaultModel(options = {}, onBytes) {
+  const url = resolve(options.modelUrl, DEFAULT_MODEL);
+  if (!models.has(url)) {
+    const promise = fetchBytes(url, 'the default model', onBytes);
+    promise.catch(() => models.delete(url));
+    models.set(url, promise);
+    return promise;
   }
-  if (typeof model === 'string' || model instanceof URL) return fetchBytes(resolve(model), 'the model', onBytes);
-  if (typeof Blob !== 'undefined' && model instanceof Blob) return new Uint8Array(await model.arrayBuffer());
-  return undefined;
+  const bytes = await models.get(url);
+  if (onBytes) onBytes(bytes.length, bytes.length);
+  return bytes;
+}
+
+/** The bytes of a URL (relative to the page) or a Blob. */
+async function readFile(source, what, onBytes) {
+  if (isA(source, 'Blob')) return new Uint8Array(await source.arrayBuffer());
+  return fetchBytes(resolve(source), what, onBytes);
 }
 
 // ---- inputs ---------------------------------------------------------------------------------
@@ -169,11 +171,8 @@ function isDomInput(input) {
   return ['HTMLImageElement', 'SVGImageElement', 'HTMLCanvasElement', 'HTMLVideoElement', 'OffscreenCanvas', 'VideoFrame'].some((n) => isA(input, n));
 }
 
-async function platformInput(input) {
-  if (typeof input === 'string' || input instanceof URL) {
-    return { kind: 'encoded', bytes: await fetchBytes(resolve(input), 'the image', null) };
-  }
-  if (isA(input, 'Blob')) return { kind: 'encoded', bytes: new Uint8Array(await input.arrayBuffer()) };
+/** Pixels of an input only a browser has; undefined for anything else. */
+async function domInput(input) {
   if (isA(input, 'HTMLImageElement')) {
     if (!input.complete || input.naturalWidth === 0) {
       try {
@@ -221,4 +220,4 @@ async function decodeFallback(bytes) {
 const describeInputs =
   'encoded bytes (Uint8Array, ArrayBuffer), a Blob or File, a URL, an <img>, <canvas>, OffscreenCanvas, ImageBitmap, <video>, ImageData';
 
-module.exports = { instantiateCore, loadModel, platformInput, decodeFallback, describeInputs, isDomInput, resolve, scriptUrl };
+module.exports = { instantiateCore, readDefaultModel, readFile, domInput, decodeFallback, describeInputs, isDomInput, resolve };

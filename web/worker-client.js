@@ -1,14 +1,17 @@
 'use strict';
 // The worker-backed extractor and classifier: the same API as js/extractor.cjs and
 // js/classifier.cjs, with the wasm core running in a dedicated Web Worker (web/worker-host.js) so the
-// page never freezes while embedding or training. DOM inputs (<img>, canvas, <video>) are read into
-// pixels on the page's thread, then the pixels are transferred (not copied) to the worker.
+// page never freezes while embedding or training. Their methods are made from the operation table
+// of web/operations.js. DOM inputs (<img>, canvas, <video>) are read into pixels on the page's
+// thread, then the pixels are transferred (not copied) to the worker.
 // Differences from the in-thread API: calls that are synchronous there (addEmbedding, removeClass,
 // clear, predictEmbedding, save) return Promises here; `labels`, `exampleCount()`, `trained` and
 // `unknownThreshold` stay synchronous, read from a mirror the worker keeps up to date.
 
 const { ImprintError } = require('../js/errors.cjs');
+const { checkOptions, checkUnknownThreshold } = require('../js/classifier.cjs');
 const platform = require('./platform.js');
+const { OPERATIONS } = require('./operations.js');
 
 const DEFAULT_WORKER = 'imprint-worker.js';
 
@@ -36,10 +39,12 @@ class Channel {
   call(op, args = [], transfer = [], onProgress = null) {
     if (this.#closed) return Promise.reject(this.#closed);
     const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject, onProgress });
-      this.#worker.postMessage({ id, op, args }, transfer);
-    });
+    try {
+      this.#worker.postMessage({ id, op, args, progress: Boolean(onProgress) }, transfer);
+    } catch (cause) {
+      return Promise.reject(new ImprintError('INVALID_ARGUMENT', `cannot pass these arguments of ${op}() to the worker: ${cause.message}`, { cause }));
+    }
+    return new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject, onProgress }));
   }
 
   #receive(message) {
@@ -82,7 +87,7 @@ function copyBytes(view) {
  */
 async function toMessage(input, transfer) {
   if (platform.isDomInput(input)) {
-    const pixels = await platform.platformInput(input);
+    const pixels = await platform.domInput(input);
     transfer.push(pixels.data.buffer);
     return pixels;
   }
@@ -105,17 +110,58 @@ async function toMessage(input, transfer) {
   return input;
 }
 
-function checkOptions(options) {
-  if (options === undefined) return {};
-  if (options === null || typeof options !== 'object') throw new ImprintError('INVALID_ARGUMENT', 'options must be an object');
-  return options;
+/** A list of images as messages; anything that is not a list crosses as it is, for the worker to refuse. */
+async function toMessages(list, transfer) {
+  if (!list || typeof list[Symbol.iterator] !== 'function' || typeof list === 'string') return list;
+  const out = [];
+  for (const input of list) out.push(await toMessage(input, transfer));
+  return out;
 }
 
-/** Splits an options object into what can cross to the worker and its onProgress callback. */
-function splitProgress(options) {
-  const { onProgress, ...rest } = checkOptions(options);
-  if (onProgress !== undefined && typeof onProgress !== 'function') throw new ImprintError('INVALID_ARGUMENT', 'onProgress must be a function');
-  return [rest, onProgress || null];
+/** evaluate()'s items as messages: each item's input becomes a message. */
+async function itemsToMessages(items, transfer) {
+  if (!items || typeof items[Symbol.iterator] !== 'function' || typeof items === 'string') return items;
+  const out = [];
+  for (const item of items) {
+    const entry = Array.isArray(item) ? { input: item[0], label: item[1] } : item;
+    const plain = !entry || typeof entry !== 'object' || entry.embedding !== undefined;
+    out.push(plain ? entry : { label: entry.label, input: await toMessage(entry.input, transfer) });
+  }
+  return out;
+}
+
+/**
+ * The arguments of operation `op` ready for postMessage, with the buffers to transfer and the
+ * onProgress callback, which stays here (a function cannot cross; the worker calls back instead).
+ */
+async function prepare(op, args) {
+  const transfer = [];
+  const out = [...args];
+  for (const i of op.images || []) out[i] = await toMessage(out[i], transfer);
+  if (op.imageList !== undefined) out[op.imageList] = await toMessages(out[op.imageList], transfer);
+  if (op.items !== undefined) out[op.items] = await itemsToMessages(out[op.items], transfer);
+  let onProgress = null;
+  const options = op.progress === undefined ? undefined : out[op.progress];
+  if (options && typeof options === 'object' && typeof options.onProgress === 'function') {
+    ({ onProgress } = options);
+    out[op.progress] = { ...options, onProgress: undefined };
+  }
+  return { args: out, transfer, onProgress };
+}
+
+/** Methods of `cls` for every operation of the table that runs `on` that object. */
+function forwardOperations(cls, on, send) {
+  for (const [name, op] of Object.entries(OPERATIONS)) {
+    if (op.on !== on) continue;
+    Object.defineProperty(cls.prototype, name, {
+      configurable: true,
+      writable: true,
+      value: async function (...args) {
+        const { args: message, transfer, onProgress } = await prepare(op, args);
+        return send(this, name, message, transfer, onProgress);
+      },
+    });
+  }
 }
 
 class WorkerExtractor {
@@ -135,46 +181,6 @@ class WorkerExtractor {
     return this.#channel.call(op, args, transfer, onProgress);
   }
 
-  async embed(input, options = {}) {
-    const transfer = [];
-    const message = await toMessage(input, transfer);
-    return this.#call('embed', [message, { mirror: Boolean(options && options.mirror) }], transfer);
-  }
-
-  async embedWithMirror(input) {
-    const transfer = [];
-    const message = await toMessage(input, transfer);
-    return this.#call('embedWithMirror', [message], transfer);
-  }
-
-  async embedBatch(inputs, options = {}) {
-    if (!inputs || typeof inputs[Symbol.iterator] !== 'function') {
-      throw new ImprintError('INVALID_ARGUMENT', 'embedBatch() needs an array (or iterable) of images');
-    }
-    const [, onProgress] = splitProgress(options);
-    const transfer = [];
-    const messages = [];
-    for (const input of inputs) messages.push(await toMessage(input, transfer));
-    return this.#call('embedBatch', [messages], transfer, onProgress);
-  }
-
-  async features(input, layer) {
-    const transfer = [];
-    const message = await toMessage(input, transfer);
-    return this.#call('features', [message, layer], transfer);
-  }
-
-  async decode(input) {
-    const transfer = [];
-    const message = await toMessage(input, transfer);
-    return this.#call('decode', [message], transfer);
-  }
-
-  /** The worker's wasm memory, as extractor.memory() in the page's thread (a Promise here). */
-  async memory() {
-    return this.#call('memory', []);
-  }
-
   /** Ends the worker (and every classifier in it). Safe to call twice. */
   dispose() {
     this.#channel.close(new ImprintError('DISPOSED', 'this extractor was disposed; create a new one'));
@@ -189,6 +195,10 @@ class WorkerExtractor {
   /** @internal */
   _nextClassifierId() {
     return ++this.#classifierIds;
+  }
+
+  static {
+    forwardOperations(this, 'extractor', (extractor, name, args, transfer, onProgress) => extractor.#call(name, args, transfer, onProgress));
   }
 }
 
@@ -245,62 +255,9 @@ class WorkerClassifier {
 
   set unknownThreshold(value) {
     this.#check();
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < -1 || value > 1) {
-      throw new ImprintError('INVALID_ARGUMENT', `unknownThreshold must be a number in [-1, 1]; got ${value}`);
-    }
+    checkUnknownThreshold(value);
     this.#state = { ...this.#state, unknownThreshold: value };
     this.#call('setUnknownThreshold', [value]).catch(() => {});
-  }
-
-  async addExample(input, label) {
-    const transfer = [];
-    const message = await toMessage(input, transfer);
-    return this.#call('addExample', [message, label], transfer);
-  }
-
-  async addEmbedding(vector, label, mirrored) {
-    return this.#call('addEmbedding', [vector, label, mirrored]);
-  }
-
-  async removeClass(label) {
-    return this.#call('removeClass', [label]);
-  }
-
-  async clear() {
-    return this.#call('clear');
-  }
-
-  async train(options = {}) {
-    const [rest, onProgress] = splitProgress(options);
-    return this.#call('train', [rest], [], onProgress);
-  }
-
-  async predict(input) {
-    const transfer = [];
-    const message = await toMessage(input, transfer);
-    return this.#call('predict', [message], transfer);
-  }
-
-  async predictEmbedding(vector, mirrored) {
-    return this.#call('predictEmbedding', [vector, mirrored]);
-  }
-
-  async evaluate(items) {
-    if (!items || typeof items[Symbol.iterator] !== 'function') {
-      throw new ImprintError('INVALID_ARGUMENT', 'evaluate() needs an array of { label, input } or { label, embedding }');
-    }
-    const transfer = [];
-    const list = [];
-    for (const item of items) {
-      const entry = Array.isArray(item) ? { input: item[0], label: item[1] } : item;
-      if (!entry || typeof entry !== 'object') throw new ImprintError('INVALID_ARGUMENT', 'evaluate() items must be { label, input } or { label, embedding }');
-      list.push(entry.embedding !== undefined ? { label: entry.label, embedding: entry.embedding } : { label: entry.label, input: await toMessage(entry.input, transfer) });
-    }
-    return this.#call('evaluate', [list], transfer);
-  }
-
-  async save(options = {}) {
-    return this.#call('save', [checkOptions(options)]);
   }
 
   /** Frees the classifier in the worker. Safe to call twice, and after the extractor's dispose(). */
@@ -315,6 +272,10 @@ class WorkerClassifier {
     }
     channel.call('disposeClassifier', [this.#id]).catch(() => {});
   }
+
+  static {
+    forwardOperations(this, 'classifier', (classifier, name, args, transfer, onProgress) => classifier.#call(name, args, transfer, onProgress));
+  }
 }
 
 function isWorkerExtractor(value) {
@@ -326,8 +287,10 @@ function isWorkerExtractor(value) {
  * imprint-worker.js next to this script). onProgress events cross from the worker.
  */
 async function createWorkerExtractor(options = {}) {
-  const [rest, onProgress] = splitProgress(options);
-  const { worker: _worker, workerUrl, ...createOptions } = rest;
+  if (options === null || typeof options !== 'object') throw new ImprintError('INVALID_ARGUMENT', 'createExtractor() takes an options object');
+  const { worker: _worker, workerUrl, onProgress: given, ...createOptions } = options;
+  const onProgress = typeof given === 'function' ? given : null;
+  if (!onProgress && given !== undefined) createOptions.onProgress = given; // for the worker to refuse
   const transfer = [];
   if (createOptions.model !== undefined && createOptions.model !== null) createOptions.model = await toMessage(createOptions.model, transfer);
   for (const key of ['wasmUrl', 'modelUrl']) if (createOptions[key]) createOptions[key] = platform.resolve(createOptions[key]);

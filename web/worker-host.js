@@ -1,11 +1,13 @@
 'use strict';
 // The worker side of web/worker-client.js: owns one extractor and its classifiers, runs the calls
-// it receives one at a time, in order, and posts results back (Float32Arrays and saved bytes are
-// transferred). Classifier replies carry the classifier's state so the page's mirror stays exact.
+// it receives one at a time, in order (the operations of web/operations.js, plus the lifetimes of
+// the objects), and posts results back (Float32Arrays and saved bytes are transferred). Classifier
+// replies carry the classifier's state so the page's mirror stays exact.
 
 const { ImprintError } = require('../js/errors.cjs');
 const { createExtractor } = require('../js/extractor.cjs');
 const { createClassifier, loadClassifier } = require('../js/classifier.cjs');
+const { OPERATIONS, transferablesOf } = require('./operations.js');
 
 let extractor = null;
 const classifiers = new Map(); // id → Classifier | ImprintError (creation failed)
@@ -32,33 +34,11 @@ function withState(clf, value, transfer = []) {
   return [{ value, state: stateOf(clf) }, transfer];
 }
 
+/** What the host does besides forwarding: the extractor's and classifiers' lifetimes. */
 const ops = {
   async createExtractor([options], progress) {
-    extractor = await createExtractor({ ...options, onProgress: progress });
+    extractor = await createExtractor(progress ? { ...options, onProgress: progress } : options);
     return [extractor.info];
-  },
-  async embed([input, options]) {
-    const v = await theExtractor().embed(input, options);
-    return [v, [v.buffer]];
-  },
-  async embedWithMirror([input]) {
-    const pair = await theExtractor().embedWithMirror(input);
-    return [pair, pair.map((v) => v.buffer)];
-  },
-  async embedBatch([inputs], progress) {
-    const list = await theExtractor().embedBatch(inputs, { onProgress: progress });
-    return [list, list.map((v) => v.buffer)];
-  },
-  async features([input, layer]) {
-    const v = await theExtractor().features(input, layer);
-    return [v, [v.buffer]];
-  },
-  async memory() {
-    return [theExtractor().memory()];
-  },
-  async decode([input]) {
-    const image = await theExtractor().decode(input);
-    return [image, [image.data.buffer]];
   },
   async createClassifier([id, options]) {
     try {
@@ -71,8 +51,7 @@ const ops = {
     }
   },
   async loadClassifier([id, bytes, options]) {
-    const data = typeof Blob === 'function' && bytes instanceof Blob ? new Uint8Array(await bytes.arrayBuffer()) : bytes;
-    const clf = await loadClassifier(theExtractor(), data, options);
+    const clf = await loadClassifier(theExtractor(), bytes, options);
     classifiers.set(id, clf);
     return withState(clf);
   },
@@ -87,53 +66,25 @@ const ops = {
     clf.unknownThreshold = value;
     return withState(clf);
   },
-  async addExample([id, input, label]) {
-    const clf = classifier(id);
-    await clf.addExample(input, label);
-    return withState(clf);
-  },
-  async addEmbedding([id, vector, label, mirrored]) {
-    const clf = classifier(id);
-    clf.addEmbedding(vector, label, mirrored);
-    return withState(clf);
-  },
-  async removeClass([id, label]) {
-    const clf = classifier(id);
-    clf.removeClass(label);
-    return withState(clf);
-  },
-  async clear([id]) {
-    const clf = classifier(id);
-    clf.clear();
-    return withState(clf);
-  },
-  async train([id, options], progress) {
-    const clf = classifier(id);
-    return withState(clf, await clf.train({ ...options, onProgress: progress }));
-  },
-  async predict([id, input]) {
-    const clf = classifier(id);
-    return withState(clf, await clf.predict(input));
-  },
-  async predictEmbedding([id, vector, mirrored]) {
-    const clf = classifier(id);
-    return withState(clf, clf.predictEmbedding(vector, mirrored));
-  },
-  async evaluate([id, items]) {
-    const clf = classifier(id);
-    return withState(clf, await clf.evaluate(items));
-  },
-  async save([id, options]) {
-    const clf = classifier(id);
-    const bytes = clf.save(options);
-    return withState(clf, bytes, [bytes.buffer]);
-  },
 };
+
+// Every operation of the table: the same-named method of the extractor or of the classifier whose
+// id comes first; classifier replies carry its state.
+for (const [name, op] of Object.entries(OPERATIONS)) {
+  ops[name] = async (args, progress) => {
+    const target = op.on === 'extractor' ? theExtractor() : classifier(args[0]);
+    const rest = op.on === 'extractor' ? [...args] : args.slice(1);
+    if (progress && op.progress !== undefined) rest[op.progress] = { ...rest[op.progress], onProgress: progress };
+    const value = await target[name](...rest);
+    const transfer = transferablesOf(op.returns, value);
+    return op.on === 'extractor' ? [value, transfer] : withState(target, value, transfer);
+  };
+}
 
 let queue = Promise.resolve();
 
-async function run({ id, op, args }) {
-  const progress = (event) => self.postMessage({ id, progress: event });
+async function run({ id, op, args, progress: reportsProgress }) {
+  const progress = reportsProgress ? (event) => self.postMessage({ id, progress: event }) : null;
   try {
     const handler = Object.prototype.hasOwnProperty.call(ops, op) ? ops[op] : null;
     if (!handler) throw new ImprintError('INVALID_ARGUMENT', `the imprint worker has no operation ${op}`);

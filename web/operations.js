@@ -1,0 +1,41 @@
+'use strict';
+// The worker protocol, described once: every method that a WorkerExtractor or WorkerClassifier
+// (web/worker-client.js) forwards to the same-named method of the real Extractor or Classifier in
+// the worker (web/worker-host.js). Both sides are generated from this table; validation stays in
+// the real methods (js/), so the worker variant refuses exactly what the in-thread one refuses.
+//   on        the object that runs it in the worker: 'extractor' or 'classifier'
+//   images    indices of arguments that are images: the page reads DOM inputs into pixels and
+//             transfers bytes rather than copying them twice
+//   imageList index of an argument that is a list of images
+//   items     index of an evaluate() list, whose items' `input` are images
+//   progress  index of an options argument whose onProgress is called back from the worker
+//   returns   what the worker transfers back instead of copying: 'vector', 'vectors' (an array of
+//             them), 'image' (decode()'s { data }) or 'bytes'
+
+const OPERATIONS = Object.freeze({
+  embed: { on: 'extractor', images: [0], returns: 'vector' },
+  embedWithMirror: { on: 'extractor', images: [0], returns: 'vectors' },
+  embedBatch: { on: 'extractor', imageList: 0, progress: 1, returns: 'vectors' },
+  features: { on: 'extractor', images: [0], returns: 'vector' },
+  decode: { on: 'extractor', images: [0], returns: 'image' },
+  memory: { on: 'extractor' },
+  addExample: { on: 'classifier', images: [0] },
+  addEmbedding: { on: 'classifier' },
+  removeClass: { on: 'classifier' },
+  clear: { on: 'classifier' },
+  train: { on: 'classifier', progress: 0 },
+  predict: { on: 'classifier', images: [0] },
+  predictEmbedding: { on: 'classifier' },
+  evaluate: { on: 'classifier', items: 0 },
+  save: { on: 'classifier', returns: 'bytes' },
+});
+
+/** The buffers of an operation's result that can be transferred to the page. */
+function transferablesOf(returns, value) {
+  if (returns === 'vector' || returns === 'bytes') return [value.buffer];
+  if (returns === 'vectors') return value.map((v) => v.buffer);
+  if (returns === 'image') return [value.data.buffer];
+  return [];
+}
+
+module.exports = { OPERATIONS, transferablesOf };
