@@ -4,7 +4,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 const { createExtractor } = require('./extractor.cjs');
 
 function describe(error) {
-  return { code: error.code || 'INTERNAL', message: error.message || String(error) };
+  return { code: error.code || 'BACKEND_FAILED', message: error.message || String(error) };
 }
 
 createExtractor({ model: workerData.model, limits: workerData.limits, background: workerData.background }).then(

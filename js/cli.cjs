@@ -188,11 +188,12 @@ async function cmdEmbed(args, options) {
 async function cmdTrain(args, options) {
   if (args.length !== 1) throw new UsageError('train needs exactly one folder (one sub-folder per label)');
   if (!options.output) throw new UsageError('train needs -o <head.imprint>');
+  if (options.seed !== undefined && !/^\d{1,10}$/.test(options.seed)) throw new UsageError(`--seed takes a non-negative integer; got ${options.seed}`);
   const { byLabel, problems } = labelledFolder(args[0]);
   problems.forEach(reportProblem);
   const { createClassifier } = loadLibrary();
   return withExtractor(options, async (extractor) => {
-    const classifier = createClassifier(extractor, options.seed !== undefined ? { seed: Number(options.seed) } : {});
+    const classifier = createClassifier(extractor);
     try {
       const total = byLabel.reduce((s, l) => s + l.files.length, 0);
       const progress = progressBar('embed', total);
@@ -216,6 +217,7 @@ async function cmdTrain(args, options) {
       }
       let lastStep = 0;
       const result = await classifier.train({
+        seed: options.seed === undefined ? 0 : Number(options.seed),
         onProgress: ({ step }) => {
           if (step - lastStep >= 50) {
             lastStep = step;
@@ -232,7 +234,6 @@ async function cmdTrain(args, options) {
         loss: result.loss,
         ms: Math.round(result.ms),
       };
-      if (result.validationAccuracy !== undefined) summary.validationAccuracy = result.validationAccuracy;
       process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       return problems.length ? EXIT.PARTIAL : EXIT.OK;
     } finally {

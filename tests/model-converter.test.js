@@ -140,7 +140,7 @@ function nativeParserBinary() {
   const out = path.join(tmp, 'model_file_test');
   const r = spawnSync(
     'gcc',
-    ['-std=c11', '-O1', '-Wall', '-Wextra', '-Werror', '-Iinclude', '-Isrc', 'src/model_file.c', 'tests/c/model_file_test.c', '-o', out, '-lm'],
+    ['-std=c11', '-O1', '-Wall', '-Wextra', '-Werror', '-Iinclude', '-Isrc', 'src/model_file.c', 'src/checks.c', 'tests/c/model_file_test.c', '-o', out, '-lm'],
     { cwd: ROOT, encoding: 'utf8' }
   );
   nativeParser = r.status === 0 ? out : '';

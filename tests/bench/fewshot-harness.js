@@ -1,6 +1,6 @@
 'use strict';
 // Few-shot benchmark harness: protocols A (photo stamps) and B (Fashion-MNIST) of
-// shared/notes/fewshot.md, independent of where the features and the classifier come from.
+// BENCHMARKS.md, "Few-shot protocols", independent of where the features and the classifier come from.
 //
 //   const h = require('./fewshot-harness');
 //   const data = h.loadProtocolA();                      // { classes, pool, test: null, ks, draws }

@@ -1,5 +1,5 @@
 'use strict';
-// Few-shot benchmark (a script, not a test): protocols A and B of shared/notes/fewshot.md through
+// Few-shot benchmark (a script, not a test): protocols A and B of BENCHMARKS.md, "Few-shot protocols" through
 // imprint's public JS API (createExtractor + createClassifier, default options), next to the Teachable
 // Machine head (tests/support/tm-head.js, TF.js) trained on the same shots in the same run on what
 // Teachable Machine uses, GAP(out_relu) (taken from imprint's extractor: it matches TF.js to 1e-4).
@@ -343,7 +343,7 @@ function report({ args, ex, useMirror, results, unknown, timing, seconds }) {
     '- Teachable Machine head: Dense(100, ReLU) → Dense(softmax), Adam 1e-3, 50 epochs, batch 16, in',
     '  @tensorflow/tfjs (wasm backend), on GAP(out_relu) from imprint\'s `features()`, trained on the same shots',
     '  in the same run (`tests/support/tm-head.js`).',
-    '- Protocols of `shared/notes/fewshot.md`: A = Tux Paint photo stamps (7 categories, alpha over white in',
+    '- Protocols of "Few-shot protocols" of `BENCHMARKS.md`: A = Tux Paint photo stamps (7 categories, alpha over white in',
     '  the harness, test = every image not drawn), B = Fashion-MNIST (raw 28x28 pixels, first 200/class of train',
     '  as the pool, first 100/class of t10k as the test set). Fixed-seed draws (`tests/bench/fewshot-harness.js`).',
     '- ECE = expected calibration error of the top-class confidence, 15 equal-width bins, mean over draws;',

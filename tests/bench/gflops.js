@@ -3,7 +3,7 @@
 // Effective throughput of the backbone against XNNPACK's own 1x1 convolution (a script, not a
 // test). One wasm module (build/wasm/bench/imprint-gflops, built with the library's objects and
 // link options) runs both, interleaved round by round, one thread:
-//   - XNNPACK f32 1x1 convolutions: the 112x112x32->64 layer of ../shared/notes (the reference
+//   - XNNPACK f32 1x1 convolutions: the 112x112x32->64 layer of MobileNetV2 (the reference
 //     figure of the speed issue), and the 1x1 shapes MobileNetV2 itself runs up to the embedding;
 //   - imprint_model_embed() on a real photo: the default embedding's whole backbone.
 // Backbone GFLOP/s = 2 x MACs of the layers the embedding needs (convolutions and depthwise

@@ -2,7 +2,7 @@
 'use strict';
 // Layer study: which pooled MobileNetV2 layers make the best few-shot embedding on photos?
 //
-// Runs few-shot protocol A (shared/notes/fewshot.md: 7 photo categories, k = 1, 3, 5, 30 draws) for
+// Runs few-shot protocol A (BENCHMARKS.md, "Few-shot protocols": 7 photo categories, k = 1, 3, 5, 30 draws) for
 // the global-average-pooled activations of single layers and of concatenations (each part
 // L2-normalised), all through the same fixed softmax-regression head, and records the cost of the
 // backbone truncated at the deepest layer used. Features are computed once per image (one multi-output
@@ -251,7 +251,7 @@ async function evaluate(data, vectors, set, draws, { testVectors = null, ks = da
 }
 
 // Protocol B is a check that the chosen layer has no pathology on tiny grey product photos, not a
-// criterion (shared/notes/fewshot.md: do not bend the embedding to win it).
+// criterion (BENCHMARKS.md, "Few-shot protocols": do not bend the embedding to win it).
 const FEATURE_SETS_B = [
   ['block_10_project_BN'],
   ['block_12_add'],
@@ -290,7 +290,7 @@ async function mainProtocolB(args) {
     const md = [
       '# Layer study, sanity check on Fashion-MNIST (protocol B)',
       '',
-      'Few-shot protocol B of `shared/notes/fewshot.md`: pool = first 200 per class of the training file, test =',
+      'Few-shot protocol B of "Few-shot protocols" of `BENCHMARKS.md`: pool = first 200 per class of the training file, test =',
       `first 100 per class of the test file, ${data.draws} fixed-seed draws per k, mean ± std accuracy in %. 28x28 grey`,
       `pixels given as 1-channel images, replicated to RGB and resized like any image. ${provider.description}, x/255.`,
       `Head: ${args.head === 'lr' ? 'the same fixed softmax regression' : 'the same softmax regression on features centred on the training shots\' mean, then L2-normalised again'} and NCM as \`layer-study.md\`.`,
@@ -379,7 +379,7 @@ async function main() {
     const md = [
       '# Layer study: which pooled MobileNetV2 layers to embed with',
       '',
-      'Few-shot protocol A of `shared/notes/fewshot.md` (Tux Paint photo stamps, 7 categories, 220 images, alpha',
+      'Few-shot protocol A of "Few-shot protocols" of `BENCHMARKS.md` (Tux Paint photo stamps, 7 categories, 220 images, alpha',
       `composited over white; k shots per class, ${args.draws} fixed-seed draws per k, every image not drawn is the`,
       'test set; mean ± std accuracy in %, chance 14%).',
       '',

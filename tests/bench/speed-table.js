@@ -65,7 +65,7 @@ const rows = [
 ];
 
 const lines = [];
-lines.push(`# Speed targets (issue 7), ${new Date().toISOString()}`);
+lines.push(`# Speed targets, ${new Date().toISOString()}`);
 lines.push(`${os.cpus()[0].model}, ${os.cpus().length} cores, Node ${process.version}; command: node tests/bench/speed-table.js`);
 lines.push('');
 lines.push('| target | measured | goal | met |');

@@ -6,7 +6,7 @@ const path = require('path');
 
 const root = process.env.IMPRINT_TESTDATA || path.resolve(__dirname, '..', '..', '.cache', 'testdata');
 
-/** The 7 photo categories of few-shot protocol A (shared/notes/fewshot.md), sub-folders included. */
+/** The 7 photo categories of few-shot protocol A (BENCHMARKS.md, "Few-shot protocols"), sub-folders included. */
 const STAMP_CATEGORIES = [
   'animals/mammals',
   'animals/birds',
