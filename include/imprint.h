@@ -93,7 +93,7 @@ void imprint_image_free(imprint_image *image);
  * runtimes built once. Not thread-safe: use one per thread. */
 typedef struct imprint_model imprint_model;
 
-/* Parses and validates a model file (format: models/README.md), builds the backbone graph and
+/* Parses and validates a model file (format: models/MODEL_FORMAT.md), builds the backbone graph and
  * packs its weights. `bytes` may be freed after the call. On failure, a sentence explaining why
  * is written to `error` (NUL-terminated, truncated to error_size; may be NULL).
  * Errors: IMPRINT_ERR_MODEL_CORRUPT, IMPRINT_ERR_OUT_OF_MEMORY, IMPRINT_ERR_BACKEND. */
@@ -318,7 +318,7 @@ float imprint_head_temperature(const imprint_head *head);
 imprint_status imprint_head_evaluate(imprint_head *head, const float *embeddings, const uint32_t *truth, size_t count,
                                      size_t dim, uint32_t *confusion, size_t confusion_len, float *accuracy);
 
-/* Head files (format: src/HEAD_FORMAT.md). */
+/* Head files (format: models/HEAD_FORMAT.md). */
 #define IMPRINT_SAVE_EXAMPLES 1u /* include the example embeddings, so training can resume */
 
 /* Serialises the head. With out == NULL (or out_len too small), only writes the needed size to

@@ -5,7 +5,7 @@
 
 const { ImprintError, optionalFunction } = require('./errors.cjs');
 const { isFileSource, platform } = require('./inputs.cjs');
-const { Status, Constants, withScratch, readStruct, readField, readFloats, readU32, statusError, check } = require('./wasm.cjs');
+const { Status, Constants, withScratch, guard, release, readStruct, readField, readFloats, readU32, statusError, check } = require('./wasm.cjs');
 
 /** Longest stretch train() runs before yielding to the event loop. */
 const SLICE_MS = 16;
@@ -18,12 +18,6 @@ const yieldToEventLoop =
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
-
-/** Frees the head of a classifier that was garbage-collected without dispose(). */
-const leakGuard =
-  typeof FinalizationRegistry === 'function'
-    ? new FinalizationRegistry(({ core, head }) => core._imprint_head_destroy(head))
-    : null;
 
 function labelBytes(label) {
   if (typeof label !== 'string' || label.length === 0) {
@@ -81,7 +75,7 @@ class Classifier {
     this.#flipAugment = Boolean(options.flipAugment);
     this.#testTimeFlip = Boolean(options.testTimeFlip);
     if (options.unknownThreshold !== undefined) this.unknownThreshold = options.unknownThreshold;
-    if (leakGuard) leakGuard.register(this, { core, head }, this);
+    guard(this, () => core._imprint_head_destroy(head));
   }
 
   #check() {
@@ -342,7 +336,7 @@ class Classifier {
   }
 
   /**
-   * The head file (format: src/HEAD_FORMAT.md). options.examples (default true) keeps the example
+   * The head file (format: models/HEAD_FORMAT.md). options.examples (default true) keeps the example
    * embeddings so that training can continue after loading; false saves only what predicts.
    */
   save(options = {}) {
@@ -362,11 +356,8 @@ class Classifier {
 
   /** Frees the head's wasm memory. Safe to call twice. */
   dispose() {
-    if (this.#disposed) return;
+    if (!this.#disposed) release(this, () => this.#core._imprint_head_destroy(this.#head));
     this.#disposed = true;
-    if (leakGuard) leakGuard.unregister(this);
-    this.#core._imprint_head_destroy(this.#head);
-    this.#head = 0;
   }
 }
 

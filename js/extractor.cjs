@@ -4,7 +4,7 @@
 
 const { ImprintError, optionalFunction } = require('./errors.cjs');
 const { normaliseInput, isFileSource, platform } = require('./inputs.cjs');
-const { Status, withScratch, readStruct, readString, readFloats, readU32, statusError, check } = require('./wasm.cjs');
+const { Status, withScratch, guard, release, readStruct, readString, readFloats, readU32, statusError, check } = require('./wasm.cjs');
 
 const MODEL_ERROR_BYTES = 512;
 
@@ -15,12 +15,6 @@ let threadPool = null;
 function useThreadPool(createBatchEmbedder) {
   threadPool = createBatchEmbedder;
 }
-
-/** Frees C objects of an extractor that was garbage-collected without dispose(). */
-const leakGuard =
-  typeof FinalizationRegistry === 'function'
-    ? new FinalizationRegistry(({ core, model }) => core._imprint_model_destroy(model))
-    : null;
 
 async function toModelBytes(model, options, onBytes) {
   if (model instanceof Uint8Array) return model;
@@ -77,7 +71,7 @@ class Extractor {
         exifOrientation: true,
       }),
     });
-    if (leakGuard) leakGuard.register(this, { core, model }, this);
+    guard(this, () => core._imprint_model_destroy(model));
   }
 
   #check() {
@@ -289,11 +283,8 @@ class Extractor {
 
   /** Frees the model and its wasm memory. Safe to call twice. */
   dispose() {
-    if (this.#disposed) return;
+    if (!this.#disposed) release(this, () => this.#core._imprint_model_destroy(this.#model));
     this.#disposed = true;
-    if (leakGuard) leakGuard.unregister(this);
-    this.#core._imprint_model_destroy(this.#model);
-    this.#model = 0;
     this.#core = null;
   }
 

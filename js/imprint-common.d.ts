@@ -296,7 +296,7 @@ export declare class Classifier {
   predict(input: ImageInput): Promise<Prediction>;
   predictEmbedding(vector: VectorInput, mirrored?: VectorInput): Prediction;
   evaluate(items: Iterable<LabelledItem>): Promise<Evaluation>;
-  /** The head file (src/HEAD_FORMAT.md); examples: false leaves out the example embeddings. */
+  /** The head file (models/HEAD_FORMAT.md); examples: false leaves out the example embeddings. */
   save(options?: { examples?: boolean }): OwnedBytes;
   /** Frees the head's wasm memory; safe to call twice. */
   dispose(): void;

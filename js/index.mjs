@@ -1,14 +1,4 @@
-// imprint — ES module entry for Node: the same objects as the CommonJS entry.
-import imprint from './index.cjs';
-
-export const {
-  createExtractor,
-  Extractor,
-  createClassifier,
-  loadClassifier,
-  Classifier,
-  createBatchEmbedder,
-  BatchEmbedder,
-  ImprintError,
-} = imprint;
-export default imprint;
+// imprint — ES module entry for Node: the same objects as the CommonJS entry (one instance of the
+// library however it is loaded). Node reads the named exports from js/index.cjs's module.exports.
+export * from './index.cjs';
+export { default } from './index.cjs';

@@ -137,6 +137,21 @@ class Scratch {
   }
 }
 
+// dispose() frees a C object; this registry is the safety net for an owner that is garbage-collected
+// without it. The held value is the C side's destroy call, which must not reference the owner.
+const leakGuard = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry((destroy) => destroy()) : null;
+
+/** Ties the C object that `destroy` frees to `owner`, until release(owner). */
+function guard(owner, destroy) {
+  if (leakGuard) leakGuard.register(owner, destroy, owner);
+}
+
+/** dispose(): runs `destroy` now and drops the safety net. */
+function release(owner, destroy) {
+  if (leakGuard) leakGuard.unregister(owner);
+  destroy();
+}
+
 /** Runs fn(scratch) and frees what it allocated, whatever happens (once settled if fn is async). */
 function withScratch(core, fn) {
   const scratch = new Scratch(core);
@@ -169,4 +184,4 @@ function check(core, status, context = '', detail = '') {
   throw statusError(core, status, { context, detail: typeof detail === 'function' ? detail() : detail });
 }
 
-module.exports = { Status, Constants, Scratch, withScratch, readStruct, readField, readString, readFloats, readU32, statusError, check };
+module.exports = { Status, Constants, Scratch, withScratch, guard, release, readStruct, readField, readString, readFloats, readU32, statusError, check };

@@ -1,5 +1,5 @@
 'use strict';
-// convert.js — converts a model to an imprint model file (byte layout: models/README.md).
+// convert.js — converts a model to an imprint model file (byte layout: models/MODEL_FORMAT.md).
 //
 // Library:  const { convertArtifacts, convertModelJson, convertNsfwjsModel } = require('./convert.js')
 // CLI:      node models/convert.js model.json -o out.imprint [--embed layerA,layerB]

@@ -1,5 +1,5 @@
 'use strict';
-// model-format.js — the imprint model file v1 (byte layout: models/README.md): its constants,
+// model-format.js — the imprint model file v1 (byte layout: models/MODEL_FORMAT.md): its constants,
 // which mirror src/model_file.h, the writer that turns a graph of nodes and tensors into file
 // bytes, and a small reader for tests and tools. Source-format readers build the graph.
 
@@ -43,7 +43,7 @@ const RESIZE = Object.freeze({ BILINEAR_ALIGN_CORNERS: 0, BILINEAR_HALF_PIXEL: 1
 const COLOUR = Object.freeze({ RGB: 0, BGR: 1 });
 
 // ---------------------------------------------------------------------------------------------
-// Window arithmetic (models/README.md, Ops).
+// Window arithmetic (models/MODEL_FORMAT.md, Ops).
 
 /**
  * TensorFlow 'same' padding as explicit pads: output = ceil(in / stride), the odd pixel after.

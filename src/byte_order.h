@@ -1,5 +1,5 @@
 /* byte_order.h — every multi-byte read and write of outside data: little-endian for model and head
- * files (models/README.md, src/HEAD_FORMAT.md), big-endian for JPEG and PNG headers, either for
+ * files (models/MODEL_FORMAT.md, models/HEAD_FORMAT.md), big-endian for JPEG and PNG headers, either for
  * EXIF (TIFF states its own). Byte by byte, so alignment and host order never matter. */
 #ifndef IMPRINT_BYTE_ORDER_H
 #define IMPRINT_BYTE_ORDER_H

@@ -1,5 +1,5 @@
 /* head.c — the few-shot head: examples by label, weight imprinting, prediction, evaluation.
- * Training is in head_train.c, the file format in head_file.c (spec: HEAD_FORMAT.md). */
+ * Training is in head_train.c, the file format in head_file.c (spec: models/HEAD_FORMAT.md). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* head_file.c — head files: writer and validating reader. Byte-level spec: HEAD_FORMAT.md. */
+/* head_file.c — head files: writer and validating reader. Byte-level spec: models/HEAD_FORMAT.md. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* model_file.c — parse and validate an imprint model file (byte layout: models/README.md).
+/* model_file.c — parse and validate an imprint model file (byte layout: models/MODEL_FORMAT.md).
  *
  * Every size, offset, index, name and shape is checked before the graph builder sees it; after
  * model_file_parse() returns IMPRINT_OK nothing in the model can make a reader index out of bounds
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Limits (documented in models/README.md, "Validation"). Far above any real CNN, low enough that
+/* Limits (documented in models/MODEL_FORMAT.md, "Validation"). Far above any real CNN, low enough that
  * no product of them overflows 64 bits and no activation exceeds what 32-bit wasm can hold. */
 #define MAX_NODES 16384u
 #define MAX_TENSORS 65536u

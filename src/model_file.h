@@ -1,6 +1,6 @@
 /* model_file.h — the imprint model file: parsed, validated, read-only view.
  *
- * The byte layout is specified in models/README.md. Everything here is produced by
+ * The byte layout is specified in models/MODEL_FORMAT.md. Everything here is produced by
  * model_file_parse(), which checks every size, offset, index and shape before returning, so
  * the graph builder can trust it. The parsed model points into the caller's file bytes
  * (no copy): keep the bytes alive while the model_file is in use. */
@@ -101,7 +101,7 @@ void model_file_free(model_file *model);
 /* Dequantizes/converts tensor `t` into `dst` (t->element_count floats). */
 void model_tensor_to_f32(const model_tensor *t, float *dst);
 
-/* The op's name as models/README.md spells it ("CONV2D"), for messages. */
+/* The op's name as models/MODEL_FORMAT.md spells it ("CONV2D"), for messages. */
 const char *model_op_name(model_op op);
 
 /* 1 when [out_min, out_max] is [-inf, +inf]: the op carries no clamp (a linear activation). */

@@ -25,7 +25,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 
 static int load_one(const uint8_t *data, size_t size);
 
-/* The file ends in an FNV-1a 64 checksum (src/HEAD_FORMAT.md). Each input is also loaded with its
+/* The file ends in an FNV-1a 64 checksum (models/HEAD_FORMAT.md). Each input is also loaded with its
  * checksum recomputed, so mutations reach the structural validation behind it. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   load_one(data, size);

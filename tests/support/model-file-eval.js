@@ -1,6 +1,6 @@
 'use strict';
 // A direct, unoptimised evaluation of an imprint model file in JavaScript, written from
-// models/README.md alone. Tests use it to prove the converter's output means what TF.js computes
+// models/MODEL_FORMAT.md alone. Tests use it to prove the converter's output means what TF.js computes
 // (pads, kernel layouts, op semantics), independently of the C/XNNPACK graph builder.
 const convert = require('../../models/convert.js');
 const { DTYPE } = convert;
@@ -28,7 +28,7 @@ function dequantize(file, bytes, tensor) {
   return out;
 }
 
-// A direct, unoptimised evaluation of a model file, written from models/README.md: if the
+// A direct, unoptimised evaluation of a model file, written from models/MODEL_FORMAT.md: if the
 // converter's pads, layouts or op semantics were wrong, its outputs would not match TF.js's.
 function evaluateModelFile(bytes, image, { stopAfter } = {}) {
   const file = convert.readModelFile(bytes);
