@@ -90,7 +90,7 @@ void imprint_image_free(imprint_image *image);
  * ------------------------------------------------------------------------------------------- */
 
 /* An opaque loaded model: the parsed model file, its weights (batch norm folded), and XNNPACK
- * runtimes built once. Not thread-safe: use one per thread. */
+ * runtimes built once (what the JS API calls an Extractor). Not thread-safe: use one per thread. */
 typedef struct imprint_model imprint_model;
 
 /* Parses and validates a model file (format: models/MODEL_FORMAT.md), builds the backbone graph and
@@ -191,6 +191,7 @@ size_t imprint_memory_in_use(void);
  * buffers). Heads made for one backbone (model hash + dimension) refuse to load for another.
  * ------------------------------------------------------------------------------------------- */
 
+/* A few-shot classifier (what the JS API calls a Classifier; its file: a classifier file). */
 typedef struct imprint_head imprint_head;
 
 #define IMPRINT_HEAD_MAX_CLASSES 1000u     /* distinct labels per head */

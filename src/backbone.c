@@ -245,8 +245,8 @@ typedef struct graph_builder {
 
 static imprint_status xnn_failed(graph_builder *g, enum xnn_status s, uint32_t node, const char *what) {
   const model_node *n = &g->bb->file->nodes[node];
-  return explain(s == xnn_status_out_of_memory ? IMPRINT_ERR_OUT_OF_MEMORY : IMPRINT_ERR_BACKEND, g->why, g->why_size,
-                 "XNNPACK refused %s for layer '%.*s' (%s, status %d)", what, (int)n->name_len, n->name,
+  return explain(s == xnn_status_out_of_memory ? IMPRINT_ERR_OUT_OF_MEMORY : IMPRINT_ERR_BACKEND_FAILED, g->why,
+                 g->why_size, "XNNPACK refused %s for layer '%.*s' (%s, status %d)", what, (int)n->name_len, n->name,
                  model_op_name(n->op), (int)s);
 }
 
@@ -466,7 +466,7 @@ imprint_status backbone_runtime_create(backbone *bb, const uint32_t *nodes, uint
 
   enum xnn_status s = xnn_initialize(NULL);
   if (s != xnn_status_success)
-    return explain(IMPRINT_ERR_BACKEND, why, why_size, "XNNPACK failed to initialise (status %d)", (int)s);
+    return explain(IMPRINT_ERR_BACKEND_FAILED, why, why_size, "XNNPACK failed to initialise (status %d)", (int)s);
   graph_builder builder = {bb, NULL, NULL, NULL, why, why_size};
   graph_builder *g = &builder;
   imprint_status status = IMPRINT_OK;
@@ -553,7 +553,7 @@ done:
 
 imprint_status backbone_run(backbone_runtime *rt) {
   enum xnn_status s = xnn_invoke_runtime((xnn_runtime_t)rt->runtime);
-  return s == xnn_status_success ? IMPRINT_OK : IMPRINT_ERR_BACKEND;
+  return s == xnn_status_success ? IMPRINT_OK : IMPRINT_ERR_BACKEND_FAILED;
 }
 
 void backbone_runtime_free(backbone_runtime *rt) {

@@ -12,7 +12,7 @@ const char *imprint_status_code(imprint_status status) {
     case IMPRINT_ERR_MODEL_MISMATCH: return "MODEL_MISMATCH";
     case IMPRINT_ERR_UNKNOWN_LAYER: return "UNKNOWN_LAYER";
     case IMPRINT_ERR_OUT_OF_MEMORY: return "OUT_OF_MEMORY";
-    case IMPRINT_ERR_BACKEND: return "BACKEND_FAILED";
+    case IMPRINT_ERR_BACKEND_FAILED: return "BACKEND_FAILED";
     case IMPRINT_ERR_NO_EXAMPLES: return "NO_EXAMPLES";
     case IMPRINT_ERR_UNKNOWN_LABEL: return "UNKNOWN_LABEL";
     case IMPRINT_ERR_HEAD_CORRUPT: return "HEAD_CORRUPT";
@@ -32,7 +32,7 @@ const char *imprint_status_string(imprint_status status) {
     case IMPRINT_ERR_MODEL_MISMATCH: return "the data was made for another model";
     case IMPRINT_ERR_UNKNOWN_LAYER: return "the model has no readable layer of that name";
     case IMPRINT_ERR_OUT_OF_MEMORY: return "out of memory";
-    case IMPRINT_ERR_BACKEND: return "the inference backend (XNNPACK) failed";
+    case IMPRINT_ERR_BACKEND_FAILED: return "the inference backend (XNNPACK) failed";
     case IMPRINT_ERR_NO_EXAMPLES: return "there are no examples to learn from";
     case IMPRINT_ERR_UNKNOWN_LABEL: return "no class has that label";
     case IMPRINT_ERR_HEAD_CORRUPT: return "the classifier file is damaged or not an imprint classifier";
