@@ -90,12 +90,15 @@
     const groups = [];
     const loose = [];
     const items = dataTransfer.items ? Array.from(dataTransfer.items) : [];
-    const entries = items.map((item) => (item.kind === 'file' && item.webkitGetAsEntry ? item.webkitGetAsEntry() : null));
+    const entries = items.map((item) =>
+      item.kind === 'file' && item.webkitGetAsEntry ? item.webkitGetAsEntry() : null,
+    );
     if (entries.some(Boolean)) {
       const files = items.map((item) => (item.kind === 'file' ? item.getAsFile() : null));
       for (let i = 0; i < entries.length; i++) {
         const entry = entries[i];
-        if (entry && entry.isDirectory) groups.push({ folder: entry.name, files: (await filesOfEntry(entry, [])).filter(isImage) });
+        if (entry && entry.isDirectory)
+          groups.push({ folder: entry.name, files: (await filesOfEntry(entry, [])).filter(isImage) });
         else if (files[i] && isImage(files[i])) loose.push(files[i]);
       }
     } else {
@@ -125,7 +128,8 @@
   async function removeLabel(label) {
     state.labels = state.labels.filter((l) => l !== label);
     label.examples.forEach((e) => e.thumb && URL.revokeObjectURL(e.thumb));
-    if (state.classifier && state.classifier.labels.includes(label.name)) await state.classifier.removeClass(label.name);
+    if (state.classifier && state.classifier.labels.includes(label.name))
+      await state.classifier.removeClass(label.name);
     state.dirty = true;
     await refreshPrediction();
     render();
@@ -152,7 +156,10 @@
         }
       }
     });
-    if (failed.length) showMessage(`Skipped ${failed.length} file${failed.length > 1 ? 's' : ''}: ${failed.slice(0, 3).join('; ')}${failed.length > 3 ? '…' : ''}`);
+    if (failed.length)
+      showMessage(
+        `Skipped ${failed.length} file${failed.length > 1 ? 's' : ''}: ${failed.slice(0, 3).join('; ')}${failed.length > 3 ? '…' : ''}`,
+      );
   }
 
   // ---- predictions -----------------------------------------------------------------------
@@ -191,7 +198,9 @@
     $('prediction-main').hidden = false;
     // "Unknown": the photo is far from every label's examples, whatever the softmax says.
     $('prediction-label').textContent = result.unknown ? 'Unknown' : result.label;
-    $('prediction-confidence').textContent = result.unknown ? `closest: ${result.label}` : `${Math.round(result.confidence * 100)}%`;
+    $('prediction-confidence').textContent = result.unknown
+      ? `closest: ${result.label}`
+      : `${Math.round(result.confidence * 100)}%`;
     $('prediction-unknown').hidden = !result.unknown;
     const rows = Object.entries(result.scores)
       .sort((a, b) => b[1] - a[1])
@@ -233,7 +242,10 @@
       return;
     }
     try {
-      const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment', width: { ideal: 640 } }, audio: false });
+      const stream = await navigator.mediaDevices.getUserMedia({
+        video: { facingMode: 'environment', width: { ideal: 640 } },
+        audio: false,
+      });
       const video = $('webcam');
       video.srcObject = stream;
       await video.play();
@@ -293,7 +305,8 @@
         state.dirty = false;
         bar.parentElement.classList.remove('indeterminate');
         bar.style.setProperty('width', '100%');
-        $('train-result').textContent = `Trained in ${Math.round(result.ms)} ms · ${result.steps} steps · training accuracy ${(result.trainAccuracy * 100).toFixed(0)}%`;
+        $('train-result').textContent =
+          `Trained in ${Math.round(result.ms)} ms · ${result.steps} steps · training accuracy ${(result.trainAccuracy * 100).toFixed(0)}%`;
         renderConfusion(matrix);
         await refreshPrediction();
       } catch (error) {
@@ -316,10 +329,12 @@
       const heldOut = [];
       for (const label of state.labels) {
         label.examples.forEach((example, i) => {
-          if (label.examples.length >= 4 && i % 4 === 3) heldOut.push({ label: label.name, embedding: example.embedding });
+          if (label.examples.length >= 4 && i % 4 === 3)
+            heldOut.push({ label: label.name, embedding: example.embedding });
         });
         for (let i = 0; i < label.examples.length; i++) {
-          if (!(label.examples.length >= 4 && i % 4 === 3)) await probe.addEmbedding(label.examples[i].embedding, label.name);
+          if (!(label.examples.length >= 4 && i % 4 === 3))
+            await probe.addEmbedding(label.examples[i].embedding, label.name);
         }
       }
       await probe.train();
@@ -388,7 +403,10 @@
       a.click();
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 10000);
-      showMessage(`Saved ${state.classifier.labels.length} labels (${(bytes.length / 1024).toFixed(0)} KB). The file holds numbers only, no photos.`, 'info');
+      showMessage(
+        `Saved ${state.classifier.labels.length} labels (${(bytes.length / 1024).toFixed(0)} KB). The file holds numbers only, no photos.`,
+        'info',
+      );
     } catch (error) {
       showMessage(`Cannot save: ${explain(error)}`);
     }
@@ -412,7 +430,7 @@
             ? 'This classifier was made with another model; it cannot be used here.'
             : error && error.code === 'HEAD_CORRUPT'
               ? `${file.name} is not an imprint classifier file, or it is damaged.`
-              : `Cannot load ${file.name}: ${explain(error)}`
+              : `Cannot load ${file.name}: ${explain(error)}`,
         );
       }
     });
@@ -498,7 +516,7 @@
         img.alt = '';
         img.loading = 'lazy';
         return img;
-      })
+      }),
     );
     if (label.loaded) {
       const note = document.createElement('span');
@@ -513,7 +531,8 @@
       thumbs.append(more);
     }
     card.classList.toggle('empty-label', n === 0);
-    card.querySelector('.drop-hint').textContent = n === 0 ? 'Drop photos or folders here to teach this label' : 'Drop more photos here';
+    card.querySelector('.drop-hint').textContent =
+      n === 0 ? 'Drop photos or folders here to teach this label' : 'Drop more photos here';
   }
 
   function render() {
@@ -524,12 +543,18 @@
     state.labels.forEach(renderLabel);
     $('labels-empty').hidden = state.labels.length > 0;
     const total = state.labels.reduce((s, l) => s + l.examples.length + l.loaded, 0);
-    $('totals').textContent = state.labels.length ? `${state.labels.length} label${state.labels.length > 1 ? 's' : ''} · ${total} example${total === 1 ? '' : 's'}` : '';
+    $('totals').textContent = state.labels.length
+      ? `${state.labels.length} label${state.labels.length > 1 ? 's' : ''} · ${total} example${total === 1 ? '' : 's'}`
+      : '';
     const ready = document.body.dataset.state === 'ready';
     $('train').disabled = !ready || state.busy > 0 || !readyToTrain();
     $('save').disabled = !ready || state.busy > 0 || !state.classifier || state.classifier.labels.length === 0;
     const trained = state.classifier && state.classifier.trained && !state.dirty;
-    $('trained-state').textContent = trained ? 'trained' : state.classifier && state.classifier.labels.length ? 'not trained yet' : 'no examples';
+    $('trained-state').textContent = trained
+      ? 'trained'
+      : state.classifier && state.classifier.labels.length
+        ? 'not trained yet'
+        : 'no examples';
     $('trained-state').dataset.trained = trained ? 'yes' : 'no';
     $('webcam-toggle').disabled = !ready;
   }
@@ -567,7 +592,10 @@
       return;
     }
     if (target.dataset.drop === 'label') {
-      await addExamples(findLabel(target.dataset.label), groups.flatMap((g) => g.files));
+      await addExamples(
+        findLabel(target.dataset.label),
+        groups.flatMap((g) => g.files),
+      );
       return;
     }
     // Dropped on the labels area: one new label per folder; loose photos need a label first.
@@ -610,14 +638,20 @@
     if (typeof imprint === 'undefined') {
       document.body.dataset.state = 'error';
       setStatus('Could not load imprint.js', 1);
-      showMessage('The imprint library did not load. Build it first (scripts/build.sh) and serve this page with node demo/serve.js.');
+      showMessage(
+        'The imprint library did not load. Build it first (scripts/build.sh) and serve this page with node demo/serve.js.',
+      );
       return;
     }
     try {
       state.extractor = await imprint.createExtractor({
         worker: typeof Worker === 'function',
         onProgress: (e) => {
-          if (e.stage === 'model' && e.total) setStatus(`Downloading the model: ${(e.loaded / 1e6).toFixed(1)} of ${(e.total / 1e6).toFixed(1)} MB`, e.loaded / e.total);
+          if (e.stage === 'model' && e.total)
+            setStatus(
+              `Downloading the model: ${(e.loaded / 1e6).toFixed(1)} of ${(e.total / 1e6).toFixed(1)} MB`,
+              e.loaded / e.total,
+            );
           else if (e.stage === 'core') setStatus('Starting…', null);
         },
       });

@@ -16,7 +16,14 @@ function collect(paths) {
   for (const p of paths) {
     const stat = fs.statSync(p);
     if (stat.isDirectory()) {
-      out.push(...collect(fs.readdirSync(p).sort().map((name) => path.join(p, name))).filter((f) => IMAGE.test(f)));
+      out.push(
+        ...collect(
+          fs
+            .readdirSync(p)
+            .sort()
+            .map((name) => path.join(p, name)),
+        ).filter((f) => IMAGE.test(f)),
+      );
     } else {
       out.push(p);
     }
@@ -49,7 +56,9 @@ async function main() {
   const extractor = await createExtractor();
   const loaded = performance.now();
   const { info } = extractor;
-  console.log(`model ${info.name} (${info.modelHash}), embedding: ${info.embeddingLayers.join(' + ')} → ${info.dim} dims, loaded in ${(loaded - started).toFixed(0)} ms`);
+  console.log(
+    `model ${info.name} (${info.modelHash}), embedding: ${info.embeddingLayers.join(' + ')} → ${info.dim} dims, loaded in ${(loaded - started).toFixed(0)} ms`,
+  );
   const embeddings = [];
   const kept = [];
   for (const file of files) {

@@ -158,7 +158,7 @@ if (require.main === module) {
     (error) => {
       console.error(`serve: ${error.message}`);
       process.exit(1);
-    }
+    },
   );
 }
 

@@ -19,5 +19,5 @@ createExtractor({ model: workerData.model, limits: workerData.limits, background
       }
     });
   },
-  (error) => parentPort.postMessage({ error: describe(error) })
+  (error) => parentPort.postMessage({ error: describe(error) }),
 );

@@ -45,13 +45,13 @@ class BatchEmbedder {
           worker.once('message', onMessage);
           worker.once('error', reject);
         });
-      })
+      }),
     ).then(
       (infos) => infos[0],
       async (error) => {
         await this.close();
         throw error;
-      }
+      },
     );
   }
 
@@ -95,7 +95,8 @@ class BatchEmbedder {
         return await new Promise((resolve) => {
           const onMessage = (message) => {
             worker.off('error', onError);
-            if (message.error) resolve({ index, input, error: new ImprintError(message.error.code, message.error.message) });
+            if (message.error)
+              resolve({ index, input, error: new ImprintError(message.error.code, message.error.message) });
             else resolve({ index, input, vector: new Float32Array(message.vector) });
           };
           const onError = (error) => {
@@ -107,7 +108,10 @@ class BatchEmbedder {
           const transfer = [];
           const payload = { ...normalised };
           if (normalised.kind === 'encoded') payload.bytes = Uint8Array.from(normalised.bytes);
-          else payload.data = Uint8Array.from(normalised.data.subarray(0, normalised.width * normalised.height * normalised.channels));
+          else
+            payload.data = Uint8Array.from(
+              normalised.data.subarray(0, normalised.width * normalised.height * normalised.channels),
+            );
           transfer.push((payload.bytes || payload.data).buffer);
           worker.postMessage(payload, transfer);
         });

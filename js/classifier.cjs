@@ -5,7 +5,19 @@
 
 const { ImprintError, optionalFunction } = require('./errors.cjs');
 const { isFileSource, platform } = require('./inputs.cjs');
-const { Status, Constants, withScratch, guard, release, readStruct, readField, readFloats, readU32, statusError, check } = require('./wasm.cjs');
+const {
+  Status,
+  Constants,
+  withScratch,
+  guard,
+  release,
+  readStruct,
+  readField,
+  readFloats,
+  readU32,
+  statusError,
+  check,
+} = require('./wasm.cjs');
 
 /** Longest stretch train() runs before yielding to the event loop. */
 const SLICE_MS = 16;
@@ -21,10 +33,16 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 
 function labelBytes(label) {
   if (typeof label !== 'string' || label.length === 0) {
-    throw new ImprintError('INVALID_ARGUMENT', `a label must be a non-empty string; got ${label === '' ? "''" : typeof label}`);
+    throw new ImprintError(
+      'INVALID_ARGUMENT',
+      `a label must be a non-empty string; got ${label === '' ? "''" : typeof label}`,
+    );
   }
   if (typeof label.isWellFormed === 'function' && !label.isWellFormed()) {
-    throw new ImprintError('INVALID_ARGUMENT', 'the label contains an unpaired UTF-16 surrogate, which has no UTF-8 form');
+    throw new ImprintError(
+      'INVALID_ARGUMENT',
+      'the label contains an unpaired UTF-16 surrogate, which has no UTF-8 form',
+    );
   }
   return encoder.encode(label);
 }
@@ -34,7 +52,10 @@ function checkVector(vector, dim) {
     throw new ImprintError('INVALID_ARGUMENT', 'an embedding must be a Float32Array (or an array of numbers)');
   }
   if (vector.length !== dim) {
-    throw new ImprintError('MODEL_MISMATCH', `the embedding has ${vector.length} values; this classifier's extractor makes ${dim}`);
+    throw new ImprintError(
+      'MODEL_MISMATCH',
+      `the embedding has ${vector.length} values; this classifier's extractor makes ${dim}`,
+    );
   }
   return vector instanceof Float32Array ? vector : Float32Array.from(vector);
 }
@@ -83,9 +104,13 @@ class Classifier {
     try {
       this.#extractor._handles; // throws DISPOSED once the extractor is gone
     } catch (error) {
-      throw new ImprintError('DISPOSED', "this classifier's extractor was disposed; the classifier cannot be used any more", {
-        cause: error,
-      });
+      throw new ImprintError(
+        'DISPOSED',
+        "this classifier's extractor was disposed; the classifier cannot be used any more",
+        {
+          cause: error,
+        },
+      );
     }
   }
 
@@ -149,9 +174,20 @@ class Classifier {
     const bytes = labelBytes(label);
     const c = this.#core;
     const status = withScratch(c, (scratch) =>
-      c._imprint_head_add_example(this.#head, scratch.bytes(bytes, 'the label'), bytes.length, scratch.bytes(v), m ? scratch.bytes(m) : 0, this.#dim)
+      c._imprint_head_add_example(
+        this.#head,
+        scratch.bytes(bytes, 'the label'),
+        bytes.length,
+        scratch.bytes(v),
+        m ? scratch.bytes(m) : 0,
+        this.#dim,
+      ),
     );
-    check(c, status, status === Status.INVALID_ARGUMENT ? 'the embedding is empty, not finite, or the label is not valid text' : '');
+    check(
+      c,
+      status,
+      status === Status.INVALID_ARGUMENT ? 'the embedding is empty, not finite, or the label is not valid text' : '',
+    );
     this.#generation++;
   }
 
@@ -172,7 +208,9 @@ class Classifier {
     this.#check();
     const bytes = labelBytes(label);
     const c = this.#core;
-    const status = withScratch(c, (scratch) => c._imprint_head_remove_class(this.#head, scratch.bytes(bytes, 'the label'), bytes.length));
+    const status = withScratch(c, (scratch) =>
+      c._imprint_head_remove_class(this.#head, scratch.bytes(bytes, 'the label'), bytes.length),
+    );
     check(c, status, `no class is labelled ${JSON.stringify(label)}`);
     this.#generation++;
   }
@@ -196,9 +234,22 @@ class Classifier {
     this.#check();
     const { onProgress, seed = 0, l2 = 0, tolerance = 0, maxIterations = 0, calibrate = true } = checkOptions(options);
     optionalFunction(onProgress, 'onProgress');
-    for (const [name, value, integer] of [['seed', seed, true], ['l2', l2, false], ['tolerance', tolerance, false], ['maxIterations', maxIterations, true]]) {
-      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (integer && (!Number.isInteger(value) || value > 0xffffffff))) {
-        throw new ImprintError('INVALID_ARGUMENT', `train option ${name} must be a non-negative ${integer ? 'integer' : 'number'}; got ${value}`);
+    for (const [name, value, integer] of [
+      ['seed', seed, true],
+      ['l2', l2, false],
+      ['tolerance', tolerance, false],
+      ['maxIterations', maxIterations, true],
+    ]) {
+      if (
+        typeof value !== 'number' ||
+        !Number.isFinite(value) ||
+        value < 0 ||
+        (integer && (!Number.isInteger(value) || value > 0xffffffff))
+      ) {
+        throw new ImprintError(
+          'INVALID_ARGUMENT',
+          `train option ${name} must be a non-negative ${integer ? 'integer' : 'number'}; got ${value}`,
+        );
       }
     }
     const c = this.#core;
@@ -219,7 +270,14 @@ class Classifier {
           if (p.done) {
             if (onProgress) onProgress({ step: p.step, loss: p.loss });
             const ms = performance.now() - start;
-            return { loss: p.loss, trainAccuracy: p.train_accuracy, ms, steps: p.step, temperature: p.temperature, l2: p.l2 };
+            return {
+              loss: p.loss,
+              trainAccuracy: p.train_accuracy,
+              ms,
+              steps: p.step,
+              temperature: p.temperature,
+              l2: p.l2,
+            };
           }
           if (performance.now() - sliceStart >= SLICE_MS) {
             if (onProgress) onProgress({ step: p.step, loss: p.loss });
@@ -241,7 +299,8 @@ class Classifier {
   /** NO_EXAMPLES for `what` when the head has no class yet. */
   #requireClasses(what) {
     const c = this.#core;
-    if (c._imprint_head_class_count(this.#head) === 0) throw statusError(c, Status.NO_EXAMPLES, { context: `add examples before ${what}` });
+    if (c._imprint_head_class_count(this.#head) === 0)
+      throw statusError(c, Status.NO_EXAMPLES, { context: `add examples before ${what}` });
   }
 
   #predictNow(vector, mirrored) {
@@ -251,14 +310,28 @@ class Classifier {
     return withScratch(c, (scratch) => {
       const prediction = scratch.struct('prediction');
       const scores = scratch.alloc(4 * count, 'the scores');
-      const status = c._imprint_head_predict(this.#head, scratch.bytes(vector), mirrored ? scratch.bytes(mirrored) : 0, this.#dim, scores, count, prediction);
+      const status = c._imprint_head_predict(
+        this.#head,
+        scratch.bytes(vector),
+        mirrored ? scratch.bytes(mirrored) : 0,
+        this.#dim,
+        scores,
+        count,
+        prediction,
+      );
       check(c, status, status === Status.INVALID_ARGUMENT ? 'the embedding is empty or not finite' : '');
       const probabilities = readFloats(c, scores, count);
       const p = readStruct(c, prediction, 'prediction');
       const labels = this.labels;
       const byLabel = {};
       labels.forEach((label, i) => (byLabel[label] = probabilities[i]));
-      return { label: labels[p.best], confidence: p.confidence, scores: byLabel, unknown: p.unknown !== 0, similarity: p.similarity };
+      return {
+        label: labels[p.best],
+        confidence: p.confidence,
+        scores: byLabel,
+        unknown: p.unknown !== 0,
+        similarity: p.similarity,
+      };
     });
   }
 
@@ -293,7 +366,10 @@ class Classifier {
   async evaluate(items) {
     this.#check();
     if (!items || typeof items[Symbol.iterator] !== 'function') {
-      throw new ImprintError('INVALID_ARGUMENT', 'evaluate() needs an array of { label, input } or { label, embedding }');
+      throw new ImprintError(
+        'INVALID_ARGUMENT',
+        'evaluate() needs an array of { label, input } or { label, embedding }',
+      );
     }
     const list = Array.from(items, (item) => (Array.isArray(item) ? { input: item[0], label: item[1] } : item));
     this.#requireClasses('evaluate()');
@@ -303,13 +379,18 @@ class Classifier {
     const vectors = new Float32Array(list.length * this.#dim);
     for (let i = 0; i < list.length; i++) {
       const item = list[i];
-      if (!item || typeof item !== 'object') throw new ImprintError('INVALID_ARGUMENT', `evaluate() item ${i} is not { label, input }`);
+      if (!item || typeof item !== 'object')
+        throw new ImprintError('INVALID_ARGUMENT', `evaluate() item ${i} is not { label, input }`);
       labelBytes(item.label);
       if (!index.has(item.label)) {
-        throw new ImprintError('UNKNOWN_LABEL', `evaluate() item ${i} is labelled ${JSON.stringify(item.label)}, which the classifier has no class for`);
+        throw new ImprintError(
+          'UNKNOWN_LABEL',
+          `evaluate() item ${i} is labelled ${JSON.stringify(item.label)}, which the classifier has no class for`,
+        );
       }
       truth[i] = index.get(item.label);
-      const vector = item.embedding !== undefined ? checkVector(item.embedding, this.#dim) : await this.#extractor.embed(item.input);
+      const vector =
+        item.embedding !== undefined ? checkVector(item.embedding, this.#dim) : await this.#extractor.embed(item.input);
       vectors.set(vector, i * this.#dim);
     }
     this.#check();
@@ -322,7 +403,16 @@ class Classifier {
       const accuracy = scratch.alloc(4, 'the accuracy');
       const confusion = scratch.alloc(4 * n * n, 'the confusion matrix');
       const truthPtr = scratch.bytes(truth, 'the labels');
-      const status = c._imprint_head_evaluate(this.#head, scratch.bytes(vectors, 'the embeddings'), truthPtr, list.length, this.#dim, confusion, n * n, accuracy);
+      const status = c._imprint_head_evaluate(
+        this.#head,
+        scratch.bytes(vectors, 'the embeddings'),
+        truthPtr,
+        list.length,
+        this.#dim,
+        confusion,
+        n * n,
+        accuracy,
+      );
       check(c, status, 'evaluate() failed');
       const flat = new Uint32Array(c.HEAPU8.buffer, confusion, n * n).slice();
       const matrix = labels.map((_, r) => Array.from(flat.subarray(r * n, (r + 1) * n)));
@@ -388,7 +478,11 @@ function createClassifier(extractor, options = {}) {
   const opts = checkOptions(options);
   const head = withScratch(core, (scratch) => {
     const out = scratch.alloc(4, 'the classifier handle');
-    check(core, core._imprint_head_create(extractor.info.dim, scratch.string(extractor.info.modelHash), out), 'cannot create the classifier');
+    check(
+      core,
+      core._imprint_head_create(extractor.info.dim, scratch.string(extractor.info.modelHash), out),
+      'cannot create the classifier',
+    );
     return readU32(core, out);
   });
   return adoptHead(extractor, core, head, opts);
@@ -404,17 +498,30 @@ async function loadClassifier(extractor, bytes, options = {}) {
   let data = bytes;
   if (isFileSource(data)) data = await platform.readFile(data, 'the classifier file');
   if (data instanceof ArrayBuffer) data = new Uint8Array(data);
-  else if (ArrayBuffer.isView(data) && !(data instanceof Uint8Array)) data = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  else if (ArrayBuffer.isView(data) && !(data instanceof Uint8Array))
+    data = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (!(data instanceof Uint8Array)) {
-    throw new ImprintError('INVALID_ARGUMENT', 'loadClassifier() needs the bytes from save() (Uint8Array, Buffer, ArrayBuffer), a file path or URL, or a Blob');
+    throw new ImprintError(
+      'INVALID_ARGUMENT',
+      'loadClassifier() needs the bytes from save() (Uint8Array, Buffer, ArrayBuffer), a file path or URL, or a Blob',
+    );
   }
   handlesOf(extractor);
   const head = withScratch(core, (scratch) => {
     const out = scratch.alloc(4, 'the classifier handle');
     const hash = scratch.string(extractor.info.modelHash);
-    const status = core._imprint_head_load(scratch.bytes(data, 'the classifier file'), data.length, extractor.info.dim, hash, out);
+    const status = core._imprint_head_load(
+      scratch.bytes(data, 'the classifier file'),
+      data.length,
+      extractor.info.dim,
+      hash,
+      out,
+    );
     if (status === Status.MODEL_MISMATCH) {
-      throw new ImprintError('MODEL_MISMATCH', `this head was made for another backbone than ${extractor.info.name} (${extractor.info.modelHash}); load it with the extractor it was trained on`);
+      throw new ImprintError(
+        'MODEL_MISMATCH',
+        `this classifier file was made for another model than ${extractor.info.name} (${extractor.info.modelHash}); load it with the extractor it was trained on`,
+      );
     }
     if (status === Status.HEAD_CORRUPT) {
       throw new ImprintError('HEAD_CORRUPT', 'the classifier file is damaged, truncated, or not an imprint head');

@@ -78,7 +78,12 @@ function expandImages(paths, problems) {
     if (stat.isDirectory()) {
       const entries = fs.readdirSync(p).sort();
       const files = entries.map((e) => path.join(p, e));
-      out.push(...expandImages(files.filter((f) => fs.statSync(f).isDirectory() || IMAGE.test(f)), problems));
+      out.push(
+        ...expandImages(
+          files.filter((f) => fs.statSync(f).isDirectory() || IMAGE.test(f)),
+          problems,
+        ),
+      );
     } else {
       out.push(p);
     }
@@ -94,7 +99,10 @@ function labelledFolder(root) {
   } catch (error) {
     throw new UsageError(`cannot read folder ${root}: ${error.code || error.message}`);
   }
-  const labels = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const labels = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   if (labels.length === 0) throw new UsageError(`${root} has no sub-folders; make one sub-folder per label`);
   const problems = [];
   const byLabel = labels.map((label) => ({ label, files: expandImages([path.join(root, label)], problems) }));
@@ -174,7 +182,9 @@ async function cmdEmbed(args, options) {
         fs.writeSync(out, new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
         process.stdout.write(`${JSON.stringify({ path: file, dim: v.length, index: index++ })}\n`);
       } else {
-        process.stdout.write(`${JSON.stringify({ path: file, dim: result.vector.length, vector: Array.from(result.vector) })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ path: file, dim: result.vector.length, vector: Array.from(result.vector) })}\n`,
+        );
       }
       progress(++done);
     }
@@ -188,7 +198,8 @@ async function cmdEmbed(args, options) {
 async function cmdTrain(args, options) {
   if (args.length !== 1) throw new UsageError('train needs exactly one folder (one sub-folder per label)');
   if (!options.output) throw new UsageError('train needs -o <head.imprint>');
-  if (options.seed !== undefined && !/^\d{1,10}$/.test(options.seed)) throw new UsageError(`--seed takes a non-negative integer; got ${options.seed}`);
+  if (options.seed !== undefined && !/^\d{1,10}$/.test(options.seed))
+    throw new UsageError(`--seed takes a non-negative integer; got ${options.seed}`);
   const { byLabel, problems } = labelledFolder(args[0]);
   problems.forEach(reportProblem);
   const { createClassifier } = loadLibrary();
@@ -270,7 +281,9 @@ async function cmdPredict(args, options) {
         try {
           const p = await classifier.predict(file);
           if (options.json) {
-            process.stdout.write(`${JSON.stringify({ path: file, label: p.label, confidence: p.confidence, unknown: p.unknown, scores: p.scores })}\n`);
+            process.stdout.write(
+              `${JSON.stringify({ path: file, label: p.label, confidence: p.confidence, unknown: p.unknown, scores: p.scores })}\n`,
+            );
           } else {
             process.stdout.write(`${file}\t${p.label}\t${p.confidence.toFixed(3)}${p.unknown ? '\tunknown' : ''}\n`);
           }
@@ -332,7 +345,9 @@ async function cmdEval(args, options) {
         const width = Math.max(5, ...labels.map((l) => l.length));
         lines.push('', 'confusion (rows: true, columns: predicted):');
         lines.push(`${''.padStart(width)} ${labels.map((l) => l.padStart(width)).join(' ')}`);
-        labels.forEach((l, r) => lines.push(`${l.padStart(width)} ${matrix[r].map((v) => String(v).padStart(width)).join(' ')}`));
+        labels.forEach((l, r) =>
+          lines.push(`${l.padStart(width)} ${matrix[r].map((v) => String(v).padStart(width)).join(' ')}`),
+        );
         process.stdout.write(`${lines.join('\n')}\n`);
       }
       return problems.length ? EXIT.PARTIAL : EXIT.OK;
@@ -411,10 +426,12 @@ if (require.main === module) {
         process.stderr.write(`imprint: ${error.message}\nRun 'imprint --help' for usage.\n`);
         process.exitCode = EXIT.USAGE;
       } else {
-        process.stderr.write(`imprint: ${error && error.code ? `${error.code}: ${error.message}` : (error && error.stack) || error}\n`);
+        process.stderr.write(
+          `imprint: ${error && error.code ? `${error.code}: ${error.message}` : (error && error.stack) || error}\n`,
+        );
         process.exitCode = EXIT.FATAL;
       }
-    }
+    },
   );
 }
 

@@ -18,7 +18,7 @@ function missingBuild(file) {
   const { ImprintError } = require('./errors.cjs');
   return new ImprintError(
     'FILE_NOT_FOUND',
-    `imprint's build output ${path.relative(process.cwd(), file) || file} is missing; run scripts/setup.sh (or npm run build)`
+    `imprint's build output ${path.relative(process.cwd(), file) || file} is missing; run scripts/setup.sh (or npm run build)`,
   );
 }
 
@@ -29,7 +29,7 @@ function compileCore() {
       () => {
         compiled = null;
         throw missingBuild(CORE_WASM);
-      }
+      },
     );
   }
   return compiled;

@@ -19,7 +19,10 @@ class ImprintError extends Error {
 /** `value` when it is a function or undefined; INVALID_ARGUMENT naming it otherwise. */
 function optionalFunction(value, name) {
   if (value !== undefined && typeof value !== 'function') {
-    throw new ImprintError('INVALID_ARGUMENT', `${name} must be a function; got ${value === null ? 'null' : typeof value}`);
+    throw new ImprintError(
+      'INVALID_ARGUMENT',
+      `${name} must be a function; got ${value === null ? 'null' : typeof value}`,
+    );
   }
   return value;
 }

@@ -4,7 +4,18 @@
 
 const { ImprintError, optionalFunction } = require('./errors.cjs');
 const { normaliseInput, isFileSource, platform } = require('./inputs.cjs');
-const { Status, withScratch, guard, release, readStruct, readString, readFloats, readU32, statusError, check } = require('./wasm.cjs');
+const {
+  Status,
+  withScratch,
+  guard,
+  release,
+  readStruct,
+  readString,
+  readFloats,
+  readU32,
+  statusError,
+  check,
+} = require('./wasm.cjs');
 
 const MODEL_ERROR_BYTES = 512;
 
@@ -24,7 +35,7 @@ async function toModelBytes(model, options, onBytes) {
   if (isFileSource(model)) return platform.readFile(model, 'the model', onBytes);
   throw new ImprintError(
     'INVALID_ARGUMENT',
-    "options.model must be a path, or the model file's bytes (Uint8Array, Buffer, ArrayBuffer); omit it for the default model"
+    "options.model must be a path, or the model file's bytes (Uint8Array, Buffer, ArrayBuffer); omit it for the default model",
   );
 }
 
@@ -89,7 +100,11 @@ class Extractor {
     const c = this.#core;
     const status = withScratch(c, (scratch) => {
       if (input.kind === 'encoded') {
-        return c._imprint_model_set_input_encoded(this.#model, scratch.bytes(input.bytes, 'the image'), input.bytes.length);
+        return c._imprint_model_set_input_encoded(
+          this.#model,
+          scratch.bytes(input.bytes, 'the image'),
+          input.bytes.length,
+        );
       }
       const { data, width, height, channels } = input;
       const pixels = scratch.bytes(data.subarray(0, width * height * channels), 'the pixels');
@@ -120,7 +135,10 @@ class Extractor {
       return fn(normalised);
     } catch (error) {
       const retry =
-        platform.decodeFallback && normalised.kind === 'encoded' && error instanceof ImprintError && error.code === 'UNSUPPORTED_FORMAT';
+        platform.decodeFallback &&
+        normalised.kind === 'encoded' &&
+        error instanceof ImprintError &&
+        error.code === 'UNSUPPORTED_FORMAT';
       if (!retry) throw error;
       const pixels = await platform.decodeFallback(normalised.bytes);
       if (!pixels) throw error;
@@ -174,7 +192,8 @@ class Extractor {
       throw new ImprintError('INVALID_ARGUMENT', 'embedBatch() needs an array (or iterable) of images');
     }
     const list = Array.from(inputs);
-    if (options === null || typeof options !== 'object') throw new ImprintError('INVALID_ARGUMENT', 'embedBatch() options must be an object');
+    if (options === null || typeof options !== 'object')
+      throw new ImprintError('INVALID_ARGUMENT', 'embedBatch() options must be an object');
     const { onProgress, threads } = options;
     optionalFunction(onProgress, 'onProgress');
     if (threads !== undefined && threads !== 1) return this.#embedBatchThreaded(list, threads, onProgress);
@@ -197,7 +216,10 @@ class Extractor {
   /** embedBatch on worker threads (Node): each thread loads the same model with the same options. */
   async #embedBatchThreaded(list, threads, onProgress) {
     if (!threadPool) {
-      throw new ImprintError('INVALID_ARGUMENT', 'options.threads is for Node; in a browser use createExtractor({ worker: true })');
+      throw new ImprintError(
+        'INVALID_ARGUMENT',
+        'options.threads is for Node; in a browser use createExtractor({ worker: true })',
+      );
     }
     const embedder = threadPool({ ...this.#source, threads });
     const out = [];
@@ -262,7 +284,10 @@ class Extractor {
       const limits = this.#source.limits;
       const image = scratch.struct('image');
       const bytes = scratch.bytes(normalised.bytes, 'the image');
-      check(c, c._imprint_image_decode(bytes, normalised.bytes.length, limits ? limitsStruct(scratch, limits) : 0, image));
+      check(
+        c,
+        c._imprint_image_decode(bytes, normalised.bytes.length, limits ? limitsStruct(scratch, limits) : 0, image),
+      );
       const { pixels, width, height, channels } = readStruct(c, image, 'image');
       const data = c.HEAPU8.slice(pixels, pixels + width * height * channels);
       c._imprint_image_free(image);
@@ -314,14 +339,24 @@ async function createExtractor(options = {}) {
   report('model', 0);
   const onBytes = (loaded, total) =>
     onProgress && onProgress({ stage: 'model', progress: total ? Math.min(1, loaded / total) : 0, loaded, total });
-  const [bytes, core] = await Promise.all([toModelBytes(options.model, options, onBytes), platform.instantiateCore(options)]);
+  const [bytes, core] = await Promise.all([
+    toModelBytes(options.model, options, onBytes),
+    platform.instantiateCore(options),
+  ]);
   report('model', 1);
   report('core', 1);
   const model = withScratch(core, (scratch) => {
     const error = scratch.alloc(MODEL_ERROR_BYTES, 'the error message');
     const out = scratch.alloc(4, 'the model handle');
-    const status = core._imprint_model_create(scratch.bytes(bytes, 'the model'), bytes.length, error, MODEL_ERROR_BYTES, out);
-    if (status !== Status.OK) throw statusError(core, status, { context: 'cannot load the model', detail: readString(core, error) });
+    const status = core._imprint_model_create(
+      scratch.bytes(bytes, 'the model'),
+      bytes.length,
+      error,
+      MODEL_ERROR_BYTES,
+      out,
+    );
+    if (status !== Status.OK)
+      throw statusError(core, status, { context: 'cannot load the model', detail: readString(core, error) });
     return readU32(core, out);
   });
   try {
@@ -352,7 +387,11 @@ function checkLimits(limits) {
 
 function checkBackground(background) {
   if (background === undefined) return [255, 255, 255];
-  if (!Array.isArray(background) || background.length !== 3 || !background.every((v) => Number.isInteger(v) && v >= 0 && v <= 255)) {
+  if (
+    !Array.isArray(background) ||
+    background.length !== 3 ||
+    !background.every((v) => Number.isInteger(v) && v >= 0 && v <= 255)
+  ) {
     throw new ImprintError('INVALID_ARGUMENT', 'options.background must be [r, g, b] with integers 0..255');
   }
   return [...background];
@@ -360,7 +399,11 @@ function checkBackground(background) {
 
 /** An imprint_limits struct (include/imprint.h) in `scratch`. */
 function limitsStruct(scratch, limits) {
-  return scratch.struct('limits', { max_width: limits.maxWidth, max_height: limits.maxHeight, max_pixels: limits.maxPixels });
+  return scratch.struct('limits', {
+    max_width: limits.maxWidth,
+    max_height: limits.maxHeight,
+    max_pixels: limits.maxPixels,
+  });
 }
 
 module.exports = { createExtractor, Extractor, useThreadPool };

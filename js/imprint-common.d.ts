@@ -305,4 +305,8 @@ export declare class Classifier {
 /** A new, empty classifier over `extractor`'s embeddings. */
 export declare function createClassifier(extractor: Extractor, options?: ClassifierOptions): Classifier;
 /** Loads a head saved by save(): MODEL_MISMATCH for another backbone's head, HEAD_CORRUPT for damaged bytes. */
-export declare function loadClassifier(extractor: Extractor, bytes: FileSource, options?: ClassifierOptions): Promise<Classifier>;
+export declare function loadClassifier(
+  extractor: Extractor,
+  bytes: FileSource,
+  options?: ClassifierOptions,
+): Promise<Classifier>;

@@ -46,7 +46,7 @@ export declare class BatchEmbedder {
   /** Results in input order; at most 2 images per thread are in flight. */
   embed(
     inputs: Iterable<ImageInput> | AsyncIterable<ImageInput>,
-    options?: { onProgress?: (event: { done: number; total?: number }) => void }
+    options?: { onProgress?: (event: { done: number; total?: number }) => void },
   ): AsyncGenerator<BatchResult, void, undefined>;
   /** Stops the workers; safe to call twice. */
   close(): Promise<void>;

@@ -32,28 +32,28 @@ function rawPixels(input) {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
     throw new ImprintError(
       'INVALID_ARGUMENT',
-      `raw pixels need positive integer width and height; got ${width}x${height}`
+      `raw pixels need positive integer width and height; got ${width}x${height}`,
     );
   }
   const data = asBytes(input.data);
   if (!data) {
     throw new ImprintError(
       'INVALID_ARGUMENT',
-      `raw pixels need 'data' as a Uint8Array, Uint8ClampedArray or Buffer; got ${describe(input.data)}`
+      `raw pixels need 'data' as a Uint8Array, Uint8ClampedArray or Buffer; got ${describe(input.data)}`,
     );
   }
   const channels = input.channels === undefined ? data.length / (width * height) : input.channels;
   if (![1, 2, 3, 4].includes(channels)) {
     throw new ImprintError(
       'INVALID_ARGUMENT',
-      `raw pixels must have 1 (gray), 2 (gray+alpha), 3 (RGB) or 4 (RGBA) channels; got ${channels}`
+      `raw pixels must have 1 (gray), 2 (gray+alpha), 3 (RGB) or 4 (RGBA) channels; got ${channels}`,
     );
   }
   const needed = width * height * channels;
   if (data.length < needed) {
     throw new ImprintError(
       'INVALID_ARGUMENT',
-      `raw pixels of ${width}x${height}x${channels} need ${needed} bytes; 'data' has ${data.length}`
+      `raw pixels of ${width}x${height}x${channels} need ${needed} bytes; 'data' has ${data.length}`,
     );
   }
   return { kind: 'pixels', data, width, height, channels };
@@ -75,7 +75,7 @@ async function normaliseInput(input) {
   throw new ImprintError(
     'INVALID_ARGUMENT',
     `cannot use ${describe(input)} as an image: pass ${platform.describeInputs}, ` +
-      'or raw pixels { data, width, height, channels }'
+      'or raw pixels { data, width, height, channels }',
   );
 }
 

@@ -19,7 +19,12 @@
 //   decodeFallback(bytes) → Promise<pixels | null>
 //       a second decoder for encoded formats the core refuses as UNSUPPORTED_FORMAT
 
-const REQUIRED = { instantiateCore: 'function', readDefaultModel: 'function', readFile: 'function', describeInputs: 'string' };
+const REQUIRED = {
+  instantiateCore: 'function',
+  readDefaultModel: 'function',
+  readFile: 'function',
+  describeInputs: 'string',
+};
 const OPTIONAL = { domInput: 'function', decodeFallback: 'function' };
 
 /** Returns `platform` after checking that it keeps the contract above (a build mistake otherwise). */
@@ -28,7 +33,8 @@ function checkPlatform(platform) {
     if (typeof platform[name] !== type) throw new TypeError(`imprint platform: ${name} must be a ${type}`);
   }
   for (const [name, type] of Object.entries(OPTIONAL)) {
-    if (platform[name] !== undefined && typeof platform[name] !== type) throw new TypeError(`imprint platform: ${name} must be a ${type}`);
+    if (platform[name] !== undefined && typeof platform[name] !== type)
+      throw new TypeError(`imprint platform: ${name} must be a ${type}`);
   }
   return platform;
 }

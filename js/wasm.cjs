@@ -21,7 +21,7 @@ function loadAbi() {
     throw new ImprintError(
       'FILE_NOT_FOUND',
       "imprint's build output dist/imprint-abi.cjs is missing; run scripts/setup.sh (or npm run build)",
-      { cause }
+      { cause },
     );
   }
 }
@@ -97,14 +97,23 @@ class Scratch {
   alloc(size, what = 'working memory') {
     const ptr = this.#core._malloc(Math.max(1, size));
     // malloc returns 0 then: a 0 handed on to C would read as a missing argument.
-    if (!ptr) throw new ImprintError('OUT_OF_MEMORY', `could not allocate ${size} bytes in the wasm heap for ${what}: it is full`);
+    if (!ptr)
+      throw new ImprintError(
+        'OUT_OF_MEMORY',
+        `could not allocate ${size} bytes in the wasm heap for ${what}: it is full`,
+      );
     this.#pointers.push(ptr);
     return ptr;
   }
 
   /** A copy of any ArrayBufferView's or ArrayBuffer's bytes. */
   bytes(data, what = 'the input') {
-    const view = data instanceof Uint8Array ? data : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+    const view =
+      data instanceof Uint8Array
+        ? data
+        : ArrayBuffer.isView(data)
+          ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+          : new Uint8Array(data);
     const ptr = this.alloc(view.byteLength, what);
     this.#core.HEAPU8.set(view, ptr);
     return ptr;
@@ -184,4 +193,18 @@ function check(core, status, context = '', detail = '') {
   throw statusError(core, status, { context, detail: typeof detail === 'function' ? detail() : detail });
 }
 
-module.exports = { Status, Constants, Scratch, withScratch, guard, release, readStruct, readField, readString, readFloats, readU32, statusError, check };
+module.exports = {
+  Status,
+  Constants,
+  Scratch,
+  withScratch,
+  guard,
+  release,
+  readStruct,
+  readField,
+  readString,
+  readFloats,
+  readU32,
+  statusError,
+  check,
+};

@@ -100,7 +100,7 @@ function main(argv) {
   else {
     console.error(
       `${rel}: ${info.fileBytes} bytes, ${info.nodeCount} nodes, embed ${info.embedNodes.join('+')} ` +
-        `(${info.embedDim}-d), hash ${info.hash}`
+        `(${info.embedDim}-d), hash ${info.hash}`,
     );
   }
 }

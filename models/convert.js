@@ -56,7 +56,11 @@ function writeGraph(graph, options) {
     return i;
   };
   let embed = options.embed;
-  if (typeof embed === 'string') embed = embed.split(',').map((s) => s.trim()).filter(Boolean);
+  if (typeof embed === 'string')
+    embed = embed
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   let embedNodes;
   if (embed && embed.length) embedNodes = embed.map(findNode);
   else embedNodes = [defaultEmbedNode(nodes)];
@@ -101,7 +105,8 @@ function writeGraph(graph, options) {
 // that still has a spatial map.
 function defaultEmbedNode(nodes) {
   for (const n of nodes) {
-    if (n.op === OP.GLOBAL_AVG_POOL || (n.op === OP.AVG_POOL && n.shape[0] === 1 && n.shape[1] === 1)) return n.inputs[0];
+    if (n.op === OP.GLOBAL_AVG_POOL || (n.op === OP.AVG_POOL && n.shape[0] === 1 && n.shape[1] === 1))
+      return n.inputs[0];
   }
   for (let i = nodes.length - 1; i > 0; i--) if (nodes[i].sourceRank === 4 && nodes[i].shape[0] > 1) return i;
   return nodes.length - 1;
@@ -177,17 +182,19 @@ function main(argv) {
     console.error(
       'usage: node models/convert.js model.json -o out.imprint [--embed layerA,layerB] [--scale 1/255|[-1,1]]\n' +
         '         [--bias B] [--name N] [--resize align-corners|half-pixel|area] [--colour rgb|bgr] [--input-size HxW]\n' +
-        '       node models/convert.js --nsfwjs mobilenet_v2|inception_v3|<dir> -o out.imprint [...]'
+        '       node models/convert.js --nsfwjs mobilenet_v2|inception_v3|<dir> -o out.imprint [...]',
     );
     return args.help ? 0 : 2;
   }
-  const result = args.nsfwjs ? convertNsfwjsModel(args.nsfwjs, args.options) : convertModelJson(args.input, args.options);
+  const result = args.nsfwjs
+    ? convertNsfwjsModel(args.nsfwjs, args.options)
+    : convertModelJson(args.input, args.options);
   fs.mkdirSync(path.dirname(path.resolve(args.output)), { recursive: true });
   fs.writeFileSync(args.output, result.bytes);
   const { info } = result;
   console.error(
     `${args.output}: ${info.fileBytes} bytes, ${info.nodeCount} nodes, ${info.tensorCount} tensors, ` +
-      `embed ${info.embedNodes.join('+')} (${info.embedDim}-d), hash ${info.hash}`
+      `embed ${info.embedNodes.join('+')} (${info.embedDim}-d), hash ${info.hash}`,
   );
   return 0;
 }

@@ -98,7 +98,10 @@ function makeNode(op, name, inputs, shape, fields = {}) {
  * @returns {bigint}
  */
 function fnv1a64(bytes) {
-  let h0 = 0x2325, h1 = 0x8422, h2 = 0x9ce4, h3 = 0xcbf2; // offset basis 0xcbf29ce484222325
+  let h0 = 0x2325,
+    h1 = 0x8422,
+    h2 = 0x9ce4,
+    h3 = 0xcbf2; // offset basis 0xcbf29ce484222325
   for (let i = 0; i < bytes.length; i++) {
     h0 ^= bytes[i];
     // × prime 0x00000100000001b3 = 0x1b3 + (0x100 << 32)
@@ -175,7 +178,8 @@ function serialise(meta, nodes, tensors) {
   u32(80, meta.resize);
   u32(84, meta.colourOrder);
   u32(88, meta.embedNodes.length);
-  for (let i = 0; i < FORMAT.MAX_EMBED; i++) u32(92 + 4 * i, i < meta.embedNodes.length ? meta.embedNodes[i] : FORMAT.NONE);
+  for (let i = 0; i < FORMAT.MAX_EMBED; i++)
+    u32(92 + 4 * i, i < meta.embedNodes.length ? meta.embedNodes[i] : FORMAT.NONE);
   // 108..127 reserved, zero.
 
   let at = FORMAT.HEADER_BYTES;
@@ -232,7 +236,8 @@ function readModelFile(bytes) {
   if (buf.length < FORMAT.HEADER_BYTES + FORMAT.TRAILER_BYTES) throw new Error('too short');
   const magic = Buffer.from(buf.subarray(0, 8)).toString('latin1');
   if (magic !== FORMAT.MAGIC) throw new Error('bad magic');
-  const str = (off, len) => Buffer.from(buf.subarray(FORMAT.HEADER_BYTES + off, FORMAT.HEADER_BYTES + off + len)).toString('utf8');
+  const str = (off, len) =>
+    Buffer.from(buf.subarray(FORMAT.HEADER_BYTES + off, FORMAT.HEADER_BYTES + off + len)).toString('utf8');
   const header = {
     version: u32(8),
     headerBytes: u32(12),

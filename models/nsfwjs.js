@@ -46,7 +46,8 @@ function loadNsfwjsBundle(nameOrDir) {
   // Copy into this realm: objects made in the vm context fail TF.js's same-realm checks if a caller
   // hands them to tf.loadLayersModel. (structuredClone, unlike a JSON round trip, keeps -0.)
   const model = structuredClone(evalUmd(modelFile));
-  if (!model || !model.modelTopology || !model.weightsManifest) throw new Error(`${modelFile} does not export a layers-model`);
+  if (!model || !model.modelTopology || !model.weightsManifest)
+    throw new Error(`${modelFile} does not export a layers-model`);
   const files = [modelFile];
   const parts = [];
   for (const group of model.weightsManifest) {

@@ -34,7 +34,12 @@ function modelConfig(modelTopology) {
       const shape = cfg.batch_input_shape || (cfg.input_shape && [null, ...cfg.input_shape]);
       if (!shape) throw new Error(`Sequential model: first layer '${cfg.name}' has no batch_input_shape`);
       prev = `${cfg.name}_input`;
-      layers.push({ name: prev, class_name: 'InputLayer', config: { name: prev, batch_input_shape: shape }, inputs: [] });
+      layers.push({
+        name: prev,
+        class_name: 'InputLayer',
+        config: { name: prev, batch_input_shape: shape },
+        inputs: [],
+      });
     } else {
       prev = list[0].config.name;
       layers.push({ name: prev, class_name: 'InputLayer', config: list[0].config, inputs: [] });
@@ -65,14 +70,19 @@ function modelConfig(modelTopology) {
       for (const ref of nodes[0]) {
         const [src, nodeIndex, tensorIndex] = ref;
         if (nodeIndex !== 0 || tensorIndex !== 0) {
-          throw new UnsupportedLayerError(name, l.class_name, `input ${src}[${nodeIndex}][${tensorIndex}] is not a layer's only output`);
+          throw new UnsupportedLayerError(
+            name,
+            l.class_name,
+            `input ${src}[${nodeIndex}][${tensorIndex}] is not a layer's only output`,
+          );
         }
         inputs.push(src);
       }
     }
     return { name, class_name: l.class_name, config: l.config || {}, inputs };
   });
-  if (!cfg.input_layers || cfg.input_layers.length !== 1) throw new Error('only models with exactly one input are supported');
+  if (!cfg.input_layers || cfg.input_layers.length !== 1)
+    throw new Error('only models with exactly one input are supported');
   if (!cfg.output_layers || cfg.output_layers.length < 1) throw new Error('model has no output_layers');
   return { name: cfg.name, layers: topoSort(layers), outputs: cfg.output_layers.map((o) => o[0]) };
 }
@@ -157,7 +167,9 @@ class GraphBuilder {
   tensor(layer, param, shape) {
     const entry = this.findWeight(layer, param);
     if (!entry) {
-      throw new Error(`layer '${layer.name}' (${layer.class_name}): weight '${layer.name}/${param}' not found in the manifest`);
+      throw new Error(
+        `layer '${layer.name}' (${layer.class_name}): weight '${layer.name}/${param}' not found in the manifest`,
+      );
     }
     this.usedWeights.add(entry.spec.name);
     this.tensors.push(makeTensor(entry, shape, this.stats));
@@ -175,7 +187,11 @@ class GraphBuilder {
     if (!fn) throw new UnsupportedLayerError(layer.name, layer.class_name, 'unknown layer class');
     const cfg = layer.config || {};
     if (cfg.data_format && cfg.data_format !== 'channels_last') {
-      throw new UnsupportedLayerError(layer.name, layer.class_name, `data_format '${cfg.data_format}' (only channels_last)`);
+      throw new UnsupportedLayerError(
+        layer.name,
+        layer.class_name,
+        `data_format '${cfg.data_format}' (only channels_last)`,
+      );
     }
     const expected = fn.inputs || [1, 1];
     if (layer.inputs.length < expected[0] || layer.inputs.length > expected[1]) {
@@ -188,7 +204,8 @@ class GraphBuilder {
 
 function needSpatial(b, layer, index) {
   const n = b.nodes[index];
-  if (n.sourceRank !== 4) throw new UnsupportedLayerError(layer.name, layer.class_name, 'input is not an image-shaped (NHWC) tensor');
+  if (n.sourceRank !== 4)
+    throw new UnsupportedLayerError(layer.name, layer.class_name, 'input is not an image-shaped (NHWC) tensor');
   return n.shape;
 }
 
@@ -204,7 +221,8 @@ function windowLayer(b, layer, cfg, kind) {
   const [sh, sw] = pair(cfg.strides == null ? (kind === 'pool' ? cfg.pool_size : 1) : cfg.strides);
   const [dh, dw] = kind === 'pool' ? [1, 1] : pair(cfg.dilation_rate == null ? 1 : cfg.dilation_rate);
   for (const v of [kh, kw, sh, sw, dh, dw]) {
-    if (!Number.isInteger(v) || v < 1) throw new UnsupportedLayerError(layer.name, layer.class_name, 'kernel/stride/dilation must be positive integers');
+    if (!Number.isInteger(v) || v < 1)
+      throw new UnsupportedLayerError(layer.name, layer.class_name, 'kernel/stride/dilation must be positive integers');
   }
   if ((dh > 1 || dw > 1) && (sh > 1 || sw > 1)) {
     throw new UnsupportedLayerError(layer.name, layer.class_name, 'dilation together with stride');
@@ -218,13 +236,15 @@ function windowLayer(b, layer, cfg, kind) {
   } else throw new UnsupportedLayerError(layer.name, layer.class_name, `padding '${cfg.padding}'`);
   const oh = windowOut(h, kh, sh, dh, pads[0], pads[2]);
   const ow = windowOut(w, kw, sw, dw, pads[1], pads[3]);
-  if (oh < 1 || ow < 1) throw new UnsupportedLayerError(layer.name, layer.class_name, `window larger than its ${h}x${w} input`);
+  if (oh < 1 || ow < 1)
+    throw new UnsupportedLayerError(layer.name, layer.class_name, `window larger than its ${h}x${w} input`);
   return { src, h, w, c, oh, ow, iparams: [kh, kw, sh, sw, dh, dw, ...pads] };
 }
 
 function convLayer(b, layer, cfg, depthwise) {
   const win = windowLayer(b, layer, cfg, 'conv');
-  if (cfg.groups != null && cfg.groups !== 1) throw new UnsupportedLayerError(layer.name, layer.class_name, `groups=${cfg.groups}`);
+  if (cfg.groups != null && cfg.groups !== 1)
+    throw new UnsupportedLayerError(layer.name, layer.class_name, `groups=${cfg.groups}`);
   const act = fusedClamp(layer, cfg.activation, false);
   const [kh, kw] = win.iparams;
   let kernel;
@@ -235,7 +255,8 @@ function convLayer(b, layer, cfg, depthwise) {
     kernel = b.tensor(layer, 'depthwise_kernel', [kh, kw, win.c, mult]);
   } else {
     cout = cfg.filters;
-    if (!Number.isInteger(cout) || cout < 1) throw new UnsupportedLayerError(layer.name, layer.class_name, `filters=${cout}`);
+    if (!Number.isInteger(cout) || cout < 1)
+      throw new UnsupportedLayerError(layer.name, layer.class_name, `filters=${cout}`);
     kernel = b.tensor(layer, 'kernel', [kh, kw, win.c, cout]);
   }
   const bias = cfg.use_bias === false ? FORMAT.NONE : b.tensor(layer, 'bias', [cout]);
@@ -269,20 +290,27 @@ function chain(b, layer, op, inputs, perNode, shapeOf) {
 }
 
 const LAYERS = {
-  InputLayer: Object.assign(function InputLayer(b, layer, cfg) {
-    const shape = cfg.batch_input_shape || cfg.batchInputShape;
-    if (!Array.isArray(shape) || shape.length !== 4) {
-      throw new UnsupportedLayerError(layer.name, layer.class_name, `input shape ${JSON.stringify(shape)} is not [batch, h, w, c]`);
-    }
-    let [, h, w, c] = shape;
-    if (h == null || w == null) {
-      if (!b.options.inputSize) throw new Error(`input '${layer.name}' has no fixed size: pass inputSize [h, w]`);
-      [h, w] = b.options.inputSize;
-    }
-    if (c !== 3) throw new UnsupportedLayerError(layer.name, layer.class_name, `${c} input channels (need 3)`);
-    if (b.nodes.length !== 0) throw new Error('only one input layer is supported');
-    return b.addNode(OP.INPUT, layer.name, [], [h, w, c]);
-  }, { inputs: [0, 0] }),
+  InputLayer: Object.assign(
+    function InputLayer(b, layer, cfg) {
+      const shape = cfg.batch_input_shape || cfg.batchInputShape;
+      if (!Array.isArray(shape) || shape.length !== 4) {
+        throw new UnsupportedLayerError(
+          layer.name,
+          layer.class_name,
+          `input shape ${JSON.stringify(shape)} is not [batch, h, w, c]`,
+        );
+      }
+      let [, h, w, c] = shape;
+      if (h == null || w == null) {
+        if (!b.options.inputSize) throw new Error(`input '${layer.name}' has no fixed size: pass inputSize [h, w]`);
+        [h, w] = b.options.inputSize;
+      }
+      if (c !== 3) throw new UnsupportedLayerError(layer.name, layer.class_name, `${c} input channels (need 3)`);
+      if (b.nodes.length !== 0) throw new Error('only one input layer is supported');
+      return b.addNode(OP.INPUT, layer.name, [], [h, w, c]);
+    },
+    { inputs: [0, 0] },
+  ),
   Conv2D(b, layer, cfg) {
     return convLayer(b, layer, cfg, false);
   },
@@ -293,11 +321,16 @@ const LAYERS = {
     const src = b.input(layer);
     const n = b.nodes[src];
     if (!channelAxisOk(cfg.axis == null ? -1 : cfg.axis, n.sourceRank)) {
-      throw new UnsupportedLayerError(layer.name, layer.class_name, `axis ${JSON.stringify(cfg.axis)} is not the channel axis`);
+      throw new UnsupportedLayerError(
+        layer.name,
+        layer.class_name,
+        `axis ${JSON.stringify(cfg.axis)} is not the channel axis`,
+      );
     }
     const c = n.shape[2];
     const epsilon = cfg.epsilon == null ? 1e-3 : cfg.epsilon;
-    if (!(Number.isFinite(epsilon) && epsilon > 0)) throw new UnsupportedLayerError(layer.name, layer.class_name, `epsilon ${epsilon}`);
+    if (!(Number.isFinite(epsilon) && epsilon > 0))
+      throw new UnsupportedLayerError(layer.name, layer.class_name, `epsilon ${epsilon}`);
     const gamma = cfg.scale === false ? FORMAT.NONE : b.tensor(layer, 'gamma', [c]);
     const beta = cfg.center === false ? FORMAT.NONE : b.tensor(layer, 'beta', [c]);
     const mean = b.tensor(layer, 'moving_mean', [c]);
@@ -316,7 +349,11 @@ const LAYERS = {
     const max = cfg.max_value == null ? Infinity : cfg.max_value;
     if (!(max >= 0)) throw new UnsupportedLayerError(layer.name, layer.class_name, `max_value ${cfg.max_value}`);
     const n = b.nodes[src];
-    return b.addNode(OP.CLAMP, layer.name, [src], n.shape.slice(), { outMin: 0, outMax: max, sourceRank: n.sourceRank });
+    return b.addNode(OP.CLAMP, layer.name, [src], n.shape.slice(), {
+      outMin: 0,
+      outMax: max,
+      sourceRank: n.sourceRank,
+    });
   },
   Activation(b, layer, cfg) {
     const src = b.input(layer);
@@ -326,7 +363,11 @@ const LAYERS = {
     if (act.min === -Infinity && act.max === Infinity) {
       return b.addNode(OP.IDENTITY, layer.name, [src], n.shape.slice(), { sourceRank: n.sourceRank });
     }
-    return b.addNode(OP.CLAMP, layer.name, [src], n.shape.slice(), { outMin: act.min, outMax: act.max, sourceRank: n.sourceRank });
+    return b.addNode(OP.CLAMP, layer.name, [src], n.shape.slice(), {
+      outMin: act.min,
+      outMax: act.max,
+      sourceRank: n.sourceRank,
+    });
   },
   Softmax(b, layer, cfg) {
     const src = b.input(layer);
@@ -346,9 +387,12 @@ const LAYERS = {
     else if (Array.isArray(p) && p.length === 2 && Array.isArray(p[0])) [[t, bo], [l, r]] = p;
     else throw new UnsupportedLayerError(layer.name, layer.class_name, `padding ${JSON.stringify(p)}`);
     for (const v of [t, bo, l, r]) {
-      if (!Number.isInteger(v) || v < 0) throw new UnsupportedLayerError(layer.name, layer.class_name, `padding ${JSON.stringify(p)}`);
+      if (!Number.isInteger(v) || v < 0)
+        throw new UnsupportedLayerError(layer.name, layer.class_name, `padding ${JSON.stringify(p)}`);
     }
-    return b.addNode(OP.ZERO_PAD, layer.name, [src], [h + t + bo, w + l + r, c], { iparams: [0, 0, 0, 0, 0, 0, t, l, bo, r] });
+    return b.addNode(OP.ZERO_PAD, layer.name, [src], [h + t + bo, w + l + r, c], {
+      iparams: [0, 0, 0, 0, 0, 0, t, l, bo, r],
+    });
   },
   Add: Object.assign(
     function Add(b, layer) {
@@ -364,7 +408,7 @@ const LAYERS = {
       b.nodes[index].sourceRank = b.nodes[inputs[0]].sourceRank;
       return index;
     },
-    { inputs: [2, Infinity] }
+    { inputs: [2, Infinity] },
   ),
   Concatenate: Object.assign(
     function Concatenate(b, layer, cfg) {
@@ -376,7 +420,8 @@ const LAYERS = {
       const s0 = b.nodes[inputs[0]].shape;
       for (const i of inputs) {
         const s = b.nodes[i].shape;
-        if (s[0] !== s0[0] || s[1] !== s0[1]) throw new UnsupportedLayerError(layer.name, layer.class_name, 'inputs differ in height/width');
+        if (s[0] !== s0[0] || s[1] !== s0[1])
+          throw new UnsupportedLayerError(layer.name, layer.class_name, 'inputs differ in height/width');
       }
       const index = chain(b, layer, OP.CONCAT, inputs, FORMAT.MAX_INPUTS, (ins) => [
         s0[0],
@@ -386,7 +431,7 @@ const LAYERS = {
       b.nodes[index].sourceRank = sourceRank;
       return index;
     },
-    { inputs: [2, Infinity] }
+    { inputs: [2, Infinity] },
   ),
   MaxPooling2D(b, layer, cfg) {
     return poolLayer(b, layer, cfg, OP.MAX_POOL);
@@ -403,11 +448,16 @@ const LAYERS = {
     const src = b.input(layer);
     const n = b.nodes[src];
     if (n.shape[0] !== 1 || n.shape[1] !== 1) {
-      throw new UnsupportedLayerError(layer.name, layer.class_name, `input ${n.shape.join('x')} is not flat (add Flatten or pooling)`);
+      throw new UnsupportedLayerError(
+        layer.name,
+        layer.class_name,
+        `input ${n.shape.join('x')} is not flat (add Flatten or pooling)`,
+      );
     }
     const cin = n.shape[2];
     const units = cfg.units;
-    if (!Number.isInteger(units) || units < 1) throw new UnsupportedLayerError(layer.name, layer.class_name, `units=${units}`);
+    if (!Number.isInteger(units) || units < 1)
+      throw new UnsupportedLayerError(layer.name, layer.class_name, `units=${units}`);
     const act = fusedClamp(layer, cfg.activation, true);
     const kernel = b.tensor(layer, 'kernel', [cin, units]);
     const bias = cfg.use_bias === false ? FORMAT.NONE : b.tensor(layer, 'bias', [units]);
@@ -434,7 +484,11 @@ const LAYERS = {
     const last = target[target.length - 1];
     const flat = (last === total || last === -1) && target.slice(0, -1).every((d) => d === 1);
     if (!flat || target.length < 1 || target.length > 3) {
-      throw new UnsupportedLayerError(layer.name, layer.class_name, `target_shape ${JSON.stringify(target)} is not a flatten`);
+      throw new UnsupportedLayerError(
+        layer.name,
+        layer.class_name,
+        `target_shape ${JSON.stringify(target)} is not a flatten`,
+      );
     }
     return b.addNode(OP.FLATTEN, layer.name, [src], [1, 1, total], { sourceRank: target.length + 1 });
   },

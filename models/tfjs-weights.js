@@ -36,7 +36,9 @@ function splitWeights(weightsManifest, weightData) {
       }
       const bytes = size * per;
       if (offset + bytes > all.length) {
-        throw new Error(`weight '${spec.name}' needs bytes ${offset}..${offset + bytes} but the weight data has ${all.length}`);
+        throw new Error(
+          `weight '${spec.name}' needs bytes ${offset}..${offset + bytes} but the weight data has ${all.length}`,
+        );
       }
       out.set(spec.name, { spec, bytes: all.subarray(offset, offset + bytes) });
       offset += bytes;

@@ -36,11 +36,16 @@ function browserModules(scriptUrl) {
     name: 'imprint-browser',
     setup(build) {
       build.onResolve({ filter: /^\.\/platform\.cjs$/ }, (args) =>
-        path.resolve(args.resolveDir) === path.join(ROOT, 'js') ? { path: path.join(ROOT, 'web', 'platform.js') } : undefined
+        path.resolve(args.resolveDir) === path.join(ROOT, 'js')
+          ? { path: path.join(ROOT, 'web', 'platform.js') }
+          : undefined,
       );
       build.onResolve({ filter: /^imprint:glue$/ }, () => ({ path: path.join(DIST, 'imprint-core.js') }));
       build.onResolve({ filter: /^imprint:script-url$/ }, () => ({ path: 'script-url', namespace: 'imprint' }));
-      build.onLoad({ filter: /^script-url$/, namespace: 'imprint' }, () => ({ contents: `export default ${scriptUrl};`, loader: 'js' }));
+      build.onLoad({ filter: /^script-url$/, namespace: 'imprint' }, () => ({
+        contents: `export default ${scriptUrl};`,
+        loader: 'js',
+      }));
       // Emscripten's glue requires these only on its Node code path, which a browser never takes.
       build.onResolve({ filter: /^(fs|path)$/ }, (args) => ({ path: args.path, external: true }));
     },
@@ -92,12 +97,17 @@ async function bundle(name, options, scriptUrl) {
 
 async function main() {
   for (const file of ['imprint-core.js', 'imprint-core.wasm', path.join('models', 'mobilenet_v2.imprint')]) {
-    if (!fs.existsSync(path.join(DIST, file))) throw new Error(`build-web: dist/${file} is missing (run scripts/build.sh)`);
+    if (!fs.existsSync(path.join(DIST, file)))
+      throw new Error(`build-web: dist/${file} is missing (run scripts/build.sh)`);
   }
   fs.mkdirSync(OUT, { recursive: true });
   const names = exportedNames();
   const outputs = [
-    ...(await bundle('imprint.js', { entryPoints: ['web/index.js'], format: 'iife', globalName: 'imprint' }, SCRIPT_URL.classic)),
+    ...(await bundle(
+      'imprint.js',
+      { entryPoints: ['web/index.js'], format: 'iife', globalName: 'imprint' },
+      SCRIPT_URL.classic,
+    )),
     ...(await bundle(
       'imprint.mjs',
       {
@@ -108,7 +118,7 @@ async function main() {
         },
         format: 'esm',
       },
-      SCRIPT_URL.module
+      SCRIPT_URL.module,
     )),
     ...(await bundle('imprint-worker.js', { entryPoints: ['web/worker-host.js'], format: 'iife' }, SCRIPT_URL.worker)),
   ];
@@ -138,7 +148,9 @@ async function main() {
   ]) {
     place(path.join(OUT, to), (tmp) => fs.copyFileSync(path.join(ROOT, from), tmp));
   }
-  console.log('build-web: dist/web/: imprint.js, imprint.mjs, imprint-worker.js (+ source maps), imprint-core.wasm, mobilenet_v2.imprint');
+  console.log(
+    'build-web: dist/web/: imprint.js, imprint.mjs, imprint-worker.js (+ source maps), imprint-core.wasm, mobilenet_v2.imprint',
+  );
 }
 
 main().catch((error) => {

@@ -57,12 +57,14 @@ function evaluate(expression, name) {
   };
   const product = () => {
     let value = primary();
-    while (tokens[at] === '*' || tokens[at] === '/') value = tokens[at++] === '*' ? value * primary() : value / primary();
+    while (tokens[at] === '*' || tokens[at] === '/')
+      value = tokens[at++] === '*' ? value * primary() : value / primary();
     return value;
   };
   const sum = () => {
     let value = product();
-    while (tokens[at] === '+' || tokens[at] === '-') value = tokens[at++] === '+' ? value + product() : value - product();
+    while (tokens[at] === '+' || tokens[at] === '-')
+      value = tokens[at++] === '+' ? value + product() : value - product();
     return value;
   };
   const value = sum();
@@ -74,7 +76,10 @@ function parseStatus(code) {
   const match = /typedef\s+enum\s+imprint_status\s*\{([^}]*)\}\s*imprint_status\s*;/.exec(code);
   if (!match) fail('no `typedef enum imprint_status { ... } imprint_status;`');
   const status = {};
-  for (const entry of match[1].split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of match[1]
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const item = /^IMPRINT_(?:ERR_)?([A-Z0-9_]+)\s*=\s*(\d+)$/.exec(entry);
     if (!item) fail(`status \`${entry}\` needs an explicit value (IMPRINT_ERR_NAME = N): the values are ABI`);
     status[item[1]] = Number(item[2]);
@@ -98,13 +103,17 @@ function parseStructs(code) {
     const fields = {};
     let offset = 0;
     let align = 1;
-    for (const declaration of body.split(';').map((s) => s.trim()).filter(Boolean)) {
+    for (const declaration of body
+      .split(';')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const parts = /^((?:const\s+)?[A-Za-z_]\w*)\s+(.+)$/.exec(declaration);
       if (!parts) fail(`struct imprint_${name}: cannot read \`${declaration}\``);
       for (const declarator of parts[2].split(',').map((s) => s.trim())) {
         const field = /^(\*?)\s*([A-Za-z_]\w*)$/.exec(declarator);
         const scalar = SCALARS[parts[1].replace(/^const\s+/, '')];
-        if (!field || (!field[1] && !scalar)) fail(`struct imprint_${name}: unsupported field \`${parts[1]} ${declarator}\``);
+        if (!field || (!field[1] && !scalar))
+          fail(`struct imprint_${name}: unsupported field \`${parts[1]} ${declarator}\``);
         const { size, type } = field[1] ? POINTER : scalar;
         offset = Math.ceil(offset / size) * size;
         fields[field[2]] = { offset, type };
@@ -124,7 +133,12 @@ function parseFunctions(code) {
 function parseHeader(file) {
   const text = fs.readFileSync(file, 'utf8');
   const code = withoutComments(text);
-  return { status: parseStatus(code), constants: parseConstants(code), structs: parseStructs(code), functions: parseFunctions(code) };
+  return {
+    status: parseStatus(code),
+    constants: parseConstants(code),
+    structs: parseStructs(code),
+    functions: parseFunctions(code),
+  };
 }
 
 function exportsJson(abi) {
@@ -152,7 +166,9 @@ function checkSource(abi) {
   for (const [name, { size, fields }] of Object.entries(abi.structs)) {
     lines.push(`_Static_assert(sizeof(imprint_${name}) == ${size}, "imprint_${name}: size");`);
     for (const [field, { offset }] of Object.entries(fields)) {
-      lines.push(`_Static_assert(offsetof(imprint_${name}, ${field}) == ${offset}, "imprint_${name}.${field}: offset");`);
+      lines.push(
+        `_Static_assert(offsetof(imprint_${name}, ${field}) == ${offset}, "imprint_${name}.${field}: offset");`,
+      );
     }
   }
   for (const [name, value] of Object.entries(abi.status)) {

@@ -20,7 +20,8 @@ die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 # libstb-dev: stb_image.h; clang: native builds of tools and tests
 # patch: applies cmake/xnnpack-emscripten.patch; xz-utils, ca-certificates: fetching
 # libcpuinfo-dev: x86 CPU detection for the native XNNPACK of the C tests (cmake/Native.cmake)
-PACKAGES="emscripten cmake ninja-build python3 libstb-dev clang patch xz-utils ca-certificates libcpuinfo-dev"
+# clang-format: the C style check of scripts/check-format.sh (Debian 12's is version 14)
+PACKAGES="emscripten cmake ninja-build python3 libstb-dev clang clang-format patch xz-utils ca-certificates libcpuinfo-dev"
 
 is_installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'

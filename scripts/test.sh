@@ -1,6 +1,7 @@
 #!/bin/sh
 # The test command of the README and of CI: sets everything up on a fresh Debian 12 machine (as
-# root), fetches the real test data, then runs the native C tests and the Node test suites.
+# root), fetches the real test data, then checks formatting and runs the native C tests, the fuzz
+# smoke runs and the Node test suites.
 #
 #   scripts/test.sh              # everything
 #   scripts/test.sh tests/decode.test.js   # only the named Node suites (after setup)
@@ -15,6 +16,9 @@ cd "$ROOT"
 if [ "$#" -gt 0 ]; then
     exec node --test "$@"
 fi
+
+echo "test: formatting (clang-format for C, Prettier for JavaScript and TypeScript)"
+"$ROOT/scripts/check-format.sh"
 
 echo "test: native C tests (AddressSanitizer + UndefinedBehaviorSanitizer)"
 "$ROOT/tests/c/run-native.sh"

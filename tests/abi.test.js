@@ -51,7 +51,10 @@ test('struct layouts follow the C rules for wasm32 (the build also asserts them 
 
 test('js/ and web/ hold no hand-written struct offset, struct size or status number', () => {
   const files = ['js', 'web'].flatMap((dir) =>
-    fs.readdirSync(path.join(ROOT, dir)).filter((f) => /\.(c?js|mjs)$/.test(f)).map((f) => path.join(dir, f))
+    fs
+      .readdirSync(path.join(ROOT, dir))
+      .filter((f) => /\.(c?js|mjs)$/.test(f))
+      .map((f) => path.join(dir, f)),
   );
   const patterns = [
     [/\._(?:malloc|free)\(/, 'heap memory managed outside js/wasm.cjs'],

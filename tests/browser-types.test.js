@@ -11,7 +11,20 @@ test('dist/web type declarations check a usage of the page and worker APIs under
   buildWeb();
   const tsc = path.join(__dirname, '..', 'node_modules', 'typescript', 'bin', 'tsc');
   const usage = path.join(__dirname, 'browser', 'types-usage.mts');
-  const args = [tsc, '--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--lib', 'es2022,dom', usage];
+  const args = [
+    tsc,
+    '--noEmit',
+    '--strict',
+    '--target',
+    'es2022',
+    '--module',
+    'nodenext',
+    '--moduleResolution',
+    'nodenext',
+    '--lib',
+    'es2022,dom',
+    usage,
+  ];
   try {
     execFileSync(process.execPath, args, { encoding: 'utf8', stdio: 'pipe' });
   } catch (error) {

@@ -25,7 +25,10 @@ const node = {};
 
 test.before(async () => {
   const photos = path.dirname(testdata.photo('dog'));
-  server = await createServer({ port: 0, mounts: { '/fixture/': path.join(__dirname, 'browser'), '/photos/': photos } });
+  server = await createServer({
+    port: 0,
+    mounts: { '/fixture/': path.join(__dirname, 'browser'), '/photos/': photos },
+  });
   browser = await launchBrowser();
   requests = recordRequests(browser.context);
   const extractor = await createExtractor();
@@ -69,9 +72,14 @@ async function embedPhotosInPage(page, expression, options) {
       }
       const info = extractor.info;
       extractor.dispose();
-      return { info: { name: info.name, dim: info.dim, modelHash: info.modelHash, inputSize: info.inputSize }, vectors, progress, csp: window.cspViolations };
+      return {
+        info: { name: info.name, dim: info.dim, modelHash: info.modelHash, inputSize: info.inputSize },
+        vectors,
+        progress,
+        csp: window.cspViolations,
+      };
     },
-    { names: NAMES, expression, options }
+    { names: NAMES, expression, options },
   );
 }
 
@@ -87,11 +95,22 @@ test('the strict Content-Security-Policy is really enforced: eval, new Function 
 test('<script> build: window.imprint embeds the sample photos exactly as Node does, with model download progress in bytes', async () => {
   const { page, problems } = await openPage('classic.html');
   const api = await page.evaluate(() => Object.keys(window.imprint).sort());
-  for (const name of ['createExtractor', 'createClassifier', 'loadClassifier', 'ImprintError', 'createWorkerExtractor']) {
+  for (const name of [
+    'createExtractor',
+    'createClassifier',
+    'loadClassifier',
+    'ImprintError',
+    'createWorkerExtractor',
+  ]) {
     assert.ok(api.includes(name), `window.imprint lacks ${name}`);
   }
   const result = await embedPhotosInPage(page, 'classic', {});
-  assert.deepEqual(result.info, { name: node.info.name, dim: node.info.dim, modelHash: node.info.modelHash, inputSize: [...node.info.inputSize] });
+  assert.deepEqual(result.info, {
+    name: node.info.name,
+    dim: node.info.dim,
+    modelHash: node.info.modelHash,
+    inputSize: [...node.info.inputSize],
+  });
   assertSameAsNode(result.vectors, '<script> build');
   const bytes = result.progress.filter((e) => e.stage === 'model' && e.loaded !== undefined);
   assert.ok(bytes.length >= 2, `expected byte progress events, got ${JSON.stringify(result.progress)}`);
@@ -108,7 +127,10 @@ test('ES module build: a plain <script type="module"> import embeds the photos e
   await page.waitForFunction(() => window.imprintModule);
   const result = await embedPhotosInPage(page, 'module', {});
   assertSameAsNode(result.vectors, 'ES module build');
-  assert.equal(await page.evaluate(() => window.imprintModule.createExtractor === window.imprintModule.imprint.createExtractor), true);
+  assert.equal(
+    await page.evaluate(() => window.imprintModule.createExtractor === window.imprintModule.imprint.createExtractor),
+    true,
+  );
   assert.deepEqual(result.csp, []);
   assert.deepEqual(problems, []);
   await page.close();
@@ -118,7 +140,10 @@ test('worker variant: createExtractor({ worker: true }) embeds the photos exactl
   const { page, problems } = await openPage('classic.html');
   const result = await embedPhotosInPage(page, 'classic', { worker: true });
   assertSameAsNode(result.vectors, 'worker');
-  assert.ok(result.progress.some((e) => e.stage === 'model' && e.loaded === MODEL_BYTES), 'model progress crosses from the worker');
+  assert.ok(
+    result.progress.some((e) => e.stage === 'model' && e.loaded === MODEL_BYTES),
+    'model progress crosses from the worker',
+  );
 
   // The page's own timer keeps firing while the worker embeds a batch of decoded photos; the same
   // batch in the page's thread blocks it from the first image to the last.
@@ -156,11 +181,16 @@ test('worker variant: createExtractor({ worker: true }) embeds the photos exactl
     return { worker, page, disposed };
   }, NAMES);
   assert.equal(timing.worker.count, 2 * NAMES.length);
-  assert.deepEqual(timing.worker.progress, Array.from({ length: 2 * NAMES.length }, (_, i) => i + 1));
-  t.diagnostic(`longest stall of the page's thread during a 14-photo batch: ${timing.worker.longest.toFixed(0)} ms with the worker, ${timing.page.longest.toFixed(0)} ms in the page`);
+  assert.deepEqual(
+    timing.worker.progress,
+    Array.from({ length: 2 * NAMES.length }, (_, i) => i + 1),
+  );
+  t.diagnostic(
+    `longest stall of the page's thread during a 14-photo batch: ${timing.worker.longest.toFixed(0)} ms with the worker, ${timing.page.longest.toFixed(0)} ms in the page`,
+  );
   assert.ok(
     timing.worker.longest < 300 && timing.worker.longest * 3 < timing.page.longest,
-    `longest stall of the page's thread: ${timing.worker.longest.toFixed(0)} ms with the worker, ${timing.page.longest.toFixed(0)} ms without`
+    `longest stall of the page's thread: ${timing.worker.longest.toFixed(0)} ms with the worker, ${timing.page.longest.toFixed(0)} ms without`,
   );
   assert.equal(timing.disposed, 'DISPOSED');
   assert.deepEqual(problems, []);
@@ -203,7 +233,9 @@ test('browser inputs: Blob, File, <img>, canvas, OffscreenCanvas, ImageBitmap, I
     document.body.append(video);
     const painter = setInterval(() => canvas.getContext('2d').drawImage(img, 0, 0), 50);
     video.play().catch(() => {});
-    await new Promise((resolve) => (video.readyState >= 2 ? resolve() : video.addEventListener('loadeddata', resolve, { once: true })));
+    await new Promise((resolve) =>
+      video.readyState >= 2 ? resolve() : video.addEventListener('loadeddata', resolve, { once: true }),
+    );
     clearInterval(painter);
     await take('video', video);
     video.srcObject.getTracks().forEach((t) => t.stop());
@@ -212,7 +244,11 @@ test('browser inputs: Blob, File, <img>, canvas, OffscreenCanvas, ImageBitmap, I
     out.webpType = webp.type;
     await take('webp', webp);
     const errors = {};
-    for (const [name, bad] of [['garbage', new Uint8Array([1, 2, 3, 4])], ['object', { nope: true }], ['emptyImg', new Image()]]) {
+    for (const [name, bad] of [
+      ['garbage', new Uint8Array([1, 2, 3, 4])],
+      ['object', { nope: true }],
+      ['emptyImg', new Image()],
+    ]) {
       try {
         await ex.embed(bad);
         errors[name] = 'no error';
@@ -234,10 +270,19 @@ test('browser inputs: Blob, File, <img>, canvas, OffscreenCanvas, ImageBitmap, I
   for (const name of ['canvas', 'offscreen', 'bitmap', 'imageData']) {
     assert.ok(cosine(result[name], result.img) >= 0.9999, `${name} vs <img>: ${cosine(result[name], result.img)}`);
   }
-  assert.ok(cosine(result.img, dog) >= 0.98, `<img> (browser JPEG decoder) vs Node (stb_image): ${cosine(result.img, dog)}`);
-  assert.ok(cosine(result.video, result.canvas) >= 0.95, `<video> frame vs canvas: ${cosine(result.video, result.canvas)}`);
+  assert.ok(
+    cosine(result.img, dog) >= 0.98,
+    `<img> (browser JPEG decoder) vs Node (stb_image): ${cosine(result.img, dog)}`,
+  );
+  assert.ok(
+    cosine(result.video, result.canvas) >= 0.95,
+    `<video> frame vs canvas: ${cosine(result.video, result.canvas)}`,
+  );
   assert.equal(result.webpType, 'image/webp');
-  assert.ok(cosine(result.webp, result.canvas) >= 0.99, `WebP (browser-decoded) vs canvas: ${cosine(result.webp, result.canvas)}`);
+  assert.ok(
+    cosine(result.webp, result.canvas) >= 0.99,
+    `WebP (browser-decoded) vs canvas: ${cosine(result.webp, result.canvas)}`,
+  );
   assert.equal(result.errors.garbage.code, 'DECODE_FAILED');
   assert.equal(result.errors.garbage.isImprintError, true);
   assert.equal(result.errors.object.code, 'INVALID_ARGUMENT');
@@ -275,7 +320,13 @@ test('<img> pixels: the page and Node give the same embedding for the same decod
 test('classifier in the page and in the worker: same predictions as Node, training progress, save in one and load in the other', async () => {
   // Node reference: two classes from the sample photos.
   const clf = createClassifier(node.extractor);
-  const plan = [['dog', 'animal'], ['horses', 'animal'], ['giraffe', 'animal'], ['person', 'person'], ['scream', 'person']];
+  const plan = [
+    ['dog', 'animal'],
+    ['horses', 'animal'],
+    ['giraffe', 'animal'],
+    ['person', 'person'],
+    ['scream', 'person'],
+  ];
   for (const [name, label] of plan) clf.addEmbedding(node[name], label);
   await clf.train();
   const nodeEagle = clf.predictEmbedding(node.eagle);
@@ -300,7 +351,11 @@ test('classifier in the page and in the worker: same predictions as Node, traini
     const eagleBytes = new Uint8Array(await (await fetch('/photos/eagle.jpg')).arrayBuffer());
     const fromWorker = await imprint.loadClassifier(inPage.ex, inWorker.saved);
     const fromPage = await imprint.loadClassifier(inWorker.ex, new Blob([inPage.saved]));
-    const crossed = { inPage: await fromWorker.predict(eagleBytes), inWorker: await fromPage.predict(eagleBytes), labels: fromPage.labels };
+    const crossed = {
+      inPage: await fromWorker.predict(eagleBytes),
+      inWorker: await fromPage.predict(eagleBytes),
+      labels: fromPage.labels,
+    };
     let mismatch = null;
     try {
       await inWorker.clf.predict(new Uint8Array([9, 9, 9]));
@@ -318,9 +373,15 @@ test('classifier in the page and in the worker: same predictions as Node, traini
     assert.deepEqual(r.labels, ['animal', 'person'], where);
     assert.deepEqual(r.counts, { animal: 3, person: 2 }, where);
     assert.equal(r.isTrained, true, where);
-    assert.ok(r.progress.length >= 1 && r.progress.every((e) => Number.isFinite(e.loss) && e.step > 0), `${where} training progress ${JSON.stringify(r.progress)}`);
+    assert.ok(
+      r.progress.length >= 1 && r.progress.every((e) => Number.isFinite(e.loss) && e.step > 0),
+      `${where} training progress ${JSON.stringify(r.progress)}`,
+    );
     assert.equal(r.eagle.label, nodeEagle.label, where);
-    assert.ok(Math.abs(r.eagle.confidence - nodeEagle.confidence) < 1e-3, `${where}: ${r.eagle.confidence} vs Node ${nodeEagle.confidence}`);
+    assert.ok(
+      Math.abs(r.eagle.confidence - nodeEagle.confidence) < 1e-3,
+      `${where}: ${r.eagle.confidence} vs Node ${nodeEagle.confidence}`,
+    );
     assert.ok(r.savedBytes > 0);
   }
   assert.equal(result.crossed.inPage.label, nodeEagle.label);
@@ -377,7 +438,10 @@ test('worker variant: errors cross with their codes, and dispose() is safe in an
     missingWorker: 'BACKEND_FAILED',
   });
   // The 404s above are the point of the test; anything else is not.
-  assert.deepEqual(problems.filter((p) => !/404/.test(p)), []);
+  assert.deepEqual(
+    problems.filter((p) => !/404/.test(p)),
+    [],
+  );
   await page.close();
 });
 

@@ -101,7 +101,10 @@ test('imprinting tells Tux Paint flowers from fruit photos well above chance bef
   for (const v of stamps['food/fruit'].slice(0, 3)) clf.addEmbedding(v, 'fruit');
   let right = 0;
   let total = 0;
-  for (const [category, label] of [['plants/flowers', 'flower'], ['food/fruit', 'fruit']]) {
+  for (const [category, label] of [
+    ['plants/flowers', 'flower'],
+    ['food/fruit', 'fruit'],
+  ]) {
     for (const v of stamps[category].slice(3)) {
       right += clf.predictEmbedding(v).label === label;
       total++;
@@ -137,7 +140,9 @@ test('train() fits, reports progress, and is deterministic for a fixed seed', as
 
 test('training improves on imprinting for held-out stamps', async () => {
   const clf = stampClassifier(6);
-  const held = Object.entries(stamps).flatMap(([label, vectors]) => vectors.slice(6).map((embedding) => ({ label, embedding })));
+  const held = Object.entries(stamps).flatMap(([label, vectors]) =>
+    vectors.slice(6).map((embedding) => ({ label, embedding })),
+  );
   const before = await clf.evaluate(held);
   await clf.train();
   const after = await clf.evaluate(held);
@@ -228,7 +233,11 @@ test('a head made on another backbone is refused with MODEL_MISMATCH', async () 
   // Another backbone: InceptionV3, converted from the pinned nsfwjs package (a no-op when built).
   const { execFileSync } = require('node:child_process');
   const path = require('node:path');
-  execFileSync(process.execPath, [path.join(__dirname, '..', 'models', 'build-default.js'), '--model', 'inception_v3'], { stdio: 'pipe' });
+  execFileSync(
+    process.execPath,
+    [path.join(__dirname, '..', 'models', 'build-default.js'), '--model', 'inception_v3'],
+    { stdio: 'pipe' },
+  );
   const other = await createExtractor({ model: INCEPTION });
   try {
     const clf = stampClassifier(1);
@@ -388,7 +397,7 @@ test('changing the examples during train() rejects that train() and keeps the cl
   clf.addEmbedding(stamps['food/fruit'][11], 'food/fruit');
   await training.then(
     () => {}, // finished before the change: fine
-    (error) => assert.equal(error.code, 'INVALID_ARGUMENT')
+    (error) => assert.equal(error.code, 'INVALID_ARGUMENT'),
   );
   await clf.train();
   assert.equal(clf.trained, true);

@@ -31,7 +31,8 @@ let work;
 test.before(() => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'imprint-cli-'));
   const paths = testdata.fashionMnist();
-  const images = readIdx(paths.trainImages), labels = readIdx(paths.trainLabels);
+  const images = readIdx(paths.trainImages),
+    labels = readIdx(paths.trainLabels);
   const wanted = { train: 6, test: 4 }; // per class, for 4 classes
   const chosen = [0, 1, 7, 8];
   const counts = new Map();
@@ -53,7 +54,8 @@ test.after(() => fs.rmSync(work, { recursive: true, force: true }));
 test('--help explains every command; an unknown command is a usage error (exit 2)', () => {
   const help = imprint(['--help']);
   assert.equal(help.code, 0);
-  for (const c of ['embed', 'train', 'predict', 'eval', 'info', 'convert']) assert.match(help.stdout, new RegExp(`\\b${c}\\b`));
+  for (const c of ['embed', 'train', 'predict', 'eval', 'info', 'convert'])
+    assert.match(help.stdout, new RegExp(`\\b${c}\\b`));
   assert.equal(imprint(['train', '--help']).code, 0);
   const bad = imprint(['frobnicate']);
   assert.equal(bad.code, 2);
@@ -76,7 +78,8 @@ test('train then eval: accuracy matches the library API on the same files', asyn
   const extractor = await createExtractor();
   try {
     const classifier = await loadClassifier(extractor, fs.readFileSync(head));
-    let correct = 0, total = 0;
+    let correct = 0,
+      total = 0;
     for (const label of fs.readdirSync(path.join(work, 'test'))) {
       for (const file of fs.readdirSync(path.join(work, 'test', label))) {
         const p = await classifier.predict(path.join(work, 'test', label, file));
@@ -102,7 +105,10 @@ test('predict --json gives one parseable line per image; bad files are reported 
   const dir = path.join(work, 'test', 'bag');
   const result = imprint(['predict', head, dir, notImage, path.join(work, 'missing.jpg'), '--json']);
   assert.equal(result.code, 1);
-  const lines = result.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = result.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(lines.length, fs.readdirSync(dir).length);
   for (const line of lines) {
     assert.equal(typeof line.label, 'string');
@@ -115,17 +121,29 @@ test('predict --json gives one parseable line per image; bad files are reported 
 
 test('embed writes JSON lines or a float32 file in input order; a damaged head is refused with its name', () => {
   const dir = path.join(work, 'train', 'bag');
-  const files = fs.readdirSync(dir).sort().map((f) => path.join(dir, f));
+  const files = fs
+    .readdirSync(dir)
+    .sort()
+    .map((f) => path.join(dir, f));
   const json = imprint(['embed', ...files, '--threads', '2']);
   assert.equal(json.code, 0, json.stderr);
-  const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(lines.map((l) => l.path), files);
+  const lines = json.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    lines.map((l) => l.path),
+    files,
+  );
   const out = path.join(work, 'vectors.f32');
   const binary = imprint(['embed', ...files, '--out', out, '--threads', '1']);
   assert.equal(binary.code, 0, binary.stderr);
   const floats = new Float32Array(fs.readFileSync(out).buffer.slice(0));
   assert.equal(floats.length, files.length * lines[0].dim);
-  assert.deepEqual(Array.from(floats.subarray(0, lines[0].dim)), lines[0].vector.map((v) => Math.fround(v)));
+  assert.deepEqual(
+    Array.from(floats.subarray(0, lines[0].dim)),
+    lines[0].vector.map((v) => Math.fround(v)),
+  );
 
   const damaged = path.join(work, 'damaged.imprint');
   const bytes = fs.readFileSync(path.join(work, 'head.imprint'));

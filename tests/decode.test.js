@@ -38,7 +38,9 @@ test('PNG of every colour type decodes to exactly the pixels pngjs reads', async
   const photo = photoRGBA('dog');
   const { width, height } = photo;
   const n = width * height;
-  const rgb = new Uint8Array(n * 3), rgba = new Uint8Array(n * 4), gray = new Uint8Array(n);
+  const rgb = new Uint8Array(n * 3),
+    rgba = new Uint8Array(n * 4),
+    gray = new Uint8Array(n);
   const indices = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const [r, g, b] = photo.data.subarray(i * 4, i * 4 + 3);
@@ -97,7 +99,8 @@ test('JPEG photos decode within the documented tolerance of jpeg-js', async () =
     assert.equal(ours.height, theirs.height, name);
     const mine = toRGBA(ours);
     const hist = new Uint32Array(256);
-    let sum = 0, count = 0;
+    let sum = 0,
+      count = 0;
     for (let i = 0; i < mine.length; i++) {
       if (i % 4 === 3) continue;
       const d = Math.abs(mine[i] - theirs.data[i]);
@@ -105,7 +108,8 @@ test('JPEG photos decode within the documented tolerance of jpeg-js', async () =
       sum += d;
       count++;
     }
-    let seen = 0, p99 = 0;
+    let seen = 0,
+      p99 = 0;
     while (seen < count * 0.99) seen += hist[p99++];
     let max = 255;
     while (!hist[max]) max--;
@@ -118,7 +122,34 @@ test('JPEG photos decode within the documented tolerance of jpeg-js', async () =
 
 /** Inserts an APP1 Exif segment with the given Orientation right after SOI. */
 function withExifOrientation(jpegBytes, orientation) {
-  const tiff = Buffer.from([0x4d, 0x4d, 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, orientation, 0, 0, 0, 0, 0, 0]);
+  const tiff = Buffer.from([
+    0x4d,
+    0x4d,
+    0,
+    42,
+    0,
+    0,
+    0,
+    8,
+    0,
+    1,
+    0x01,
+    0x12,
+    0,
+    3,
+    0,
+    0,
+    0,
+    1,
+    0,
+    orientation,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+  ]);
   const payload = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff]);
   const header = Buffer.from([0xff, 0xe1, (payload.length + 2) >> 8, (payload.length + 2) & 255]);
   return Buffer.concat([jpegBytes.subarray(0, 2), header, payload, jpegBytes.subarray(2)]);
@@ -128,13 +159,19 @@ test('EXIF orientation is applied to JPEG photos (6 = rotate 90° clockwise, 3 =
   const bytes = fs.readFileSync(testdata.photo('eagle'));
   const upright = await extractor.decode(bytes);
   const { width: w, height: h, channels } = upright;
-  const px = (img, x, y) => Array.from(img.data.subarray((y * img.width + x) * channels, (y * img.width + x + 1) * channels));
+  const px = (img, x, y) =>
+    Array.from(img.data.subarray((y * img.width + x) * channels, (y * img.width + x + 1) * channels));
 
   const rotated = await extractor.decode(withExifOrientation(bytes, 6));
   assert.equal(rotated.width, h);
   assert.equal(rotated.height, w);
   // Viewed after a clockwise turn, the stored bottom-left corner is the new top-left.
-  for (const [x, y] of [[0, 0], [10, 3], [h - 1, w - 1], [5, w - 7]]) {
+  for (const [x, y] of [
+    [0, 0],
+    [10, 3],
+    [h - 1, w - 1],
+    [5, w - 7],
+  ]) {
     assert.deepEqual(px(rotated, x, y), px(upright, y, h - 1 - x));
   }
   const flipped = await extractor.decode(withExifOrientation(bytes, 3));

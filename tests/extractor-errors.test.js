@@ -60,13 +60,17 @@ test('an empty buffer is DECODE_FAILED', () => expectCode(extractor.embed(Buffer
 
 test('random bytes are DECODE_FAILED', () => {
   let seed = 12345;
-  const random = Buffer.alloc(4096).map(() => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24));
+  const random = Buffer.alloc(4096).map(() => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24);
   return expectCode(extractor.embed(random), 'DECODE_FAILED');
 });
 
 test('a truncated JPEG is DECODE_FAILED, at several cut points', async () => {
   for (const fraction of [0.1, 0.5, 0.9, 0.999]) {
-    await expectCode(extractor.embed(dogBytes.subarray(0, Math.floor(dogBytes.length * fraction))), 'DECODE_FAILED', /truncated|damaged/);
+    await expectCode(
+      extractor.embed(dogBytes.subarray(0, Math.floor(dogBytes.length * fraction))),
+      'DECODE_FAILED',
+      /truncated|damaged/,
+    );
   }
 });
 
@@ -80,7 +84,10 @@ test('configured limits apply to encoded and raw images', async () => {
     await assert.rejects(small.embed({ data: new Uint8Array(600 * 10 * 3), width: 600, height: 10, channels: 3 }), {
       code: 'IMAGE_TOO_LARGE',
     });
-    assert.equal((await small.embed({ data: new Uint8Array(50 * 50 * 3), width: 50, height: 50, channels: 3 })).length, small.info.dim);
+    assert.equal(
+      (await small.embed({ data: new Uint8Array(50 * 50 * 3), width: 50, height: 50, channels: 3 })).length,
+      small.info.dim,
+    );
   } finally {
     small.dispose();
   }
@@ -90,8 +97,16 @@ test('zero-size raw pixels are INVALID_ARGUMENT', () =>
   expectCode(extractor.embed({ data: new Uint8Array(0), width: 0, height: 0, channels: 3 }), 'INVALID_ARGUMENT'));
 
 test('a wrong channel count is INVALID_ARGUMENT', async () => {
-  await expectCode(extractor.embed({ data: new Uint8Array(10 * 10 * 5), width: 10, height: 10, channels: 5 }), 'INVALID_ARGUMENT', /channels/);
-  await expectCode(extractor.embed({ data: new Uint8Array(10 * 10 * 2), width: 10, height: 10, channels: 3 }), 'INVALID_ARGUMENT', /bytes/);
+  await expectCode(
+    extractor.embed({ data: new Uint8Array(10 * 10 * 5), width: 10, height: 10, channels: 5 }),
+    'INVALID_ARGUMENT',
+    /channels/,
+  );
+  await expectCode(
+    extractor.embed({ data: new Uint8Array(10 * 10 * 2), width: 10, height: 10, channels: 3 }),
+    'INVALID_ARGUMENT',
+    /bytes/,
+  );
 });
 
 test('inputs of the wrong type are INVALID_ARGUMENT; a missing file is FILE_NOT_FOUND', async () => {
@@ -101,7 +116,12 @@ test('inputs of the wrong type are INVALID_ARGUMENT; a missing file is FILE_NOT_
 });
 
 test('WebP bytes are UNSUPPORTED_FORMAT with advice', () => {
-  const webp = Buffer.concat([Buffer.from('RIFF'), Buffer.from([0x20, 0, 0, 0]), Buffer.from('WEBPVP8 '), Buffer.alloc(24)]);
+  const webp = Buffer.concat([
+    Buffer.from('RIFF'),
+    Buffer.from([0x20, 0, 0, 0]),
+    Buffer.from('WEBPVP8 '),
+    Buffer.alloc(24),
+  ]);
   return expectCode(extractor.embed(webp), 'UNSUPPORTED_FORMAT', /WebP/);
 });
 
@@ -133,8 +153,15 @@ test('a disposed extractor says DISPOSED; dispose() twice is safe', async () => 
 test('inputs that once crashed the fuzzers are refused cleanly (tests/fuzz/regressions)', async () => {
   const dir = path.join(__dirname, 'fuzz', 'regressions', 'image_decode');
   // A JPEG whose Huffman table claims more than 256 symbols: stb_image would write past its table.
-  await expectCode(extractor.embed(fs.readFileSync(path.join(dir, 'jpeg-dht-more-than-256-symbols.jpg'))), 'DECODE_FAILED', /damaged/);
+  await expectCode(
+    extractor.embed(fs.readFileSync(path.join(dir, 'jpeg-dht-more-than-256-symbols.jpg'))),
+    'DECODE_FAILED',
+    /damaged/,
+  );
   for (const name of fs.readdirSync(dir)) {
-    await assert.rejects(extractor.embed(fs.readFileSync(path.join(dir, name))), (error) => error instanceof ImprintError);
+    await assert.rejects(
+      extractor.embed(fs.readFileSync(path.join(dir, name))),
+      (error) => error instanceof ImprintError,
+    );
   }
 });

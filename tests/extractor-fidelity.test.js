@@ -14,7 +14,9 @@ const testdata = require('./support/testdata');
 const LAYERS = ['block_10_project_BN', 'out_relu'];
 
 function cosine(a, b) {
-  let dot = 0, na = 0, nb = 0;
+  let dot = 0,
+    na = 0,
+    nb = 0;
   for (let i = 0; i < a.length; i++) {
     dot += a[i] * b[i];
     na += a[i] * a[i];
@@ -25,7 +27,8 @@ function cosine(a, b) {
 
 /** Largest absolute difference, relative to the largest magnitude in the reference. */
 function maxRelativeError(actual, reference) {
-  let maxDiff = 0, maxRef = 0;
+  let maxDiff = 0,
+    maxRef = 0;
   for (let i = 0; i < reference.length; i++) {
     maxDiff = Math.max(maxDiff, Math.abs(actual[i] - reference[i]));
     maxRef = Math.max(maxRef, Math.abs(reference[i]));
@@ -39,7 +42,11 @@ test('features() matches TF.js 4.22 (wasm) on the darknet photos for block_10_pr
   const reference = await loadReference('mobilenet_v2');
   const extractor = await createExtractor();
   try {
-    assert.equal(extractor.info.preprocessing.resize.startsWith('bilinear') || extractor.info.preprocessing.resize.startsWith('area'), true);
+    assert.equal(
+      extractor.info.preprocessing.resize.startsWith('bilinear') ||
+        extractor.info.preprocessing.resize.startsWith('area'),
+      true,
+    );
     const names = testdata.PHOTO_NAMES.filter((n) => fs.existsSync(testdata.photo(n)));
     assert.ok(names.length >= 5, `expected the darknet sample photos, found ${names.length}`);
     for (const name of names) {
@@ -58,7 +65,9 @@ test('features() matches TF.js 4.22 (wasm) on the darknet photos for block_10_pr
         worstRelative = Math.max(worstRelative, rel);
       }
     }
-    t.diagnostic(`worst cosine ${worstCosine.toFixed(8)}, worst max relative error ${worstRelative.toExponential(2)} over ${names.length} photos`);
+    t.diagnostic(
+      `worst cosine ${worstCosine.toFixed(8)}, worst max relative error ${worstRelative.toExponential(2)} over ${names.length} photos`,
+    );
   } finally {
     extractor.dispose();
   }
@@ -68,7 +77,11 @@ test('InceptionV3 converted by the library runs and matches TF.js (concat, max a
   const path = require('node:path');
   const { execFileSync } = require('node:child_process');
   const modelPath = path.join(__dirname, '..', 'dist', 'models', 'inception_v3.imprint');
-  execFileSync(process.execPath, [path.join(__dirname, '..', 'models', 'build-default.js'), '--model', 'inception_v3'], { stdio: 'pipe' });
+  execFileSync(
+    process.execPath,
+    [path.join(__dirname, '..', 'models', 'build-default.js'), '--model', 'inception_v3'],
+    { stdio: 'pipe' },
+  );
   const reference = await loadReference('inception_v3');
   const extractor = await createExtractor({ model: modelPath });
   try {
@@ -85,7 +98,10 @@ test('InceptionV3 converted by the library runs and matches TF.js (concat, max a
         assert.ok(cos >= 0.9999, `${name} ${layer}: cosine ${cos}`);
         assert.ok(rel <= 1e-3, `${name} ${layer}: max relative error ${rel}`);
       }
-      assert.equal((await extractor.embed({ data: pixels, width: 299, height: 299, channels: 3 })).length, extractor.info.dim);
+      assert.equal(
+        (await extractor.embed({ data: pixels, width: 299, height: 299, channels: 3 })).length,
+        extractor.info.dim,
+      );
     }
   } finally {
     extractor.dispose();

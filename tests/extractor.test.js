@@ -39,12 +39,21 @@ test('the embedding is L2-normalised and identical across calls, inputs and embe
     assert.ok(Math.abs(norm - 1) < 1e-5, `norm ${norm}`);
   }
   const progress = [];
-  const batch = await extractor.embedBatch(paths.map((p) => fs.readFileSync(p)), { onProgress: (e) => progress.push(e.done) });
+  const batch = await extractor.embedBatch(
+    paths.map((p) => fs.readFileSync(p)),
+    { onProgress: (e) => progress.push(e.done) },
+  );
   assert.deepEqual(batch, single);
-  assert.deepEqual(progress, paths.map((_, i) => i + 1));
+  assert.deepEqual(
+    progress,
+    paths.map((_, i) => i + 1),
+  );
   assert.deepEqual(await extractor.embed(paths[0]), single[0]);
   const bytes = fs.readFileSync(paths[0]);
-  assert.deepEqual(await extractor.embed(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)), single[0]);
+  assert.deepEqual(
+    await extractor.embed(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)),
+    single[0],
+  );
   // Different photos give different embeddings.
   assert.notDeepEqual(single[0], single[1]);
 });
@@ -56,12 +65,18 @@ test('embedBatch on worker threads gives the same embeddings in the same order, 
   const progress = [];
   const threaded = await extractor.embedBatch(paths, { threads: 2, onProgress: (e) => progress.push(e.done) });
   assert.deepEqual(threaded, single);
-  assert.deepEqual(progress, paths.map((_, i) => i + 1));
-  await assert.rejects(extractor.embedBatch([paths[0], Buffer.from('not an image'), paths[1]], { threads: 2 }), (error) => {
-    assert.equal(error.code, 'DECODE_FAILED');
-    assert.equal(error.index, 1);
-    return true;
-  });
+  assert.deepEqual(
+    progress,
+    paths.map((_, i) => i + 1),
+  );
+  await assert.rejects(
+    extractor.embedBatch([paths[0], Buffer.from('not an image'), paths[1]], { threads: 2 }),
+    (error) => {
+      assert.equal(error.code, 'DECODE_FAILED');
+      assert.equal(error.index, 1);
+      return true;
+    },
+  );
 });
 
 test('concurrent embeds from several async tasks give the same results as sequential ones', async () => {
@@ -73,7 +88,8 @@ test('concurrent embeds from several async tasks give the same results as sequen
 });
 
 test('raw pixels in 1, 3 and 4 channels embed like the same image', async () => {
-  const w = 64, h = 48;
+  const w = 64,
+    h = 48;
   const rgb = new Uint8Array(w * h * 3).map((_, i) => (i * 37) & 255);
   const rgba = new Uint8Array(w * h * 4);
   for (let i = 0; i < w * h; i++) rgba.set([rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2], 255], 4 * i);
@@ -85,7 +101,7 @@ test('raw pixels in 1, 3 and 4 channels embed like the same image', async () => 
   gray.forEach((v, i) => gray3.set([v, v, v], 3 * i));
   assert.deepEqual(
     await extractor.embed({ data: gray, width: w, height: h, channels: 1 }),
-    await extractor.embed({ data: gray3, width: w, height: h, channels: 3 })
+    await extractor.embed({ data: gray3, width: w, height: h, channels: 3 }),
   );
 });
 
@@ -110,7 +126,14 @@ test('extractors leave the host process alone: no process listeners added, none 
   const before = events.map((e) => process.listenerCount(e));
   const many = [];
   for (let i = 0; i < 12; i++) many.push(await createExtractor());
-  assert.deepEqual(events.map((e) => process.listenerCount(e)), before, 'an extractor added process listeners');
+  assert.deepEqual(
+    events.map((e) => process.listenerCount(e)),
+    before,
+    'an extractor added process listeners',
+  );
   for (const ex of many) ex.dispose();
-  assert.deepEqual(events.map((e) => process.listenerCount(e)), before);
+  assert.deepEqual(
+    events.map((e) => process.listenerCount(e)),
+    before,
+  );
 });

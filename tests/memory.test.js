@@ -49,7 +49,8 @@ test.before(async () => {
   dogBytes = fs.readFileSync(testdata.photo('dog'));
   dogEmbedding = await extractor.embed(dogBytes);
   for (const { category, files } of testdata.stampCategories().slice(0, 3)) {
-    for (const file of files.slice(0, 4)) examples.push({ label: category, vector: await extractor.embed(fs.readFileSync(file)) });
+    for (const file of files.slice(0, 4))
+      examples.push({ label: category, vector: await extractor.embed(fs.readFileSync(file)) });
   }
 });
 test.after(() => extractor && extractor.dispose());
@@ -72,7 +73,7 @@ test('a PNG whose pixels need more than the 2 GiB of wasm memory: OUT_OF_MEMORY,
   assert.deepEqual(await extractor.embed(dogBytes), dogEmbedding);
 });
 
-test('a PNG over the decoder\'s 1 GiB of pixel data is IMAGE_TOO_LARGE (a real image, not a damaged one)', async () => {
+test("a PNG over the decoder's 1 GiB of pixel data is IMAGE_TOO_LARGE (a real image, not a damaged one)", async () => {
   await assert.rejects(extractor.embed(transparentPng(16384, 16385)), (error) => {
     assert.ok(error instanceof ImprintError);
     assert.equal(error.code, 'IMAGE_TOO_LARGE', error.message);
@@ -105,7 +106,10 @@ test('with the wasm heap full, every allocating call is OUT_OF_MEMORY; once memo
     await expectOutOfMemory(extractor.embed(dogBytes), /out of memory|could not allocate/);
     await expectOutOfMemory(() => createClassifier(extractor), /could not allocate|out of memory/);
     await expectOutOfMemory(loadClassifier(extractor, saved), /could not allocate|out of memory/);
-    await expectOutOfMemory(() => classifier.addEmbedding(examples[0].vector, 'new class'), /could not allocate|out of memory/);
+    await expectOutOfMemory(
+      () => classifier.addEmbedding(examples[0].vector, 'new class'),
+      /could not allocate|out of memory/,
+    );
     await expectOutOfMemory(classifier.train({ seed: 1 }), /could not allocate|out of memory/);
     await expectOutOfMemory(() => classifier.predictEmbedding(dogEmbedding), /could not allocate|out of memory/);
     await expectOutOfMemory(() => classifier.save(), /could not allocate|out of memory/);

@@ -73,13 +73,27 @@ function loadTf() {
 async function syntheticArtifacts() {
   const tf = await loadTf();
   const input = tf.input({ shape: [16, 15, 3], name: 'image' });
-  let x = tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', name: 'stem' }).apply(input);
+  let x = tf.layers
+    .conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', name: 'stem' })
+    .apply(input);
   x = tf.layers.batchNormalization({ name: 'stem_bn' }).apply(x);
   x = tf.layers.reLU({ maxValue: 6, name: 'stem_relu' }).apply(x);
-  const a = tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', useBias: false, name: 'dw' }).apply(x);
-  const b = tf.layers.conv2d({ filters: 16, kernelSize: [1, 3], padding: 'same', activation: 'relu6', name: 'pw' }).apply(x);
+  const a = tf.layers
+    .depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', useBias: false, name: 'dw' })
+    .apply(x);
+  const b = tf.layers
+    .conv2d({ filters: 16, kernelSize: [1, 3], padding: 'same', activation: 'relu6', name: 'pw' })
+    .apply(x);
   let y = tf.layers.add({ name: 'sum' }).apply([a, b]);
-  y = tf.layers.zeroPadding2d({ padding: [[0, 1], [1, 0]], name: 'pad' }).apply(y);
+  y = tf.layers
+    .zeroPadding2d({
+      padding: [
+        [0, 1],
+        [1, 0],
+      ],
+      name: 'pad',
+    })
+    .apply(y);
   const p1 = tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'valid', name: 'maxpool' }).apply(y);
   const p2 = tf.layers.averagePooling2d({ poolSize: 3, strides: 1, padding: 'same', name: 'avgpool' }).apply(p1);
   // (avgpool 'same' at the border averages fewer pixels: padding excluded, as TensorFlow does.)
@@ -91,13 +105,15 @@ async function syntheticArtifacts() {
   const model = tf.model({ inputs: input, outputs: z });
   // Non-trivial batch-norm statistics (fresh layers have mean 0, variance 1).
   const bn = model.getLayer('stem_bn');
-  bn.setWeights(bn.getWeights().map((w, i) => tf.randomUniform(w.shape, i === 3 ? 0.5 : -1, i === 3 ? 2 : 1, 'float32', 7 + i)));
+  bn.setWeights(
+    bn.getWeights().map((w, i) => tf.randomUniform(w.shape, i === 3 ? 0.5 : -1, i === 3 ? 2 : 1, 'float32', 7 + i)),
+  );
   let artifacts;
   await model.save(
     tf.io.withSaveHandler(async (a) => {
       artifacts = a;
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    })
+    }),
   );
   return { model, artifacts, tf };
 }
@@ -140,8 +156,22 @@ function nativeParserBinary() {
   const out = path.join(tmp, 'model_file_test');
   const r = spawnSync(
     'gcc',
-    ['-std=c11', '-O1', '-Wall', '-Wextra', '-Werror', '-Iinclude', '-Isrc', 'src/model_file.c', 'src/checks.c', 'tests/c/model_file_test.c', '-o', out, '-lm'],
-    { cwd: ROOT, encoding: 'utf8' }
+    [
+      '-std=c11',
+      '-O1',
+      '-Wall',
+      '-Wextra',
+      '-Werror',
+      '-Iinclude',
+      '-Isrc',
+      'src/model_file.c',
+      'src/checks.c',
+      'tests/c/model_file_test.c',
+      '-o',
+      out,
+      '-lm',
+    ],
+    { cwd: ROOT, encoding: 'utf8' },
   );
   nativeParser = r.status === 0 ? out : '';
   if (r.status !== 0 && r.error === undefined) throw new Error(`model_file_test did not compile:\n${r.stderr}`);
@@ -187,7 +217,10 @@ test('nsfwjs mobilenet_v2 converts to a 163-node model with the default embeddin
   assert.equal(h.fileBytes, bytes.length);
   assert.equal(h.name, 'nsfwjs-mobilenet_v2');
   assert.deepEqual([h.inputHeight, h.inputWidth, h.inputChannels], [224, 224, 3]);
-  assert.deepEqual(h.scale, [1, 1, 1].map(() => Math.fround(1 / 255)));
+  assert.deepEqual(
+    h.scale,
+    [1, 1, 1].map(() => Math.fround(1 / 255)),
+  );
   assert.deepEqual(h.bias, [0, 0, 0]);
   assert.equal(h.resize, convert.RESIZE.BILINEAR_ALIGN_CORNERS);
   assert.equal(h.colourOrder, convert.COLOUR.RGB);
@@ -247,9 +280,13 @@ test('the default build writes dist/models/mobilenet_v2.imprint and skips when u
 test('a float32 TF.js model converts with TF.js shapes and identical weights', async (t) => {
   const { model, artifacts, tf } = await syntheticArtifacts();
   const manifest = [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }];
-  const { bytes, info } = convert.convertArtifacts({ modelTopology: artifacts.modelTopology, weightsManifest: manifest }, artifacts.weightData, {
-    embed: ['stem_relu', 'cat'],
-  });
+  const { bytes, info } = convert.convertArtifacts(
+    { modelTopology: artifacts.modelTopology, weightsManifest: manifest },
+    artifacts.weightData,
+    {
+      embed: ['stem_relu', 'cat'],
+    },
+  );
   assert.deepEqual(info.weightDtypes.f32, artifacts.weightSpecs.length);
   assert.equal(info.embedDim, 8 + 32);
   const file = convert.readModelFile(bytes);
@@ -260,12 +297,20 @@ test('a float32 TF.js model converts with TF.js shapes and identical weights', a
   }
   assert.deepEqual(nodes.get('stem').fparams.slice(0, 2), [0, Infinity]);
   assert.deepEqual(nodes.get('pw').fparams.slice(0, 2), [0, 6]);
-  assert.deepEqual(nodes.get('stem').iparams.slice(6), [0, 1, 1, 1], "'same' 3x3 stride 2 on 16x15: odd row at the bottom");
+  assert.deepEqual(
+    nodes.get('stem').iparams.slice(6),
+    [0, 1, 1, 1],
+    "'same' 3x3 stride 2 on 16x15: odd row at the bottom",
+  );
   assert.deepEqual(nodes.get('pw').iparams.slice(6), [0, 1, 0, 1], "'same' 1x3: one column each side");
 
   const decoded = tf.io.decodeWeights(artifacts.weightData, artifacts.weightSpecs);
   const layerOf = (tensorIndex) => file.nodes.find((n) => n.tensors.includes(tensorIndex));
-  const slotNames = { CONV2D: ['kernel', 'bias'], DEPTHWISE_CONV2D: ['depthwise_kernel', 'bias'], DENSE: ['kernel', 'bias'] };
+  const slotNames = {
+    CONV2D: ['kernel', 'bias'],
+    DEPTHWISE_CONV2D: ['depthwise_kernel', 'bias'],
+    DENSE: ['kernel', 'bias'],
+  };
   slotNames.BATCH_NORM = ['gamma', 'beta', 'moving_mean', 'moving_variance'];
   file.tensors.forEach((tensor, i) => {
     const node = layerOf(i);
@@ -282,7 +327,7 @@ test('the converted model computes what TF.js computes, layer by layer (spec sem
   const { bytes } = convert.convertArtifacts(
     { modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: ['w'], weights: artifacts.weightSpecs }] },
     artifacts.weightData,
-    {}
+    {},
   );
   const image = tf.randomUniform([1, 16, 15, 3], -1, 1, 'float32', 3);
   const probe = tf.model({ inputs: model.inputs, outputs: model.layers.slice(1).map((l) => l.output) });
@@ -293,7 +338,8 @@ test('the converted model computes what TF.js computes, layer by layer (spec sem
     const actual = ours.get(layer.name);
     assert.equal(actual.length, expected.length, layer.name);
     let worst = 0;
-    for (let k = 0; k < expected.length; k++) worst = Math.max(worst, Math.abs(actual[k] - expected[k]) / (1 + Math.abs(expected[k])));
+    for (let k = 0; k < expected.length; k++)
+      worst = Math.max(worst, Math.abs(actual[k] - expected[k]) / (1 + Math.abs(expected[k])));
     assert.ok(worst < 1e-4, `${layer.name}: max relative difference ${worst}`);
   });
 });
@@ -304,9 +350,16 @@ test('converted nsfwjs mobilenet_v2, evaluated from the spec, matches TF.js on a
   const tf = await loadTf();
   const jpeg = require('jpeg-js');
   const bundle = convert.loadNsfwjsBundle('mobilenet_v2');
-  const weightData = bundle.weightData.buffer.slice(bundle.weightData.byteOffset, bundle.weightData.byteOffset + bundle.weightData.length);
+  const weightData = bundle.weightData.buffer.slice(
+    bundle.weightData.byteOffset,
+    bundle.weightData.byteOffset + bundle.weightData.length,
+  );
   const reference = await tf.loadLayersModel(
-    tf.io.fromMemory({ modelTopology: bundle.modelTopology, weightSpecs: bundle.weightsManifest.flatMap((g) => g.weights), weightData })
+    tf.io.fromMemory({
+      modelTopology: bundle.modelTopology,
+      weightSpecs: bundle.weightsManifest.flatMap((g) => g.weights),
+      weightData,
+    }),
   );
   // nsfwjs's preprocessing: pixel / 255, bilinear resize with align corners.
   const decoded = jpeg.decode(fs.readFileSync(testdata.photo('dog')), { useTArray: true });
@@ -336,10 +389,17 @@ test('float16 and uint8 weights keep their dtype and decode as TF.js decodes the
   const { artifacts, tf } = await syntheticArtifacts();
   for (const kind of ['float16', 'uint8']) {
     const { specs, data } = requantize(artifacts.weightSpecs, artifacts.weightData, kind);
-    const { bytes, info } = convert.convertArtifacts({ modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: ['w'], weights: specs }] }, data, {});
+    const { bytes, info } = convert.convertArtifacts(
+      { modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: ['w'], weights: specs }] },
+      data,
+      {},
+    );
     const file = convert.readModelFile(bytes);
     const want = kind === 'float16' ? DTYPE.F16 : DTYPE.U8_AFFINE;
-    assert.ok(file.tensors.every((x) => x.dtype === want), `${kind} tensors stay ${kind}`);
+    assert.ok(
+      file.tensors.every((x) => x.dtype === want),
+      `${kind} tensors stay ${kind}`,
+    );
     assert.equal(kind === 'float16' ? info.weightDtypes.f16 : info.weightDtypes.u8, specs.length);
     const decoded = tf.io.decodeWeights(data.buffer, specs);
     // Manifest order = tensor order for this model (each layer's weights are consecutive).
@@ -358,7 +418,10 @@ test('float16 and uint8 weights keep their dtype and decode as TF.js decodes the
       const range = Math.max(...theirs.map(Math.abs)) || 1;
       for (let k = 0; k < ours.length; k++) {
         const tolerance = kind === 'float16' ? 0 : 3e-7 * range;
-        assert.ok(Math.abs(ours[k] - theirs[k]) <= tolerance, `${kind} ${match}[${k}]: ${ours[k]} vs TF.js ${theirs[k]}`);
+        assert.ok(
+          Math.abs(ours[k] - theirs[k]) <= tolerance,
+          `${kind} ${match}[${k}]: ${ours[k]} vs TF.js ${theirs[k]}`,
+        );
       }
     }
     assertCParserAccepts(t, bytes, `synthetic-${kind}`);
@@ -380,12 +443,12 @@ test('a Sequential model converts and its layers chain in order', async () => {
   const { bytes, info } = convert.convertArtifacts(
     { modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: ['w'], weights: artifacts.weightSpecs }] },
     artifacts.weightData,
-    { embed: 'c1' }
+    { embed: 'c1' },
   );
   const file = convert.readModelFile(bytes);
   assert.deepEqual(
     file.nodes.map((n) => `${n.op}:${n.shape.join('x')}`),
-    ['INPUT:8x8x3', 'CONV2D:6x6x4', 'MAX_POOL:3x3x4', 'FLATTEN:1x1x36', 'DENSE:1x1x3']
+    ['INPUT:8x8x3', 'CONV2D:6x6x4', 'MAX_POOL:3x3x4', 'FLATTEN:1x1x36', 'DENSE:1x1x3'],
   );
   assert.deepEqual(info.embedNodes, ['c1']);
 });
@@ -393,7 +456,15 @@ test('a Sequential model converts and its layers chain in order', async () => {
 test('a MobileNet V1 style head (GAP, Reshape to 1x1xC, 1x1 conv, Reshape, softmax) converts', async () => {
   const tf = await loadTf();
   const input = tf.input({ shape: [8, 8, 3], name: 'img' });
-  let x = tf.layers.zeroPadding2d({ padding: [[0, 1], [0, 1]], name: 'conv1_pad' }).apply(input);
+  let x = tf.layers
+    .zeroPadding2d({
+      padding: [
+        [0, 1],
+        [0, 1],
+      ],
+      name: 'conv1_pad',
+    })
+    .apply(input);
   x = tf.layers.conv2d({ filters: 6, kernelSize: 3, strides: 2, useBias: false, name: 'conv1' }).apply(x);
   x = tf.layers.batchNormalization({ name: 'conv1_bn' }).apply(x);
   x = tf.layers.reLU({ maxValue: 6, name: 'conv1_relu' }).apply(x);
@@ -409,7 +480,7 @@ test('a MobileNet V1 style head (GAP, Reshape to 1x1xC, 1x1 conv, Reshape, softm
   const { bytes, info } = convert.convertArtifacts(
     { modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: ['w'], weights: artifacts.weightSpecs }] },
     artifacts.weightData,
-    {}
+    {},
   );
   assert.deepEqual(info.embedNodes, ['conv1_relu'], 'default embedding: what feeds the global pooling');
   const file = convert.readModelFile(bytes);
@@ -427,7 +498,7 @@ test('a MobileNet V1 style head (GAP, Reshape to 1x1xC, 1x1 conv, Reshape, softm
       'conv_preds:CONV2D:1x1x5',
       'reshape_2:FLATTEN:1x1x5',
       'act_softmax:SOFTMAX:1x1x5',
-    ]
+    ],
   );
 });
 
@@ -447,17 +518,44 @@ test('model.json on disk converts through the CLI with embedding and scale optio
   };
   fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(modelJson));
   const out = path.join(dir, 'out.imprint');
-  execFileSync(process.execPath, [path.join(ROOT, 'models/convert.js'), path.join(dir, 'model.json'), '-o', out, '--embed', 'stem_relu,act', '--scale', '[-1,1]', '--name', 'tiny', '--colour', 'bgr'], { stdio: 'pipe' });
+  execFileSync(
+    process.execPath,
+    [
+      path.join(ROOT, 'models/convert.js'),
+      path.join(dir, 'model.json'),
+      '-o',
+      out,
+      '--embed',
+      'stem_relu,act',
+      '--scale',
+      '[-1,1]',
+      '--name',
+      'tiny',
+      '--colour',
+      'bgr',
+    ],
+    { stdio: 'pipe' },
+  );
   const file = convert.readModelFile(fs.readFileSync(out));
   assert.ok(file.checksumOk);
   assert.equal(file.header.name, 'tiny');
-  assert.deepEqual(file.header.scale, [1, 1, 1].map(() => Math.fround(2 / 255)));
+  assert.deepEqual(
+    file.header.scale,
+    [1, 1, 1].map(() => Math.fround(2 / 255)),
+  );
   assert.deepEqual(file.header.bias, [-1, -1, -1]);
   assert.equal(file.header.colourOrder, convert.COLOUR.BGR);
   assert.equal(file.header.embedCount, 2);
-  assert.deepEqual(file.header.embedNodes.slice(0, 2).map((i) => file.nodes[i].name), ['stem_relu', 'act']);
+  assert.deepEqual(
+    file.header.embedNodes.slice(0, 2).map((i) => file.nodes[i].name),
+    ['stem_relu', 'act'],
+  );
 
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'models/convert.js'), path.join(dir, 'model.json'), '-o', out, '--embed', 'nope'], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(ROOT, 'models/convert.js'), path.join(dir, 'model.json'), '-o', out, '--embed', 'nope'],
+    { encoding: 'utf8' },
+  );
   assert.equal(r.status, 1);
   assert.match(r.stderr, /embedding layer 'nope'/);
 });
@@ -470,24 +568,46 @@ test('unsupported layers and configurations are refused with the layer named', a
   const attempt = (edit) => {
     const topology = JSON.parse(JSON.stringify(artifacts.modelTopology));
     const layers = topology.config.layers;
-    edit(layers.find((l) => l.name === 'pw'), layers);
-    return () => convert.convertArtifacts({ modelTopology: topology, weightsManifest: manifest }, artifacts.weightData, {});
+    edit(
+      layers.find((l) => l.name === 'pw'),
+      layers,
+    );
+    return () =>
+      convert.convertArtifacts({ modelTopology: topology, weightsManifest: manifest }, artifacts.weightData, {});
   };
   const refused = (re) => (err) => err.code === 'UNSUPPORTED_LAYER' && /'pw'/.test(err.message) && re.test(err.message);
 
-  assert.throws(attempt((l) => (l.class_name = 'LSTM')), refused(/class LSTM.*unknown layer class/));
-  assert.throws(attempt((l) => (l.class_name = 'constructor')), refused(/class constructor/));
-  assert.throws(attempt((l) => (l.config.data_format = 'channels_first')), refused(/channels_first/));
-  assert.throws(attempt((l) => (l.config.activation = 'tanh')), refused(/activation 'tanh'/));
-  assert.throws(attempt((l) => ((l.config.dilation_rate = [2, 2]), (l.config.strides = [2, 2]))), refused(/dilation together with stride/));
-  assert.throws(attempt((l) => (l.config.padding = 'causal')), refused(/padding 'causal'/));
+  assert.throws(
+    attempt((l) => (l.class_name = 'LSTM')),
+    refused(/class LSTM.*unknown layer class/),
+  );
+  assert.throws(
+    attempt((l) => (l.class_name = 'constructor')),
+    refused(/class constructor/),
+  );
+  assert.throws(
+    attempt((l) => (l.config.data_format = 'channels_first')),
+    refused(/channels_first/),
+  );
+  assert.throws(
+    attempt((l) => (l.config.activation = 'tanh')),
+    refused(/activation 'tanh'/),
+  );
+  assert.throws(
+    attempt((l) => ((l.config.dilation_rate = [2, 2]), (l.config.strides = [2, 2]))),
+    refused(/dilation together with stride/),
+  );
+  assert.throws(
+    attempt((l) => (l.config.padding = 'causal')),
+    refused(/padding 'causal'/),
+  );
 
   const topology = JSON.parse(JSON.stringify(artifacts.modelTopology));
   const sum = topology.config.layers.find((l) => l.name === 'sum');
   sum.inbound_nodes[0][1][0] = 'stem_relu'; // 9x8x16 + 9x8x8: Keras would broadcast-fail; we refuse
   assert.throws(
     () => convert.convertArtifacts({ modelTopology: topology, weightsManifest: manifest }, artifacts.weightData, {}),
-    (err) => err.code === 'UNSUPPORTED_LAYER' && /'sum' \(class Add\)/.test(err.message)
+    (err) => err.code === 'UNSUPPORTED_LAYER' && /'sum' \(class Add\)/.test(err.message),
   );
 });
 
@@ -495,12 +615,22 @@ test('missing or misshapen weights are reported by name', async () => {
   const { artifacts } = await syntheticArtifacts();
   const specs = artifacts.weightSpecs.filter((s) => s.name !== 'dw/depthwise_kernel');
   assert.throws(
-    () => convert.convertArtifacts({ modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: ['w'], weights: specs }] }, artifacts.weightData, {}),
-    /'dw\/depthwise_kernel' not found/
+    () =>
+      convert.convertArtifacts(
+        { modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: ['w'], weights: specs }] },
+        artifacts.weightData,
+        {},
+      ),
+    /'dw\/depthwise_kernel' not found/,
   );
   assert.throws(
-    () => convert.convertArtifacts({ modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: ['w'], weights: artifacts.weightSpecs }] }, artifacts.weightData.slice(0, 100), {}),
-    /needs bytes/
+    () =>
+      convert.convertArtifacts(
+        { modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: ['w'], weights: artifacts.weightSpecs }] },
+        artifacts.weightData.slice(0, 100),
+        {},
+      ),
+    /needs bytes/,
   );
 });
 

@@ -52,12 +52,23 @@ test('the demo server: MIME types, strict CSP on every response, 127.0.0.1 only,
     assert.match(script, /\/\/# sourceMappingURL=imprint\.js\.map\s*$/);
     const map = JSON.parse((await request(new URL('/imprint/imprint.js.map', server.url).href)).body.toString());
     // ... which maps back to the library's own files, relative to dist/web/.
-    assert.ok(map.sources.includes('../../web/index.js') && map.sources.includes('../../js/extractor.cjs'), map.sources.join(' '));
+    assert.ok(
+      map.sources.includes('../../web/index.js') && map.sources.includes('../../js/extractor.cjs'),
+      map.sources.join(' '),
+    );
     assert.match(map.sourcesContent[map.sources.indexOf('../../js/extractor.cjs')], /async function createExtractor/);
     assert.match(STRICT_CSP, /default-src 'none'/);
     assert.match(STRICT_CSP, /connect-src 'self'/);
     assert.doesNotMatch(STRICT_CSP, /'unsafe-eval'|'unsafe-inline'|\*/);
-    for (const path of ['/serve.js', '/nearest.js', '/imprint/../../package.json', '/imprint/%2e%2e/%2e%2e/package.json', '/..%2fpackage.json', '/imprint/', '/nothing.html']) {
+    for (const path of [
+      '/serve.js',
+      '/nearest.js',
+      '/imprint/../../package.json',
+      '/imprint/%2e%2e/%2e%2e/package.json',
+      '/..%2fpackage.json',
+      '/imprint/',
+      '/nothing.html',
+    ]) {
       const res = await request(server.url, { path });
       assert.equal(res.status, 404, path);
     }

@@ -70,8 +70,18 @@ test('a source tarball that does not match its pin stops the build at configure 
   }
   const configure = spawnSync(
     'emcmake',
-    ['cmake', '-S', ROOT, '-B', path.join(scratch, 'build'), '-G', 'Ninja', '-DCMAKE_BUILD_TYPE=Release', `-DIMPRINT_DEPS_DIR=${deps}`],
-    { encoding: 'utf8', env: { ...process.env, NODE_PATH: '/usr/share/nodejs' } }
+    [
+      'cmake',
+      '-S',
+      ROOT,
+      '-B',
+      path.join(scratch, 'build'),
+      '-G',
+      'Ninja',
+      '-DCMAKE_BUILD_TYPE=Release',
+      `-DIMPRINT_DEPS_DIR=${deps}`,
+    ],
+    { encoding: 'utf8', env: { ...process.env, NODE_PATH: '/usr/share/nodejs' } },
   );
   assert.notEqual(configure.status, 0, 'configure accepted a tampered XNNPACK tarball');
   const output = (configure.stdout + configure.stderr).replace(/\s+/g, ' '); // CMake wraps long messages

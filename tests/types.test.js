@@ -62,7 +62,8 @@ function compilerHost(options) {
   const host = ts.createCompilerHost(options);
   const getSourceFile = host.getSourceFile;
   host.getSourceFile = (fileName, languageVersion, ...rest) => {
-    if (!fileName.startsWith(path.join(ROOT, 'node_modules'))) return getSourceFile.call(host, fileName, languageVersion, ...rest);
+    if (!fileName.startsWith(path.join(ROOT, 'node_modules')))
+      return getSourceFile.call(host, fileName, languageVersion, ...rest);
     const key = `${JSON.stringify(languageVersion)}:${fileName}`;
     if (!parsed.has(key)) parsed.set(key, getSourceFile.call(host, fileName, languageVersion, ...rest));
     return parsed.get(key);
@@ -90,7 +91,10 @@ function typeCheck(files, consumer) {
     ...program.getGlobalDiagnostics(),
     ...ours.flatMap((file) => [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)]),
   ];
-  assert.ok(ours.some((file) => file.fileName.includes(`${path.sep}node_modules${path.sep}imprint${path.sep}`)), 'no imprint declarations were read');
+  assert.ok(
+    ours.some((file) => file.fileName.includes(`${path.sep}node_modules${path.sep}imprint${path.sep}`)),
+    'no imprint declarations were read',
+  );
   return ts.formatDiagnostics(diagnostics, {
     getCanonicalFileName: (f) => f,
     getCurrentDirectory: () => ROOT,
@@ -126,7 +130,11 @@ test('every fixture marks at least one real mistake with @ts-expect-error', () =
   const names = fs.readdirSync(FIXTURES).filter((f) => /\.[cm]?ts$/.test(f));
   assert.equal(names.length, 6, `fixtures: ${names.join(', ')}`);
   for (const name of names) {
-    assert.match(fs.readFileSync(path.join(FIXTURES, name), 'utf8'), /\/\/ @ts-expect-error \S/, `${name} has no @ts-expect-error`);
+    assert.match(
+      fs.readFileSync(path.join(FIXTURES, name), 'utf8'),
+      /\/\/ @ts-expect-error \S/,
+      `${name} has no @ts-expect-error`,
+    );
   }
 });
 
@@ -156,7 +164,10 @@ test('inside a worker of ones own (lib "webworker", no DOM): the browser declara
 
 test('the declared values are exactly what js/index.cjs and web/index.js export (named, default, global)', () => {
   const node = path.join(project.app, 'exports-node.cts');
-  fs.writeFileSync(node, `import imprint = require('imprint');\n${sameNames('node', 'keyof typeof imprint', runtimeExports('js/index.cjs'))}export {};\n`);
+  fs.writeFileSync(
+    node,
+    `import imprint = require('imprint');\n${sameNames('node', 'keyof typeof imprint', runtimeExports('js/index.cjs'))}export {};\n`,
+  );
   assert.equal(typeCheck([node], 'node'), '');
 
   const web = path.join(project.app, 'exports-web.mts');
@@ -167,8 +178,8 @@ test('the declared values are exactly what js/index.cjs and web/index.js export 
 ${sameNames('named', "Exclude<keyof typeof web, 'default'>", names)}${sameNames('defaultExport', 'keyof typeof web.default', names)}${sameNames(
       'windowImprint',
       'keyof Window["imprint"]',
-      names
-    )}export {};\n`
+      names,
+    )}export {};\n`,
   );
   assert.equal(typeCheck([web], 'page'), '');
 

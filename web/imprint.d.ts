@@ -105,15 +105,26 @@ export declare function createWorkerExtractor(options?: Omit<ExtractorOptions, '
 /** A new, empty classifier over `extractor`'s embeddings, in the extractor's thread. */
 export declare function createClassifier(extractor: WorkerExtractor, options?: ClassifierOptions): WorkerClassifier;
 export declare function createClassifier(extractor: Extractor, options?: ClassifierOptions): Classifier;
-export declare function createClassifier(extractor: Extractor | WorkerExtractor, options?: ClassifierOptions): Classifier | WorkerClassifier;
+export declare function createClassifier(
+  extractor: Extractor | WorkerExtractor,
+  options?: ClassifierOptions,
+): Classifier | WorkerClassifier;
 
 /** Loads a head saved by save(): its bytes, a Blob/File (e.g. from a file picker), or a URL on the page's origin. */
-export declare function loadClassifier(extractor: WorkerExtractor, bytes: FileSource, options?: ClassifierOptions): Promise<WorkerClassifier>;
-export declare function loadClassifier(extractor: Extractor, bytes: FileSource, options?: ClassifierOptions): Promise<Classifier>;
+export declare function loadClassifier(
+  extractor: WorkerExtractor,
+  bytes: FileSource,
+  options?: ClassifierOptions,
+): Promise<WorkerClassifier>;
+export declare function loadClassifier(
+  extractor: Extractor,
+  bytes: FileSource,
+  options?: ClassifierOptions,
+): Promise<Classifier>;
 export declare function loadClassifier(
   extractor: Extractor | WorkerExtractor,
   bytes: FileSource,
-  options?: ClassifierOptions
+  options?: ClassifierOptions,
 ): Promise<Classifier | WorkerClassifier>;
 
 /** Cosine similarity of two embeddings (1 = same direction). */

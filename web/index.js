@@ -22,17 +22,22 @@ function createWorkerExtractor(options = {}) {
 }
 
 function createClassifier(extractor, options) {
-  return workers.isWorkerExtractor(extractor) ? workers.createClassifier(extractor, options) : local.createClassifier(extractor, options);
+  return workers.isWorkerExtractor(extractor)
+    ? workers.createClassifier(extractor, options)
+    : local.createClassifier(extractor, options);
 }
 
 /** Loads a saved head: bytes, a Blob/File (e.g. from a file picker) or a URL on the page's origin. */
 async function loadClassifier(extractor, bytes, options) {
-  return workers.isWorkerExtractor(extractor) ? workers.loadClassifier(extractor, bytes, options) : local.loadClassifier(extractor, bytes, options);
+  return workers.isWorkerExtractor(extractor)
+    ? workers.loadClassifier(extractor, bytes, options)
+    : local.loadClassifier(extractor, bytes, options);
 }
 
 /** Cosine similarity of two embeddings (1 = same direction). */
 function cosineSimilarity(a, b) {
-  if (!a || !b || a.length !== b.length) throw new ImprintError('INVALID_ARGUMENT', 'cosineSimilarity() needs two vectors of the same length');
+  if (!a || !b || a.length !== b.length)
+    throw new ImprintError('INVALID_ARGUMENT', 'cosineSimilarity() needs two vectors of the same length');
   let dot = 0;
   let na = 0;
   let nb = 0;

@@ -19,13 +19,22 @@ const models = new Map(); // absolute default-model URL → Promise<Uint8Array>
  * file `fallbackName` next to this script.
  */
 function resolve(url, fallbackName) {
-  const page = typeof document !== 'undefined' && document.baseURI ? document.baseURI : typeof location !== 'undefined' ? location.href : undefined;
+  const page =
+    typeof document !== 'undefined' && document.baseURI
+      ? document.baseURI
+      : typeof location !== 'undefined'
+        ? location.href
+        : undefined;
   const given = url !== undefined && url !== null && url !== '';
   const base = given ? page : scriptUrl || page;
   try {
     return new URL(given ? String(url) : fallbackName, base).href;
   } catch (cause) {
-    throw new ImprintError('INVALID_ARGUMENT', `cannot resolve ${String(given ? url : fallbackName)} against ${base}: ${cause.message}`, { cause });
+    throw new ImprintError(
+      'INVALID_ARGUMENT',
+      `cannot resolve ${String(given ? url : fallbackName)} against ${base}: ${cause.message}`,
+      { cause },
+    );
   }
 }
 
@@ -38,7 +47,10 @@ async function fetchBytes(url, what, onBytes) {
     throw new ImprintError('FILE_NOT_FOUND', `cannot fetch ${what} from ${url}: ${cause.message}`, { cause });
   }
   if (!response.ok) {
-    throw new ImprintError('FILE_NOT_FOUND', `cannot fetch ${what} from ${url}: HTTP ${response.status} ${response.statusText}`.trim());
+    throw new ImprintError(
+      'FILE_NOT_FOUND',
+      `cannot fetch ${what} from ${url}: HTTP ${response.status} ${response.statusText}`.trim(),
+    );
   }
   const total = Number(response.headers.get('content-length')) || 0;
   if (!response.body || !onBytes) {
@@ -73,7 +85,7 @@ function compileCore(url) {
       (error) => {
         compiled.delete(url);
         throw error;
-      }
+      },
     );
     compiled.set(url, promise);
   }
@@ -126,7 +138,7 @@ function scratchContext(width, height) {
     else {
       throw new ImprintError(
         'UNSUPPORTED_FORMAT',
-        'this browser cannot read image pixels in a worker (no OffscreenCanvas); pass encoded bytes, or use the extractor on the page'
+        'this browser cannot read image pixels in a worker (no OffscreenCanvas); pass encoded bytes, or use the extractor on the page',
       );
     }
   }
@@ -144,8 +156,8 @@ function readPixels(context, width, height) {
   } catch (cause) {
     throw new ImprintError(
       'INVALID_ARGUMENT',
-      'the browser refuses to read this image\'s pixels (a cross-origin image without CORS); serve it from the page\'s origin',
-      { cause }
+      "the browser refuses to read this image's pixels (a cross-origin image without CORS); serve it from the page's origin",
+      { cause },
     );
   }
   return { kind: 'pixels', data: new Uint8Array(imageData.data.buffer), width, height, channels: 4 };
@@ -168,7 +180,14 @@ function isA(value, name) {
 
 /** True for inputs that only exist on the page's thread (the worker client converts them there). */
 function isDomInput(input) {
-  return ['HTMLImageElement', 'SVGImageElement', 'HTMLCanvasElement', 'HTMLVideoElement', 'OffscreenCanvas', 'VideoFrame'].some((n) => isA(input, n));
+  return [
+    'HTMLImageElement',
+    'SVGImageElement',
+    'HTMLCanvasElement',
+    'HTMLVideoElement',
+    'OffscreenCanvas',
+    'VideoFrame',
+  ].some((n) => isA(input, n));
 }
 
 /** Pixels of an input only a browser has; undefined for anything else. */
@@ -178,13 +197,18 @@ async function domInput(input) {
       try {
         await input.decode();
       } catch (cause) {
-        throw new ImprintError('DECODE_FAILED', `the <img> ${input.currentSrc || input.src || ''} could not be loaded or decoded`, { cause });
+        throw new ImprintError(
+          'DECODE_FAILED',
+          `the <img> ${input.currentSrc || input.src || ''} could not be loaded or decoded`,
+          { cause },
+        );
       }
     }
     return drawPixels(input, input.naturalWidth, input.naturalHeight, '<img>');
   }
   if (isA(input, 'HTMLVideoElement')) {
-    if (input.readyState < 2) throw new ImprintError('INVALID_ARGUMENT', 'the <video> has no current frame yet; wait for its loadeddata event');
+    if (input.readyState < 2)
+      throw new ImprintError('INVALID_ARGUMENT', 'the <video> has no current frame yet; wait for its loadeddata event');
     return drawPixels(input, input.videoWidth, input.videoHeight, '<video>');
   }
   if (isA(input, 'HTMLCanvasElement') || isA(input, 'OffscreenCanvas')) {
@@ -220,4 +244,13 @@ async function decodeFallback(bytes) {
 const describeInputs =
   'encoded bytes (Uint8Array, ArrayBuffer), a Blob or File, a URL, an <img>, <canvas>, OffscreenCanvas, ImageBitmap, <video>, ImageData';
 
-module.exports = { instantiateCore, readDefaultModel, readFile, domInput, decodeFallback, describeInputs, isDomInput, resolve };
+module.exports = {
+  instantiateCore,
+  readDefaultModel,
+  readFile,
+  domInput,
+  decodeFallback,
+  describeInputs,
+  isDomInput,
+  resolve,
+};

@@ -30,8 +30,8 @@ class Channel {
       this.close(
         new ImprintError(
           'BACKEND_FAILED',
-          `the imprint worker failed: ${event.message || 'it could not start (check workerUrl, and that the Content-Security-Policy allows worker-src \'self\')'}`
-        )
+          `the imprint worker failed: ${event.message || "it could not start (check workerUrl, and that the Content-Security-Policy allows worker-src 'self')"}`,
+        ),
       );
     };
   }
@@ -42,7 +42,11 @@ class Channel {
     try {
       this.#worker.postMessage({ id, op, args, progress: Boolean(onProgress) }, transfer);
     } catch (cause) {
-      return Promise.reject(new ImprintError('INVALID_ARGUMENT', `cannot pass these arguments of ${op}() to the worker: ${cause.message}`, { cause }));
+      return Promise.reject(
+        new ImprintError('INVALID_ARGUMENT', `cannot pass these arguments of ${op}() to the worker: ${cause.message}`, {
+          cause,
+        }),
+      );
     }
     return new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject, onProgress }));
   }
@@ -102,7 +106,12 @@ async function toMessage(input, transfer) {
     transfer.push(copy.buffer);
     return copy;
   }
-  if (input && typeof input === 'object' && ArrayBuffer.isView(input.data) && !(typeof ImageData === 'function' && input instanceof ImageData)) {
+  if (
+    input &&
+    typeof input === 'object' &&
+    ArrayBuffer.isView(input.data) &&
+    !(typeof ImageData === 'function' && input instanceof ImageData)
+  ) {
     const data = copyBytes(input.data);
     transfer.push(data.buffer);
     return { data, width: input.width, height: input.height, channels: input.channels };
@@ -198,7 +207,9 @@ class WorkerExtractor {
   }
 
   static {
-    forwardOperations(this, 'extractor', (extractor, name, args, transfer, onProgress) => extractor.#call(name, args, transfer, onProgress));
+    forwardOperations(this, 'extractor', (extractor, name, args, transfer, onProgress) =>
+      extractor.#call(name, args, transfer, onProgress),
+    );
   }
 }
 
@@ -274,7 +285,9 @@ class WorkerClassifier {
   }
 
   static {
-    forwardOperations(this, 'classifier', (classifier, name, args, transfer, onProgress) => classifier.#call(name, args, transfer, onProgress));
+    forwardOperations(this, 'classifier', (classifier, name, args, transfer, onProgress) =>
+      classifier.#call(name, args, transfer, onProgress),
+    );
   }
 }
 
@@ -287,13 +300,16 @@ function isWorkerExtractor(value) {
  * imprint-worker.js next to this script). onProgress events cross from the worker.
  */
 async function createWorkerExtractor(options = {}) {
-  if (options === null || typeof options !== 'object') throw new ImprintError('INVALID_ARGUMENT', 'createExtractor() takes an options object');
+  if (options === null || typeof options !== 'object')
+    throw new ImprintError('INVALID_ARGUMENT', 'createExtractor() takes an options object');
   const { worker: _worker, workerUrl, onProgress: given, ...createOptions } = options;
   const onProgress = typeof given === 'function' ? given : null;
   if (!onProgress && given !== undefined) createOptions.onProgress = given; // for the worker to refuse
   const transfer = [];
-  if (createOptions.model !== undefined && createOptions.model !== null) createOptions.model = await toMessage(createOptions.model, transfer);
-  for (const key of ['wasmUrl', 'modelUrl']) if (createOptions[key]) createOptions[key] = platform.resolve(createOptions[key]);
+  if (createOptions.model !== undefined && createOptions.model !== null)
+    createOptions.model = await toMessage(createOptions.model, transfer);
+  for (const key of ['wasmUrl', 'modelUrl'])
+    if (createOptions[key]) createOptions[key] = platform.resolve(createOptions[key]);
   let worker;
   try {
     worker = new Worker(platform.resolve(workerUrl, DEFAULT_WORKER), { name: 'imprint' });
@@ -332,4 +348,11 @@ async function loadClassifier(extractor, bytes, options = {}) {
   return new WorkerClassifier(extractor, id, state.state);
 }
 
-module.exports = { createWorkerExtractor, createClassifier, loadClassifier, isWorkerExtractor, WorkerExtractor, WorkerClassifier };
+module.exports = {
+  createWorkerExtractor,
+  createClassifier,
+  loadClassifier,
+  isWorkerExtractor,
+  WorkerExtractor,
+  WorkerClassifier,
+};

@@ -26,7 +26,12 @@ function classifier(id) {
 
 function stateOf(clf) {
   const labels = clf.labels;
-  return { labels, counts: labels.map((l) => clf.exampleCount(l)), trained: clf.trained, unknownThreshold: clf.unknownThreshold };
+  return {
+    labels,
+    counts: labels.map((l) => clf.exampleCount(l)),
+    trained: clf.trained,
+    unknownThreshold: clf.unknownThreshold,
+  };
 }
 
 /** A classifier reply: the value and the state after the call. */

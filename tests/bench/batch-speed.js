@@ -11,7 +11,8 @@ const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const testdata = require('../support/testdata');
 
-const arg = (name, fallback) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : fallback);
+const arg = (name, fallback) =>
+  process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : fallback;
 const count = arg('--images', 1000);
 const rounds = arg('--rounds', 2);
 const CLI = path.join(__dirname, '..', '..', 'js', 'cli.cjs');
@@ -47,8 +48,12 @@ fs.writeFileSync(list, files.join('\n'));
 try {
   const results = { 1: [], [cores]: [] };
   for (let r = 0; r < rounds; r++) for (const t of [1, cores]) results[t].push(run(t));
-  console.log(`# imprint embed over ${count} real photos (${all.length} distinct Tux Paint stamps, PNG, decoded + resized in C), ${new Date().toISOString()}`);
-  console.log(`# ${os.cpus()[0].model}, ${cores} cores, Node ${process.version}; best of ${rounds} alternating runs, each a fresh process (includes model load per thread)`);
+  console.log(
+    `# imprint embed over ${count} real photos (${all.length} distinct Tux Paint stamps, PNG, decoded + resized in C), ${new Date().toISOString()}`,
+  );
+  console.log(
+    `# ${os.cpus()[0].model}, ${cores} cores, Node ${process.version}; best of ${rounds} alternating runs, each a fresh process (includes model load per thread)`,
+  );
   console.log('');
   console.log('| threads | seconds | images/s | peak RSS of the main process |');
   console.log('|---|---|---|---|');
@@ -56,7 +61,9 @@ try {
   for (const t of [1, cores]) {
     best[t] = results[t].reduce((a, b) => (a.seconds < b.seconds ? a : b));
     if (best[t].lines !== count) throw new Error(`expected ${count} embeddings, got ${best[t].lines}`);
-    console.log(`| ${t} | ${best[t].seconds.toFixed(1)} | ${(count / best[t].seconds).toFixed(1)} | ${best[t].rss.toFixed(0)} MB |`);
+    console.log(
+      `| ${t} | ${best[t].seconds.toFixed(1)} | ${(count / best[t].seconds).toFixed(1)} | ${best[t].rss.toFixed(0)} MB |`,
+    );
   }
   console.log('');
   console.log(`speed-up with ${cores} threads: ${(best[1].seconds / best[cores].seconds).toFixed(2)}x`);

@@ -63,7 +63,10 @@ async function main() {
   const stampsDir = testdata.stampsDir();
   const urls = [
     ...testdata.PHOTO_NAMES.map((n) => `/photos/${n}.jpg`),
-    ...testdata.stampCategories().flatMap((c) => c.files.slice(0, 4)).map((f) => `/stamps/${path.relative(stampsDir, f).split(path.sep).join('/')}`),
+    ...testdata
+      .stampCategories()
+      .flatMap((c) => c.files.slice(0, 4))
+      .map((f) => `/stamps/${path.relative(stampsDir, f).split(path.sep).join('/')}`),
   ];
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'imprint-soak-'));
   fs.writeFileSync(path.join(scratch, 'huge.png'), transparentPng(16384, 16384));
@@ -107,7 +110,14 @@ async function main() {
         damaged,
         { data: new Uint8Array(16), width: 4, height: 4, channels: 5 },
       ];
-      window.soak = { inputs, bad, done: 0, refused: {}, ms: 0, extractor: await imprint.createExtractor({ worker: true }) };
+      window.soak = {
+        inputs,
+        bad,
+        done: 0,
+        refused: {},
+        ms: 0,
+        extractor: await imprint.createExtractor({ worker: true }),
+      };
     }, urls);
     const sample = async () => {
       const s = await page.evaluate(async () => {
@@ -118,26 +128,30 @@ async function main() {
     };
     await sample();
     while (samples[samples.length - 1].ops < EMBEDS) {
-      await page.evaluate(async (count) => {
-        const s = window.soak;
-        const t = performance.now();
-        for (let k = 0; k < count; k++, s.done++) {
-          if (s.done % 97 === 96) {
-            const input = s.bad[(s.done / 97) % s.bad.length | 0];
-            try {
-              await s.extractor.embed(input);
-              throw new Error(`damaged input ${s.done} was accepted`);
-            } catch (error) {
-              if (!(error instanceof imprint.ImprintError)) throw error;
-              s.refused[error.code] = (s.refused[error.code] || 0) + 1;
+      await page.evaluate(
+        async (count) => {
+          const s = window.soak;
+          const t = performance.now();
+          for (let k = 0; k < count; k++, s.done++) {
+            if (s.done % 97 === 96) {
+              const input = s.bad[((s.done / 97) % s.bad.length) | 0];
+              try {
+                await s.extractor.embed(input);
+                throw new Error(`damaged input ${s.done} was accepted`);
+              } catch (error) {
+                if (!(error instanceof imprint.ImprintError)) throw error;
+                s.refused[error.code] = (s.refused[error.code] || 0) + 1;
+              }
+            } else {
+              const v = await s.extractor.embed(s.inputs[s.done % s.inputs.length]);
+              if (v.length !== s.extractor.info.dim || !Number.isFinite(v[0]))
+                throw new Error(`bad embedding at ${s.done}`);
             }
-          } else {
-            const v = await s.extractor.embed(s.inputs[s.done % s.inputs.length]);
-            if (v.length !== s.extractor.info.dim || !Number.isFinite(v[0])) throw new Error(`bad embedding at ${s.done}`);
           }
-        }
-        s.ms += performance.now() - t;
-      }, Math.min(EVERY, EMBEDS - samples[samples.length - 1].ops));
+          s.ms += performance.now() - t;
+        },
+        Math.min(EVERY, EMBEDS - samples[samples.length - 1].ops),
+      );
       await sample();
     }
     ({ refused, ms } = await page.evaluate(() => ({ refused: window.soak.refused, ms: window.soak.ms })));
@@ -145,9 +159,15 @@ async function main() {
     const oom = await page.evaluate(async () => {
       const huge = new Uint8Array(await (await fetch('/scratch/huge.png')).arrayBuffer());
       const dog = new Uint8Array(await (await fetch('/photos/dog.jpg')).arrayBuffer());
-      const ex = await imprint.createExtractor({ worker: true, limits: { maxWidth: 1 << 20, maxHeight: 1 << 20, maxPixels: 2 ** 40 } });
+      const ex = await imprint.createExtractor({
+        worker: true,
+        limits: { maxWidth: 1 << 20, maxHeight: 1 << 20, maxPixels: 2 ** 40 },
+      });
       const before = await ex.embed(dog);
-      const error = await ex.embed(huge).then(() => null, (e) => ({ code: e.code, message: e.message, isImprintError: e instanceof imprint.ImprintError }));
+      const error = await ex.embed(huge).then(
+        () => null,
+        (e) => ({ code: e.code, message: e.message, isImprintError: e instanceof imprint.ImprintError }),
+      );
       const memory = await ex.memory();
       const after = await ex.embed(dog);
       ex.dispose();
@@ -181,7 +201,11 @@ function format({ samples, refused, ms, version, oom }) {
     '',
     `\`nice -n 5 node tests/bench/browser-soak.js --embeds ${EMBEDS} --every ${EVERY}\`, ${new Date().toISOString().slice(0, 10)}, headless ${version} (Debian), ${os.cpus().length} cores (shared).`,
     '',
-    `- ${EMBEDS} embeds in the worker in ${(ms / 1000).toFixed(0)} s: JPEG and PNG bytes and ImageData, every 97th a damaged input (refused: ${Object.entries(refused).map(([k, n]) => `${k} ×${n}`).join(', ')}; the worker kept working).`,
+    `- ${EMBEDS} embeds in the worker in ${(ms / 1000).toFixed(0)} s: JPEG and PNG bytes and ImageData, every 97th a damaged input (refused: ${Object.entries(
+      refused,
+    )
+      .map(([k, n]) => `${k} ×${n}`)
+      .join(', ')}; the worker kept working).`,
     `- Worker's wasm heap in use after warm-up (embed ${base.ops}): ${base.inUse} B; at the end: ${end.inUse} B (${end.inUse - base.inUse >= 0 ? '+' : ''}${end.inUse - base.inUse} B). Wasm memory: ${base.heapSize / MB} MB, then ${end.heapSize / MB} MB.`,
     `- Page JS heap (performance.memory.usedJSHeapSize): ${(base.pageHeap / MB).toFixed(1)} MB after warm-up, ${(end.pageHeap / MB).toFixed(1)} MB at the end (trend ${heapSlope.toFixed(2)} MB per 1000 embeds; it rises and falls with garbage collection).`,
     `- RSS of all Chromium processes: ${(base.rss / MB).toFixed(0)} MB after warm-up, ${(end.rss / MB).toFixed(0)} MB at the end; trend ${rssSlope.toFixed(1)} MB per 1000 embeds.`,
@@ -190,7 +214,10 @@ function format({ samples, refused, ms, version, oom }) {
     '',
     '| embeds | worker wasm heap in use (B) | worker wasm memory (MB) | page JS heap (MB) | Chromium RSS (MB) |',
     '|---:|---:|---:|---:|---:|',
-    ...samples.map((s) => `| ${s.ops} | ${s.inUse} | ${s.heapSize / MB} | ${(s.pageHeap / MB).toFixed(1)} | ${(s.rss / MB).toFixed(0)} |`),
+    ...samples.map(
+      (s) =>
+        `| ${s.ops} | ${s.inUse} | ${s.heapSize / MB} | ${(s.pageHeap / MB).toFixed(1)} | ${(s.rss / MB).toFixed(0)} |`,
+    ),
     '',
   ];
   return lines.join('\n');

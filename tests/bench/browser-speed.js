@@ -33,13 +33,17 @@ async function main() {
   const { modelTopology, weightSpecs, weightData } = readBundledModel('mobilenet_v2');
   fs.writeFileSync(path.join(scratch, 'model.json'), JSON.stringify({ modelTopology, weightSpecs }));
   fs.writeFileSync(path.join(scratch, 'weights.bin'), Buffer.from(weightData));
-  for (const name of ['speed.html', 'speed-page.js']) fs.copyFileSync(path.join(__dirname, 'browser', name), path.join(scratch, name));
+  for (const name of ['speed.html', 'speed-page.js'])
+    fs.copyFileSync(path.join(__dirname, 'browser', name), path.join(scratch, name));
 
   const photosDir = path.dirname(testdata.photo('dog'));
   const stampsDir = testdata.stampsDir();
   const photos = [
     ...testdata.PHOTO_NAMES.map((n) => `/photos/${n}.jpg`),
-    ...testdata.stampCategories().flatMap((c) => c.files.slice(0, 2)).map((f) => `/stamps/${path.relative(stampsDir, f).split(path.sep).join('/')}`),
+    ...testdata
+      .stampCategories()
+      .flatMap((c) => c.files.slice(0, 2))
+      .map((f) => `/stamps/${path.relative(stampsDir, f).split(path.sep).join('/')}`),
   ];
 
   const server = await createServer({
@@ -64,8 +68,12 @@ async function main() {
     if (offsite.length) throw new Error(`requests left 127.0.0.1: ${offsite.join(', ')}`);
 
     const chromium = /Chrome\/([\d.]+)/.exec(r.userAgent);
-    console.log(`# browser speed, ${new Date().toISOString()}, headless Chromium ${chromium ? chromium[1] : '?'}, ${os.cpus()[0].model}, ${os.cpus().length} cores`);
-    console.log(`# ${r.images} real photos x ${rounds} rounds, interleaved, batch 1; TF.js backend ${r.tfBackend}, ${r.tfThreads} thread(s), SIMD ${r.simd}; crossOriginIsolated ${r.crossOriginIsolated}`);
+    console.log(
+      `# browser speed, ${new Date().toISOString()}, headless Chromium ${chromium ? chromium[1] : '?'}, ${os.cpus()[0].model}, ${os.cpus().length} cores`,
+    );
+    console.log(
+      `# ${r.images} real photos x ${rounds} rounds, interleaved, batch 1; TF.js backend ${r.tfBackend}, ${r.tfThreads} thread(s), SIMD ${r.simd}; crossOriginIsolated ${r.crossOriginIsolated}`,
+    );
     console.log('');
     console.log('| what | ms/image min / median | images |');
     console.log('|---|---|---|');
@@ -75,10 +83,18 @@ async function main() {
     }
     const median = (name) => stats(r.times[name]).median;
     console.log('');
-    console.log(`imprint / TF.js (median), default embedding: ${(median(`imprint embed (GAP ${r.layer})`) / median(`TF.js wasm GAP(${r.layer})`)).toFixed(2)}`);
-    console.log(`imprint / TF.js (median), full network out_relu: ${(median('imprint features(out_relu)') / median('TF.js wasm GAP(out_relu)')).toFixed(2)}`);
-    console.log(`load: imprint ${r.load.imprint.toFixed(0)} ms (fetch 2.6 MB model + compile + build), in a worker ${r.load.imprintWorker.toFixed(0)} ms; TF.js ${r.load.tfjs.toFixed(0)} ms (backend + model from memory)`);
-    console.log(`same numbers: cosine(imprint out_relu, TF.js out_relu) on the first photo = ${r.cosineOutRelu.toFixed(6)}`);
+    console.log(
+      `imprint / TF.js (median), default embedding: ${(median(`imprint embed (GAP ${r.layer})`) / median(`TF.js wasm GAP(${r.layer})`)).toFixed(2)}`,
+    );
+    console.log(
+      `imprint / TF.js (median), full network out_relu: ${(median('imprint features(out_relu)') / median('TF.js wasm GAP(out_relu)')).toFixed(2)}`,
+    );
+    console.log(
+      `load: imprint ${r.load.imprint.toFixed(0)} ms (fetch 2.6 MB model + compile + build), in a worker ${r.load.imprintWorker.toFixed(0)} ms; TF.js ${r.load.tfjs.toFixed(0)} ms (backend + model from memory)`,
+    );
+    console.log(
+      `same numbers: cosine(imprint out_relu, TF.js out_relu) on the first photo = ${r.cosineOutRelu.toFixed(6)}`,
+    );
     console.log(`requests: ${requests.length}, all to ${server.url}`);
   } finally {
     await browser.close();

@@ -81,7 +81,9 @@ if (require.main === module) {
     const layers = process.argv.slice(3);
     const data = protocol === 'A' ? harness.loadProtocolA() : harness.loadProtocolB();
     const sets = data.test ? ['pool', 'test'] : ['pool'];
-    for (const spec of layers.length ? layers : ['block_13_depthwise_relu', 'block_13_depthwise_relu:mirror', 'out_relu']) {
+    for (const spec of layers.length
+      ? layers
+      : ['block_13_depthwise_relu', 'block_13_depthwise_relu:mirror', 'out_relu']) {
       const [layer, flag] = spec.split(':');
       for (const set of sets) await cachedFeatures(ex, data, set, layer, { mirror: flag === 'mirror' });
     }

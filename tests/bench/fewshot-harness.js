@@ -48,7 +48,11 @@ function shuffled(array, random) {
 /** Decodes a PNG file to 8-bit RGBA with pngjs. */
 function decodePng(file) {
   const png = PNG.sync.read(fs.readFileSync(file));
-  return { data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length), width: png.width, height: png.height };
+  return {
+    data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length),
+    width: png.width,
+    height: png.height,
+  };
 }
 
 /** Composites RGBA over an opaque background (white by default) → RGB, rounding to nearest. */
@@ -93,7 +97,18 @@ function loadProtocolA({ ks = [1, 3, 5], draws = 30, seed = 1 } = {}) {
 // ---------------------------------------------------------------------------------------------
 // Protocol B: Fashion-MNIST, pool = first 200 per class of train, test = first 100 per class of t10k
 
-const FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+const FASHION_CLASSES = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
 
 /** Reads a gzipped idx file (LeCun's MNIST format: big-endian magic, dims, then uint8 data). */
 function readIdx(file) {
@@ -117,7 +132,12 @@ function firstPerClass(images, labels, perClass, prefix) {
     if (counts[label] >= perClass) continue;
     counts[label]++;
     const data = images.data.slice(i * size, (i + 1) * size);
-    items.push({ id: `${prefix}:${i}`, label, index: i, image: () => ({ data, width: cols, height: rows, channels: 1 }) });
+    items.push({
+      id: `${prefix}:${i}`,
+      label,
+      index: i,
+      image: () => ({ data, width: cols, height: rows, channels: 1 }),
+    });
   }
   return items;
 }
@@ -149,7 +169,8 @@ function draw(data, k, d) {
   const train = [];
   const drawn = new Set();
   for (const members of byClass) {
-    if (members.length <= k && !data.test) throw new Error(`class has ${members.length} items, cannot draw ${k} and test on the rest`);
+    if (members.length <= k && !data.test)
+      throw new Error(`class has ${members.length} items, cannot draw ${k} and test on the rest`);
     for (const i of shuffled(members, random).slice(0, k)) {
       train.push(i);
       drawn.add(i);
@@ -170,7 +191,12 @@ function meanStd(values) {
  * data.test (protocol B). head: (trainX, trainY, nClasses, { seed }) → { predict(X) → labels }.
  * Returns [{ k, mean, std, accuracies }] with accuracies in percent.
  */
-async function runFewShot(data, poolVectors, head, { testVectors = null, ks = data.ks, draws = data.draws, onDraw } = {}) {
+async function runFewShot(
+  data,
+  poolVectors,
+  head,
+  { testVectors = null, ks = data.ks, draws = data.draws, onDraw } = {},
+) {
   if (data.test && !testVectors) throw new Error(`${data.name} has a fixed test set: pass testVectors`);
   const results = [];
   for (const k of ks) {

@@ -23,7 +23,9 @@ async function main() {
       const clf = imprint.createClassifier(ex);
       for (const i of train) clf.addEmbedding(vectors[i], data.classes[data.pool[i].label]);
       await clf.train();
-      const correct = test.filter((i) => clf.predictEmbedding(vectors[i]).label === data.classes[data.pool[i].label]).length;
+      const correct = test.filter(
+        (i) => clf.predictEmbedding(vectors[i]).label === data.classes[data.pool[i].label],
+      ).length;
       accuracies.push((100 * correct) / test.length);
       clf.dispose();
     }

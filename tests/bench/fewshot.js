@@ -58,7 +58,10 @@ async function cachedEmbeddings(ex, data, set) {
     if (JSON.stringify(JSON.parse(fs.readFileSync(`${base}.json`, 'utf8'))) === JSON.stringify(key)) {
       const buf = fs.readFileSync(`${base}.f32`);
       const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
-      return data[set].map((_, i) => [all.subarray(2 * i * dim, (2 * i + 1) * dim), all.subarray((2 * i + 1) * dim, (2 * i + 2) * dim)]);
+      return data[set].map((_, i) => [
+        all.subarray(2 * i * dim, (2 * i + 1) * dim),
+        all.subarray((2 * i + 1) * dim, (2 * i + 2) * dim),
+      ]);
     }
   }
   const started = Date.now();
@@ -67,7 +70,9 @@ async function cachedEmbeddings(ex, data, set) {
     out.push(await ex.embedWithMirror(data[set][i].image()));
     if (i % 100 === 99) process.stderr.write(`  ${data.name} ${set}: ${i + 1}/${data[set].length}\r`);
   }
-  log(`  embedded ${data[set].length} images (and mirrors) of ${data.name} ${set} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(
+    `  embedded ${data[set].length} images (and mirrors) of ${data.name} ${set} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   const all = new Float32Array(2 * out.length * dim);
   out.forEach(([p, m], i) => {
     all.set(p, 2 * i * dim);
@@ -111,7 +116,9 @@ async function defaultUsesMirror(ex, data, features) {
     const plainGap = gap(clf.predictEmbedding(plain));
     const mirrorGap = gap(clf.predictEmbedding(plain, mirrored));
     if (Math.min(plainGap, mirrorGap) > 1e-4) {
-      throw new Error(`predict(image) matches neither predictEmbedding(plain) (${plainGap}) nor (plain, mirrored) (${mirrorGap})`);
+      throw new Error(
+        `predict(image) matches neither predictEmbedding(plain) (${plainGap}) nor (plain, mirrored) (${mirrorGap})`,
+      );
     }
     return mirrorGap < plainGap;
   } finally {
@@ -142,14 +149,18 @@ async function defaultTrainsOnMirror(ex, data, features) {
     const clf = imprint.createClassifier(ex);
     for (const i of train) await add(clf, i);
     await clf.train();
-    const scores = test.slice(0, 20).map((i) => Object.values(clf.predictEmbedding(features.embeddings.pool[i][0]).scores));
+    const scores = test
+      .slice(0, 20)
+      .map((i) => Object.values(clf.predictEmbedding(features.embeddings.pool[i][0]).scores));
     clf.dispose();
     return scores;
   };
   const label = (i) => data.classes[data.pool[i].label];
   const viaExample = await scoresOf((clf, i) => clf.addExample(data.pool[i].image(), label(i)));
   const plainOnly = await scoresOf((clf, i) => clf.addEmbedding(features.embeddings.pool[i][0], label(i)));
-  const withMirror = await scoresOf((clf, i) => clf.addEmbedding(features.embeddings.pool[i][0], label(i), features.embeddings.pool[i][1]));
+  const withMirror = await scoresOf((clf, i) =>
+    clf.addEmbedding(features.embeddings.pool[i][0], label(i), features.embeddings.pool[i][1]),
+  );
   const same = (a, b) => a.every((row, j) => row.every((p, c) => Math.abs(p - b[j][c]) <= 1e-6));
   if (same(viaExample, plainOnly)) return false;
   if (same(viaExample, withMirror)) return true;
@@ -212,15 +223,30 @@ async function runProtocol(ex, data, features, { draws, useMirror }) {
       clf.dispose();
       const correct = after.map((r, j) => r.label === truth[j]);
       acc.imprint.push((100 * correct.filter(Boolean).length) / test.length);
-      ece.before.push(expectedCalibrationError(before.map((r) => r.confidence), before.map((r, j) => r.label === truth[j])));
-      ece.after.push(expectedCalibrationError(after.map((r) => r.confidence), correct));
+      ece.before.push(
+        expectedCalibrationError(
+          before.map((r) => r.confidence),
+          before.map((r, j) => r.label === truth[j]),
+        ),
+      );
+      ece.after.push(
+        expectedCalibrationError(
+          after.map((r) => r.confidence),
+          correct,
+        ),
+      );
       ece.confBefore.push((100 * before.reduce((s, r) => s + r.confidence, 0)) / test.length);
       ece.confAfter.push((100 * after.reduce((s, r) => s + r.confidence, 0)) / test.length);
       if (result.temperature !== undefined) temperatures.push(result.temperature);
 
       // Teachable Machine head on the same shots.
       const y = Int32Array.from(train, (i) => data.pool[i].label);
-      const tm = await teachableMachineHead(train.map((i) => features.outRelu.pool[i]), y, data.classes.length, { seed: harness.drawSeed(data.seed, k, d) });
+      const tm = await teachableMachineHead(
+        train.map((i) => features.outRelu.pool[i]),
+        y,
+        data.classes.length,
+        { seed: harness.drawSeed(data.seed, k, d) },
+      );
       const predicted = tm.predict(test.map((i) => features.outRelu[testSet][i]));
       tm.dispose();
       acc.tm.push((100 * predicted.filter((p, j) => data.classes[p] === truth[j]).length) / test.length);
@@ -238,11 +264,18 @@ async function runProtocol(ex, data, features, { draws, useMirror }) {
       imprint: harness.meanStd(acc.imprint),
       tm: harness.meanStd(acc.tm),
       diff: { mean: diff.mean, se: diff.std / Math.sqrt(draws) },
-      ece: { before: harness.meanStd(ece.before).mean, after: harness.meanStd(ece.after).mean, confBefore: harness.meanStd(ece.confBefore).mean, confAfter: harness.meanStd(ece.confAfter).mean },
+      ece: {
+        before: harness.meanStd(ece.before).mean,
+        after: harness.meanStd(ece.after).mean,
+        confBefore: harness.meanStd(ece.confBefore).mean,
+        confAfter: harness.meanStd(ece.confAfter).mean,
+      },
       temperature: temperatures.length ? median(temperatures) : null,
     });
     const r = rows[rows.length - 1];
-    log(`  ${data.name} k=${k}: imprint ${harness.formatMeanStd(r.imprint)}, TM ${harness.formatMeanStd(r.tm)} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+    log(
+      `  ${data.name} k=${k}: imprint ${harness.formatMeanStd(r.imprint)}, TM ${harness.formatMeanStd(r.tm)} (${((Date.now() - started) / 1000).toFixed(0)} s)`,
+    );
   }
   // imprint's train() on the same 200-example draws, timed in a phase of its own in this run, after
   // the accuracy runs (the TF.js fits were timed in the loop).
@@ -320,7 +353,9 @@ function protocolTable(data, run, draws) {
     `| imprint mean confidence before → after calibration (%; compare with its accuracy) | ${run.rows.map((r) => `${r.ece.confBefore.toFixed(1)} → ${r.ece.confAfter.toFixed(1)}`).join(' | ')} |`,
   ];
   if (run.rows.some((r) => r.temperature !== null)) {
-    lines.push(`| imprint fitted temperature (median) | ${run.rows.map((r) => (r.temperature === null ? '—' : r.temperature.toFixed(2))).join(' | ')} |`);
+    lines.push(
+      `| imprint fitted temperature (median) | ${run.rows.map((r) => (r.temperature === null ? '—' : r.temperature.toFixed(2))).join(' | ')} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -341,7 +376,7 @@ function report({ args, ex, useMirror, results, unknown, timing, seconds }) {
     '  start-up), test images classified with `predictEmbedding`',
     `  ${useMirror ? 'with the mirror embedding (the default `predict(image)` uses the mirror image: checked at start-up)' : 'without the mirror embedding (the default `predict(image)` does not use it: checked at start-up)'}.`,
     '- Teachable Machine head: Dense(100, ReLU) → Dense(softmax), Adam 1e-3, 50 epochs, batch 16, in',
-    '  @tensorflow/tfjs (wasm backend), on GAP(out_relu) from imprint\'s `features()`, trained on the same shots',
+    "  @tensorflow/tfjs (wasm backend), on GAP(out_relu) from imprint's `features()`, trained on the same shots",
     '  in the same run (`tests/support/tm-head.js`).',
     '- Protocols of "Few-shot protocols" of `BENCHMARKS.md`: A = Tux Paint photo stamps (7 categories, alpha over white in',
     '  the harness, test = every image not drawn), B = Fashion-MNIST (raw 28x28 pixels, first 200/class of train',
@@ -360,18 +395,18 @@ function report({ args, ex, useMirror, results, unknown, timing, seconds }) {
       `| imprint \`train()\` (its own \`ms\`) | ${median(t.imprint).toFixed(1)} | ${Math.min(...t.imprint).toFixed(1)} – ${Math.max(...t.imprint).toFixed(1)} |`,
       `| imprint \`train()\` (wall clock around the await) | ${median(t.imprintWall).toFixed(1)} | ${Math.min(...t.imprintWall).toFixed(1)} – ${Math.max(...t.imprintWall).toFixed(1)} |`,
       `| Teachable Machine head fit (TF.js) | ${median(t.tm).toFixed(0)} | ${Math.min(...t.tm).toFixed(0)} – ${Math.max(...t.tm).toFixed(0)} |`,
-      ''
+      '',
     );
   }
   out.push(
     '### "Unknown": trained on some categories, tested on trained and held-out ones',
     '',
     '| protocol | trained on | held out | k | draws | threshold (default) | held-out rejected | in-class accuracy | in-class accuracy counting "unknown" as wrong | in-class images called unknown |',
-    '|---|---|---|---|---|---|---|---|---|---|'
+    '|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const u of unknown) {
     out.push(
-      `| ${u.protocol} | ${u.trained.join(', ')} | ${u.heldOutClasses.join(', ')} | ${u.k} | ${u.draws} | ${u.threshold === null ? '—' : Number(u.threshold).toFixed(4)} | ${u.rejection.toFixed(1)} % | ${u.accuracy.toFixed(1)} % | ${u.accuracyWithUnknown.toFixed(1)} % (${signed(u.accuracyWithUnknown - u.accuracy)}) | ${u.falseRejection.toFixed(1)} % |`
+      `| ${u.protocol} | ${u.trained.join(', ')} | ${u.heldOutClasses.join(', ')} | ${u.k} | ${u.draws} | ${u.threshold === null ? '—' : Number(u.threshold).toFixed(4)} | ${u.rejection.toFixed(1)} % | ${u.accuracy.toFixed(1)} % | ${u.accuracyWithUnknown.toFixed(1)} % (${signed(u.accuracyWithUnknown - u.accuracy)}) | ${u.falseRejection.toFixed(1)} % |`,
     );
   }
   return out.join('\n') + '\n';
@@ -395,7 +430,9 @@ async function main() {
     if (useMirror === null) {
       addMirror = await defaultTrainsOnMirror(ex, data, features);
       useMirror = await defaultUsesMirror(ex, data, features);
-      log(`default classifier: ${addMirror ? 'trains on' : 'ignores'} mirror images, ${useMirror ? 'uses' : 'does not use'} the mirror image at prediction`);
+      log(
+        `default classifier: ${addMirror ? 'trains on' : 'ignores'} mirror images, ${useMirror ? 'uses' : 'does not use'} the mirror image at prediction`,
+      );
     }
     const run = await runProtocol(ex, data, features, { draws, useMirror });
     results.push({ data, run, draws });

@@ -57,8 +57,8 @@ EMSCRIPTEN_KEEPALIVE conv1x1 *bench_conv1x1_create(uint32_t height, uint32_t wid
       xnn_create_convolution2d_nhwc_f32(0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, in_channels, out_channels, in_channels,
                                         out_channels, c->weights, c->bias, -INFINITY, INFINITY, 0, NULL, NULL,
                                         &c->op) != xnn_status_success ||
-      xnn_reshape_convolution2d_nhwc_f32(c->op, 1, height, width, &workspace_size, &workspace_alignment, NULL,
-                                         NULL, NULL) != xnn_status_success ||
+      xnn_reshape_convolution2d_nhwc_f32(c->op, 1, height, width, &workspace_size, &workspace_alignment, NULL, NULL,
+                                         NULL) != xnn_status_success ||
       workspace_size != 0 || /* a 1x1 convolution runs as a GEMM straight on the input */
       xnn_setup_convolution2d_nhwc_f32(c->op, NULL, c->input, c->output) != xnn_status_success) {
     bench_conv1x1_destroy(c);

@@ -30,7 +30,8 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const min = (xs) => Math.min(...xs);
 
 async function main() {
-  if (!fs.existsSync(BENCH + '.wasm')) throw new Error('build/wasm/bench/imprint-gflops.wasm is missing: run scripts/build.sh');
+  if (!fs.existsSync(BENCH + '.wasm'))
+    throw new Error('build/wasm/bench/imprint-gflops.wasm is missing: run scripts/build.sh');
   const createCore = require(BENCH + '.js');
   const core = await createCore({ wasmBinary: fs.readFileSync(BENCH + '.wasm'), print() {}, printErr() {} });
 
@@ -50,7 +51,8 @@ async function main() {
   const dim = core._imprint_model_embedding_dim(model);
   const photo = fs.readFileSync(require('../support/testdata').photo('dog'));
   const photoPtr = copyIn(photo);
-  if (core._imprint_model_set_input_encoded(model, photoPtr, photo.length) !== 0) throw new Error('photo did not decode');
+  if (core._imprint_model_set_input_encoded(model, photoPtr, photo.length) !== 0)
+    throw new Error('photo did not decode');
   core._free(photoPtr);
   const embedding = core._malloc(dim * 4);
 
@@ -94,16 +96,24 @@ async function main() {
     mobilenetRows.reduce((a, r) => a + r.mflop, 0) / mobilenetRows.reduce((a, r) => a + r.mflop / r.gflops[k], 0);
 
   console.log(`# backbone throughput vs XNNPACK's 1x1 convolution, ${new Date().toISOString()}`);
-  console.log(`Node ${process.version}, one thread, ${rounds} interleaved rounds, wasm SIMD (same build options as dist/)`);
+  console.log(
+    `Node ${process.version}, one thread, ${rounds} interleaved rounds, wasm SIMD (same build options as dist/)`,
+  );
   console.log('');
   console.log('| workload | MFLOP | ms min / median | GFLOP/s (min time) / (median time) |');
   console.log('|---|---|---|---|');
   for (const r of [...rows, backbone])
-    console.log(`| ${r.label} | ${r.mflop.toFixed(1)} | ${r.ms[0].toFixed(2)} / ${r.ms[1].toFixed(2)} | ${r.gflops[0].toFixed(1)} / ${r.gflops[1].toFixed(1)} |`);
+    console.log(
+      `| ${r.label} | ${r.mflop.toFixed(1)} | ${r.ms[0].toFixed(2)} / ${r.ms[1].toFixed(2)} | ${r.gflops[0].toFixed(1)} / ${r.gflops[1].toFixed(1)} |`,
+    );
   console.log('');
   const pct = (a, b) => `${((100 * a) / b).toFixed(0)} %`;
-  console.log(`Backbone / reference 1x1 layer: ${pct(backbone.gflops[0], reference.gflops[0])} (min times), ${pct(backbone.gflops[1], reference.gflops[1])} (medians); target >= 70 %.`);
-  console.log(`Backbone / MobileNetV2's own 1x1 layers (FLOP-weighted): ${pct(backbone.gflops[0], weighted(0))} (min), ${pct(backbone.gflops[1], weighted(1))} (medians).`);
+  console.log(
+    `Backbone / reference 1x1 layer: ${pct(backbone.gflops[0], reference.gflops[0])} (min times), ${pct(backbone.gflops[1], reference.gflops[1])} (medians); target >= 70 %.`,
+  );
+  console.log(
+    `Backbone / MobileNetV2's own 1x1 layers (FLOP-weighted): ${pct(backbone.gflops[0], weighted(0))} (min), ${pct(backbone.gflops[1], weighted(1))} (medians).`,
+  );
 
   for (const s of shapes) core._bench_conv1x1_destroy(s.op);
   core._free(embedding);

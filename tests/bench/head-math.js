@@ -62,7 +62,12 @@ function softmaxInPlace(row) {
  * backtracking Armijo line search) from zero, until the gradient's max-norm is below tolerance.
  * X: Float64Array[] (n × D), y: class indices. Returns { W (C×D flat), b, iterations, loss }.
  */
-function trainSoftmax(X, y, C, { lambda = 1e-3, balanced = true, tolerance = 1e-5, maxIterations = 500, init = null } = {}) {
+function trainSoftmax(
+  X,
+  y,
+  C,
+  { lambda = 1e-3, balanced = true, tolerance = 1e-5, maxIterations = 500, init = null } = {},
+) {
   const n = X.length;
   const D = X[0].length;
   const P = D * C + C; // parameters: W row-major (C × D), then b
@@ -90,7 +95,7 @@ function trainSoftmax(X, y, C, { lambda = 1e-3, balanced = true, tolerance = 1e-
       for (let c = 0; c < C; c++) z += logits[c] = Math.exp(logits[c] - max);
       loss += (w[i] / wsum) * (Math.log(z) + max - zc);
       for (let c = 0; c < C; c++) {
-        const g = ((w[i] / wsum) * (logits[c] / z - (c === y[i] ? 1 : 0)));
+        const g = (w[i] / wsum) * (logits[c] / z - (c === y[i] ? 1 : 0));
         if (g === 0) continue;
         const o = c * D;
         for (let d = 0; d < D; d++) grad[o + d] += g * x[d];
@@ -125,7 +130,9 @@ function trainSoftmax(X, y, C, { lambda = 1e-3, balanced = true, tolerance = 1e-
       alpha[h] = rho[h] * dot(S[h], direction);
       for (let j = 0; j < P; j++) direction[j] -= alpha[h] * Y[h][j];
     }
-    const gamma = S.length ? dot(S[S.length - 1], Y[Y.length - 1]) / dot(Y[Y.length - 1], Y[Y.length - 1]) : 1 / Math.max(1, maxAbs(grad) * 10);
+    const gamma = S.length
+      ? dot(S[S.length - 1], Y[Y.length - 1]) / dot(Y[Y.length - 1], Y[Y.length - 1])
+      : 1 / Math.max(1, maxAbs(grad) * 10);
     for (let j = 0; j < P; j++) direction[j] *= gamma;
     for (let h = 0; h < S.length; h++) {
       const beta = rho[h] * dot(Y[h], direction);

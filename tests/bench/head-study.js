@@ -75,7 +75,11 @@ function makeEmbeddings(raw) {
   const memo = new Map();
   return (set, mirror, power) => {
     const key = `${set}|${mirror}|${power}`;
-    if (!memo.has(key)) memo.set(key, raw[set][mirror ? 'mirror' : 'plain'].map((r) => M.embedFromRaw(r, { power })));
+    if (!memo.has(key))
+      memo.set(
+        key,
+        raw[set][mirror ? 'mirror' : 'plain'].map((r) => M.embedFromRaw(r, { power })),
+      );
     return memo.get(key);
   };
 }
@@ -141,9 +145,12 @@ function crossValidatedLogits(v, plain, mirror, y, C, lambda, folds) {
       trainIdx.map((i) => mirror[i]),
       trainIdx.map((i) => y[i]),
       C,
-      { lambda }
+      { lambda },
     );
-    const out = predict(heldIdx.map((i) => plain[i]), heldIdx.map((i) => mirror[i]));
+    const out = predict(
+      heldIdx.map((i) => plain[i]),
+      heldIdx.map((i) => mirror[i]),
+    );
     heldIdx.forEach((i, j) => (rows[i] = out[j]));
   }
   return rows;
@@ -175,7 +182,12 @@ async function runVariant(name, v, data, raw, emb, outRelu, ks, draws) {
       const testLabels = test.map((i) => data[testSet][i].label);
       if (v.head === 'tm') {
         const { teachableMachineHead } = require('../support/tm-head');
-        const head = await teachableMachineHead(train.map((i) => outRelu.pool[i]), Int32Array.from(y), C, { seed: harness.drawSeed(data.seed, k, d) });
+        const head = await teachableMachineHead(
+          train.map((i) => outRelu.pool[i]),
+          Int32Array.from(y),
+          C,
+          { seed: harness.drawSeed(data.seed, k, d) },
+        );
         const predicted = head.predict(test.map((i) => outRelu[testSet][i]));
         head.dispose();
         accuracies.push((100 * predicted.filter((p, j) => p === testLabels[j]).length) / test.length);
@@ -191,14 +203,18 @@ async function runVariant(name, v, data, raw, emb, outRelu, ks, draws) {
           let best = null;
           for (const candidate of LAMBDAS) {
             const s = scoreRows(crossValidatedLogits(v, plain, mirror, y, C, candidate, folds), y);
-            if (!best || s.accuracy > best.accuracy || (s.accuracy === best.accuracy && s.nll < best.nll)) best = { ...s, lambda: candidate };
+            if (!best || s.accuracy > best.accuracy || (s.accuracy === best.accuracy && s.nll < best.nll))
+              best = { ...s, lambda: candidate };
           }
           lambda = best.lambda;
         }
         chosen.push(lambda);
       }
       const predict = fitVariant(v, plain, mirror, y, C, { lambda });
-      const rows = predict(test.map((i) => emb(testSet, false, v.power)[i]), test.map((i) => emb(testSet, true, v.power)[i]));
+      const rows = predict(
+        test.map((i) => emb(testSet, false, v.power)[i]),
+        test.map((i) => emb(testSet, true, v.power)[i]),
+      );
       const { accuracy } = scoreRows(rows, testLabels);
       accuracies.push(100 * accuracy);
       // Calibration: temperature fitted on cross-validated logits of the shots (k ≥ 2 only).
@@ -213,7 +229,9 @@ async function runVariant(name, v, data, raw, emb, outRelu, ks, draws) {
     }
     const stats = harness.meanStd(accuracies);
     results.push({ k, ...stats, accuracies, chosen, ece, seconds: (Date.now() - started) / 1000 });
-    process.stderr.write(`  ${name} k=${k}: ${stats.mean.toFixed(1)} ± ${stats.std.toFixed(1)} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+    process.stderr.write(
+      `  ${name} k=${k}: ${stats.mean.toFixed(1)} ± ${stats.std.toFixed(1)} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`,
+    );
   }
   return results;
 }
@@ -251,7 +269,8 @@ async function main() {
     let delta = '—';
     if (all.base && name !== 'base') {
       const diffs = [];
-      for (let d = 0; d < draws; d++) diffs.push(r.reduce((s, rk, j) => s + rk.accuracies[d] - all.base[j].accuracies[d], 0) / ks.length);
+      for (let d = 0; d < draws; d++)
+        diffs.push(r.reduce((s, rk, j) => s + rk.accuracies[d] - all.base[j].accuracies[d], 0) / ks.length);
       const { mean, std } = harness.meanStd(diffs);
       delta = `${mean >= 0 ? '+' : ''}${mean.toFixed(1)} ± ${(std / Math.sqrt(draws)).toFixed(1)}`;
     }

@@ -66,7 +66,16 @@ const FEATURE_SETS = [
 ];
 
 function parseArgs(argv) {
-  const args = { provider: 'tfjs', head: 'lr', protocol: 'A', draws: null, ks: null, write: true, timing: true, cache: true };
+  const args = {
+    provider: 'tfjs',
+    head: 'lr',
+    protocol: 'A',
+    draws: null,
+    ks: null,
+    write: true,
+    timing: true,
+    cache: true,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--provider') args.provider = argv[++i];
@@ -94,7 +103,8 @@ async function tfjsProvider() {
   return {
     description: 'TF.js 4.22.0 wasm backend, nsfwjs@4.4.0 mobilenet_v2 (uint8-quantized weights)',
     layers: LAYERS,
-    preprocessing: 'pngjs decode, alpha over white, tf.image.resizeBilinear to 224x224 (alignCorners), rounded to uint8',
+    preprocessing:
+      'pngjs decode, alpha over white, tf.image.resizeBilinear to 224x224 (alignCorners), rounded to uint8',
     async embed(items, { scale }) {
       const out = [];
       const batch = 8;
@@ -107,7 +117,8 @@ async function tfjsProvider() {
           return pixelsCache.get(item.id);
         });
         out.push(...ref.features(chunk, LAYERS, { scale }));
-        if ((i / batch) % 5 === 0) process.stderr.write(`  ${scale}: ${Math.min(i + batch, items.length)}/${items.length}\r`);
+        if ((i / batch) % 5 === 0)
+          process.stderr.write(`  ${scale}: ${Math.min(i + batch, items.length)}/${items.length}\r`);
       }
       process.stderr.write('\n');
       return out;
@@ -120,7 +131,10 @@ async function tfjsProvider() {
       const deepestOf = (set) => set.reduce((a, b) => (ref.depthOf(a) > ref.depthOf(b) ? a : b));
       const cuts = [...new Set(sets.map(deepestOf))];
       cuts.forEach((c) => timings.set(c, null));
-      const measured = ref.timeFeaturesInterleaved(cuts.map((c) => [c]), { rounds: 15, perRound: 2 });
+      const measured = ref.timeFeaturesInterleaved(
+        cuts.map((c) => [c]),
+        { rounds: 15, perRound: 2 },
+      );
       cuts.forEach((c, i) => timings.set(c, { ...measured[i], macs: ref.macsUpTo(c) }));
       return sets.map((set) => ({ layer: deepestOf(set), ...timings.get(deepestOf(set)) }));
     },
@@ -171,7 +185,9 @@ async function embedCached(provider, providerName, key, items, scale, useCache) 
   if (!vectors) {
     const t0 = Date.now();
     vectors = await provider.embed(items, { scale });
-    process.stderr.write(`embedded ${items.length} images at scale ${scale} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    process.stderr.write(
+      `embedded ${items.length} images at scale ${scale} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+    );
     if (useCache) saveCache(cacheKey, scale, items, provider.layers, vectors);
   }
   return vectors;
@@ -223,7 +239,11 @@ function shortName(layer) {
 /** Paired difference to a baseline row over the same draws, averaged over k: mean and standard error. */
 function pairedDelta(row, baseline) {
   const diffs = [];
-  row.softmax.forEach((r, ki) => r.accuracies.forEach((a, d) => (diffs[d] = (diffs[d] || 0) + (a - baseline.softmax[ki].accuracies[d]) / row.softmax.length)));
+  row.softmax.forEach((r, ki) =>
+    r.accuracies.forEach(
+      (a, d) => (diffs[d] = (diffs[d] || 0) + (a - baseline.softmax[ki].accuracies[d]) / row.softmax.length),
+    ),
+  );
   const { mean, std } = harness.meanStd(diffs);
   return { mean, se: std / Math.sqrt(diffs.length) };
 }
@@ -281,7 +301,9 @@ async function mainProtocolB(args) {
     `|---|---|${ks.map(() => '---|').join('')}---|`,
   ];
   for (const r of rows) {
-    lines.push(`| ${r.set.join(' + ')} | ${r.dim} | ${r.softmax.map(harness.formatMeanStd).join(' | ')} | ${r.ncm.map((x) => x.mean.toFixed(1)).join(' / ')} |`);
+    lines.push(
+      `| ${r.set.join(' + ')} | ${r.dim} | ${r.softmax.map(harness.formatMeanStd).join(' | ')} | ${r.ncm.map((x) => x.mean.toFixed(1)).join(' / ')} |`,
+    );
   }
   const table = lines.join('\n');
   console.log(table);
@@ -293,7 +315,7 @@ async function mainProtocolB(args) {
       'Few-shot protocol B of "Few-shot protocols" of `BENCHMARKS.md`: pool = first 200 per class of the training file, test =',
       `first 100 per class of the test file, ${data.draws} fixed-seed draws per k, mean ± std accuracy in %. 28x28 grey`,
       `pixels given as 1-channel images, replicated to RGB and resized like any image. ${provider.description}, x/255.`,
-      `Head: ${args.head === 'lr' ? 'the same fixed softmax regression' : 'the same softmax regression on features centred on the training shots\' mean, then L2-normalised again'} and NCM as \`layer-study.md\`.`,
+      `Head: ${args.head === 'lr' ? 'the same fixed softmax regression' : "the same softmax regression on features centred on the training shots' mean, then L2-normalised again"} and NCM as \`layer-study.md\`.`,
       'A check for pathologies, not a criterion.',
       `Made by: \`node tests/bench/layer-study.js ${process.argv.slice(2).join(' ')}\`, ${new Date().toISOString().slice(0, 16)}Z, ${((Date.now() - started) / 1000).toFixed(0)} s.`,
       '',
@@ -328,7 +350,9 @@ async function main() {
   for (const set of featureSets) {
     const r = await evaluate(data, vectorsByScale[primaryScale], set, args.draws);
     rows.push({ set, scale: primaryScale, ...r });
-    process.stderr.write(`${set.map(shortName).join(' + ')} [${primaryScale}]: ${r.softmax.map(harness.formatMeanStd).join(' | ')}\n`);
+    process.stderr.write(
+      `${set.map(shortName).join(' + ')} [${primaryScale}]: ${r.softmax.map(harness.formatMeanStd).join(' | ')}\n`,
+    );
   }
   // The other scaling, for the best three candidates (mean over k) and for the two layers the notes cite.
   if (scales.length > 1) {
@@ -343,7 +367,9 @@ async function main() {
       for (const set of spot.values()) {
         const r = await evaluate(data, vectorsByScale[scale], set, args.draws);
         rows.push({ set, scale, ...r });
-        process.stderr.write(`${set.map(shortName).join(' + ')} [${scale}]: ${r.softmax.map(harness.formatMeanStd).join(' | ')}\n`);
+        process.stderr.write(
+          `${set.map(shortName).join(' + ')} [${scale}]: ${r.softmax.map(harness.formatMeanStd).join(' | ')}\n`,
+        );
       }
     }
   }
@@ -360,7 +386,9 @@ async function main() {
     return `${d.mean >= 0 ? '+' : ''}${d.mean.toFixed(1)} ± ${d.se.toFixed(1)}`;
   };
   const lines = [];
-  lines.push('| features (GAP of each, L2-normalised, concatenated) | input | dim | k=1 | k=3 | k=5 | Δ vs block_10 (paired, ± SE) | NCM k=1 / 3 / 5 | cut at | MMACs | ms/image min / median |');
+  lines.push(
+    '| features (GAP of each, L2-normalised, concatenated) | input | dim | k=1 | k=3 | k=5 | Δ vs block_10 (paired, ± SE) | NCM k=1 / 3 / 5 | cut at | MMACs | ms/image min / median |',
+  );
   lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const t = r.timing
@@ -386,10 +414,10 @@ async function main() {
       `- Features: ${provider.description}; ${provider.preprocessing}. GAP = global average pool over the`,
       '  spatial grid. Combinations: each layer L2-normalised, then concatenated (and normalised again by the head).',
       '- Head (the same for every row, fixed up front, nothing tuned on test images): softmax regression on',
-      `  L2-normalised features${args.head === 'lr-centred' ? ' (then centred on the training shots\' mean and L2-normalised again)' : ''}, lambda = 1e-3 on mean cross-entropy, bias unpenalised, Nesterov gradient descent`,
+      `  L2-normalised features${args.head === 'lr-centred' ? " (then centred on the training shots' mean and L2-normalised again)" : ''}, lambda = 1e-3 on mean cross-entropy, bias unpenalised, Nesterov gradient descent`,
       '  to gradient norm 1e-6 (max 3000 iterations). `NCM` = nearest class mean by cosine, no hyper-parameters,',
       '  as a second opinion.',
-      '- Δ vs block_10: per draw, accuracy minus block_10_project_BN\'s (x/255) on the same shots, averaged over',
+      "- Δ vs block_10: per draw, accuracy minus block_10_project_BN's (x/255) on the same shots, averaged over",
       '  k = 1, 3, 5; mean ± standard error over the draws (a paired comparison, tighter than the std columns).',
       '- Cost: the backbone cut at the deepest layer used. MMACs = millions of multiply-accumulates (convolutions',
       '  and depthwise convolutions up to that layer; machine-independent). ms/image = min / median of 30 batch-1',

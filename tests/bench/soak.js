@@ -57,13 +57,21 @@ async function main() {
   }
   const extractor = await createExtractor();
   const photos = testdata.PHOTO_NAMES.map((n) => fs.readFileSync(testdata.photo(n)));
-  const stamps = testdata.stampCategories().flatMap((c) => c.files).map((f) => fs.readFileSync(f));
+  const stamps = testdata
+    .stampCategories()
+    .flatMap((c) => c.files)
+    .map((f) => fs.readFileSync(f));
   const raws = [];
   for (const bytes of [...photos, ...stamps.slice(0, 20)]) raws.push(await extractor.decode(bytes));
   const bad = badInputs(photos[0], stamps[0]);
   const inputs = []; // the cycle: 1 photo, 2 stamps, 1 raw image
   for (let i = 0; i < Math.max(photos.length, stamps.length, raws.length); i++) {
-    inputs.push(photos[i % photos.length], stamps[i % stamps.length], stamps[(i * 7 + 3) % stamps.length], raws[i % raws.length]);
+    inputs.push(
+      photos[i % photos.length],
+      stamps[i % stamps.length],
+      stamps[(i * 7 + 3) % stamps.length],
+      raws[i % raws.length],
+    );
   }
 
   const samples = [];
@@ -80,7 +88,7 @@ async function main() {
   const t0 = performance.now();
   for (let i = 0; i < EMBEDS; i++) {
     if (i % 97 === 96) {
-      const [what, input] = bad[(i / 97) % bad.length | 0];
+      const [what, input] = bad[((i / 97) % bad.length) | 0];
       try {
         await extractor.embed(input);
         throw new Error(`${what} was accepted`);
@@ -101,7 +109,8 @@ async function main() {
   const categories = testdata.stampCategories().slice(0, 3);
   const examples = [];
   for (const { category, files } of categories) {
-    for (const f of files.slice(0, 12)) examples.push({ label: category, vector: await extractor.embed(fs.readFileSync(f)), file: f });
+    for (const f of files.slice(0, 12))
+      examples.push({ label: category, vector: await extractor.embed(fs.readFileSync(f)), file: f });
   }
   const probe = fs.readFileSync(categories[1].files[15]);
   const t1 = performance.now();
@@ -162,7 +171,8 @@ async function extractorLifecycles(dog) {
     else if (!v.every((x, k) => x === firstVector[k])) throw new Error(`extractor ${i} embeds differently`);
     const m = e.memory();
     if (heapAfterEmbed === null) heapAfterEmbed = m;
-    else if (m.inUse !== heapAfterEmbed.inUse) throw new Error(`extractor ${i} holds ${m.inUse} B, the first ${heapAfterEmbed.inUse} B`);
+    else if (m.inUse !== heapAfterEmbed.inUse)
+      throw new Error(`extractor ${i} holds ${m.inUse} B, the first ${heapAfterEmbed.inUse} B`);
     e.dispose();
     if (i % Math.max(1, Math.floor(EXTRACTORS / 5)) === 0) {
       gc();
@@ -183,18 +193,37 @@ function format({ samples, refused, embedMs, cycleMs, correct }) {
   const embedAfter = after.filter((s) => s.phase === 'embed');
   const cycleAfter = samples.filter((s) => s.phase === 'classifier' || s.phase === 'end');
   lines.push('# Soak run (Node)', '');
-  lines.push(`\`nice -n 5 node --expose-gc tests/bench/soak.js --embeds ${EMBEDS} --cycles ${CYCLES} --every ${EVERY} --extractors ${EXTRACTORS}\`, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${os.cpus().length} cores (shared).`, '');
-  lines.push(`- ${EMBEDS} embeds in ${(embedMs / 1000).toFixed(0)} s (JPEG photos, PNG stamps, raw pixels; every 97th a damaged input), then ${CYCLES} classifier cycles in ${(cycleMs / 1000).toFixed(0)} s (add 9 examples, train, predict, save, load, remove a class; recreated every 50 cycles); the probe was predicted correctly in ${correct} of ${CYCLES} cycles.`);
-  lines.push(`- Damaged inputs refused (each left the extractor usable): ${[...refused].map(([k, n]) => `${k} ×${n}`).join('; ')}.`);
-  lines.push(`- Wasm heap in use after warm-up (op ${base.ops}): ${base.inUse} B; at the end of the embeds (op ${lastEmbed.ops}): ${lastEmbed.inUse} B (${signed(lastEmbed.inUse - base.inUse)} B); after the classifier cycles (classifier disposed): ${end.inUse} B (${signed(end.inUse - base.inUse)} B).`);
+  lines.push(
+    `\`nice -n 5 node --expose-gc tests/bench/soak.js --embeds ${EMBEDS} --cycles ${CYCLES} --every ${EVERY} --extractors ${EXTRACTORS}\`, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${os.cpus().length} cores (shared).`,
+    '',
+  );
+  lines.push(
+    `- ${EMBEDS} embeds in ${(embedMs / 1000).toFixed(0)} s (JPEG photos, PNG stamps, raw pixels; every 97th a damaged input), then ${CYCLES} classifier cycles in ${(cycleMs / 1000).toFixed(0)} s (add 9 examples, train, predict, save, load, remove a class; recreated every 50 cycles); the probe was predicted correctly in ${correct} of ${CYCLES} cycles.`,
+  );
+  lines.push(
+    `- Damaged inputs refused (each left the extractor usable): ${[...refused].map(([k, n]) => `${k} ×${n}`).join('; ')}.`,
+  );
+  lines.push(
+    `- Wasm heap in use after warm-up (op ${base.ops}): ${base.inUse} B; at the end of the embeds (op ${lastEmbed.ops}): ${lastEmbed.inUse} B (${signed(lastEmbed.inUse - base.inUse)} B); after the classifier cycles (classifier disposed): ${end.inUse} B (${signed(end.inUse - base.inUse)} B).`,
+  );
   lines.push(`- Wasm memory size: ${base.heapSize / MB} MB after warm-up, ${end.heapSize / MB} MB at the end.`);
-  lines.push(`- RSS: ${(base.rss / MB).toFixed(1)} MB after warm-up, ${(end.rss / MB).toFixed(1)} MB at the end; least-squares trend after warm-up ${rssSlope.toFixed(2)} MB per 1000 operations (embeds only: ${(slope(embedAfter.map((s) => [s.ops, s.rss / MB])) * 1000).toFixed(2)}; classifier cycles only: ${(slope(cycleAfter.map((s) => [s.ops, s.rss / MB])) * 1000).toFixed(2)}).`);
+  lines.push(
+    `- RSS: ${(base.rss / MB).toFixed(1)} MB after warm-up, ${(end.rss / MB).toFixed(1)} MB at the end; least-squares trend after warm-up ${rssSlope.toFixed(2)} MB per 1000 operations (embeds only: ${(slope(embedAfter.map((s) => [s.ops, s.rss / MB])) * 1000).toFixed(2)}; classifier cycles only: ${(slope(cycleAfter.map((s) => [s.ops, s.rss / MB])) * 1000).toFixed(2)}).`,
+  );
   const inUseValues = after.filter((s) => s.phase === 'embed').map((s) => s.inUse);
   const cycleInUse = cycleAfter.filter((s) => s.phase === 'classifier').map((s) => s.inUse);
-  lines.push(`- Heap in use over the embed samples after warm-up: min ${Math.min(...inUseValues)}, max ${Math.max(...inUseValues)} B; over the classifier samples (a live classifier of varying size): min ${Math.min(...cycleInUse)}, max ${Math.max(...cycleInUse)} B.`);
+  lines.push(
+    `- Heap in use over the embed samples after warm-up: min ${Math.min(...inUseValues)}, max ${Math.max(...inUseValues)} B; over the classifier samples (a live classifier of varying size): min ${Math.min(...cycleInUse)}, max ${Math.max(...cycleInUse)} B.`,
+  );
   const grew = end.inUse > base.inUse || end.heapSize > base.heapSize;
-  lines.push(`- Verdict: ${grew ? '**the wasm heap grew after warm-up**' : 'no growth of the wasm heap after warm-up'}; RSS ${Math.abs(rssSlope) < 1 ? 'flat (trend under 1 MB per 1000 operations)' : `trend ${rssSlope.toFixed(2)} MB per 1000 operations`}.`, '');
-  lines.push('| phase | operations | wasm heap in use (B) | wasm memory (MB) | RSS (MB) |', '|---|---:|---:|---:|---:|');
+  lines.push(
+    `- Verdict: ${grew ? '**the wasm heap grew after warm-up**' : 'no growth of the wasm heap after warm-up'}; RSS ${Math.abs(rssSlope) < 1 ? 'flat (trend under 1 MB per 1000 operations)' : `trend ${rssSlope.toFixed(2)} MB per 1000 operations`}.`,
+    '',
+  );
+  lines.push(
+    '| phase | operations | wasm heap in use (B) | wasm memory (MB) | RSS (MB) |',
+    '|---|---:|---:|---:|---:|',
+  );
   for (const s of samples) {
     lines.push(`| ${s.phase} | ${s.ops} | ${s.inUse} | ${s.heapSize / MB} | ${(s.rss / MB).toFixed(1)} |`);
   }
@@ -206,7 +235,10 @@ function formatLifecycles({ lifecycles, heapAfterEmbed }) {
   const lines = [];
   if (lifecycles.length > 1) {
     lines.push(`## ${EXTRACTORS} extractors created, used and disposed in turn`, '');
-    lines.push(`Each held ${heapAfterEmbed.inUse} B of C heap in ${heapAfterEmbed.heapSize / MB} MB of wasm memory after one embed (identical for all) and embedded dog.jpg identically. ${global.gc ? 'RSS after a forced garbage collection' : 'RSS (run with --expose-gc for the figures after a forced collection)'}; process-level error listeners:`, '');
+    lines.push(
+      `Each held ${heapAfterEmbed.inUse} B of C heap in ${heapAfterEmbed.heapSize / MB} MB of wasm memory after one embed (identical for all) and embedded dog.jpg identically. ${global.gc ? 'RSS after a forced garbage collection' : 'RSS (run with --expose-gc for the figures after a forced collection)'}; process-level error listeners:`,
+      '',
+    );
     lines.push('| extractors made | RSS (MB) | uncaughtException + unhandledRejection listeners |', '|---:|---:|---:|');
     for (const l of lifecycles) lines.push(`| ${l.made} | ${(l.rss / MB).toFixed(1)} | ${l.listeners} |`);
     lines.push('');

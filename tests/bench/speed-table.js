@@ -36,8 +36,20 @@ const sections = {
 
 const ratioLine = /imprint \/ TF\.js \(median\), default embedding: ([\d.]+)/;
 const rows = [
-  ['Node, 1 thread, batch 1: imprint / TF.js wasm (median)', number(sections.node, ratioLine, 'the Node ratio'), '<=', 0.5, ''],
-  ['Headless Chromium, no isolation: imprint / TF.js wasm (median)', number(sections.chromium, ratioLine, 'the Chromium ratio'), '<=', 0.5, ''],
+  [
+    'Node, 1 thread, batch 1: imprint / TF.js wasm (median)',
+    number(sections.node, ratioLine, 'the Node ratio'),
+    '<=',
+    0.5,
+    '',
+  ],
+  [
+    'Headless Chromium, no isolation: imprint / TF.js wasm (median)',
+    number(sections.chromium, ratioLine, 'the Chromium ratio'),
+    '<=',
+    0.5,
+    '',
+  ],
   [
     "Backbone GFLOP/s / XNNPACK's 1x1 convolution (112x112x32->64), medians",
     number(sections.gflops, /reference 1x1 layer: \d+ % \(min times\), (\d+) % \(medians\)/, 'the GFLOP/s ratio'),
@@ -52,8 +64,20 @@ const rows = [
     250,
     ' ms',
   ],
-  ['Peak RSS at batch 1 (cold start run)', number(sections.startup, /\| imprint \(default embedding[^|]*\|[^|]*\| (\d+) MB/, 'the RSS'), '<=', 100, ' MB'],
-  ['Runtime download of a page, JS + wasm, brotli', number(sections.startup, /runtime of a page: [^|]*\| \| ([\d.]+) KB/, 'the runtime size'), '<=', 180, ' KB'],
+  [
+    'Peak RSS at batch 1 (cold start run)',
+    number(sections.startup, /\| imprint \(default embedding[^|]*\|[^|]*\| (\d+) MB/, 'the RSS'),
+    '<=',
+    100,
+    ' MB',
+  ],
+  [
+    'Runtime download of a page, JS + wasm, brotli',
+    number(sections.startup, /runtime of a page: [^|]*\| \| ([\d.]+) KB/, 'the runtime size'),
+    '<=',
+    180,
+    ' KB',
+  ],
   [
     'Same with the default model, brotli',
     number(sections.startup, /page runtime with the default model \| \| ([\d.]+) KB/, 'the size with the model') / 1024,
@@ -61,12 +85,20 @@ const rows = [
     2.3,
     ' MB',
   ],
-  ['embedBatch, 2 threads / 1 thread, images/s', number(sections.batch, /speed-up with \d+ threads: ([\d.]+)x/, 'the speed-up'), '>=', 1.6, 'x'],
+  [
+    'embedBatch, 2 threads / 1 thread, images/s',
+    number(sections.batch, /speed-up with \d+ threads: ([\d.]+)x/, 'the speed-up'),
+    '>=',
+    1.6,
+    'x',
+  ],
 ];
 
 const lines = [];
 lines.push(`# Speed targets, ${new Date().toISOString()}`);
-lines.push(`${os.cpus()[0].model}, ${os.cpus().length} cores, Node ${process.version}; command: node tests/bench/speed-table.js`);
+lines.push(
+  `${os.cpus()[0].model}, ${os.cpus().length} cores, Node ${process.version}; command: node tests/bench/speed-table.js`,
+);
 lines.push('');
 lines.push('| target | measured | goal | met |');
 lines.push('|---|---|---|---|');

@@ -66,7 +66,9 @@ async function main() {
     }
   }
   const cpu = os.cpus()[0].model;
-  console.log(`# imprint speed, ${new Date().toISOString()}, Node ${process.version}, ${cpu}, ${os.cpus().length} cores`);
+  console.log(
+    `# imprint speed, ${new Date().toISOString()}, Node ${process.version}, ${cpu}, ${os.cpus().length} cores`,
+  );
   console.log(`# ${images.length} real photos x ${rounds} rounds, interleaved, batch 1, one thread each`);
   console.log('');
   console.log('| what | ms/image min / median | images |');
@@ -74,12 +76,20 @@ async function main() {
   for (const [name, list] of Object.entries(times)) console.log(`| ${name} | ${fmt(stats(list))} | ${list.length} |`);
   const ratio = (a, b) => (stats(times[a]).median / stats(times[b]).median).toFixed(2);
   console.log('');
-  console.log(`imprint / TF.js (median), default embedding: ${ratio(`imprint embed (GAP ${layer})`, `TF.js GAP(${layer})`)}`);
-  console.log(`imprint / TF.js (median), full network out_relu: ${ratio('imprint features(out_relu)', 'TF.js GAP(out_relu)')}`);
-  console.log(`model load: imprint ${imprintLoadMs.toFixed(0)} ms (wasm compile + model parse + graph build), TF.js ${tfjsLoadMs.toFixed(0)} ms (backend init + fast-path load)`);
+  console.log(
+    `imprint / TF.js (median), default embedding: ${ratio(`imprint embed (GAP ${layer})`, `TF.js GAP(${layer})`)}`,
+  );
+  console.log(
+    `imprint / TF.js (median), full network out_relu: ${ratio('imprint features(out_relu)', 'TF.js GAP(out_relu)')}`,
+  );
+  console.log(
+    `model load: imprint ${imprintLoadMs.toFixed(0)} ms (wasm compile + model parse + graph build), TF.js ${tfjsLoadMs.toFixed(0)} ms (backend init + fast-path load)`,
+  );
   const wasm = fs.statSync(path.join(__dirname, '..', '..', 'dist', 'imprint-core.wasm')).size;
   const model = fs.statSync(path.join(__dirname, '..', '..', 'dist', 'models', 'mobilenet_v2.imprint')).size;
-  console.log(`sizes: imprint-core.wasm ${(wasm / 1024).toFixed(0)} KiB, default model ${(model / 1024).toFixed(0)} KiB`);
+  console.log(
+    `sizes: imprint-core.wasm ${(wasm / 1024).toFixed(0)} KiB, default model ${(model / 1024).toFixed(0)} KiB`,
+  );
   extractor.dispose();
 }
 

@@ -64,7 +64,10 @@ function measureAll(scripts) {
 
 function brotli(file) {
   const bytes = fs.readFileSync(file);
-  return { raw: bytes.length, br: zlib.brotliCompressSync(bytes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length };
+  return {
+    raw: bytes.length,
+    br: zlib.brotliCompressSync(bytes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+  };
 }
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;

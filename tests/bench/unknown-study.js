@@ -58,7 +58,9 @@ async function main() {
     // Centre by the mean of class means (class-balanced), then class means of centred points.
     const classes = [...trained];
     const classMean = (c, vs) => M.meanOf(vs.filter((_, j) => labels[j] === c));
-    const center = args.center ? M.meanOf(classes.map((c) => classMean(c, points))) : new Float64Array(points[0].length);
+    const center = args.center
+      ? M.meanOf(classes.map((c) => classMean(c, points)))
+      : new Float64Array(points[0].length);
     const centred = points.map((p) => M.centered(p, center));
     const means = classes.map((c) => M.l2normalize(classMean(c, centred)));
     const testSet = testFrom === 'test' ? 'test' : 'pool';
@@ -90,12 +92,16 @@ async function main() {
     wins += sortedIn.length - lo;
   }
   const auroc = wins / (inSims.length * outSims.length);
-  console.log(`Protocol ${data.name}: trained on ${[...trained].map((c) => data.classes[c]).join(', ')}; k=${args.k}, ${args.draws} draws; power ${args.power}, centre ${args.center}`);
+  console.log(
+    `Protocol ${data.name}: trained on ${[...trained].map((c) => data.classes[c]).join(', ')}; k=${args.k}, ${args.draws} draws; power ${args.power}, centre ${args.center}`,
+  );
   console.log(`AUROC (held-out vs trained, by nearest-class-mean cosine): ${auroc.toFixed(3)}`);
   console.log('| threshold | held-out rejected % | trained-category images rejected % |');
   console.log('|---|---|---|');
   const q = (arr, p) => arr.slice().sort((a, b) => a - b)[Math.floor(p * (arr.length - 1))];
-  const thresholds = args.relative ? [-1.5, -2, -2.5, -3, -4, -5, q(inSims, 0.05), q(inSims, 0.1)] : [0, 0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, q(inSims, 0.05), q(inSims, 0.1)];
+  const thresholds = args.relative
+    ? [-1.5, -2, -2.5, -3, -4, -5, q(inSims, 0.05), q(inSims, 0.1)]
+    : [0, 0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, q(inSims, 0.05), q(inSims, 0.1)];
   for (const t of thresholds) {
     const rej = (arr) => ((100 * arr.filter((s) => s < t).length) / arr.length).toFixed(1);
     console.log(`| ${t.toFixed(3)} | ${rej(outSims)} | ${rej(inSims)} |`);

@@ -15,6 +15,6 @@ window.cspProbe = (async () => ({
   // 'wasm-unsafe-eval' allows WebAssembly (the smallest valid module: magic number and version).
   wasmCompiles: await WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])).then(
     () => true,
-    () => false
+    () => false,
   ),
 }))();

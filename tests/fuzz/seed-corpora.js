@@ -19,19 +19,33 @@ async function main(out, testdata = '.cache/testdata') {
   };
   const photos = path.join(testdata, 'photos');
   const birds = path.join(testdata, 'stamps/animals/birds');
-  const jpegs = fs.readdirSync(photos).filter((f) => f.endsWith('.jpg')).sort();
+  const jpegs = fs
+    .readdirSync(photos)
+    .filter((f) => f.endsWith('.jpg'))
+    .sort();
 
   // Image decode: the test photos, a few stamps, and small PNGs of two colour types.
   const images = corpus('image_decode');
   for (const f of jpegs) fs.copyFileSync(path.join(photos, f), path.join(images, f));
-  const pngs = fs.readdirSync(birds).filter((f) => f.endsWith('.png')).sort().slice(0, 8);
+  const pngs = fs
+    .readdirSync(birds)
+    .filter((f) => f.endsWith('.png'))
+    .sort()
+    .slice(0, 8);
   for (const f of pngs) fs.copyFileSync(path.join(birds, f), path.join(images, f));
   const px = new Uint8Array(16 * 16 * 4).map((_, i) => (i * 37) & 255);
   fs.writeFileSync(path.join(images, 'rgba.png'), encodePng({ width: 16, height: 16, colorType: 6, data: px }));
-  fs.writeFileSync(path.join(images, 'gray.png'), encodePng({ width: 16, height: 16, colorType: 0, data: px.subarray(0, 256) }));
+  fs.writeFileSync(
+    path.join(images, 'gray.png'),
+    encodePng({ width: 16, height: 16, colorType: 0, data: px.subarray(0, 256) }),
+  );
 
   // Model file: a small model with every op kind (mutating the 2.6 MB MobileNet is too slow).
-  execFileSync(process.execPath, [path.join(__dirname, 'small-model.js'), path.join(corpus('model_file'), 'small.imprint')], { stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [path.join(__dirname, 'small-model.js'), path.join(corpus('model_file'), 'small.imprint')],
+    { stdio: 'inherit' },
+  );
 
   // Head file: trained by the library on real embeddings, saved with and without its examples.
   const heads = corpus('head_file');

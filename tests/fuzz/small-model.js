@@ -15,7 +15,15 @@ async function main(out) {
   const a = tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', name: 'dw' }).apply(x);
   const b = tf.layers.conv2d({ filters: 4, kernelSize: 1, activation: 'relu', name: 'pw' }).apply(x);
   let y = tf.layers.add({ name: 'sum' }).apply([a, b]);
-  y = tf.layers.zeroPadding2d({ padding: [[1, 0], [0, 1]], name: 'pad' }).apply(y);
+  y = tf.layers
+    .zeroPadding2d({
+      padding: [
+        [1, 0],
+        [0, 1],
+      ],
+      name: 'pad',
+    })
+    .apply(y);
   const p1 = tf.layers.maxPooling2d({ poolSize: 2, strides: 1, name: 'maxpool' }).apply(y);
   const p2 = tf.layers.averagePooling2d({ poolSize: 2, strides: 1, padding: 'same', name: 'avgpool' }).apply(p1);
   let z = tf.layers.concatenate({ name: 'cat' }).apply([p1, p2]);
@@ -27,7 +35,7 @@ async function main(out) {
   const { bytes } = convertArtifacts(
     { modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: ['w'], weights: artifacts.weightSpecs }] },
     artifacts.weightData,
-    { embed: 'cat', name: 'fuzz-seed' }
+    { embed: 'cat', name: 'fuzz-seed' },
   );
   fs.writeFileSync(out, bytes);
 }

@@ -71,7 +71,11 @@ function cosine(a, b) {
 
 /** Regenerates dist/web/ from web/, js/ and the current dist/ core (a second; keeps them in step). */
 function buildWeb() {
-  require('node:child_process').execFileSync(process.execPath, [path.join(__dirname, '..', '..', 'scripts', 'build-web.js')], { stdio: 'pipe' });
+  require('node:child_process').execFileSync(
+    process.execPath,
+    [path.join(__dirname, '..', '..', 'scripts', 'build-web.js')],
+    { stdio: 'pipe' },
+  );
 }
 
 module.exports = { buildWeb, launchBrowser, recordRequests, watchPage, cosine, CHROMIUM };

@@ -134,7 +134,8 @@ function evaluateModelFile(bytes, image, { stopAfter } = {}) {
             }
         break;
       case 'GLOBAL_AVG_POOL':
-        for (let p = 0; p < inShape[0] * inShape[1]; p++) for (let c = 0; c < oc; c++) out[c] += src[p * oc + c] / (inShape[0] * inShape[1]);
+        for (let p = 0; p < inShape[0] * inShape[1]; p++)
+          for (let c = 0; c < oc; c++) out[c] += src[p * oc + c] / (inShape[0] * inShape[1]);
         break;
       case 'DENSE': {
         const [kernel, bias] = [w(0), w(1)];

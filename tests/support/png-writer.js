@@ -38,7 +38,10 @@ function encodePng({ width, height, colorType, data, palette, alpha }) {
   const raw = Buffer.alloc(height * (1 + width * channels));
   for (let y = 0; y < height; y++) {
     raw[y * (1 + width * channels)] = 0; // filter: none
-    Buffer.from(data.buffer, data.byteOffset + y * width * channels, width * channels).copy(raw, y * (1 + width * channels) + 1);
+    Buffer.from(data.buffer, data.byteOffset + y * width * channels, width * channels).copy(
+      raw,
+      y * (1 + width * channels) + 1,
+    );
   }
   const parts = [Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr)];
   if (colorType === 3) {
@@ -73,7 +76,12 @@ function transparentPng(width, height) {
   ihdr[8] = 8; // bit depth
   ihdr[9] = 6; // RGBA
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', Buffer.concat(stream)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    signature,
+    chunk('IHDR', ihdr),
+    chunk('IDAT', Buffer.concat(stream)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 module.exports = { encodePng, transparentPng, crc32 };

@@ -35,7 +35,12 @@ function stack(vectors) {
  * Trains the head. trainX: Float32Array[] (features as the feature provider gives them), trainY: class
  * indices, nClasses. Options: seed (default 1), epochs 50, batchSize 16, learningRate 1e-3, denseUnits 100.
  */
-async function teachableMachineHead(trainX, trainY, nClasses, { seed = 1, epochs = 50, batchSize = 16, learningRate = 1e-3, denseUnits = 100 } = {}) {
+async function teachableMachineHead(
+  trainX,
+  trainY,
+  nClasses,
+  { seed = 1, epochs = 50, batchSize = 16, learningRate = 1e-3, denseUnits = 100 } = {},
+) {
   await ensureBackend();
   const started = Date.now();
   const dim = trainX[0].length;
@@ -70,16 +75,13 @@ async function teachableMachineHead(trainX, trainY, nClasses, { seed = 1, epochs
     }
     for (let start = 0; start < n; start += batchSize) {
       const idx = tf.tensor1d(order.slice(start, start + batchSize), 'int32');
-      const loss = optimizer.minimize(
-        () => {
-          const xb = x.gather(idx);
-          const yb = y.gather(idx);
-          // Categorical cross-entropy on the softmax output, clipped as Keras does.
-          const p = model.apply(xb).clipByValue(1e-7, 1 - 1e-7);
-          return yb.mul(p.log()).sum(1).neg().mean();
-        },
-        true,
-      );
+      const loss = optimizer.minimize(() => {
+        const xb = x.gather(idx);
+        const yb = y.gather(idx);
+        // Categorical cross-entropy on the softmax output, clipped as Keras does.
+        const p = model.apply(xb).clipByValue(1e-7, 1 - 1e-7);
+        return yb.mul(p.log()).sum(1).neg().mean();
+      }, true);
       lastLoss = loss.dataSync()[0];
       loss.dispose();
       idx.dispose();

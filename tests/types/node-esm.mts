@@ -1,7 +1,14 @@
 // A Node ES-module consumer of `import ... from 'imprint'`, type-checked under --strict by
 // tests/types.test.js (never run). Each @ts-expect-error marks a real mistake.
 import { readFile } from 'node:fs/promises';
-import imprint, { createExtractor, createClassifier, loadClassifier, ImprintError, type Extractor, type Prediction } from 'imprint';
+import imprint, {
+  createExtractor,
+  createClassifier,
+  loadClassifier,
+  ImprintError,
+  type Extractor,
+  type Prediction,
+} from 'imprint';
 // @ts-expect-error cosineSimilarity is part of the browser build only
 import { cosineSimilarity } from 'imprint';
 
@@ -23,7 +30,10 @@ async function classify(ex: Extractor, photos: string[]): Promise<Prediction[]> 
 
 const ex = await imprint.createExtractor({ model: 'models/other.imprint' });
 const second = await createExtractor();
-const vectors = await second.embedBatch([await readFile('a.jpg'), { data: new Uint8ClampedArray(16), width: 2, height: 2 }]);
+const vectors = await second.embedBatch([
+  await readFile('a.jpg'),
+  { data: new Uint8ClampedArray(16), width: 2, height: 2 },
+]);
 const features = await second.features('a.jpg', second.info.embeddingLayers[0]);
 const decoded = await second.decode(await readFile('a.jpg'));
 console.log(vectors.length, features.length, decoded.width * decoded.height, ex.memory().inUse);
@@ -36,7 +46,8 @@ await createExtractor({ wasmUrl: 'imprint-core.wasm' });
 try {
   console.log(await classify(ex, ['x.jpg']));
 } catch (error) {
-  if (error instanceof ImprintError && (error.code === 'NO_EXAMPLES' || error.code === 'DECODE_FAILED')) console.log(error.message);
+  if (error instanceof ImprintError && (error.code === 'NO_EXAMPLES' || error.code === 'DECODE_FAILED'))
+    console.log(error.message);
   else throw error;
 } finally {
   second.dispose();

@@ -13,7 +13,10 @@ import imprint, {
   type TrainResult,
 } from 'imprint/web/imprint.mjs';
 
-const ex: Extractor = await createExtractor({ model: await (await fetch('/m.imprint')).blob(), limits: { maxWidth: 4096 } });
+const ex: Extractor = await createExtractor({
+  model: await (await fetch('/m.imprint')).blob(),
+  limits: { maxWidth: 4096 },
+});
 const inputs: ImageInput[] = [document.createElement('img'), new Uint8Array(10), new URL('/a.webp', location.href)];
 const [first, second] = await ex.embedBatch(inputs);
 console.log(cosineSimilarity(first, second), imprint.cosineSimilarity(first, [0.5, 0.5]));

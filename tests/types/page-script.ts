@@ -22,7 +22,15 @@ async function setUpPage(): Promise<void> {
   const decoded = await ex.decode(file);
   const blob = new Blob([decoded.data], { type: 'application/octet-stream' });
   const pooled = await ex.features(img, ex.info.layers[0].name);
-  console.log(imprint.cosineSimilarity(fromImg, fromCanvas), fromImageData, fromUrl, vectors, blob, pooled, ex.memory().heapSize);
+  console.log(
+    imprint.cosineSimilarity(fromImg, fromCanvas),
+    fromImageData,
+    fromUrl,
+    vectors,
+    blob,
+    pooled,
+    ex.memory().heapSize,
+  );
 
   const clf = imprint.createClassifier(ex, { testTimeFlip: true });
   await clf.addExample(img, 'cat');

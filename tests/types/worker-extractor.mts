@@ -13,12 +13,18 @@ import {
   type Prediction,
 } from 'imprint/web/imprint.mjs';
 
-const wex: WorkerExtractor = await createExtractor({ worker: true, workerUrl: '/static/imprint-worker.js', onProgress: (e) => console.log(e.loaded) });
+const wex: WorkerExtractor = await createExtractor({
+  worker: true,
+  workerUrl: '/static/imprint-worker.js',
+  onProgress: (e) => console.log(e.loaded),
+});
 const other = await createWorkerExtractor({ modelUrl: '/static/mobilenet_v2.imprint' });
 const img = document.createElement('img');
 const v: Float32Array = await wex.embed(img);
 const [plain, mirrored] = await wex.embedWithMirror(new Blob([]));
-const all = await wex.embedBatch([img, document.createElement('video')], { onProgress: ({ done }) => console.log(done) });
+const all = await wex.embedBatch([img, document.createElement('video')], {
+  onProgress: ({ done }) => console.log(done),
+});
 const features = await wex.features(img, wex.info.layers[0].name);
 const decoded = await wex.decode('/photo.jpg');
 const stats: MemoryStats = await wex.memory();

@@ -39,13 +39,17 @@ window.runBenchmark = async function runBenchmark({ photos, rounds }) {
     await tf.ready();
     const topology = await (await fetch('/bench/model.json')).json();
     const weightData = await (await fetch('/bench/weights.bin')).arrayBuffer();
-    model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: topology.modelTopology, weightSpecs: topology.weightSpecs, weightData }));
+    model = await tf.loadLayersModel(
+      tf.io.fromMemory({ modelTopology: topology.modelTopology, weightSpecs: topology.weightSpecs, weightData }),
+    );
   });
   const cut = (name) => tf.model({ inputs: model.inputs, outputs: model.getLayer(name).output });
   const tfEmbedding = cut(layer);
   const tfFull = cut('out_relu');
   const tfRun = (m, px) => {
-    const pooled = tf.tidy(() => m.predict(tf.tensor4d(px, [1, size, size, 3], 'int32').toFloat().div(255)).mean([1, 2]));
+    const pooled = tf.tidy(() =>
+      m.predict(tf.tensor4d(px, [1, size, size, 3], 'int32').toFloat().div(255)).mean([1, 2]),
+    );
     const out = pooled.dataSync();
     pooled.dispose();
     return out;

@@ -29,13 +29,17 @@ async function main() {
   };
 
   const outPtr = core._malloc(4);
-  check(call(fs.readFileSync(modelPath), (p) => core._imprint_model_create(p, fs.statSync(modelPath).size, 0, 0, outPtr)), 'model');
+  check(
+    call(fs.readFileSync(modelPath), (p) => core._imprint_model_create(p, fs.statSync(modelPath).size, 0, 0, outPtr)),
+    'model',
+  );
   const model = core.HEAP32[outPtr >> 2];
   core._free(outPtr);
   const dim = core._imprint_model_embedding_dim(model);
   let channels = 0;
   for (let i = 0; i < core._imprint_model_layer_count(model); i++) {
-    if (core.UTF8ToString(core._imprint_model_layer_name(model, i)) === layer) channels = core._imprint_model_layer_channels(model, i);
+    if (core.UTF8ToString(core._imprint_model_layer_name(model, i)) === layer)
+      channels = core._imprint_model_layer_channels(model, i);
   }
   if (!channels) throw new Error(`no layer ${layer}`);
 
@@ -43,10 +47,16 @@ async function main() {
   const floats = core._malloc(4 * Math.max(dim, channels));
   const chunks = [];
   for (const image of images) {
-    check(call(fs.readFileSync(image), (p) => core._imprint_model_set_input_encoded(model, p, fs.statSync(image).size)), image);
+    check(
+      call(fs.readFileSync(image), (p) => core._imprint_model_set_input_encoded(model, p, fs.statSync(image).size)),
+      image,
+    );
     check(core._imprint_model_embed(model, floats, dim), `embed ${image}`);
     chunks.push(Buffer.from(core.HEAPU8.slice(floats, floats + 4 * dim)));
-    check(call(layerBytes, (p) => core._imprint_model_features(model, p, floats, channels)), `features ${image}`);
+    check(
+      call(layerBytes, (p) => core._imprint_model_features(model, p, floats, channels)),
+      `features ${image}`,
+    );
     chunks.push(Buffer.from(core.HEAPU8.slice(floats, floats + 4 * channels)));
   }
   core._free(floats);
@@ -54,7 +64,10 @@ async function main() {
 
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'reference.bin'), Buffer.concat(chunks));
-  fs.writeFileSync(path.join(outDir, 'reference.txt'), `dim ${dim} layer ${layer} channels ${channels}\n${images.join('\n')}\n`);
+  fs.writeFileSync(
+    path.join(outDir, 'reference.txt'),
+    `dim ${dim} layer ${layer} channels ${channels}\n${images.join('\n')}\n`,
+  );
 }
 
 main().catch((error) => {
