@@ -411,6 +411,15 @@ test('worker variant: errors cross with their codes, and dispose() is safe in an
       removeUnknown: await code(() => clf.removeClass('nothing')),
       wrongLength: await code(() => clf.addEmbedding(new Float32Array(3), 'a')),
       notAnImage: await code(() => ex.embed({ nope: 1 })),
+      // Validated by the real methods in the worker, as in the page's thread.
+      batchNotAList: await code(() => ex.embedBatch(5)),
+      batchProgressNotAFunction: await code(() => ex.embedBatch([photo], { onProgress: 5 })),
+      trainProgressNotAFunction: await code(() => clf.train({ onProgress: 'no' })),
+      evaluateNotAList: await code(() => clf.evaluate(5)),
+      thresholdOutOfRange: await code(() => {
+        clf.unknownThreshold = 2;
+      }),
+      labelNotCloneable: await code(() => clf.addEmbedding(new Float32Array(ex.info.dim), () => 'a')),
       stillWorks: (await ex.embed(photo)).length,
     };
     ex.dispose();
@@ -430,6 +439,12 @@ test('worker variant: errors cross with their codes, and dispose() is safe in an
     removeUnknown: 'UNKNOWN_LABEL',
     wrongLength: 'MODEL_MISMATCH',
     notAnImage: 'INVALID_ARGUMENT',
+    batchNotAList: 'INVALID_ARGUMENT',
+    batchProgressNotAFunction: 'INVALID_ARGUMENT',
+    trainProgressNotAFunction: 'INVALID_ARGUMENT',
+    evaluateNotAList: 'INVALID_ARGUMENT',
+    thresholdOutOfRange: 'INVALID_ARGUMENT',
+    labelNotCloneable: 'INVALID_ARGUMENT',
     stillWorks: node.info.dim,
     labelsAfterDispose: 'DISPOSED',
     embedAfterDispose: 'DISPOSED',

@@ -165,3 +165,18 @@ test('inputs that once crashed the fuzzers are refused cleanly (tests/fuzz/regre
     );
   }
 });
+
+test('callbacks that are not functions are INVALID_ARGUMENT naming the option, before any work starts', async () => {
+  await expectCode(createExtractor({ onProgress: 5 }), 'INVALID_ARGUMENT', /options\.onProgress must be a function/);
+  await expectCode(extractor.embedBatch([dogBytes], { onProgress: 'yes' }), 'INVALID_ARGUMENT', /onProgress/);
+});
+
+test('images, models and classifier files can be Blobs, read by the platform like files', async () => {
+  assert.deepEqual(await extractor.embed(new Blob([dogBytes])), dogEmbedding);
+  const fromBlob = await createExtractor({ model: new Blob([fs.readFileSync(DEFAULT_MODEL)]) });
+  try {
+    assert.equal(fromBlob.info.modelHash, extractor.info.modelHash);
+  } finally {
+    fromBlob.dispose();
+  }
+});
