@@ -77,10 +77,16 @@ static int read_vector(const uint8_t *p, float *out, size_t d, int unit) {
   double s = 0;
   for (size_t i = 0; i < d; i++) {
     out[i] = le_get_f32(p + 4 * i);
-    if (!isfinite(out[i])) return 0;
+    if (!(fabsf(out[i]) <= HEAD_MAX_PARAMETER)) return 0; /* also refuses NaN and infinities */
     s += (double)out[i] * out[i];
   }
   return !unit || fabs(sqrt(s) - 1.0) < 1e-3;
+}
+
+/* A temperature training can produce: exactly 1 untrained, e^x for x in the fitted range trained. */
+static int temperature_valid(float temperature, int trained) {
+  if (!trained) return temperature == 1.0f;
+  return temperature >= (float)exp(HEAD_LOG_TEMPERATURE_MIN) && temperature <= (float)exp(HEAD_LOG_TEMPERATURE_MAX);
 }
 
 imprint_status imprint_head_load(const uint8_t *bytes, size_t size, uint32_t dim, const char *model_hash,
@@ -98,8 +104,8 @@ imprint_status imprint_head_load(const uint8_t *bytes, size_t size, uint32_t dim
   if ((flags & ~(FLAG_EXAMPLES | FLAG_TRAINED)) || !(scale > 0 && scale <= 1e5f)) return IMPRINT_ERR_HEAD_CORRUPT;
   if (!hash_hex_valid((const char *)bytes + 24)) return IMPRINT_ERR_HEAD_CORRUPT;
   if (file_dim == 0 || file_dim > IMPRINT_HEAD_MAX_DIM || classes > IMPRINT_HEAD_MAX_CLASSES ||
-      examples > IMPRINT_HEAD_MAX_EXAMPLES || (!(flags & FLAG_EXAMPLES) && examples) || !isfinite(temperature) ||
-      !(temperature > 0) || !isfinite(threshold) || (!(flags & FLAG_TRAINED) && temperature != 1.0f))
+      examples > IMPRINT_HEAD_MAX_EXAMPLES || (!(flags & FLAG_EXAMPLES) && examples) ||
+      !temperature_valid(temperature, (flags & FLAG_TRAINED) != 0) || !isfinite(threshold))
     return IMPRINT_ERR_HEAD_CORRUPT;
   if (!model_hash || file_dim != dim || memcmp(bytes + 24, model_hash, 16) != 0) return IMPRINT_ERR_MODEL_MISMATCH;
 
@@ -142,7 +148,7 @@ imprint_status imprint_head_load(const uint8_t *bytes, size_t size, uint32_t dim
     if (!read_vector(p, head->weights + c * d, d, 0)) goto fail;
     p += 4 * d;
     head->bias[c] = le_get_f32(p);
-    if (!isfinite(head->bias[c])) goto fail;
+    if (!(fabsf(head->bias[c]) <= HEAD_MAX_PARAMETER)) goto fail;
     p += 4;
   }
   if (examples) {

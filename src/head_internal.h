@@ -15,6 +15,15 @@
 /* Start of the optimiser: imprinted weights with this norm (the optimum is unique; this only
  * sets where L-BFGS starts). */
 #define HEAD_TRAIN_START_SCALE 10.0f
+/* Calibration fits the temperature as e^x, x in [HEAD_LOG_TEMPERATURE_MIN, _MAX] (head_train.c); a
+ * head file's temperature must lie in the same range (head_file.c), so no loaded head can divide
+ * its logits into an overflow. */
+#define HEAD_LOG_TEMPERATURE_MIN (-4.0)
+#define HEAD_LOG_TEMPERATURE_MAX 4.0
+/* Largest magnitude of a weight, bias or centre element a head file may hold: far above anything
+ * training makes, low enough that a logit (a dot product with a unit vector, over a temperature)
+ * stays finite in float. */
+#define HEAD_MAX_PARAMETER 1e30f
 
 typedef struct head_class {
   char *label; /* label_len bytes + NUL */

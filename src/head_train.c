@@ -344,7 +344,10 @@ static void finish_job(head_training *t) {
   if (t->job + 1 != t->jobs) return;
   /* Temperature scaling (Guo et al. 2017): the T in [e^-4, e^4] minimising the held-out NLL. */
   head_scored held = {t->held, t->held_label, t->held_count, C, 1};
-  if (t->held_count) t->temperature = (float)exp(head_golden_section(head_scaled_nll, &held, -4, 4, 60));
+  if (t->held_count) {
+    t->temperature =
+        (float)exp(head_golden_section(head_scaled_nll, &held, HEAD_LOG_TEMPERATURE_MIN, HEAD_LOG_TEMPERATURE_MAX, 60));
+  }
   memcpy(t->theta, t->solution, t->p * sizeof(double));
   set_weights(t, 0, 0, NULL);
 }

@@ -209,6 +209,51 @@ test('a flipped byte anywhere in a head file is HEAD_CORRUPT', async () => {
   clf.dispose();
 });
 
+test('a head file whose numbers would overflow a logit is HEAD_CORRUPT, even with a valid checksum', async () => {
+  const { fnv1a64 } = require('../models/model-format.js');
+  const clf = stampClassifier(1);
+  await clf.train();
+  const bytes = clf.save({ examples: false });
+  const query = stamps['animals/birds'][5];
+  /** The file with `edit` applied to it and its checksum (FNV-1a 64 of everything before it) redone. */
+  const edited = (edit) => {
+    const copy = bytes.slice();
+    const view = new DataView(copy.buffer);
+    edit(view);
+    view.setBigUint64(copy.length - 8, fnv1a64(copy.subarray(0, copy.length - 8)), true);
+    return copy;
+  };
+  const dim = extractor.info.dim;
+  const firstWeight =
+    64 + 4 * dim + 4 + 4 * Math.ceil(new TextEncoder().encode(clf.labels[0]).length / 4) + 4 + 4 * dim;
+  // A temperature of 7.7e-43 made the fuzzer's head predict NaN; others outside the fitted range.
+  for (const temperature of [7.7e-43, 1e-3, 100]) {
+    await expectCodeAsync(
+      loadClassifier(
+        extractor,
+        edited((v) => v.setFloat32(52, temperature, true)),
+      ),
+      'HEAD_CORRUPT',
+    );
+  }
+  await expectCodeAsync(
+    loadClassifier(
+      extractor,
+      edited((v) => v.setFloat32(firstWeight, 1e31, true)),
+    ),
+    'HEAD_CORRUPT',
+  );
+  // The same edits within bounds load and predict probabilities.
+  for (const edit of [(v) => v.setFloat32(52, 0.02, true), (v) => v.setFloat32(firstWeight, 1e3, true)]) {
+    const loaded = await loadClassifier(extractor, edited(edit));
+    const { confidence, scores } = loaded.predictEmbedding(query);
+    assert.ok(confidence >= 0 && confidence <= 1, `confidence ${confidence}`);
+    assert.ok(Object.values(scores).every((p) => p >= 0 && p <= 1));
+    loaded.dispose();
+  }
+  clf.dispose();
+});
+
 test('a head file truncated at any length is HEAD_CORRUPT', async () => {
   const clf = stampClassifier(1);
   const bytes = clf.save({ examples: false });

@@ -3,8 +3,8 @@
  * damaged inputs (after each, the same model still embeds correctly), and a few-shot head on real
  * embeddings (train, predict, save, load).
  *
- * Built with AddressSanitizer + UndefinedBehaviorSanitizer by tests/c/native/CMakeLists.txt and run
- * by tests/c/run-native.sh, from the repository root:
+ * Built with AddressSanitizer + UndefinedBehaviorSanitizer by the native build of the CMake project
+ * (cmake/Native.cmake) and run as a ctest test by tests/c/run-native.sh, from the repository root:
  *
  *   core_test MODEL REFERENCE_DIR
  *

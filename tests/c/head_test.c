@@ -1,9 +1,6 @@
 /* head_test.c — the few-shot head: imprinting, training, prediction, head files, limits, errors.
  *
- *   gcc -std=c11 -Wall -Wextra -Werror -fsanitize=address,undefined -Iinclude -Isrc \
- *       src/head.c src/head_train.c src/head_file.c src/checks.c src/status.c \
- *       tests/c/head_test.c -o build/native/head_test -lm
- *   build/native/head_test
+ *   sh tests/c/run-native.sh     (or: ctest --test-dir build/native -R head_test)
  *
  * Embeddings are synthetic: well-separated Gaussian clusters on the unit sphere, from a fixed
  * seed. Every damaged head file is parsed from a heap buffer of exactly its length, so
