@@ -304,6 +304,9 @@ export declare class Classifier {
 
 /** A new, empty classifier over `extractor`'s embeddings. */
 export declare function createClassifier(extractor: Extractor, options?: ClassifierOptions): Classifier;
+
+/** Cosine similarity of two embeddings (1 = same direction; 0 when either is all zeros). */
+export declare function cosineSimilarity(a: VectorInput, b: VectorInput): number;
 /** Loads a head saved by save(): MODEL_MISMATCH for another backbone's head, HEAD_CORRUPT for damaged bytes. */
 export declare function loadClassifier(
   extractor: Extractor,

@@ -4,6 +4,7 @@ const { ImprintError } = require('./errors.cjs');
 const { createExtractor, Extractor, useThreadPool } = require('./extractor.cjs');
 const { createClassifier, loadClassifier, Classifier } = require('./classifier.cjs');
 const { createBatchEmbedder, BatchEmbedder } = require('./batch.cjs');
+const { cosineSimilarity } = require('./vectors.cjs');
 
 useThreadPool(createBatchEmbedder); // embedBatch({ threads }) in Node
 
@@ -15,5 +16,6 @@ module.exports = {
   Classifier,
   createBatchEmbedder,
   BatchEmbedder,
+  cosineSimilarity,
   ImprintError,
 };

@@ -4,7 +4,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 
-const { createExtractor } = require('..');
+const { createExtractor, cosineSimilarity, ImprintError } = require('..');
 const testdata = require('./support/testdata');
 
 let extractor;
@@ -135,5 +135,17 @@ test('extractors leave the host process alone: no process listeners added, none 
   assert.deepEqual(
     events.map((e) => process.listenerCount(e)),
     before,
+  );
+});
+
+test('cosineSimilarity is the same helper in Node as in the browser build: 1 for the same photo, INVALID_ARGUMENT for vectors of different lengths', async () => {
+  const [dog, eagle] = await extractor.embedBatch([testdata.photo('dog'), testdata.photo('eagle')]);
+  assert.ok(Math.abs(cosineSimilarity(dog, dog) - 1) < 1e-6);
+  const across = cosineSimilarity(dog, eagle);
+  assert.ok(across > -1 && across < 1 - 1e-6, `dog vs eagle: ${across}`);
+  assert.equal(cosineSimilarity(new Float32Array(3), new Float32Array(3)), 0);
+  assert.throws(
+    () => cosineSimilarity(dog, [1, 2, 3]),
+    (error) => error instanceof ImprintError && error.code === 'INVALID_ARGUMENT',
   );
 });

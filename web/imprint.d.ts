@@ -3,7 +3,7 @@
 // The API is declared once, in js/imprint-common.d.ts, which the build copies beside this file
 // (dist/web/imprint-common.d.ts); this file adds only what browsers have besides: DOM inputs,
 // URLs, where to fetch the core, model and worker, the Web Worker variant of the extractor and
-// classifier, and cosineSimilarity.
+// classifier.
 // Compiles with lib "dom" (pages) and with lib "webworker" alone (a worker of your own), where
 // the page-only element types below become `never`.
 
@@ -18,6 +18,7 @@ import {
   OwnedBytes,
   Prediction,
   VectorInput,
+  cosineSimilarity,
 } from './imprint-common.js';
 
 export * from './imprint-common.js';
@@ -126,9 +127,6 @@ export declare function loadClassifier(
   bytes: FileSource,
   options?: ClassifierOptions,
 ): Promise<Classifier | WorkerClassifier>;
-
-/** Cosine similarity of two embeddings (1 = same direction). */
-export declare function cosineSimilarity(a: VectorInput, b: VectorInput): number;
 
 /** The object the global `imprint` (dist/web/imprint.js) and imprint.mjs's default export hold. */
 export interface ImprintBrowserApi {

@@ -7,6 +7,7 @@ const { ImprintError } = require('../js/errors.cjs');
 const { createExtractor: createInThisThread, Extractor } = require('../js/extractor.cjs');
 const local = require('../js/classifier.cjs');
 const workers = require('./worker-client.js');
+const { cosineSimilarity } = require('../js/vectors.cjs');
 
 /**
  * Loads a model into a fresh wasm core. Browser options besides Node's: wasmUrl, modelUrl (default:
@@ -32,21 +33,6 @@ async function loadClassifier(extractor, bytes, options) {
   return workers.isWorkerExtractor(extractor)
     ? workers.loadClassifier(extractor, bytes, options)
     : local.loadClassifier(extractor, bytes, options);
-}
-
-/** Cosine similarity of two embeddings (1 = same direction). */
-function cosineSimilarity(a, b) {
-  if (!a || !b || a.length !== b.length)
-    throw new ImprintError('INVALID_ARGUMENT', 'cosineSimilarity() needs two vectors of the same length');
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return na && nb ? dot / Math.sqrt(na * nb) : 0;
 }
 
 module.exports = {

@@ -9,7 +9,6 @@ import imprint, {
   type Extractor,
   type Prediction,
 } from 'imprint';
-// @ts-expect-error cosineSimilarity is part of the browser build only
 import { cosineSimilarity } from 'imprint';
 
 async function classify(ex: Extractor, photos: string[]): Promise<Prediction[]> {
@@ -22,7 +21,10 @@ async function classify(ex: Extractor, photos: string[]): Promise<Prediction[]> 
   for (const photo of photos) predictions.push(await clf.predict(photo));
   const saved = clf.save(); // a fresh Uint8Array<ArrayBuffer>: its .buffer is an ArrayBuffer
   const again = await loadClassifier(ex, saved.buffer);
-  console.log(again.labels, cosineSimilarity);
+  const [first, second] = await ex.embedBatch(photos);
+  console.log(again.labels, cosineSimilarity(first, second));
+  // @ts-expect-error a label is not a vector
+  cosineSimilarity(first, 'dog');
   again.dispose();
   clf.dispose();
   return predictions;
