@@ -1,6 +1,7 @@
 'use strict';
 // The Extractor: one wasm core instance holding one model. All numerics run in C; this file
-// moves bytes in and floats out, and turns status codes into ImprintErrors.
+// moves bytes in and floats out through js/wasm.cjs, which also turns failed statuses into
+// ImprintErrors.
 
 const { ImprintError, optionalFunction } = require('./errors.cjs');
 const { normaliseInput, isFileSource, platform } = require('./inputs.cjs');
@@ -35,7 +36,7 @@ async function toModelBytes(model, options, onBytes) {
   if (isFileSource(model)) return platform.readFile(model, 'the model', onBytes);
   throw new ImprintError(
     'INVALID_ARGUMENT',
-    "options.model must be a path, or the model file's bytes (Uint8Array, Buffer, ArrayBuffer); omit it for the default model",
+    "options.model must be a file path or URL, a Blob, or the model file's bytes (Uint8Array, Buffer, ArrayBuffer); omit it for the default model",
   );
 }
 
