@@ -323,7 +323,7 @@ class Classifier {
       const probabilities = readFloats(c, scores, count);
       const p = readStruct(c, prediction, 'prediction');
       const labels = this.labels;
-      const byLabel = {};
+      const byLabel = Object.create(null); // any label is a key, '__proto__' and 'constructor' too
       labels.forEach((label, i) => (byLabel[label] = probabilities[i]));
       return {
         label: labels[p.best],
@@ -416,7 +416,7 @@ class Classifier {
       check(c, status, 'evaluate() failed');
       const flat = new Uint32Array(c.HEAPU8.buffer, confusion, n * n).slice();
       const matrix = labels.map((_, r) => Array.from(flat.subarray(r * n, (r + 1) * n)));
-      const perClass = {};
+      const perClass = Object.create(null); // any label is a key, '__proto__' and 'constructor' too
       labels.forEach((label, r) => {
         const count = matrix[r].reduce((sum, v) => sum + v, 0);
         if (count) perClass[label] = { accuracy: matrix[r][r] / count, count, correct: matrix[r][r] };
@@ -520,7 +520,7 @@ async function loadClassifier(extractor, bytes, options = {}) {
     if (status === Status.MODEL_MISMATCH) {
       throw new ImprintError(
         'MODEL_MISMATCH',
-        `this classifier file was made for another model than ${extractor.info.name} (${extractor.info.modelHash}); load it with the extractor it was trained on`,
+        `this classifier file was made for another backbone than ${extractor.info.name} (${extractor.info.modelHash}); load it with the extractor it was trained on`,
       );
     }
     if (status === Status.HEAD_CORRUPT) {

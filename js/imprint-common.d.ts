@@ -249,7 +249,7 @@ export interface Prediction {
   label: string;
   /** Its calibrated probability. */
   confidence: number;
-  /** Probability of every label. */
+  /** Probability of every label; an object with a null prototype, so any label is a key ('__proto__' too). */
   scores: Record<string, number>;
   /** True when the input is far from every class shown (similarity < unknownThreshold). */
   unknown: boolean;
@@ -266,7 +266,7 @@ export type LabelledItem =
 export interface Evaluation {
   accuracy: number;
   count: number;
-  /** Classes that had at least one item. */
+  /** Classes that had at least one item; an object with a null prototype, so any label is a key. */
   perClass: Record<string, { accuracy: number; count: number; correct: number }>;
   /** matrix[truth][predicted], rows and columns in `labels` order. */
   confusion: { labels: string[]; matrix: number[][] };

@@ -14,9 +14,12 @@ function isFileSource(value) {
 }
 
 function describe(value) {
-  if (value === null) return 'null';
+  if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return 'an array';
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
   if (typeof value === 'object') return `an object (${value.constructor ? value.constructor.name : 'Object'})`;
+  if (typeof value === 'string')
+    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;
   return `a ${typeof value}`;
 }
 
@@ -27,36 +30,47 @@ function asBytes(view) {
   return null;
 }
 
+function invalid(message) {
+  return new ImprintError('INVALID_ARGUMENT', `raw pixels ${message}`);
+}
+
+/** Raw pixels exactly as documented: 8-bit data of width x height x channels bytes, rows packed. */
 function rawPixels(input) {
-  const { width, height } = input;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
-    throw new ImprintError(
-      'INVALID_ARGUMENT',
-      `raw pixels need positive integer width and height; got ${width}x${height}`,
+  const { width, height, data } = input;
+  for (const [name, value] of [
+    ['width', width],
+    ['height', height],
+  ]) {
+    if (!Number.isInteger(value) || value <= 0) {
+      throw invalid(`need ${name} as a positive integer; got ${typeof value === 'number' ? value : describe(value)}`);
+    }
+  }
+  if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray)) {
+    const floats = data instanceof Float32Array || data instanceof Float64Array;
+    throw invalid(
+      `need 8-bit 'data' (a Uint8Array, Uint8ClampedArray or Buffer); got ${describe(data)}` +
+        (floats ? ': for values from 0 to 1, pass Uint8ClampedArray.from(data, (v) => v * 255)' : ''),
     );
   }
-  const data = asBytes(input.data);
-  if (!data) {
-    throw new ImprintError(
-      'INVALID_ARGUMENT',
-      `raw pixels need 'data' as a Uint8Array, Uint8ClampedArray or Buffer; got ${describe(input.data)}`,
+  const pixels = width * height;
+  let { channels } = input;
+  if (channels === undefined) {
+    channels = data.length / pixels;
+    if (![1, 2, 3, 4].includes(channels)) {
+      throw invalid(
+        `without 'channels': 'data' has ${data.length} bytes, which is not ${width}x${height} pixels of 1, 2, 3 or 4 channels`,
+      );
+    }
+  } else if (![1, 2, 3, 4].includes(channels)) {
+    throw invalid(
+      `must have 1 (gray), 2 (gray+alpha), 3 (RGB) or 4 (RGBA) channels; got ${typeof channels === 'number' ? channels : describe(channels)}`,
     );
   }
-  const channels = input.channels === undefined ? data.length / (width * height) : input.channels;
-  if (![1, 2, 3, 4].includes(channels)) {
-    throw new ImprintError(
-      'INVALID_ARGUMENT',
-      `raw pixels must have 1 (gray), 2 (gray+alpha), 3 (RGB) or 4 (RGBA) channels; got ${channels}`,
-    );
+  if (data.length !== pixels * channels) {
+    throw invalid(`of ${width}x${height}x${channels} are ${pixels * channels} bytes; 'data' has ${data.length}`);
   }
-  const needed = width * height * channels;
-  if (data.length < needed) {
-    throw new ImprintError(
-      'INVALID_ARGUMENT',
-      `raw pixels of ${width}x${height}x${channels} need ${needed} bytes; 'data' has ${data.length}`,
-    );
-  }
-  return { kind: 'pixels', data, width, height, channels };
+  const bytes = data instanceof Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return { kind: 'pixels', data: bytes, width, height, channels };
 }
 
 /**

@@ -420,8 +420,25 @@ test('worker variant: errors cross with their codes, and dispose() is safe in an
         clf.unknownThreshold = 2;
       }),
       labelNotCloneable: await code(() => clf.addEmbedding(new Float32Array(ex.info.dim), () => 'a')),
+      floatPixels: await code(() => ex.embed({ data: new Float32Array(48), width: 4, height: 4, channels: 3 })),
       stillWorks: (await ex.embed(photo)).length,
     };
+    // Labels that are names of Object.prototype's members stay keys of the results.
+    const odd = imprint.createClassifier(ex);
+    await odd.addExample(photo, '__proto__');
+    await odd.addExample(
+      { data: new Uint8Array(32 * 32 * 3).fill(200), width: 32, height: 32, channels: 3 },
+      'constructor',
+    );
+    const { scores } = await odd.predict(photo);
+    const { perClass } = await odd.evaluate([{ label: '__proto__', input: photo }]);
+    out.oddLabels = {
+      nullPrototypes: Object.getPrototypeOf(scores) === null && Object.getPrototypeOf(perClass) === null,
+      keys: Object.keys(scores),
+      scoreTypes: [typeof scores['__proto__'], typeof scores['constructor']],
+      perClassKeys: Object.keys(perClass),
+    };
+    odd.dispose();
     ex.dispose();
     out.labelsAfterDispose = await code(() => clf.labels);
     out.embedAfterDispose = await code(() => ex.embed(photo));
@@ -445,6 +462,13 @@ test('worker variant: errors cross with their codes, and dispose() is safe in an
     evaluateNotAList: 'INVALID_ARGUMENT',
     thresholdOutOfRange: 'INVALID_ARGUMENT',
     labelNotCloneable: 'INVALID_ARGUMENT',
+    floatPixels: 'INVALID_ARGUMENT',
+    oddLabels: {
+      nullPrototypes: true,
+      keys: ['__proto__', 'constructor'],
+      scoreTypes: ['number', 'number'],
+      perClassKeys: ['__proto__'],
+    },
     stillWorks: node.info.dim,
     labelsAfterDispose: 'DISPOSED',
     embedAfterDispose: 'DISPOSED',

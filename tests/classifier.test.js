@@ -79,6 +79,27 @@ function stampClassifier(k = 3, options) {
   return clf;
 }
 
+test("any label is a key of scores and perClass, '__proto__', 'constructor' and 'toString' included", async () => {
+  const names = ['__proto__', 'constructor', 'toString'];
+  const clf = createClassifier(extractor);
+  const categories = Object.keys(stamps);
+  names.forEach((label, i) => stamps[categories[i]].slice(0, 3).forEach((v) => clf.addEmbedding(v, label)));
+  await clf.train();
+  const query = stamps[categories[0]][5];
+  const { label, confidence, scores } = clf.predictEmbedding(query);
+  assert.ok(names.includes(label), label);
+  assert.equal(scores[label], confidence);
+  assert.equal(Object.getPrototypeOf(scores), null);
+  assert.deepEqual(Object.keys(scores), names);
+  for (const name of names) assert.equal(typeof scores[name], 'number', name);
+  assert.ok(Math.abs(names.reduce((sum, name) => sum + scores[name], 0) - 1) < 1e-5);
+  const report = await clf.evaluate(names.map((name, i) => ({ label: name, embedding: stamps[categories[i]][6] })));
+  assert.equal(Object.getPrototypeOf(report.perClass), null);
+  assert.deepEqual(Object.keys(report.perClass), names);
+  for (const name of names) assert.equal(report.perClass[name].count, 1, name);
+  clf.dispose();
+});
+
 test('imprinting recognises cropped photos right after addExample, before any train()', async () => {
   const clf = createClassifier(extractor);
   for (const name of PHOTOS) await clf.addExample(testdata.photo(name), name);

@@ -109,6 +109,31 @@ test('a wrong channel count is INVALID_ARGUMENT', async () => {
   );
 });
 
+test('raw pixels are exactly what is documented: 8-bit data of width x height x channels bytes, or INVALID_ARGUMENT naming the problem', async () => {
+  const [width, height] = [10, 8];
+  const bytes = width * height * 3;
+  const refused = [
+    [{ data: new Float32Array(bytes).fill(0.5), width, height, channels: 3 }, /8-bit 'data'.*Float32Array.*\* 255/],
+    [{ data: new Float32Array(bytes).fill(NaN), width, height, channels: 3 }, /Float32Array/],
+    [{ data: new Uint16Array(bytes), width, height, channels: 3 }, /8-bit 'data'.*Uint16Array/],
+    [{ data: new Uint8Array(bytes + 1), width, height, channels: 3 }, /are 240 bytes; 'data' has 241/],
+    [{ data: new Uint8Array(bytes + 7), width, height }, /without 'channels': 'data' has 247 bytes/],
+    [
+      { data: new Uint8Array(bytes), width: '10', height, channels: 3 },
+      /width as a positive integer; got the string "10"/,
+    ],
+    [{ data: new Uint8Array(bytes), width, height, channels: '3' }, /channels; got the string "3"/],
+  ];
+  for (const [input, message] of refused) await expectCode(extractor.embed(input), 'INVALID_ARGUMENT', message);
+  // What is documented still works: Uint8Array, Uint8ClampedArray and Buffer, channels given or implied.
+  const gray = new Uint8Array(width * height).fill(128);
+  const expected = await extractor.embed({ data: gray, width, height, channels: 1 });
+  for (const data of [Uint8ClampedArray.from(gray), Buffer.from(gray)]) {
+    assert.deepEqual(await extractor.embed({ data, width, height }), expected);
+  }
+  await expectCode(extractor.embed(undefined), 'INVALID_ARGUMENT', /cannot use undefined as an image/);
+});
+
 test('inputs of the wrong type are INVALID_ARGUMENT; a missing file is FILE_NOT_FOUND', async () => {
   await expectCode(extractor.embed(42), 'INVALID_ARGUMENT');
   await expectCode(extractor.embed({ width: 3 }), 'INVALID_ARGUMENT');

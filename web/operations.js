@@ -9,8 +9,9 @@
 //   imageList index of an argument that is a list of images
 //   items     index of an evaluate() list, whose items' `input` are images
 //   progress  index of an options argument whose onProgress is called back from the worker
-//   returns   what the worker transfers back instead of copying: 'vector', 'vectors' (an array of
-//             them), 'image' (decode()'s { data }) or 'bytes'
+//   returns   what the result is: 'vector', 'vectors' (an array of them), 'image' (decode()'s
+//             { data }) and 'bytes' are transferred back rather than copied; 'prediction' and
+//             'evaluation' hold objects keyed by label, which get their null prototype back
 
 const OPERATIONS = Object.freeze({
   embed: { on: 'extractor', images: [0], returns: 'vector' },
@@ -24,9 +25,9 @@ const OPERATIONS = Object.freeze({
   removeClass: { on: 'classifier' },
   clear: { on: 'classifier' },
   train: { on: 'classifier', progress: 0 },
-  predict: { on: 'classifier', images: [0] },
-  predictEmbedding: { on: 'classifier' },
-  evaluate: { on: 'classifier', items: 0 },
+  predict: { on: 'classifier', images: [0], returns: 'prediction' },
+  predictEmbedding: { on: 'classifier', returns: 'prediction' },
+  evaluate: { on: 'classifier', items: 0, returns: 'evaluation' },
   save: { on: 'classifier', returns: 'bytes' },
 });
 
@@ -38,4 +39,14 @@ function transferablesOf(returns, value) {
   return [];
 }
 
-module.exports = { OPERATIONS, transferablesOf };
+/**
+ * A result as the real method returned it: objects keyed by label are made with a null prototype
+ * (so that any label is a key), which a structured clone does not keep.
+ */
+function revived(returns, value) {
+  if (returns === 'prediction') Object.setPrototypeOf(value.scores, null);
+  if (returns === 'evaluation') Object.setPrototypeOf(value.perClass, null);
+  return value;
+}
+
+module.exports = { OPERATIONS, transferablesOf, revived };

@@ -11,7 +11,7 @@
 const { ImprintError } = require('../js/errors.cjs');
 const { checkOptions, checkUnknownThreshold } = require('../js/classifier.cjs');
 const platform = require('./platform.js');
-const { OPERATIONS } = require('./operations.js');
+const { OPERATIONS, revived } = require('./operations.js');
 
 const DEFAULT_WORKER = 'imprint-worker.js';
 
@@ -109,9 +109,10 @@ async function toMessage(input, transfer) {
   if (
     input &&
     typeof input === 'object' &&
-    ArrayBuffer.isView(input.data) &&
+    (input.data instanceof Uint8Array || input.data instanceof Uint8ClampedArray) &&
     !(typeof ImageData === 'function' && input instanceof ImageData)
   ) {
+    // 8-bit pixels: copied once and transferred (any other data crosses as it is, to be refused there).
     const data = copyBytes(input.data);
     transfer.push(data.buffer);
     return { data, width: input.width, height: input.height, channels: input.channels };
@@ -167,7 +168,7 @@ function forwardOperations(cls, on, send) {
       writable: true,
       value: async function (...args) {
         const { args: message, transfer, onProgress } = await prepare(op, args);
-        return send(this, name, message, transfer, onProgress);
+        return revived(op.returns, await send(this, name, message, transfer, onProgress));
       },
     });
   }
