@@ -17,8 +17,10 @@ function defaultThreads() {
 
 class BatchEmbedder {
   #workers = [];
+  #idle = []; // workers with no image: unref'd, so they never keep the process alive
+  #waiting = []; // { resolve, reject } of runs waiting for a worker
   #ready;
-  #closed = false;
+  #closed = null; // the ImprintError of runs after close()
 
   /**
    * @param {{ model?: string|Uint8Array, threads?: number, limits?: object, background?: number[] }} options
@@ -47,12 +49,18 @@ class BatchEmbedder {
         });
       }),
     ).then(
-      (infos) => infos[0],
+      (infos) => {
+        // Loaded: idle until embed() hands them images. An embedder that is never closed (an
+        // exception before close(), a break out of the loop, one never used) lets the process end.
+        for (const worker of this.#workers) this.#release(worker);
+        return infos[0];
+      },
       async (error) => {
         await this.close();
         throw error;
       },
     );
+    this.#ready.catch(() => {}); // reported by info and embed(); a failed start must not go unhandled
   }
 
   /** The model's info (as extractor.info), once every worker has loaded it. */
@@ -64,89 +72,120 @@ class BatchEmbedder {
     return this.#workers.length;
   }
 
+  /** A worker for one image, kept referenced (the process waits for its result) until released. */
+  #acquire() {
+    if (this.#closed) return Promise.reject(this.#closed);
+    const worker = this.#idle.pop();
+    if (worker) {
+      worker.ref();
+      return Promise.resolve(worker);
+    }
+    return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
+  }
+
+  #release(worker) {
+    if (this.#closed) return;
+    const next = this.#waiting.shift();
+    if (next) return next.resolve(worker);
+    worker.unref();
+    this.#idle.push(worker);
+  }
+
+  /** Embeds one normalised input on `worker`: { vector } or { error }; settles if the worker ends. */
+  #send(worker, normalised) {
+    return new Promise((resolve) => {
+      const settle = (result) => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+        resolve(result);
+      };
+      const onMessage = (message) =>
+        settle(
+          message.error
+            ? { error: new ImprintError(message.error.code, message.error.message) }
+            : { vector: new Float32Array(message.vector) },
+        );
+      const onError = (error) => settle({ error });
+      const onExit = () =>
+        settle({ error: this.#closed || new ImprintError('BACKEND_FAILED', 'a batch embedding thread stopped') });
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+      const payload = { ...normalised };
+      if (normalised.kind === 'encoded') payload.bytes = Uint8Array.from(normalised.bytes);
+      else payload.data = Uint8Array.from(normalised.data);
+      worker.postMessage(payload, [(payload.bytes || payload.data).buffer]);
+    });
+  }
+
+  /** One image: { index, input, vector } or { index, input, error }; never rejects. */
+  async #run(index, input) {
+    let normalised;
+    let worker;
+    try {
+      normalised = await normaliseInput(input);
+      worker = await this.#acquire();
+    } catch (error) {
+      return { index, input, error };
+    }
+    try {
+      return { index, input, ...(await this.#send(worker, normalised)) };
+    } finally {
+      this.#release(worker);
+    }
+  }
+
   /**
    * Embeds `inputs` (any iterable of what extractor.embed() takes) on all threads.
-   * Yields { index, input, vector } or { index, input, error } in input order.
+   * Yields { index, input, vector } or { index, input, error } in input order. Leaving the loop
+   * early (break, throw) stops taking inputs; close() during the loop makes it throw DISPOSED.
    */
   async *embed(inputs, { onProgress } = {}) {
-    if (this.#closed) throw new ImprintError('DISPOSED', 'this batch embedder was closed');
+    if (this.#closed) throw this.#closed;
     await this.#ready;
     const iterator = inputs[Symbol.iterator] ? inputs[Symbol.iterator]() : inputs[Symbol.asyncIterator]();
     const window = this.#workers.length * 2;
     const pending = new Map(); // index -> Promise<result>
-    const idle = [...this.#workers];
-    const waiting = [];
     let next = 0;
     let emitted = 0;
     let exhausted = false;
 
-    const acquire = () => (idle.length ? Promise.resolve(idle.pop()) : new Promise((r) => waiting.push(r)));
-    const release = (worker) => (waiting.length ? waiting.shift()(worker) : idle.push(worker));
-
-    const run = async (index, input) => {
-      let normalised;
-      try {
-        normalised = await normaliseInput(input);
-      } catch (error) {
-        return { index, input, error };
-      }
-      const worker = await acquire();
-      try {
-        return await new Promise((resolve) => {
-          const onMessage = (message) => {
-            worker.off('error', onError);
-            if (message.error)
-              resolve({ index, input, error: new ImprintError(message.error.code, message.error.message) });
-            else resolve({ index, input, vector: new Float32Array(message.vector) });
-          };
-          const onError = (error) => {
-            worker.off('message', onMessage);
-            resolve({ index, input, error });
-          };
-          worker.once('message', onMessage);
-          worker.once('error', onError);
-          const transfer = [];
-          const payload = { ...normalised };
-          if (normalised.kind === 'encoded') payload.bytes = Uint8Array.from(normalised.bytes);
-          else
-            payload.data = Uint8Array.from(
-              normalised.data.subarray(0, normalised.width * normalised.height * normalised.channels),
-            );
-          transfer.push((payload.bytes || payload.data).buffer);
-          worker.postMessage(payload, transfer);
-        });
-      } finally {
-        release(worker);
-      }
-    };
-
     const fill = async () => {
-      while (!exhausted && pending.size < window) {
+      while (!exhausted && !this.#closed && pending.size < window) {
         const step = await iterator.next();
         if (step.done) {
           exhausted = true;
           break;
         }
-        pending.set(next, run(next, step.value));
+        pending.set(next, this.#run(next, step.value));
         next++;
       }
     };
 
-    await fill();
-    while (pending.size) {
-      const result = await pending.get(emitted);
-      pending.delete(emitted);
-      emitted++;
-      if (onProgress) onProgress({ done: emitted, total: exhausted ? next : undefined });
+    try {
       await fill();
-      yield result;
+      while (pending.size) {
+        const result = await pending.get(emitted);
+        if (this.#closed) throw new ImprintError('DISPOSED', 'the batch embedder was closed during embed()');
+        pending.delete(emitted);
+        emitted++;
+        if (onProgress) onProgress({ done: emitted, total: exhausted ? next : undefined });
+        await fill();
+        yield result;
+      }
+    } finally {
+      // Images in flight finish on their own; their threads then go idle.
+      if (!exhausted && typeof iterator.return === 'function') await iterator.return();
     }
   }
 
-  /** Stops the workers. Safe to call twice. */
+  /** Stops the workers; an embed() loop running then throws DISPOSED. Safe to call twice. */
   async close() {
     if (this.#closed) return;
-    this.#closed = true;
+    this.#closed = new ImprintError('DISPOSED', 'this batch embedder was closed');
+    for (const { reject } of this.#waiting.splice(0)) reject(this.#closed);
+    this.#idle = [];
     await Promise.all(this.#workers.map((w) => w.terminate()));
   }
 }
