@@ -29,29 +29,40 @@ Common options:
   -h, --help        help for a command
 
 Run 'imprint <command> --help' for a command's options.`,
-  embed: `Usage: imprint embed <images or folders…> [--out file.f32] [--threads N] [--model m.imprint]
+  embed: `Usage: imprint embed <images or folders…> [options]
 
-Prints one JSON object per image: {"path", "dim", "vector"}. With --out, writes the vectors as
-little-endian float32, one after another in input order, and prints {"path", "dim", "index"}.
-Folders are searched recursively for images. Images that fail are reported on stderr and skipped.
---threads N embeds on N worker threads (default: every core); the output order is the input order.`,
-  train: `Usage: imprint train <folder> -o <head.imprint> [--model m.imprint] [--no-examples] [--seed N]
+Prints one JSON object per image: {"path", "dim", "vector"}. Folders are searched recursively for
+images. Images that fail are reported on stderr and skipped.
+
+Options:
+  -o, --out <file>   write the vectors to <file> as little-endian float32, one after another in
+                     input order, and print {"path", "dim", "index"} per image instead
+  --threads <N>      embed on N worker threads, 1 to 256 (default: every core); the output order
+                     is the input order either way
+  --model <file>     use another imprint model file`,
+  train: `Usage: imprint train <folder> -o <head.imprint> [options]
 
 Each sub-folder of <folder> is a label; its images (searched recursively) are the examples.
-Writes the classifier atomically (a temporary file, then a rename). --no-examples leaves out the
-example embeddings (smaller file, but training cannot continue from it).`,
-  predict: `Usage: imprint predict <head.imprint> <images or folders…> [--json] [--model m.imprint]
+Writes the classifier atomically (a temporary file, then a rename).
+
+Options:
+  -o, --out <file>   the classifier file to write (required; --output is the same)
+  --seed <N>         seed for training's shuffles, 0 to 4294967295 (default 0)
+  --no-examples      leave out the example embeddings (smaller file, but training cannot
+                     continue from it)
+  --model <file>     use another imprint model file`,
+  predict: `Usage: imprint predict <head.imprint> <images or folders…> [--json] [--model <file>]
 
 Prints "path<TAB>label<TAB>confidence[<TAB>unknown]" per image, or JSON lines with --json
 ({"path", "label", "confidence", "unknown", "scores"}).`,
-  eval: `Usage: imprint eval <head.imprint> <folder> [--json] [--model m.imprint]
+  eval: `Usage: imprint eval <head.imprint> <folder> [--json] [--model <file>]
 
 <folder> has one sub-folder per label, as for train. Prints accuracy, per-class accuracy and the
 confusion matrix (rows: true label, columns: predicted).`,
-  info: `Usage: imprint info [model.imprint] [--layers]
+  info: `Usage: imprint info [model.imprint | --model <file>] [--layers]
 
-Describes a model: name, input size, embedding, preprocessing, hash (and every readable layer
-with --layers).`,
+Describes a model (default: the embedded one): name, input size, embedding, preprocessing, hash
+(and every readable layer with --layers).`,
   convert: `Usage: imprint convert <model.json> -o <out.imprint> [converter options]
 
 Converts a TF.js layers-model. Options are those of models/convert.js (--embed, --scale, --name,
@@ -161,9 +172,8 @@ async function cmdEmbed(args, options) {
   const problems = [];
   const files = expandImages(args, problems);
   problems.forEach(reportProblem);
-  const threads = options.threads === undefined ? undefined : Number(options.threads);
   const { createBatchEmbedder } = require('./batch.cjs');
-  const embedder = createBatchEmbedder({ model: options.model, threads });
+  const embedder = createBatchEmbedder({ model: options.model, threads: options.threads });
   let out = null;
   if (options.out) out = fs.openSync(options.out, 'w');
   let index = 0;
@@ -197,9 +207,7 @@ async function cmdEmbed(args, options) {
 
 async function cmdTrain(args, options) {
   if (args.length !== 1) throw new UsageError('train needs exactly one folder (one sub-folder per label)');
-  if (!options.output) throw new UsageError('train needs -o <head.imprint>');
-  if (options.seed !== undefined && !/^\d{1,10}$/.test(options.seed))
-    throw new UsageError(`--seed takes a non-negative integer; got ${options.seed}`);
+  if (!options.out) throw new UsageError('train needs -o <head.imprint>');
   const { byLabel, problems } = labelledFolder(args[0]);
   problems.forEach(reportProblem);
   const { createClassifier } = loadLibrary();
@@ -228,7 +236,7 @@ async function cmdTrain(args, options) {
       }
       let lastStep = 0;
       const result = await classifier.train({
-        seed: options.seed === undefined ? 0 : Number(options.seed),
+        seed: options.seed === undefined ? 0 : options.seed,
         onProgress: ({ step }) => {
           if (step - lastStep >= 50) {
             lastStep = step;
@@ -236,10 +244,10 @@ async function cmdTrain(args, options) {
           }
         },
       });
-      writeAtomically(options.output, classifier.save({ examples: !options['no-examples'] }));
+      writeAtomically(options.out, classifier.save({ examples: !options['no-examples'] }));
       process.stderr.write('\n');
       const summary = {
-        output: options.output,
+        output: options.out,
         classes: Object.fromEntries(labels.map((l) => [l, classifier.exampleCount(l)])),
         trainAccuracy: result.trainAccuracy,
         loss: result.loss,
@@ -254,12 +262,8 @@ async function cmdTrain(args, options) {
 }
 
 async function openHead(extractor, file) {
-  let bytes;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (error) {
-    throw new UsageError(`cannot read classifier ${file}: ${error.code || error.message}`);
-  }
+  requireReadableFile(file, 'the classifier file');
+  const bytes = fs.readFileSync(file);
   const { loadClassifier } = loadLibrary();
   try {
     return await loadClassifier(extractor, bytes);
@@ -359,6 +363,9 @@ async function cmdEval(args, options) {
 
 async function cmdInfo(args, options) {
   if (args.length > 1) throw new UsageError('info takes at most one model file');
+  if (args.length === 1 && options.model !== undefined)
+    throw new UsageError('info: give the model once (as an argument or with --model)');
+  if (args.length === 1) requireReadableFile(args[0], 'the model file');
   const model = args[0] || options.model;
   return withExtractor({ model }, async (extractor) => {
     const { info } = extractor;
@@ -378,37 +385,109 @@ async function cmdConvert(argv) {
   }
 }
 
+// One option table per command; util.parseArgs (strict) refuses anything not in it, and check()
+// validates each value. Every refusal is a UsageError: exit 2 with one line on stderr.
+const MODEL = { model: { type: 'string' } };
+const HELP_OPTION = { help: { type: 'boolean', short: 'h' } };
+const OPTIONS = {
+  embed: { ...MODEL, out: { type: 'string', short: 'o' }, threads: { type: 'string' } },
+  train: {
+    ...MODEL,
+    out: { type: 'string', short: 'o' },
+    output: { type: 'string' },
+    seed: { type: 'string' },
+    'no-examples': { type: 'boolean' },
+  },
+  predict: { ...MODEL, json: { type: 'boolean' } },
+  eval: { ...MODEL, json: { type: 'boolean' } },
+  info: { ...MODEL, layers: { type: 'boolean' } },
+};
+
+/** A whole number from `min` to `max` written in decimal digits, or a UsageError naming `name`. */
+function integerOption(name, text, min, max) {
+  if (text === undefined) return undefined;
+  const value = /^\d{1,10}$/.test(text) ? Number(text) : NaN;
+  if (!(value >= min && value <= max))
+    throw new UsageError(`${name} takes a whole number from ${min} to ${max}; got '${text}'`);
+  return value;
+}
+
+function parseCommandLine(command, args) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      tokens: true,
+      options: { ...OPTIONS[command], ...HELP_OPTION },
+    });
+  } catch (error) {
+    // parseArgs' own messages are one line and name the option; drop its advice about '--'.
+    if (String(error.code).startsWith('ERR_PARSE_ARGS_'))
+      throw new UsageError(`${command}: ${error.message.split('\n')[0].replace(/\. To specify a positional.*$/, '')}`);
+    throw error;
+  }
+  const options = parsed.values;
+  // parseArgs keeps the last of a repeated option; a repeated option is more likely a mistake.
+  const seen = new Set();
+  for (const token of parsed.tokens) {
+    if (token.kind !== 'option') continue;
+    const name = token.name === 'output' ? 'out' : token.name;
+    if (seen.has(name)) throw new UsageError(`${command}: give ${token.rawName} once`);
+    seen.add(name);
+  }
+  for (const [name, value] of Object.entries(options)) {
+    if (OPTIONS[command][name] && OPTIONS[command][name].type === 'string' && value === '')
+      throw new UsageError(`${command}: --${name} needs a value`);
+  }
+  if (options.output !== undefined) {
+    if (options.out !== undefined) throw new UsageError(`${command}: give -o/--out once`);
+    options.out = options.output;
+    delete options.output;
+  }
+  options.threads = integerOption('--threads', options.threads, 1, 256);
+  options.seed = integerOption('--seed', options.seed, 0, 4294967295);
+  return { options, positionals: parsed.positionals };
+}
+
+/** A file named on the command line (model, classifier) must be readable: else a usage error. */
+function requireReadableFile(file, what) {
+  try {
+    fs.closeSync(fs.openSync(file, 'r'));
+  } catch (error) {
+    throw new UsageError(
+      `cannot read ${what} ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.code || error.message}`,
+    );
+  }
+  if (fs.statSync(file).isDirectory()) throw new UsageError(`${what} ${file} is a folder, not a file`);
+}
+
 async function main(argv) {
   const [command, ...rest] = argv;
   if (!command || command === '-h' || command === '--help' || command === 'help') {
-    process.stdout.write(`${HELP.main}\n`);
+    process[command ? 'stdout' : 'stderr'].write(`${HELP.main}\n`);
     return command ? EXIT.OK : EXIT.USAGE;
   }
   if (!HELP[command] || command === 'main') {
     process.stderr.write(`imprint: unknown command '${command}'\n\n${HELP.main}\n`);
     return EXIT.USAGE;
   }
-  if (rest.includes('-h') || rest.includes('--help')) {
+  if (command === 'convert') {
+    if (rest.includes('-h') || rest.includes('--help')) {
+      process.stdout.write(`${HELP[command]}\n`);
+      return EXIT.OK;
+    }
+    return cmdConvert(rest);
+  }
+  const { options, positionals } = parseCommandLine(command, rest);
+  if (options.help) {
     process.stdout.write(`${HELP[command]}\n`);
     return EXIT.OK;
   }
-  if (command === 'convert') return cmdConvert(rest);
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      model: { type: 'string' },
-      out: { type: 'string' },
-      output: { type: 'string', short: 'o' },
-      json: { type: 'boolean' },
-      layers: { type: 'boolean' },
-      'no-examples': { type: 'boolean' },
-      seed: { type: 'string' },
-      threads: { type: 'string' },
-    },
-  });
+  if (options.model !== undefined) requireReadableFile(options.model, 'the model file');
   const commands = { embed: cmdEmbed, train: cmdTrain, predict: cmdPredict, eval: cmdEval, info: cmdInfo };
-  return commands[command](positionals, values);
+  return commands[command](positionals, options);
 }
 
 if (require.main === module) {
@@ -422,8 +501,8 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (error) => {
-      if (error instanceof UsageError || (error && error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION')) {
-        process.stderr.write(`imprint: ${error.message}\nRun 'imprint --help' for usage.\n`);
+      if (error instanceof UsageError) {
+        process.stderr.write(`imprint: ${error.message} (see 'imprint --help')\n`);
         process.exitCode = EXIT.USAGE;
       } else {
         process.stderr.write(

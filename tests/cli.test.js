@@ -22,10 +22,14 @@ function readIdx(file) {
   return { shape, data: bytes.subarray(4 + 4 * dims) };
 }
 
-function imprint(args) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 300000 });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+// Every run has a hard timeout: a CLI that hangs fails its test (code null, signal SIGTERM) instead
+// of hanging the suite.
+function imprint(args, options = {}) {
+  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60000, ...options });
+  return { code: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
+
+const PHOTO = path.join(__dirname, '..', '.cache', 'testdata', 'photos', 'dog.jpg');
 
 let work;
 test.before(() => {
@@ -185,4 +189,50 @@ test('train --seed seeds training: the same seed gives the same file, another se
   const refused = imprint(['train', folder, '-o', path.join(work, 'never.imprint'), '--seed', 'abc']);
   assert.equal(refused.code, 2);
   assert.match(refused.stderr, /--seed/);
+});
+
+test('every usage error exits 2 with one line on stderr naming the problem', () => {
+  const folder = path.join(work, 'train');
+  const head = path.join(work, 'no-such-head.imprint');
+  const cases = [
+    [['embed', PHOTO, '--out'], /--out/],
+    [['embed', PHOTO, '--out='], /--out needs a value/],
+    [['embed', PHOTO, '--threads', '0'], /--threads .*'0'/],
+    [['embed', PHOTO, '--threads', 'abc'], /--threads .*'abc'/],
+    [['embed', PHOTO, '--threads', '2.5'], /--threads/],
+    [['embed', PHOTO, '--bogus'], /Unknown option '--bogus'/],
+    [
+      ['embed', PHOTO, '--model', path.join(work, 'no-such-model.imprint')],
+      /cannot read the model file .*no-such-model/,
+    ],
+    [['train', folder, '-o', path.join(work, 'x.imprint'), '--seed', '-3'], /--seed/],
+    [['train', folder, '-o', path.join(work, 'x.imprint'), '--seed=-3'], /--seed .*'-3'/],
+    [['train', folder, '-o', path.join(work, 'x.imprint'), '--seed', 'abc'], /--seed .*'abc'/],
+    [['train', folder], /-o/],
+    [['train', folder, '-o', 'a', '--out', 'b'], /once/],
+    [['info', '--json'], /Unknown option '--json'/],
+    [['info', path.join(work, 'no-such-model.imprint')], /cannot read the model file/],
+    [['info', 'a', 'b'], /at most one/],
+    [['predict', head, PHOTO], /cannot read the classifier file .*no-such-head/],
+    [['predict', head], /predict needs/],
+    [['eval', head], /eval needs/],
+    [['predict', head, PHOTO, '--layers'], /Unknown option '--layers'/],
+  ];
+  for (const [args, message] of cases) {
+    const result = imprint(args);
+    assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+    assert.equal(result.stdout, '', args.join(' '));
+    assert.equal(result.stderr.trim().split('\n').length, 1, `${args.join(' ')}: one line, got ${result.stderr}`);
+    assert.match(result.stderr, /^imprint: /);
+    assert.match(result.stderr, message, args.join(' '));
+  }
+  assert.ok(!fs.existsSync(path.join(work, 'x.imprint')), 'a refused command writes nothing');
+});
+
+test('embed -o is --out, as the help says', () => {
+  const out = path.join(work, 'short-o.f32');
+  const result = imprint(['embed', PHOTO, '-o', out, '--threads', '1']);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(imprint(['embed', '--help']).stdout, /-o, --out <file>/);
+  assert.equal(fs.statSync(out).size, JSON.parse(result.stdout).dim * 4);
 });
