@@ -183,12 +183,26 @@ class Classifier {
         this.#dim,
       ),
     );
+    if (status === Status.LIMIT_EXCEEDED) throw new ImprintError('LIMIT_EXCEEDED', this.#limitReached(bytes.length));
     check(
       c,
       status,
       status === Status.INVALID_ARGUMENT ? 'the embedding is empty, not finite, or the label is not valid text' : '',
     );
     this.#generation++;
+  }
+
+  /** Which of the head's limits (include/imprint.h) an example of a label of `labelBytes` bytes hit. */
+  #limitReached(labelBytes) {
+    const { HEAD_MAX_LABEL_BYTES, HEAD_MAX_EXAMPLES, HEAD_MAX_CLASSES } = Constants;
+    const c = this.#core;
+    if (labelBytes > HEAD_MAX_LABEL_BYTES) {
+      return `the label is ${labelBytes} bytes of UTF-8; a label can have at most ${HEAD_MAX_LABEL_BYTES}`;
+    }
+    if (c._imprint_head_total_examples(this.#head) >= HEAD_MAX_EXAMPLES) {
+      return `the classifier holds ${HEAD_MAX_EXAMPLES} examples, the most one classifier can hold; remove a class, or use another classifier`;
+    }
+    return `the classifier has ${HEAD_MAX_CLASSES} labels, the most one classifier can hold; examples of its existing labels can still be added`;
   }
 
   /** Embeds an image and stores its embedding (never the image) under `label`. */

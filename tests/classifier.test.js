@@ -387,7 +387,11 @@ test('an empty classifier says NO_EXAMPLES and an unknown label says UNKNOWN_LAB
 
 test('limits on labels and classes give LIMIT_EXCEEDED', () => {
   const clf = createClassifier(extractor);
-  expectCode(() => clf.addEmbedding(photoEmbedding.dog, 'x'.repeat(1025)), 'LIMIT_EXCEEDED');
+  expectCode(
+    () => clf.addEmbedding(photoEmbedding.dog, 'x'.repeat(1025)),
+    'LIMIT_EXCEEDED',
+    /1025 bytes.*at most 1024/,
+  );
   clf.addEmbedding(photoEmbedding.dog, 'é'.repeat(512)); // 1024 bytes: the longest label
   const v = Float32Array.from(photoEmbedding.dog);
   for (let c = 1; c < 1000; c++) {
@@ -395,9 +399,24 @@ test('limits on labels and classes give LIMIT_EXCEEDED', () => {
     clf.addEmbedding(v, `class ${c}`);
   }
   assert.equal(clf.labels.length, 1000);
-  expectCode(() => clf.addEmbedding(v, 'class 1000'), 'LIMIT_EXCEEDED');
+  expectCode(() => clf.addEmbedding(v, 'class 1000'), 'LIMIT_EXCEEDED', /has 1000 labels/);
   clf.addEmbedding(v, 'class 5'); // existing classes still take examples
   assert.equal(clf.exampleCount('class 5'), 2);
+  clf.dispose();
+});
+
+test('the limit on examples gives LIMIT_EXCEEDED naming it, and the classifier keeps working', () => {
+  const clf = createClassifier(extractor);
+  const v = Float32Array.from(photoEmbedding.dog);
+  for (let i = 0; i < 20000; i++) {
+    v[i % v.length] += 1e-3;
+    clf.addEmbedding(v, i % 2 ? 'odd' : 'even');
+  }
+  expectCode(() => clf.addEmbedding(v, 'even'), 'LIMIT_EXCEEDED', /holds 20000 examples/);
+  assert.equal(clf.exampleCount('even') + clf.exampleCount('odd'), 20000);
+  clf.removeClass('odd');
+  clf.addEmbedding(v, 'even');
+  assert.equal(clf.exampleCount('even'), 10001);
   clf.dispose();
 });
 
