@@ -70,6 +70,15 @@ Converts a TF.js layers-model. Options are those of models/convert.js (--embed, 
 };
 
 class UsageError extends Error {}
+/** Nothing useful can be done (exit 3); the message is complete, no code is added to it. */
+class FatalError extends Error {}
+
+/** One line for an error: its code once (Node's system errors already start with it). */
+function describeError(error) {
+  if (!error || typeof error !== 'object') return String(error);
+  if (!error.code) return error.message || String(error);
+  return String(error.message).startsWith(`${error.code}:`) ? error.message : `${error.code}: ${error.message}`;
+}
 
 function loadLibrary() {
   return require('./index.cjs');
@@ -167,18 +176,29 @@ function writeAtomically(file, bytes) {
   }
 }
 
+/** Opens a file to write results to; failing is fatal (exit 3) and says which file. */
+function openOutput(file) {
+  try {
+    return fs.openSync(file, 'w');
+  } catch (error) {
+    throw new FatalError(`cannot write ${file}: ${describeError(error)}`);
+  }
+}
+
 async function cmdEmbed(args, options) {
   if (args.length === 0) throw new UsageError('embed needs at least one image or folder');
   const problems = [];
   const files = expandImages(args, problems);
   problems.forEach(reportProblem);
-  const { createBatchEmbedder } = require('./batch.cjs');
-  const embedder = createBatchEmbedder({ model: options.model, threads: options.threads });
-  let out = null;
-  if (options.out) out = fs.openSync(options.out, 'w');
-  let index = 0;
-  const progress = progressBar(`embed (${embedder.threads} thread${embedder.threads > 1 ? 's' : ''})`, files.length);
+  // Open the output before starting any worker, and close both on every path: an output that
+  // cannot be opened used to throw between the two and leave the workers keeping the process alive.
+  const out = options.out === undefined ? null : openOutput(options.out);
+  let embedder = null;
   try {
+    const { createBatchEmbedder } = require('./batch.cjs');
+    embedder = createBatchEmbedder({ model: options.model, threads: options.threads });
+    let index = 0;
+    const progress = progressBar(`embed (${embedder.threads} thread${embedder.threads > 1 ? 's' : ''})`, files.length);
     await embedder.info;
     let done = 0;
     for await (const result of embedder.embed(files)) {
@@ -189,7 +209,11 @@ async function cmdEmbed(args, options) {
         reportProblem(problems[problems.length - 1]);
       } else if (out !== null) {
         const v = result.vector;
-        fs.writeSync(out, new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+        try {
+          fs.writeSync(out, new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+        } catch (error) {
+          throw new FatalError(`cannot write ${options.out}: ${describeError(error)}`);
+        }
         process.stdout.write(`${JSON.stringify({ path: file, dim: v.length, index: index++ })}\n`);
       } else {
         process.stdout.write(
@@ -200,7 +224,7 @@ async function cmdEmbed(args, options) {
     }
   } finally {
     if (out !== null) fs.closeSync(out);
-    await embedder.close();
+    if (embedder !== null) await embedder.close();
   }
   return problems.length ? EXIT.PARTIAL : EXIT.OK;
 }
@@ -208,6 +232,9 @@ async function cmdEmbed(args, options) {
 async function cmdTrain(args, options) {
   if (args.length !== 1) throw new UsageError('train needs exactly one folder (one sub-folder per label)');
   if (!options.out) throw new UsageError('train needs -o <head.imprint>');
+  // Fail before embedding every example, not after.
+  const outputFolder = path.dirname(path.resolve(options.out));
+  if (!fs.existsSync(outputFolder)) throw new FatalError(`cannot write ${options.out}: no folder ${outputFolder}`);
   const { byLabel, problems } = labelledFolder(args[0]);
   problems.forEach(reportProblem);
   const { createClassifier } = loadLibrary();
@@ -244,7 +271,11 @@ async function cmdTrain(args, options) {
           }
         },
       });
-      writeAtomically(options.out, classifier.save({ examples: !options['no-examples'] }));
+      try {
+        writeAtomically(options.out, classifier.save({ examples: !options['no-examples'] }));
+      } catch (error) {
+        throw new FatalError(`cannot write ${options.out}: ${describeError(error)}`);
+      }
       process.stderr.write('\n');
       const summary = {
         output: options.out,
@@ -491,10 +522,12 @@ async function main(argv) {
 }
 
 if (require.main === module) {
-  // `imprint embed … | head` closes stdout early: stop quietly, as Unix tools do.
+  // `imprint embed … | head` closes stdout early: stop quietly, as Unix tools do. Any other write
+  // error (a full disk, a closed descriptor) is one line on stderr and exit 3.
   process.stdout.on('error', (error) => {
     if (error.code === 'EPIPE') process.exit(EXIT.OK);
-    throw error;
+    process.stderr.write(`imprint: cannot write the output: ${describeError(error)}\n`);
+    process.exit(EXIT.FATAL);
   });
   main(process.argv.slice(2)).then(
     (code) => {
@@ -504,10 +537,12 @@ if (require.main === module) {
       if (error instanceof UsageError) {
         process.stderr.write(`imprint: ${error.message} (see 'imprint --help')\n`);
         process.exitCode = EXIT.USAGE;
+      } else if (error instanceof FatalError || (error && error.code)) {
+        process.stderr.write(`imprint: ${error instanceof FatalError ? error.message : describeError(error)}\n`);
+        process.exitCode = EXIT.FATAL;
       } else {
-        process.stderr.write(
-          `imprint: ${error && error.code ? `${error.code}: ${error.message}` : (error && error.stack) || error}\n`,
-        );
+        // Not an expected failure: a bug. Its stack says where.
+        process.stderr.write(`imprint: ${(error && error.stack) || error}\n`);
         process.exitCode = EXIT.FATAL;
       }
     },

@@ -236,3 +236,50 @@ test('embed -o is --out, as the help says', () => {
   assert.match(imprint(['embed', '--help']).stdout, /-o, --out <file>/);
   assert.equal(fs.statSync(out).size, JSON.parse(result.stdout).dim * 4);
 });
+
+test('an output that cannot be written is one line and exit 3, never a hang or a stack trace', () => {
+  const missing = path.join(work, 'missing-folder', 'x.f32');
+  const embed = imprint(['embed', PHOTO, '--out', missing, '--threads', '2'], { timeout: 30000 });
+  assert.equal(embed.signal, null, 'embed --out into a missing folder must exit, not hang');
+  assert.equal(embed.code, 3, embed.stderr);
+  assert.equal(embed.stderr.trim().split('\n').length, 1, embed.stderr);
+  assert.match(embed.stderr, /^imprint: cannot write .*missing-folder.*ENOENT: no such file/);
+  assert.doesNotMatch(embed.stderr, /ENOENT: ENOENT/);
+
+  const train = imprint(['train', path.join(work, 'train'), '-o', path.join(work, 'missing-folder', 'h.imprint')]);
+  assert.equal(train.code, 3, train.stderr);
+  assert.match(train.stderr, /cannot write .*missing-folder/);
+
+  if (fs.existsSync('/dev/full')) {
+    const full = fs.openSync('/dev/full', 'w');
+    try {
+      const toStdout = imprint(['embed', PHOTO, '--threads', '1'], { stdio: ['ignore', full, 'pipe'] });
+      assert.equal(toStdout.code, 3, toStdout.stderr);
+      assert.match(toStdout.stderr, /imprint: cannot write the output: ENOSPC/);
+      assert.doesNotMatch(toStdout.stderr, /\n\s+at /, 'no stack trace');
+    } finally {
+      fs.closeSync(full);
+    }
+    const toFile = imprint(['embed', PHOTO, '--threads', '1', '--out', '/dev/full']);
+    assert.equal(toFile.code, 3, toFile.stderr);
+    assert.match(toFile.stderr, /imprint: cannot write \/dev\/full: ENOSPC/);
+  } else {
+    test.diagnostic('no /dev/full here: the full-disk checks are skipped');
+  }
+});
+
+test('a reader that stops early (| head -1) ends the run quietly with exit 0', () => {
+  const files = Array.from({ length: 6 }, () => PHOTO);
+  const result = spawnSync(
+    'sh',
+    [
+      '-c',
+      `"${process.execPath}" "${CLI}" embed "$@" --threads 1 | head -c 1 >/dev/null; exit "\${PIPESTATUS:-0}"`,
+      'sh',
+      ...files,
+    ],
+    { encoding: 'utf8', timeout: 60000 },
+  );
+  assert.equal(result.signal, null, 'must not hang');
+  assert.doesNotMatch(result.stderr, /EPIPE|\n\s+at /);
+});
