@@ -520,31 +520,30 @@ static void to_embedding_space(const imprint_head *head, const head_training *t,
   for (uint32_t i = 0; i < n; i++) head_axpy(out, (float)a[i], t->points[i], d);
 }
 
-/* All fits done: move the weights into the head, measure training accuracy. */
+/* All fits done: move the weights into the head, then measure training accuracy the way
+ * prediction and evaluation see it, with the head's own weights in the embedding space (the fit's
+ * reduced coordinates can tell apart points that are the same embedding, e.g. one image under two
+ * labels: that is not a right answer). Ties go to the first class, as in prediction. */
 static imprint_status finish(imprint_head *head, head_training *t) {
   uint32_t d = head->dim, C = t->classes, r = t->r;
   double *a = malloc((size_t)t->n * sizeof(double));
-  double *logits = malloc(C * sizeof(double));
-  if (!a || !logits) {
-    free(a);
-    free(logits);
-    return IMPRINT_ERR_OUT_OF_MEMORY;
-  }
-  uint32_t right = 0;
-  for (uint32_t i = 0; i < t->n; i++) {
-    point_logits(t, t->theta, i, logits);
-    uint32_t best = 0;
-    for (uint32_t c = 1; c < C; c++)
-      if (logits[c] > logits[best]) best = c;
-    right += best == t->y[i];
-  }
-  t->train_accuracy = t->n ? (float)right / (float)t->n : 0.0f;
+  if (!a) return IMPRINT_ERR_OUT_OF_MEMORY;
   for (uint32_t c = 0; c < C; c++) {
     to_embedding_space(head, t, t->theta + (size_t)c * r, head->weights + (size_t)c * d, a);
     head->bias[c] = (float)t->theta[(size_t)C * r + c];
   }
   free(a);
-  free(logits);
+  uint32_t right = 0;
+  for (uint32_t i = 0; i < t->n; i++) {
+    uint32_t best = 0;
+    float best_logit = -INFINITY;
+    for (uint32_t c = 0; c < C; c++) {
+      float logit = head_dot(head->weights + (size_t)c * d, t->points[i], d) + head->bias[c];
+      if (logit > best_logit) best_logit = logit, best = c;
+    }
+    right += best == t->y[i];
+  }
+  t->train_accuracy = t->n ? (float)right / (float)t->n : 0.0f;
   head->temperature = (t->flags & IMPRINT_TRAIN_NO_CALIBRATION) ? 1.0f : t->temperature;
   memcpy(head->centre, t->centre, d * sizeof(float));
   head->trained = 1;

@@ -405,6 +405,28 @@ test('limits on labels and classes give LIMIT_EXCEEDED', () => {
   clf.dispose();
 });
 
+test("train()'s trainAccuracy is what evaluate() says on the training examples: one image under two labels is not learnt", async () => {
+  const clf = createClassifier(extractor);
+  clf.addEmbedding(photoEmbedding.dog, 'a');
+  clf.addEmbedding(photoEmbedding.dog, 'b');
+  const { trainAccuracy } = await clf.train();
+  const { accuracy } = await clf.evaluate([
+    { label: 'a', embedding: photoEmbedding.dog },
+    { label: 'b', embedding: photoEmbedding.dog },
+  ]);
+  assert.equal(accuracy, 0.5);
+  assert.equal(trainAccuracy, accuracy);
+  // Separable stamps: both say every training example is right.
+  const stampsClf = stampClassifier(3);
+  const result = await stampsClf.train();
+  const items = Object.entries(stamps).flatMap(([label, vectors]) =>
+    vectors.slice(0, 3).map((embedding) => ({ label, embedding })),
+  );
+  assert.equal(result.trainAccuracy, (await stampsClf.evaluate(items)).accuracy);
+  clf.dispose();
+  stampsClf.dispose();
+});
+
 test('the limit on examples gives LIMIT_EXCEEDED naming it, and the classifier keeps working', () => {
   const clf = createClassifier(extractor);
   const v = Float32Array.from(photoEmbedding.dog);
