@@ -9,7 +9,7 @@ const path = require('node:path');
 const { parseArgs } = require('node:util');
 
 const EXIT = { OK: 0, PARTIAL: 1, USAGE: 2, FATAL: 3 };
-const IMAGE = /\.(jpe?g|png|bmp|gif|tga|psd|pnm|ppm|pgm|hdr|pic)$/i;
+const { Scan } = require('./cli-scan.cjs');
 
 const HELP = {
   main: `imprint — few-shot image embeddings and classification, on this machine
@@ -50,6 +50,8 @@ Options:
   --seed <N>         seed for training's shuffles, 0 to 4294967295 (default 0)
   --no-examples      leave out the example embeddings (smaller file, but training cannot
                      continue from it)
+  --allow-one-label  train even when only one label has images (refused otherwise: such a
+                     classifier gives that label to everything, with confidence 1)
   --model <file>     use another imprint model file`,
   predict: `Usage: imprint predict <head.imprint> <images or folders…> [--json] [--model <file>]
 
@@ -84,49 +86,56 @@ function loadLibrary() {
   return require('./index.cjs');
 }
 
-/** Expands folders (recursively, sorted) into image files; files are kept as given. */
-function expandImages(paths, problems) {
-  const out = [];
-  for (const p of paths) {
-    let stat;
-    try {
-      stat = fs.statSync(p);
-    } catch (error) {
-      problems.push({ path: p, code: 'FILE_NOT_FOUND', message: `cannot read ${p}: ${error.code || error.message}` });
-      continue;
-    }
-    if (stat.isDirectory()) {
-      const entries = fs.readdirSync(p).sort();
-      const files = entries.map((e) => path.join(p, e));
-      out.push(
-        ...expandImages(
-          files.filter((f) => fs.statSync(f).isDirectory() || IMAGE.test(f)),
-          problems,
-        ),
-      );
-    } else {
-      out.push(p);
-    }
-  }
-  return out;
+/** Reports what a scan found wrong, noted and left out, on stderr. */
+function reportScan(scan) {
+  scan.problems.forEach(reportProblem);
+  for (const note of scan.notes) process.stderr.write(`imprint: ${note}\n`);
+  const summary = scan.summary();
+  if (summary) process.stderr.write(`imprint: ${summary}\n`);
 }
 
-/** { label: [files] } from a folder with one sub-folder per label. */
+/** The input files of `paths` (folders searched recursively); none at all is fatal. */
+function inputFiles(paths) {
+  const scan = new Scan();
+  const files = scan.expand(paths);
+  reportScan(scan);
+  if (files.length === 0) throw new FatalError(`no image to read in ${paths.join(', ')}`);
+  return { files, problems: scan.problems };
+}
+
+/** { byLabel: [{ label, files }], problems } from a folder with one sub-folder per label. */
 function labelledFolder(root) {
-  let entries;
+  let names;
   try {
-    entries = fs.readdirSync(root, { withFileTypes: true });
+    names = fs.readdirSync(root).sort();
   } catch (error) {
-    throw new UsageError(`cannot read folder ${root}: ${error.code || error.message}`);
+    throw new UsageError(`cannot read folder ${root}: ${describeError(error)}`);
   }
-  const labels = entries
-    .filter((e) => e.isDirectory())
-    .map((e) => e.name)
-    .sort();
-  if (labels.length === 0) throw new UsageError(`${root} has no sub-folders; make one sub-folder per label`);
-  const problems = [];
-  const byLabel = labels.map((label) => ({ label, files: expandImages([path.join(root, label)], problems) }));
-  return { byLabel, problems };
+  const scan = new Scan();
+  scan.visited.add(fs.realpathSync(root));
+  const byLabel = [];
+  for (const name of names) {
+    const entry = path.join(root, name);
+    const files = scan.expand([entry]);
+    let isFolder = false;
+    try {
+      isFolder = fs.statSync(entry).isDirectory();
+    } catch {
+      // reported by the scan
+    }
+    if (!isFolder) {
+      if (files.length) warn(`${entry}: a file at the top level is not an example of any label; ignored`);
+    } else if (files.length === 0) warn(`${entry}: label folder without images; ignored`);
+    else byLabel.push({ label: name, files });
+  }
+  reportScan(scan);
+  if (byLabel.length === 0)
+    throw new UsageError(`${root} has no sub-folder with images; make one sub-folder per label`);
+  return { byLabel, problems: scan.problems };
+}
+
+function warn(message) {
+  process.stderr.write(`imprint: warning: ${message}\n`);
 }
 
 function reportProblem(problem) {
@@ -187,9 +196,7 @@ function openOutput(file) {
 
 async function cmdEmbed(args, options) {
   if (args.length === 0) throw new UsageError('embed needs at least one image or folder');
-  const problems = [];
-  const files = expandImages(args, problems);
-  problems.forEach(reportProblem);
+  const { files, problems } = inputFiles(args);
   // Open the output before starting any worker, and close both on every path: an output that
   // cannot be opened used to throw between the two and leave the workers keeping the process alive.
   const out = options.out === undefined ? null : openOutput(options.out);
@@ -236,7 +243,10 @@ async function cmdTrain(args, options) {
   const outputFolder = path.dirname(path.resolve(options.out));
   if (!fs.existsSync(outputFolder)) throw new FatalError(`cannot write ${options.out}: no folder ${outputFolder}`);
   const { byLabel, problems } = labelledFolder(args[0]);
-  problems.forEach(reportProblem);
+  if (byLabel.length < 2 && !options['allow-one-label'])
+    throw new UsageError(
+      `train needs at least two labels with images; found ${byLabel.map((l) => l.label).join(', ')} (--allow-one-label to train on one)`,
+    );
   const { createClassifier } = loadLibrary();
   return withExtractor(options, async (extractor) => {
     const classifier = createClassifier(extractor);
@@ -257,10 +267,9 @@ async function cmdTrain(args, options) {
         }
       }
       const labels = classifier.labels;
-      if (labels.length === 0) {
-        process.stderr.write('imprint: no image could be read; nothing to train\n');
-        return EXIT.FATAL;
-      }
+      if (labels.length === 0) throw new FatalError('no image could be read; nothing to train');
+      if (labels.length < 2 && !options['allow-one-label'])
+        throw new FatalError(`only the label ${labels[0]} has images that could be read; nothing to tell apart`);
       let lastStep = 0;
       const result = await classifier.train({
         seed: options.seed === undefined ? 0 : options.seed,
@@ -306,9 +315,7 @@ async function openHead(extractor, file) {
 
 async function cmdPredict(args, options) {
   if (args.length < 2) throw new UsageError('predict needs a classifier file and at least one image or folder');
-  const problems = [];
-  const files = expandImages(args.slice(1), problems);
-  problems.forEach(reportProblem);
+  const { files, problems } = inputFiles(args.slice(1));
   return withExtractor(options, async (extractor) => {
     const classifier = await openHead(extractor, args[0]);
     try {
@@ -338,7 +345,6 @@ async function cmdPredict(args, options) {
 async function cmdEval(args, options) {
   if (args.length !== 2) throw new UsageError('eval needs a classifier file and a folder (one sub-folder per label)');
   const { byLabel, problems } = labelledFolder(args[1]);
-  problems.forEach(reportProblem);
   return withExtractor(options, async (extractor) => {
     const classifier = await openHead(extractor, args[0]);
     try {
@@ -428,6 +434,7 @@ const OPTIONS = {
     output: { type: 'string' },
     seed: { type: 'string' },
     'no-examples': { type: 'boolean' },
+    'allow-one-label': { type: 'boolean' },
   },
   predict: { ...MODEL, json: { type: 'boolean' } },
   eval: { ...MODEL, json: { type: 'boolean' } },

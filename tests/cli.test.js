@@ -283,3 +283,132 @@ test('a reader that stops early (| head -1) ends the run quietly with exit 0', (
   assert.equal(result.signal, null, 'must not hang');
   assert.doesNotMatch(result.stderr, /EPIPE|\n\s+at /);
 });
+
+/** A folder of real inputs and bad entries: each bad entry must be reported and skipped. */
+function scanFolder() {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'imprint-scan-'));
+  fs.chmodSync(root, 0o755); // readable by the unprivileged user of the unreadable-folder check
+  const png = path.join(work, 'train', 'bag', fs.readdirSync(path.join(work, 'train', 'bag'))[0]);
+  fs.mkdirSync(path.join(root, 'sub'));
+  fs.copyFileSync(PHOTO, path.join(root, 'a.jpg'));
+  fs.copyFileSync(PHOTO, path.join(root, 'sub', 'b.jfif'));
+  fs.copyFileSync(PHOTO, path.join(root, 'sub', 'c.jpe'));
+  fs.copyFileSync(png, path.join(root, 'sub', 'd.PNG'));
+  fs.symlinkSync('nowhere.jpg', path.join(root, 'dangling.jpg'));
+  fs.symlinkSync('..', path.join(root, 'sub', 'loop'));
+  fs.symlinkSync('sub', path.join(root, 'sub-again'));
+  fs.writeFileSync(path.join(root, 'notes.txt'), 'not a picture');
+  // Magic bytes are enough: the scan and the decoder both look at them.
+  fs.writeFileSync(path.join(root, 'w1.webp'), Buffer.from('RIFF\0\0\0\0WEBPVP8 '));
+  fs.writeFileSync(path.join(root, 'w2.webp'), Buffer.from('RIFF\0\0\0\0WEBPVP8 '));
+  fs.writeFileSync(path.join(root, 'scan-0001'), Buffer.from('II*\0\x08\0\0\0\0\0\0\0\0\0\0\0', 'latin1'));
+  return root;
+}
+
+test('a folder scan reports and skips a dangling symlink and a symlink loop, reads each folder once, and says what it left out (exit 1)', () => {
+  const root = scanFolder();
+  try {
+    const result = imprint(['embed', root, '--threads', '1']);
+    assert.equal(result.signal, null, 'must not hang');
+    assert.equal(result.code, 1, result.stderr);
+    const paths = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => path.relative(root, JSON.parse(l).path));
+    assert.deepEqual(paths, [
+      'a.jpg',
+      path.join('sub', 'b.jfif'),
+      path.join('sub', 'c.jpe'),
+      path.join('sub', 'd.PNG'),
+    ]);
+    assert.match(result.stderr, /dangling\.jpg: ENOENT: dangling symlink to nowhere\.jpg, skipped/);
+    assert.match(result.stderr, /sub[/\\]loop: ELOOP: symlink loop back to /);
+    assert.match(result.stderr, /sub-again: already read as /);
+    assert.match(result.stderr, /w1\.webp: UNSUPPORTED_FORMAT/);
+    assert.match(result.stderr, /scan-0001: UNSUPPORTED_FORMAT: TIFF/);
+    assert.match(
+      result.stderr,
+      /skipped 4 files: 2 WebP \(UNSUPPORTED_FORMAT\), 1 TIFF \(UNSUPPORTED_FORMAT\), 1 not an image/,
+    );
+    assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a sub-folder that cannot be read is reported and skipped (run as an unprivileged user)', (t) => {
+  const root = scanFolder();
+  try {
+    fs.mkdirSync(path.join(root, 'locked'));
+    fs.copyFileSync(PHOTO, path.join(root, 'locked', 'e.jpg'));
+    fs.chmodSync(path.join(root, 'locked'), 0o000);
+    const asNobody = ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups']];
+    const probe = spawnSync(asNobody[0], [...asNobody[1], process.execPath, '-e', `require(${JSON.stringify(CLI)})`], {
+      timeout: 30000,
+    });
+    if (probe.status !== 0) {
+      t.diagnostic('cannot run the CLI as an unprivileged user here (setpriv failed): check skipped');
+      return;
+    }
+    const result = spawnSync(asNobody[0], [...asNobody[1], process.execPath, CLI, 'embed', root, '--threads', '1'], {
+      encoding: 'utf8',
+      timeout: 60000,
+    });
+    assert.equal(result.signal, null, 'must not hang');
+    assert.equal(result.status, 1, result.stderr);
+    assert.match(result.stderr, /locked: EACCES: cannot read this folder, skipped/);
+    assert.equal(result.stdout.trim().split('\n').length, 4);
+  } finally {
+    fs.chmodSync(path.join(root, 'locked'), 0o755);
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a folder with no usable input is an error, not a silent success', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'imprint-empty-'));
+  try {
+    const empty = imprint(['embed', root]);
+    assert.equal(empty.code, 3, empty.stderr);
+    assert.match(empty.stderr, /no image to read in/);
+    fs.writeFileSync(path.join(root, 'only.webp'), Buffer.from('RIFF\0\0\0\0WEBPVP8 '));
+    fs.writeFileSync(path.join(root, 'only.txt'), 'text');
+    const unusable = imprint(['embed', root]);
+    assert.equal(unusable.code, 3, unusable.stderr);
+    assert.match(unusable.stderr, /only\.webp: UNSUPPORTED_FORMAT/);
+    assert.match(unusable.stderr, /skipped 2 files: 1 WebP \(UNSUPPORTED_FORMAT\), 1 not an image/);
+    assert.equal(unusable.stdout, '');
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('train warns about empty label folders and top-level files, and refuses a single label unless --allow-one-label', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'imprint-labels-'));
+  try {
+    for (const label of ['bag', 'trouser']) {
+      fs.mkdirSync(path.join(root, label));
+      for (const file of fs.readdirSync(path.join(work, 'train', label)))
+        fs.copyFileSync(path.join(work, 'train', label, file), path.join(root, label, file));
+    }
+    fs.mkdirSync(path.join(root, 'empty'));
+    fs.copyFileSync(PHOTO, path.join(root, 'stray.jpg'));
+    const head = path.join(root, 'head.imprint');
+    const two = imprint(['train', root, '-o', head]);
+    assert.equal(two.code, 0, two.stderr);
+    assert.deepEqual(Object.keys(JSON.parse(two.stdout).classes), ['bag', 'trouser']);
+    assert.match(two.stderr, /warning: .*empty: label folder without images; ignored/);
+    assert.match(two.stderr, /warning: .*stray\.jpg: a file at the top level/);
+
+    fs.rmSync(path.join(root, 'trouser'), { recursive: true });
+    fs.rmSync(head);
+    const one = imprint(['train', root, '-o', head]);
+    assert.equal(one.code, 2, one.stderr);
+    assert.match(one.stderr, /at least two labels .*--allow-one-label/);
+    assert.ok(!fs.existsSync(head));
+    const allowed = imprint(['train', root, '-o', head, '--allow-one-label']);
+    assert.equal(allowed.code, 0, allowed.stderr);
+    assert.deepEqual(Object.keys(JSON.parse(allowed.stdout).classes), ['bag']);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
