@@ -27,4 +27,24 @@ function optionalFunction(value, name) {
   return value;
 }
 
-module.exports = { ImprintError, optionalFunction };
+/**
+ * `options` (undefined: {}) after checking that it is an object whose keys are all in `known`
+ * (a misspelt option would otherwise be ignored without a word); INVALID_ARGUMENT naming it otherwise.
+ */
+function checkOptionObject(options, known, what) {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new ImprintError('INVALID_ARGUMENT', `${what} must be an object`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new ImprintError(
+        'INVALID_ARGUMENT',
+        `${what}: unknown option ${JSON.stringify(key)} (known: ${known.join(', ')})`,
+      );
+    }
+  }
+  return options;
+}
+
+module.exports = { ImprintError, optionalFunction, checkOptionObject };

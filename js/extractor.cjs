@@ -3,7 +3,7 @@
 // moves bytes in and floats out through js/wasm.cjs, which also turns failed statuses into
 // ImprintErrors.
 
-const { ImprintError, optionalFunction } = require('./errors.cjs');
+const { ImprintError, optionalFunction, checkOptionObject } = require('./errors.cjs');
 const { normaliseInput, isFileSource, platform } = require('./inputs.cjs');
 const {
   Status,
@@ -165,7 +165,14 @@ class Extractor {
    */
   async embed(input, options = {}) {
     this.#check();
-    return this.#withInput(input, (normalised) => this.#embedNow(normalised, Boolean(options && options.mirror)));
+    const { mirror = false } = checkOptionObject(options, ['mirror'], 'embed() options');
+    if (typeof mirror !== 'boolean') {
+      throw new ImprintError(
+        'INVALID_ARGUMENT',
+        `embed() option mirror must be true or false; got ${JSON.stringify(mirror)}`,
+      );
+    }
+    return this.#withInput(input, (normalised) => this.#embedNow(normalised, mirror));
   }
 
   /**
@@ -374,10 +381,11 @@ async function createExtractor(options = {}) {
 
 function checkLimits(limits) {
   if (limits === undefined) return null;
-  if (limits === null || typeof limits !== 'object') {
-    throw new ImprintError('INVALID_ARGUMENT', 'options.limits must be an object { maxWidth, maxHeight, maxPixels }');
-  }
-  const { maxWidth = 0, maxHeight = 0, maxPixels = 0 } = limits;
+  const {
+    maxWidth = 0,
+    maxHeight = 0,
+    maxPixels = 0,
+  } = checkOptionObject(limits, ['maxWidth', 'maxHeight', 'maxPixels'], 'options.limits');
   for (const [k, v] of Object.entries({ maxWidth, maxHeight, maxPixels })) {
     if (!Number.isSafeInteger(v) || v < 0 || (k !== 'maxPixels' && v > 0xffffffff)) {
       throw new ImprintError('INVALID_ARGUMENT', `limits.${k} must be a non-negative integer (0 = default); got ${v}`);

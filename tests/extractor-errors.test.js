@@ -205,3 +205,19 @@ test('images, models and classifier files can be Blobs, read by the platform lik
     fromBlob.dispose();
   }
 });
+
+test('options are checked, not ignored: a misspelt option or a mirror that is not a boolean is INVALID_ARGUMENT naming it', async () => {
+  await expectCode(extractor.embed(dogBytes, { mirror: 'yes' }), 'INVALID_ARGUMENT', /mirror must be true or false/);
+  await expectCode(
+    extractor.embed(dogBytes, { maxwidth: 10 }),
+    'INVALID_ARGUMENT',
+    /unknown option "maxwidth" \(known: mirror\)/,
+  );
+  await expectCode(extractor.embed(dogBytes, 5), 'INVALID_ARGUMENT', /must be an object/);
+  await expectCode(
+    createExtractor({ limits: { maxwidth: 10 } }),
+    'INVALID_ARGUMENT',
+    /unknown option "maxwidth" \(known: maxWidth/,
+  );
+  assert.deepEqual(await extractor.embed(dogBytes, {}), dogEmbedding);
+});
