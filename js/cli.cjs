@@ -55,8 +55,13 @@ Options:
   --model <file>     use another imprint model file`,
   predict: `Usage: imprint predict <head.imprint> <images or folders…> [--json] [--model <file>]
 
-Prints "path<TAB>label<TAB>confidence[<TAB>unknown]" per image, or JSON lines with --json
-({"path", "label", "confidence", "unknown", "scores"}).`,
+Prints a header line "path<TAB>label<TAB>confidence<TAB>unknown", then one line per image with
+those four columns: confidence with 3 decimals, unknown "true" or "false". Backslash, tab, newline
+and carriage return in a path or label are written \\\\, \\t, \\n and \\r.
+
+Options:
+  --json           JSON lines instead: {"path", "label", "confidence", "unknown", "scores"}
+  --model <file>   use another imprint model file`,
   eval: `Usage: imprint eval <head.imprint> <folder> [--json] [--model <file>]
 
 <folder> has one sub-folder per label, as for train. Prints accuracy, per-class accuracy and the
@@ -313,12 +318,18 @@ async function openHead(extractor, file) {
   }
 }
 
+/** A tab-separated field: one line, no tab (the escapes of PostgreSQL's and MySQL's text format). */
+function tsvField(text) {
+  return String(text).replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]);
+}
+
 async function cmdPredict(args, options) {
   if (args.length < 2) throw new UsageError('predict needs a classifier file and at least one image or folder');
   const { files, problems } = inputFiles(args.slice(1));
   return withExtractor(options, async (extractor) => {
     const classifier = await openHead(extractor, args[0]);
     try {
+      if (!options.json) process.stdout.write('path\tlabel\tconfidence\tunknown\n');
       for (const file of files) {
         try {
           const p = await classifier.predict(file);
@@ -327,7 +338,7 @@ async function cmdPredict(args, options) {
               `${JSON.stringify({ path: file, label: p.label, confidence: p.confidence, unknown: p.unknown, scores: p.scores })}\n`,
             );
           } else {
-            process.stdout.write(`${file}\t${p.label}\t${p.confidence.toFixed(3)}${p.unknown ? '\tunknown' : ''}\n`);
+            process.stdout.write(`${tsvField(file)}\t${tsvField(p.label)}\t${p.confidence.toFixed(3)}\t${p.unknown}\n`);
           }
         } catch (error) {
           if (!error.code) throw error;

@@ -412,3 +412,34 @@ test('train warns about empty label folders and top-level files, and refuses a s
     fs.rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('predict prints fixed tab-separated columns under a header, with tabs and newlines in names escaped', () => {
+  const head = path.join(work, 'head.imprint');
+  if (!fs.existsSync(head)) assert.equal(imprint(['train', path.join(work, 'train'), '-o', head]).code, 0);
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'imprint-tsv-'));
+  try {
+    const source = path.join(work, 'test', 'bag');
+    const names = ['tab\there.png', 'new\nline.png', 'back\\slash.png', 'plain.png'];
+    fs.readdirSync(source)
+      .slice(0, names.length)
+      .forEach((file, i) => fs.copyFileSync(path.join(source, file), path.join(root, names[i])));
+    const result = imprint(['predict', head, root]);
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.stdout.split('\n');
+    assert.equal(lines.pop(), '', 'ends with a newline');
+    assert.equal(lines[0], 'path\tlabel\tconfidence\tunknown');
+    assert.equal(lines.length, 1 + names.length);
+    const unescape = (field) => field.replace(/\\(.)/g, (_, c) => ({ t: '\t', n: '\n', r: '\r', '\\': '\\' })[c]);
+    const seen = lines.slice(1).map((line) => {
+      const columns = line.split('\t');
+      assert.equal(columns.length, 4, line);
+      assert.ok(['t-shirt', 'trouser', 'sneaker', 'bag'].includes(columns[1]), line);
+      assert.match(columns[2], /^[01]\.\d{3}$/);
+      assert.match(columns[3], /^(true|false)$/);
+      return path.basename(unescape(columns[0]));
+    });
+    assert.deepEqual(seen.sort(), [...names].sort());
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
