@@ -26,7 +26,12 @@ Commands:
 
 Common options:
   --model <file>    use another imprint model file instead of the embedded default
+  --progress        show a progress bar with rate and ETA on stderr (embed, train, predict,
+                    eval; the default when stderr is a terminal); --no-progress hides it
   -h, --help        help for a command
+
+Exit codes: 0 success, 1 some inputs failed (reported on stderr, the rest processed), 2 usage
+error, 3 fatal (nothing useful could be done).
 
 Run 'imprint <command> --help' for a command's options.`,
   embed: `Usage: imprint embed <images or folders…> [options]
@@ -39,6 +44,8 @@ Options:
                      input order, and print {"path", "dim", "index"} per image instead
   --threads <N>      embed on N worker threads, 1 to 256 (default: every core); the output order
                      is the input order either way
+  --progress         progress bar with rate and ETA on stderr (default when stderr is a terminal;
+                     --no-progress hides it)
   --model <file>     use another imprint model file`,
   train: `Usage: imprint train <folder> -o <head.imprint> [options]
 
@@ -52,6 +59,7 @@ Options:
                      continue from it)
   --allow-one-label  train even when only one label has images (refused otherwise: such a
                      classifier gives that label to everything, with confidence 1)
+  --progress         progress on stderr (default when stderr is a terminal; --no-progress hides it)
   --model <file>     use another imprint model file`,
   predict: `Usage: imprint predict <head.imprint> <images or folders…> [--json] [--model <file>]
 
@@ -61,8 +69,9 @@ and carriage return in a path or label are written \\\\, \\t, \\n and \\r.
 
 Options:
   --json           JSON lines instead: {"path", "label", "confidence", "unknown", "scores"}
+  --progress       progress on stderr (default when stderr is a terminal; --no-progress hides it)
   --model <file>   use another imprint model file`,
-  eval: `Usage: imprint eval <head.imprint> <folder> [--json] [--model <file>]
+  eval: `Usage: imprint eval <head.imprint> <folder> [--json] [--[no-]progress] [--model <file>]
 
 <folder> has one sub-folder per label, as for train. Prints accuracy, per-class accuracy and the
 confusion matrix (rows: true label, columns: predicted).`,
@@ -147,18 +156,51 @@ function reportProblem(problem) {
   process.stderr.write(`imprint: ${problem.path}: ${problem.code}: ${problem.message}\n`);
 }
 
-function progressBar(label, total) {
+/** Whether to show progress: --progress / --no-progress, else only when stderr is a terminal. */
+function showProgress(options) {
+  if (options.progress && options['no-progress']) throw new UsageError('give --progress or --no-progress, not both');
+  if (options.progress) return true;
+  if (options['no-progress']) return false;
+  return Boolean(process.stderr.isTTY);
+}
+
+function formatDuration(seconds) {
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600),
+    m = Math.floor((s % 3600) / 60);
+  const two = (n) => String(n).padStart(2, '0');
+  return h ? `${h}:${two(m)}:${two(s % 60)}` : `${m}:${two(s % 60)}`;
+}
+
+/**
+ * A progress bar on stderr with rate and ETA: redrawn in place (at most 10 times a second) on a
+ * terminal, a line every 10% otherwise. A no-op when progress is off.
+ */
+function progressBar(label, total, enabled) {
+  if (!enabled) return () => {};
   const tty = process.stderr.isTTY;
-  let last = -1;
+  const start = performance.now();
+  let lastDraw = -Infinity;
+  let lastTenth = -1;
   return (done) => {
-    const percent = total ? Math.floor((done / total) * 100) : 100;
-    if (percent === last && done !== total) return;
-    last = percent;
+    const now = performance.now();
+    const finished = done >= total;
+    const tenth = total ? Math.floor((done / total) * 10) : 10;
+    if (tty ? !finished && now - lastDraw < 100 : !finished && tenth === lastTenth) return;
+    lastDraw = now;
+    lastTenth = tenth;
+    const seconds = (now - start) / 1000;
+    const rate = seconds > 0 ? done / seconds : 0;
     const width = 30;
-    const filled = Math.round((percent / 100) * width);
-    const line = `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`;
-    if (tty) process.stderr.write(`\r${line}${done === total ? '\n' : ''}`);
-    else if (done === total || percent % 25 === 0) process.stderr.write(`${line}\n`);
+    const filled = total ? Math.round((done / total) * width) : width;
+    const eta = finished
+      ? `in ${formatDuration(seconds)}`
+      : rate > 0
+        ? `ETA ${formatDuration((total - done) / rate)}`
+        : 'ETA ?';
+    const line = `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${rate.toFixed(1)}/s ${eta}`;
+    if (tty) process.stderr.write(`\r${line}\x1b[K${finished ? '\n' : ''}`);
+    else process.stderr.write(`${line}\n`);
   };
 }
 
@@ -210,7 +252,11 @@ async function cmdEmbed(args, options) {
     const { createBatchEmbedder } = require('./batch.cjs');
     embedder = createBatchEmbedder({ model: options.model, threads: options.threads });
     let index = 0;
-    const progress = progressBar(`embed (${embedder.threads} thread${embedder.threads > 1 ? 's' : ''})`, files.length);
+    const progress = progressBar(
+      `embed (${embedder.threads} thread${embedder.threads > 1 ? 's' : ''})`,
+      files.length,
+      showProgress(options),
+    );
     await embedder.info;
     let done = 0;
     for await (const result of embedder.embed(files)) {
@@ -257,7 +303,7 @@ async function cmdTrain(args, options) {
     const classifier = createClassifier(extractor);
     try {
       const total = byLabel.reduce((s, l) => s + l.files.length, 0);
-      const progress = progressBar('embed', total);
+      const progress = progressBar('embed', total, showProgress(options));
       let done = 0;
       for (const { label, files } of byLabel) {
         for (const file of files) {
@@ -279,7 +325,7 @@ async function cmdTrain(args, options) {
       const result = await classifier.train({
         seed: options.seed === undefined ? 0 : options.seed,
         onProgress: ({ step }) => {
-          if (step - lastStep >= 50) {
+          if (showProgress(options) && step - lastStep >= 50) {
             lastStep = step;
             process.stderr.write(`train: step ${step}\r`);
           }
@@ -290,7 +336,7 @@ async function cmdTrain(args, options) {
       } catch (error) {
         throw new FatalError(`cannot write ${options.out}: ${describeError(error)}`);
       }
-      process.stderr.write('\n');
+      if (lastStep > 0) process.stderr.write('\n');
       const summary = {
         output: options.out,
         classes: Object.fromEntries(labels.map((l) => [l, classifier.exampleCount(l)])),
@@ -330,6 +376,8 @@ async function cmdPredict(args, options) {
     const classifier = await openHead(extractor, args[0]);
     try {
       if (!options.json) process.stdout.write('path\tlabel\tconfidence\tunknown\n');
+      const progress = progressBar('predict', files.length, showProgress(options));
+      let done = 0;
       for (const file of files) {
         try {
           const p = await classifier.predict(file);
@@ -345,6 +393,7 @@ async function cmdPredict(args, options) {
           problems.push({ path: file, code: error.code, message: error.message });
           reportProblem(problems[problems.length - 1]);
         }
+        progress(++done);
       }
       return problems.length ? EXIT.PARTIAL : EXIT.OK;
     } finally {
@@ -362,7 +411,7 @@ async function cmdEval(args, options) {
       const known = new Set(classifier.labels);
       const items = [];
       const total = byLabel.reduce((s, l) => s + l.files.length, 0);
-      const progress = progressBar('embed', total);
+      const progress = progressBar('embed', total, showProgress(options));
       let done = 0;
       for (const { label, files } of byLabel) {
         for (const file of files) {
@@ -436,19 +485,21 @@ async function cmdConvert(argv) {
 // One option table per command; util.parseArgs (strict) refuses anything not in it, and check()
 // validates each value. Every refusal is a UsageError: exit 2 with one line on stderr.
 const MODEL = { model: { type: 'string' } };
+const PROGRESS = { progress: { type: 'boolean' }, 'no-progress': { type: 'boolean' } };
 const HELP_OPTION = { help: { type: 'boolean', short: 'h' } };
 const OPTIONS = {
-  embed: { ...MODEL, out: { type: 'string', short: 'o' }, threads: { type: 'string' } },
+  embed: { ...MODEL, ...PROGRESS, out: { type: 'string', short: 'o' }, threads: { type: 'string' } },
   train: {
     ...MODEL,
+    ...PROGRESS,
     out: { type: 'string', short: 'o' },
     output: { type: 'string' },
     seed: { type: 'string' },
     'no-examples': { type: 'boolean' },
     'allow-one-label': { type: 'boolean' },
   },
-  predict: { ...MODEL, json: { type: 'boolean' } },
-  eval: { ...MODEL, json: { type: 'boolean' } },
+  predict: { ...MODEL, ...PROGRESS, json: { type: 'boolean' } },
+  eval: { ...MODEL, ...PROGRESS, json: { type: 'boolean' } },
   info: { ...MODEL, layers: { type: 'boolean' } },
 };
 
@@ -490,6 +541,8 @@ function parseCommandLine(command, args) {
     if (OPTIONS[command][name] && OPTIONS[command][name].type === 'string' && value === '')
       throw new UsageError(`${command}: --${name} needs a value`);
   }
+  if (options.progress && options['no-progress'])
+    throw new UsageError(`${command}: give --progress or --no-progress, not both`);
   if (options.output !== undefined) {
     if (options.out !== undefined) throw new UsageError(`${command}: give -o/--out once`);
     options.out = options.output;

@@ -443,3 +443,29 @@ test('predict prints fixed tab-separated columns under a header, with tabs and n
     fs.rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('progress: off when stderr is not a terminal, --progress shows rate and ETA, --no-progress hides it', () => {
+  const files = fs.readdirSync(path.join(work, 'train', 'bag')).map((f) => path.join(work, 'train', 'bag', f));
+  const quiet = imprint(['embed', ...files, '--threads', '1']);
+  assert.equal(quiet.code, 0, quiet.stderr);
+  assert.equal(quiet.stderr, '', 'no progress on a pipe by default');
+  const shown = imprint(['embed', ...files, '--threads', '1', '--progress']);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.match(shown.stderr, /embed \(1 thread\) \[#+\] 6\/6 \d+\.\d\/s in \d+:\d\d\n$/);
+  assert.match(shown.stderr, /\/s ETA \d+:\d\d\n/);
+  assert.equal(imprint(['embed', ...files, '--progress', '--no-progress']).code, 2);
+  if (spawnSync('script', ['--version']).status === 0) {
+    // A terminal on stderr turns it on by default, drawn in place.
+    const command = [process.execPath, CLI, 'embed', files[0], '--threads', '1']
+      .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
+      .join(' ');
+    const tty = spawnSync('script', ['-qec', `${command} >/dev/null`, '/dev/null'], {
+      encoding: 'utf8',
+      timeout: 60000,
+    });
+    assert.equal(tty.status, 0, tty.stdout);
+    assert.match(tty.stdout, /\rembed \(1 thread\) \[#+\] 1\/1 /);
+  } else {
+    test.diagnostic('no script(1) here: the terminal default is not checked');
+  }
+});
