@@ -41,7 +41,10 @@ images. Images that fail are reported on stderr and skipped.
 
 Options:
   -o, --out <file>   write the vectors to <file> as little-endian float32, one after another in
-                     input order, and print {"path", "dim", "index"} per image instead
+                     input order, and print {"path", "dim", "index"} per image instead; the
+                     same lines go to <file>.index.jsonl
+  --resume           continue an interrupted --out run: inputs already in <file> (by its
+                     index) are skipped, and a vector or line left half-written is dropped
   --threads <N>      embed on N worker threads, 1 to 256 (default: every core); the output order
                      is the input order either way
   --progress         progress bar with rate and ETA on stderr (default when stderr is a terminal;
@@ -232,32 +235,99 @@ function writeAtomically(file, bytes) {
   }
 }
 
-/** Opens a file to write results to; failing is fatal (exit 3) and says which file. */
-function openOutput(file) {
+/** Opens a file to write results to (`flags` 'w' or 'a'); failing is fatal (exit 3) and says which file. */
+function openOutput(file, flags = 'w') {
   try {
-    return fs.openSync(file, 'w');
+    return fs.openSync(file, flags);
   } catch (error) {
     throw new FatalError(`cannot write ${file}: ${describeError(error)}`);
   }
 }
 
+/**
+ * What an earlier `embed --out` left in `out` and its index (`<out>.index.jsonl`, one
+ * {"path", "dim", "index"} line per vector, written after the vector). Both files are cut back to
+ * the last vector that has its whole index line, which drops whatever an interruption left half
+ * written; returns { count, dim, done: Set of resolved paths }.
+ */
+function resumeOutput(out, indexFile) {
+  const haveOut = fs.existsSync(out),
+    haveIndex = fs.existsSync(indexFile);
+  if (!haveOut && !haveIndex) return { count: 0, dim: null, done: new Set() };
+  if (!haveOut || !haveIndex)
+    throw new FatalError(
+      `cannot resume ${out}: ${haveOut ? indexFile : out} is missing (start again without --resume)`,
+    );
+  const text = fs.readFileSync(indexFile, 'utf8');
+  const entries = [];
+  const ends = [0]; // ends[i]: byte length of the index's first i lines
+  for (let start = 0, newline; (newline = text.indexOf('\n', start)) !== -1; start = newline + 1) {
+    let entry;
+    try {
+      entry = JSON.parse(text.slice(start, newline));
+    } catch {
+      break;
+    }
+    const dim = entries.length ? entries[0].dim : entry && entry.dim;
+    if (!entry || typeof entry.path !== 'string' || entry.index !== entries.length || entry.dim !== dim || !(dim > 0))
+      break;
+    entries.push(entry);
+    ends.push(ends[ends.length - 1] + Buffer.byteLength(text.slice(start, newline + 1)));
+  }
+  const dim = entries.length ? entries[0].dim : null;
+  const vectors = dim ? Math.floor(fs.statSync(out).size / (dim * 4)) : 0;
+  const count = Math.min(entries.length, vectors);
+  fs.truncateSync(out, count * (dim || 0) * 4);
+  fs.truncateSync(indexFile, ends[count]);
+  return { count, dim, done: new Set(entries.slice(0, count).map((e) => path.resolve(e.path))) };
+}
+
 async function cmdEmbed(args, options) {
   if (args.length === 0) throw new UsageError('embed needs at least one image or folder');
-  const { files, problems } = inputFiles(args);
+  if (options.resume && options.out === undefined) throw new UsageError('embed: --resume needs -o/--out');
+  const scanned = inputFiles(args);
+  const problems = scanned.problems;
+  let files = scanned.files;
   // Open the output before starting any worker, and close both on every path: an output that
   // cannot be opened used to throw between the two and leave the workers keeping the process alive.
-  const out = options.out === undefined ? null : openOutput(options.out);
+  let out = null,
+    index = null,
+    resumed = { count: 0, dim: null, done: new Set() };
+  if (options.out !== undefined) {
+    const indexFile = `${options.out}.index.jsonl`;
+    if (options.resume) {
+      resumed = resumeOutput(options.out, indexFile);
+      const before = files.length;
+      files = files.filter((f) => !resumed.done.has(path.resolve(f)));
+      if (resumed.count)
+        process.stderr.write(
+          `imprint: resuming ${options.out}: ${before - files.length} of the inputs are in it already, ${files.length} to go\n`,
+        );
+    }
+    out = openOutput(options.out, options.resume ? 'a' : 'w');
+    try {
+      index = openOutput(indexFile, options.resume ? 'a' : 'w');
+    } catch (error) {
+      fs.closeSync(out);
+      throw error;
+    }
+  }
   let embedder = null;
   try {
+    if (files.length === 0) return problems.length ? EXIT.PARTIAL : EXIT.OK;
     const { createBatchEmbedder } = require('./batch.cjs');
     embedder = createBatchEmbedder({ model: options.model, threads: options.threads });
-    let index = 0;
+    let next = resumed.count;
     const progress = progressBar(
       `embed (${embedder.threads} thread${embedder.threads > 1 ? 's' : ''})`,
       files.length,
       showProgress(options),
     );
-    await embedder.info;
+    const info = await embedder.info;
+    if (resumed.dim !== null && resumed.dim !== info.dim)
+      throw new FatalError(
+        `cannot resume ${options.out}: it holds ${resumed.dim}-d vectors, this model makes ${info.dim}-d`,
+      );
     let done = 0;
     for await (const result of embedder.embed(files)) {
       const file = result.input;
@@ -267,12 +337,15 @@ async function cmdEmbed(args, options) {
         reportProblem(problems[problems.length - 1]);
       } else if (out !== null) {
         const v = result.vector;
+        const line = `${JSON.stringify({ path: file, dim: v.length, index: next++ })}\n`;
         try {
+          // The vector first, then its index line: --resume trusts a vector only once its line is whole.
           fs.writeSync(out, new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+          fs.writeSync(index, line);
         } catch (error) {
           throw new FatalError(`cannot write ${options.out}: ${describeError(error)}`);
         }
-        process.stdout.write(`${JSON.stringify({ path: file, dim: v.length, index: index++ })}\n`);
+        process.stdout.write(line);
       } else {
         process.stdout.write(
           `${JSON.stringify({ path: file, dim: result.vector.length, vector: Array.from(result.vector) })}\n`,
@@ -282,6 +355,7 @@ async function cmdEmbed(args, options) {
     }
   } finally {
     if (out !== null) fs.closeSync(out);
+    if (index !== null) fs.closeSync(index);
     if (embedder !== null) await embedder.close();
   }
   return problems.length ? EXIT.PARTIAL : EXIT.OK;
@@ -488,7 +562,13 @@ const MODEL = { model: { type: 'string' } };
 const PROGRESS = { progress: { type: 'boolean' }, 'no-progress': { type: 'boolean' } };
 const HELP_OPTION = { help: { type: 'boolean', short: 'h' } };
 const OPTIONS = {
-  embed: { ...MODEL, ...PROGRESS, out: { type: 'string', short: 'o' }, threads: { type: 'string' } },
+  embed: {
+    ...MODEL,
+    ...PROGRESS,
+    out: { type: 'string', short: 'o' },
+    resume: { type: 'boolean' },
+    threads: { type: 'string' },
+  },
   train: {
     ...MODEL,
     ...PROGRESS,

@@ -237,7 +237,7 @@ test('embed -o is --out, as the help says', () => {
   assert.equal(fs.statSync(out).size, JSON.parse(result.stdout).dim * 4);
 });
 
-test('an output that cannot be written is one line and exit 3, never a hang or a stack trace', () => {
+test('an output that cannot be written is one line and exit 3, never a hang or a stack trace', (t) => {
   const missing = path.join(work, 'missing-folder', 'x.f32');
   const embed = imprint(['embed', PHOTO, '--out', missing, '--threads', '2'], { timeout: 30000 });
   assert.equal(embed.signal, null, 'embed --out into a missing folder must exit, not hang');
@@ -264,7 +264,7 @@ test('an output that cannot be written is one line and exit 3, never a hang or a
     assert.equal(toFile.code, 3, toFile.stderr);
     assert.match(toFile.stderr, /imprint: cannot write \/dev\/full: ENOSPC/);
   } else {
-    test.diagnostic('no /dev/full here: the full-disk checks are skipped');
+    t.diagnostic('no /dev/full here: the full-disk checks are skipped');
   }
 });
 
@@ -444,7 +444,7 @@ test('predict prints fixed tab-separated columns under a header, with tabs and n
   }
 });
 
-test('progress: off when stderr is not a terminal, --progress shows rate and ETA, --no-progress hides it', () => {
+test('progress: off when stderr is not a terminal, --progress shows rate and ETA, --no-progress hides it', (t) => {
   const files = fs.readdirSync(path.join(work, 'train', 'bag')).map((f) => path.join(work, 'train', 'bag', f));
   const quiet = imprint(['embed', ...files, '--threads', '1']);
   assert.equal(quiet.code, 0, quiet.stderr);
@@ -466,6 +466,93 @@ test('progress: off when stderr is not a terminal, --progress shows rate and ETA
     assert.equal(tty.status, 0, tty.stdout);
     assert.match(tty.stdout, /\rembed \(1 thread\) \[#+\] 1\/1 /);
   } else {
-    test.diagnostic('no script(1) here: the terminal default is not checked');
+    t.diagnostic('no script(1) here: the terminal default is not checked');
   }
+});
+
+test('embed --resume skips inputs already in the output and drops what an interruption left half-written', () => {
+  const files = ['bag', 'trouser'].flatMap((label) =>
+    fs
+      .readdirSync(path.join(work, 'train', label))
+      .sort()
+      .map((f) => path.join(work, 'train', label, f)),
+  );
+  const full = path.join(work, 'full.f32');
+  const whole = imprint(['embed', ...files, '--out', full, '--threads', '1']);
+  assert.equal(whole.code, 0, whole.stderr);
+  const index = fs.readFileSync(`${full}.index.jsonl`, 'utf8');
+  assert.equal(index, whole.stdout, 'the index holds the lines printed');
+  const dim = JSON.parse(index.split('\n')[0]).dim;
+
+  // An interruption: 5 whole vectors and half of the 6th; 4 whole index lines and half of the 5th.
+  const partial = path.join(work, 'partial.f32');
+  fs.writeFileSync(partial, fs.readFileSync(full).subarray(0, 5.5 * dim * 4));
+  const lines = index.split('\n');
+  fs.writeFileSync(`${partial}.index.jsonl`, `${lines.slice(0, 4).join('\n')}\n${lines[4].slice(0, 20)}`);
+
+  const resumed = imprint(['embed', ...files, '--out', partial, '--threads', '2', '--resume']);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stderr, /resuming .*partial\.f32: 4 of the inputs are in it already, 8 to go/);
+  const printed = resumed.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    printed.map((l) => [l.path, l.index]),
+    files.slice(4).map((f, i) => [f, 4 + i]),
+  );
+  assert.ok(fs.readFileSync(partial).equals(fs.readFileSync(full)), 'the resumed file is the uninterrupted one');
+  assert.equal(fs.readFileSync(`${partial}.index.jsonl`, 'utf8'), index);
+
+  const again = imprint(['embed', ...files, '--out', partial, '--resume']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(again.stdout, '');
+  assert.match(again.stderr, /12 of the inputs are in it already, 0 to go/);
+  assert.ok(fs.readFileSync(partial).equals(fs.readFileSync(full)));
+
+  assert.equal(imprint(['embed', ...files, '--resume']).code, 2, '--resume needs --out');
+  fs.rmSync(`${partial}.index.jsonl`);
+  const orphan = imprint(['embed', ...files, '--out', partial, '--resume']);
+  assert.equal(orphan.code, 3);
+  assert.match(orphan.stderr, /cannot resume .*index\.jsonl is missing/);
+});
+
+test('embed --resume after a real kill: every input once, whole vectors only, each equal to an uninterrupted run', async (t) => {
+  const { spawn } = require('node:child_process');
+  const files = Array.from({ length: 4 }, () => PHOTO).concat(
+    fs.readdirSync(path.join(work, 'train', 'bag')).map((f) => path.join(work, 'train', 'bag', f)),
+  );
+  const out = path.join(work, 'killed.f32');
+  const child = spawn(process.execPath, [CLI, 'embed', ...files, '--out', out, '--threads', '1']);
+  const killed = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no output within 60 s')), 60000);
+    child.stdout.once('data', () => child.kill('SIGKILL'));
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve(signal);
+    });
+  });
+  const resumed = imprint(['embed', ...files, '--out', out, '--threads', '1', '--resume']);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const reference = path.join(work, 'unkilled.f32');
+  assert.equal(imprint(['embed', ...files, '--out', reference, '--threads', '1']).code, 0);
+  // Duplicate inputs (the same photo 4 times) count as done once embedded.
+  const expected = fs.readFileSync(reference);
+  const got = fs.readFileSync(out);
+  const dim = 576 * 4;
+  if (killed === 'SIGKILL')
+    t.diagnostic(`killed after ${got.length / dim - resumed.stdout.trim().split('\n').length} vectors`);
+  assert.equal(got.length % dim, 0, 'whole vectors only');
+  const indexLines = fs
+    .readFileSync(`${out}.index.jsonl`, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.equal(indexLines.length, got.length / dim);
+  indexLines.forEach((line, i) => assert.equal(line.index, i));
+  for (const [i, line] of indexLines.entries()) {
+    const at = files.indexOf(line.path);
+    assert.ok(got.subarray(i * dim, (i + 1) * dim).equals(expected.subarray(at * dim, (at + 1) * dim)), line.path);
+  }
+  assert.deepEqual(new Set(indexLines.map((l) => l.path)), new Set(files));
 });
