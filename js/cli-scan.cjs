@@ -56,18 +56,16 @@ class Scan {
     this.skipped.set(reason, (this.skipped.get(reason) || 0) + 1);
   }
 
-  /** Expands the paths given (folders recursively, sorted) into input files; files are kept as given. */
-  expand(paths) {
+  /**
+   * Expands the paths given (folders recursively, sorted) into input files; files are kept as
+   * given. `ancestors` are the real paths of folders these paths are inside (for loop detection).
+   */
+  expand(paths, ancestors = []) {
     const out = [];
     for (const p of paths) {
-      let stat;
-      try {
-        stat = fs.statSync(p);
-      } catch (error) {
-        this.problems.push({ path: p, code: 'FILE_NOT_FOUND', message: `cannot read ${p}: ${error.code}` });
-        continue;
-      }
-      if (stat.isDirectory()) this.#folder(p, [], out);
+      const stat = this.#stat(p, 'FILE_NOT_FOUND');
+      if (stat === null) continue;
+      if (stat.isDirectory()) this.#folder(p, ancestors, out);
       else out.push(p);
     }
     return out;
@@ -108,22 +106,26 @@ class Scan {
     }
   }
 
-  /** fs.stat following symlinks; a dangling or looping symlink is a problem, and null. */
-  #stat(entry) {
+  /** fs.stat following symlinks; a missing entry, dangling or looping symlink is a problem, and null. */
+  #stat(entry, code) {
     try {
       return fs.statSync(entry);
     } catch (error) {
-      let message = 'cannot read this entry, skipped';
+      let message = error.code === 'ENOENT' ? 'no such file' : `cannot read this entry (${error.code}), skipped`;
+      let isLink = false;
       try {
         if (fs.lstatSync(entry).isSymbolicLink()) {
+          isLink = true;
           const target = fs.readlinkSync(entry);
           message =
             error.code === 'ELOOP' ? `symlink loop (${target}), skipped` : `dangling symlink to ${target}, skipped`;
         }
       } catch {
-        // The entry went away while we looked at it: the first message stands.
+        // No entry at all, or it went away while we looked at it: the first message stands.
       }
-      this.problems.push({ path: entry, code: error.code, message });
+      // A path named on the command line that does not exist is FILE_NOT_FOUND, as the library says;
+      // a bad symlink or folder entry keeps the system's code (ENOENT, ELOOP, EACCES).
+      this.problems.push({ path: entry, code: (!isLink && code) || error.code, message });
       return null;
     }
   }

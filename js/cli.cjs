@@ -129,11 +129,18 @@ function labelledFolder(root) {
     throw new UsageError(`cannot read folder ${root}: ${describeError(error)}`);
   }
   const scan = new Scan();
-  scan.visited.add(fs.realpathSync(root));
+  const realRoot = fs.realpathSync(root);
+  scan.visited.add(realRoot);
   const byLabel = [];
   for (const name of names) {
     const entry = path.join(root, name);
-    const files = scan.expand([entry]);
+    let readBefore = false; // a second link to a label folder: the scan notes it, no warning here
+    try {
+      readBefore = scan.visited.has(fs.realpathSync(entry));
+    } catch {
+      // reported by the scan
+    }
+    const files = scan.expand([entry], [realRoot]);
     let isFolder = false;
     try {
       isFolder = fs.statSync(entry).isDirectory();
@@ -142,8 +149,9 @@ function labelledFolder(root) {
     }
     if (!isFolder) {
       if (files.length) warn(`${entry}: a file at the top level is not an example of any label; ignored`);
-    } else if (files.length === 0) warn(`${entry}: label folder without images; ignored`);
-    else byLabel.push({ label: name, files });
+    } else if (files.length === 0) {
+      if (!readBefore) warn(`${entry}: label folder without images; ignored`);
+    } else byLabel.push({ label: name, files });
   }
   reportScan(scan);
   if (byLabel.length === 0)
@@ -445,6 +453,7 @@ function tsvField(text) {
 
 async function cmdPredict(args, options) {
   if (args.length < 2) throw new UsageError('predict needs a classifier file and at least one image or folder');
+  requireReadableFile(args[0], 'the classifier file');
   const { files, problems } = inputFiles(args.slice(1));
   return withExtractor(options, async (extractor) => {
     const classifier = await openHead(extractor, args[0]);
@@ -478,6 +487,7 @@ async function cmdPredict(args, options) {
 
 async function cmdEval(args, options) {
   if (args.length !== 2) throw new UsageError('eval needs a classifier file and a folder (one sub-folder per label)');
+  requireReadableFile(args[0], 'the classifier file');
   const { byLabel, problems } = labelledFolder(args[1]);
   return withExtractor(options, async (extractor) => {
     const classifier = await openHead(extractor, args[0]);

@@ -556,3 +556,25 @@ test('embed --resume after a real kill: every input once, whole vectors only, ea
   }
   assert.deepEqual(new Set(indexLines.map((l) => l.path)), new Set(files));
 });
+
+test('train and eval scan label folders the same way: a loop or dangling link is reported and skipped, a second link to a label folder is read once', () => {
+  const head = path.join(work, 'head.imprint');
+  if (!fs.existsSync(head)) assert.equal(imprint(['train', path.join(work, 'train'), '-o', head]).code, 0);
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'imprint-eval-scan-'));
+  try {
+    for (const label of ['bag', 'trouser'])
+      fs.cpSync(path.join(work, 'test', label), path.join(root, label), { recursive: true });
+    fs.symlinkSync('..', path.join(root, 'bag', 'loop'));
+    fs.symlinkSync('bag', path.join(root, 'bag-again'));
+    fs.symlinkSync('nowhere', path.join(root, 'dangling'));
+    const result = imprint(['eval', head, root, '--json']);
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(JSON.parse(result.stdout).count, 8);
+    assert.match(result.stderr, /bag[/\\]loop: ELOOP: symlink loop back to /);
+    assert.match(result.stderr, /bag-again: already read as /);
+    assert.match(result.stderr, /dangling: ENOENT: dangling symlink to nowhere, skipped/);
+    assert.doesNotMatch(result.stderr, /bag-again: label folder without images/);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
