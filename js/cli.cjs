@@ -215,9 +215,18 @@ function progressBar(label, total, enabled) {
   };
 }
 
+/** A model's load error, with the file's name in front when it came from --model. */
+function nameModel(error, file) {
+  if (file !== undefined && error && error.code && !String(error.message).includes(file))
+    error.message = `${file}: ${error.message}`;
+  return error;
+}
+
 async function withExtractor(options, fn) {
   const { createExtractor } = loadLibrary();
-  const extractor = await createExtractor(options.model ? { model: options.model } : {});
+  const extractor = await createExtractor(options.model ? { model: options.model } : {}).catch((error) => {
+    throw nameModel(error, options.model);
+  });
   try {
     return await fn(extractor);
   } finally {
@@ -331,7 +340,9 @@ async function cmdEmbed(args, options) {
       files.length,
       showProgress(options),
     );
-    const info = await embedder.info;
+    const info = await embedder.info.catch((error) => {
+      throw nameModel(error, options.model);
+    });
     if (resumed.dim !== null && resumed.dim !== info.dim)
       throw new FatalError(
         `cannot resume ${options.out}: it holds ${resumed.dim}-d vectors, this model makes ${info.dim}-d`,

@@ -578,3 +578,25 @@ test('train and eval scan label folders the same way: a loop or dangling link is
     fs.rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('a damaged model is fatal (exit 3) for every command, names the file, and never hangs', () => {
+  const model = path.join(__dirname, '..', 'dist', 'models', 'mobilenet_v2.imprint');
+  const bytes = fs.readFileSync(model);
+  bytes[Math.floor(bytes.length / 2)] ^= 1;
+  const damaged = path.join(work, 'damaged-model.imprint');
+  fs.writeFileSync(damaged, bytes);
+  const head = path.join(work, 'head.imprint');
+  if (!fs.existsSync(head)) assert.equal(imprint(['train', path.join(work, 'train'), '-o', head]).code, 0);
+  for (const args of [
+    ['embed', PHOTO, '--model', damaged, '--threads', '2'],
+    ['embed', PHOTO, '--model', damaged, '--out', path.join(work, 'never.f32')],
+    ['predict', head, PHOTO, '--model', damaged],
+    ['info', damaged],
+  ]) {
+    const result = imprint(args, { timeout: 30000 });
+    assert.equal(result.signal, null, `${args.join(' ')} must not hang`);
+    assert.equal(result.code, 3, result.stderr);
+    assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+    assert.match(result.stderr, /^imprint: MODEL_CORRUPT: .*damaged-model\.imprint.*checksum/);
+  }
+});
