@@ -7,9 +7,9 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
+const { Scan } = require('./cli-scan.cjs');
 
 const EXIT = { OK: 0, PARTIAL: 1, USAGE: 2, FATAL: 3 };
-const { Scan } = require('./cli-scan.cjs');
 
 const HELP = {
   main: `imprint — few-shot image embeddings and classification, on this machine
@@ -506,29 +506,26 @@ async function cmdEval(args, options) {
       const known = new Set(classifier.labels);
       const items = [];
       const total = byLabel.reduce((s, l) => s + l.files.length, 0);
-      const progress = progressBar('embed', total, showProgress(options));
+      const progress = progressBar('eval', total, showProgress(options));
       let done = 0;
       for (const { label, files } of byLabel) {
         for (const file of files) {
-          progress(++done);
           if (!known.has(label)) {
             problems.push({ path: file, code: 'UNKNOWN_LABEL', message: `the classifier has no label "${label}"` });
             reportProblem(problems[problems.length - 1]);
-            continue;
+          } else {
+            try {
+              items.push({ label, embedding: await extractor.embed(file) });
+            } catch (error) {
+              if (!error.code) throw error;
+              problems.push({ path: file, code: error.code, message: error.message });
+              reportProblem(problems[problems.length - 1]);
+            }
           }
-          try {
-            items.push({ label, embedding: await extractor.embed(file) });
-          } catch (error) {
-            if (!error.code) throw error;
-            problems.push({ path: file, code: error.code, message: error.message });
-            reportProblem(problems[problems.length - 1]);
-          }
+          progress(++done);
         }
       }
-      if (items.length === 0) {
-        process.stderr.write('imprint: no image could be evaluated\n');
-        return EXIT.FATAL;
-      }
+      if (items.length === 0) throw new FatalError('no image could be evaluated');
       const result = await classifier.evaluate(items);
       if (options.json) {
         process.stdout.write(`${JSON.stringify(result)}\n`);
