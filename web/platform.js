@@ -39,12 +39,57 @@ function resolve(url, fallbackName) {
 }
 
 /** GETs `url` as bytes, calling onBytes(loaded, total) as they arrive. */
+/**
+ * Why fetch() failed, as far as a page can tell (the browser hides the cause of network errors):
+ * a page opened from a file, or a URL on another origin, each with what to do about it.
+ */
+function fetchError(url, what, cause) {
+  const here = typeof location !== 'undefined' ? location : null;
+  const target = new URL(url);
+  if (target.protocol === 'file:' || (here && here.protocol === 'file:')) {
+    return new ImprintError(
+      'FILE_NOT_FOUND',
+      `cannot fetch ${what} from ${url}: a page opened from a file:// address cannot fetch files; ` +
+        'serve the page and imprint over http (for example: node demo/serve.js, or python3 -m http.server) and open it from there',
+      { cause },
+    );
+  }
+  if (here && target.origin !== here.origin) {
+    return new ImprintError(
+      'INVALID_ARGUMENT',
+      `cannot fetch ${what} from ${url}: it is on another origin than the page (${here.origin}), so its server must ` +
+        "allow it with CORS headers (Access-Control-Allow-Origin) and the page's Content-Security-Policy (connect-src) " +
+        "must allow it; or serve the file from the page's own origin",
+      { cause },
+    );
+  }
+  return new ImprintError('FILE_NOT_FOUND', `cannot fetch ${what} from ${url}: ${cause.message}`, { cause });
+}
+
+/** Why WebAssembly.compile() failed: most often a Content-Security-Policy without 'wasm-unsafe-eval'. */
+function compileError(cause) {
+  const message = String(cause && cause.message);
+  if (/Content Security Policy|unsafe-eval/i.test(message)) {
+    return new ImprintError(
+      'BACKEND_FAILED',
+      "the page's Content-Security-Policy does not allow WebAssembly: add 'wasm-unsafe-eval' to its script-src " +
+        '(it lets WebAssembly compile; JavaScript eval stays forbidden)',
+      { cause },
+    );
+  }
+  return new ImprintError(
+    'BACKEND_FAILED',
+    `imprint's WebAssembly core could not be compiled (${message}); check that imprint-core.wasm is served whole`,
+    { cause },
+  );
+}
+
 async function fetchBytes(url, what, onBytes) {
   let response;
   try {
     response = await fetch(url, { credentials: 'same-origin' });
   } catch (cause) {
-    throw new ImprintError('FILE_NOT_FOUND', `cannot fetch ${what} from ${url}: ${cause.message}`, { cause });
+    throw fetchError(url, what, cause);
   }
   if (!response.ok) {
     throw new ImprintError(
@@ -80,13 +125,16 @@ async function fetchBytes(url, what, onBytes) {
 
 function compileCore(url) {
   if (!compiled.has(url)) {
-    const promise = fetchBytes(url, "imprint's WebAssembly core", null).then(
-      (bytes) => WebAssembly.compile(bytes),
-      (error) => {
-        compiled.delete(url);
+    const promise = fetchBytes(url, "imprint's WebAssembly core", null)
+      .then((bytes) =>
+        WebAssembly.compile(bytes).catch((cause) => {
+          throw compileError(cause);
+        }),
+      )
+      .catch((error) => {
+        compiled.delete(url); // the next createExtractor() tries again
         throw error;
-      },
-    );
+      });
     compiled.set(url, promise);
   }
   return compiled.get(url);
