@@ -42,15 +42,18 @@ async function failureIn(url, pageFunction, arg) {
   }
 }
 
+/** Runs in the page: createExtractor(), and a description of the error it ends in. */
+async function createExtractorInPage() {
+  try {
+    await imprint.createExtractor();
+    return 'no error';
+  } catch (error) {
+    return { imprintError: error instanceof imprint.ImprintError, code: error.code, message: error.message };
+  }
+}
+
 test("a page whose Content-Security-Policy lacks 'wasm-unsafe-eval' is told to add it", async () => {
-  const failure = await failureIn(`${server.url}fixture/no-wasm-csp.html`, async () => {
-    try {
-      await imprint.createExtractor();
-      return 'no error';
-    } catch (error) {
-      return { imprintError: error instanceof imprint.ImprintError, code: error.code, message: error.message };
-    }
-  });
+  const failure = await failureIn(`${server.url}fixture/no-wasm-csp.html`, createExtractorInPage);
   assert.equal(failure.imprintError, true, JSON.stringify(failure));
   assert.equal(failure.code, 'BACKEND_FAILED');
   assert.match(failure.message, /Content-Security-Policy does not allow WebAssembly: add 'wasm-unsafe-eval'/);
@@ -58,14 +61,7 @@ test("a page whose Content-Security-Policy lacks 'wasm-unsafe-eval' is told to a
 
 test('a page opened from a file:// address is told to serve it over http', async () => {
   const page = pathToFileURL(path.join(__dirname, 'browser', 'file-page.html')).href;
-  const failure = await failureIn(page, async () => {
-    try {
-      await imprint.createExtractor();
-      return 'no error';
-    } catch (error) {
-      return { imprintError: error instanceof imprint.ImprintError, code: error.code, message: error.message };
-    }
-  });
+  const failure = await failureIn(page, createExtractorInPage);
   assert.equal(failure.imprintError, true, JSON.stringify(failure));
   assert.equal(failure.code, 'FILE_NOT_FOUND');
   assert.match(failure.message, /file:\/\/ address cannot fetch files; serve the page and imprint over http/);
