@@ -3,7 +3,7 @@
 // extractor. This file converts labels and vectors, slices training so pages stay responsive,
 // and shapes results; every number is computed in C.
 
-const { ImprintError, optionalFunction } = require('./errors.cjs');
+const { ImprintError, optionalFunction, checkOptionObject } = require('./errors.cjs');
 const { isFileSource, platform } = require('./inputs.cjs');
 const {
   Status,
@@ -12,7 +12,6 @@ const {
   guard,
   release,
   readStruct,
-  readField,
   readFloats,
   readU32,
   statusError,
@@ -61,11 +60,7 @@ function checkVector(vector, dim) {
 }
 
 function checkOptions(options) {
-  if (options === undefined) return {};
-  if (options === null || typeof options !== 'object') {
-    throw new ImprintError('INVALID_ARGUMENT', 'options must be an object');
-  }
-  return options;
+  return checkOptionObject(options, null, 'options');
 }
 
 /** The value of unknownThreshold, or INVALID_ARGUMENT. */

@@ -28,15 +28,16 @@ function optionalFunction(value, name) {
 }
 
 /**
- * `options` (undefined: {}) after checking that it is an object whose keys are all in `known`
- * (a misspelt option would otherwise be ignored without a word); INVALID_ARGUMENT naming it otherwise.
+ * `options` (undefined: {}) after checking that it is an object and, when `known` is given, that
+ * its keys are all in it (a misspelt option would otherwise be ignored without a word);
+ * INVALID_ARGUMENT naming the problem otherwise.
  */
 function checkOptionObject(options, known, what) {
   if (options === undefined) return {};
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+  if (options === null || typeof options !== 'object' || (known && Array.isArray(options))) {
     throw new ImprintError('INVALID_ARGUMENT', `${what} must be an object`);
   }
-  for (const key of Object.keys(options)) {
+  for (const key of known ? Object.keys(options) : []) {
     if (!known.includes(key)) {
       throw new ImprintError(
         'INVALID_ARGUMENT',

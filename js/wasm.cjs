@@ -64,12 +64,6 @@ function readStruct(core, ptr, struct) {
   return out;
 }
 
-/** One field of the imprint_<struct> at `ptr`. */
-function readField(core, ptr, struct, name) {
-  const { offset, type } = field(struct, name);
-  return READ[type](new DataView(core.HEAPU8.buffer, ptr + offset), 0);
-}
-
 /** A NUL-terminated UTF-8 string of the core ('' for a null pointer). */
 function readString(core, ptr) {
   return ptr ? core.UTF8ToString(ptr) : '';
@@ -196,12 +190,10 @@ function check(core, status, context = '', detail = '') {
 module.exports = {
   Status,
   Constants,
-  Scratch,
   withScratch,
   guard,
   release,
   readStruct,
-  readField,
   readString,
   readFloats,
   readU32,
