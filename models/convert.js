@@ -16,8 +16,9 @@ const path = require('path');
 const format = require('./model-format.js');
 const { UnsupportedLayerError, readLayersModel } = require('./tfjs-layers.js');
 const { loadNsfwjsBundle } = require('./nsfwjs.js');
+const { TfliteError, readTfliteModel, listTfliteLayers, halfToFloat } = require('./tflite.js');
 
-const { FORMAT, OP, OP_NAMES, RESIZE, COLOUR, serialise } = format;
+const { FORMAT, OP, OP_NAMES, DTYPE, RESIZE, COLOUR, serialise } = format;
 
 /**
  * Reads a --scale value: '1/255' (range [0, 1]), '[-1,1]' (any [lo,hi]: scale (hi − lo) / 255,
@@ -42,6 +43,82 @@ function parseScale(spec) {
 }
 
 const RESIZE_NAMES = { 'align-corners': 0, 'half-pixel': 1, area: 2 };
+
+// A tensor's values as float32 (f32 as is, f16 exactly, u8 affine as the C loader computes them).
+function tensorValues(t) {
+  const n = t.shape.reduce((a, b) => a * b, 1);
+  const dv = new DataView(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    if (t.dtype === DTYPE.F32) out[i] = dv.getFloat32(4 * i, true);
+    else if (t.dtype === DTYPE.F16) out[i] = halfToFloat(dv.getUint16(2 * i, true));
+    else out[i] = Math.fround(t.data[i] * t.qScale + t.qMin);
+  }
+  return out;
+}
+
+// float32 → IEEE binary16 bits, round to nearest even (finite inputs within the half range).
+function floatToHalf(x) {
+  const f = new Float32Array([x]);
+  const bits = new Uint32Array(f.buffer)[0];
+  const sign = (bits >>> 16) & 0x8000;
+  const exp = (bits >>> 23) & 0xff;
+  let mant = bits & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  let e = exp - 127 + 15;
+  if (e >= 31) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let half = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const mid = 1 << (shift - 1);
+    if (rem > mid || (rem === mid && half & 1)) half++;
+    return sign | half;
+  }
+  let half = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
+  return sign | half;
+}
+
+/**
+ * Stores the graph's weights at another precision (options.weights): 'f16' turns float32 tensors
+ * into float16; 'u8' turns every convolution and dense kernel into u8 affine (per tensor: min and
+ * (max − min) / 255), keeping biases and batch-norm vectors as they are; 'keep' (default) changes
+ * nothing. Smaller downloads, at a cost in fidelity that the caller measures.
+ */
+function storeWeights(graph, mode) {
+  if (mode == null || mode === 'keep') return;
+  if (mode !== 'f16' && mode !== 'u8') throw new Error(`unknown weights '${mode}' (keep, f16 or u8)`);
+  const kernels = new Set();
+  for (const n of graph.nodes) {
+    if (n.op === OP.CONV2D || n.op === OP.DEPTHWISE_CONV2D || n.op === OP.DENSE) kernels.add(n.tensors[0]);
+  }
+  graph.tensors = graph.tensors.map((t, i) => {
+    if (mode === 'f16') {
+      if (t.dtype !== DTYPE.F32) return t;
+      const v = tensorValues(t);
+      const h = new Uint16Array(v.length);
+      for (let k = 0; k < v.length; k++) h[k] = floatToHalf(v[k]);
+      return { ...t, dtype: DTYPE.F16, data: new Uint8Array(h.buffer), qMin: 0, qScale: 0 };
+    }
+    if (!kernels.has(i) || t.dtype === DTYPE.U8_AFFINE) return t;
+    const v = tensorValues(t);
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const x of v) {
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    }
+    const qMin = Math.fround(lo);
+    const qScale = Math.fround(hi > lo ? (hi - lo) / 255 : 1);
+    const q = new Uint8Array(v.length);
+    for (let k = 0; k < v.length; k++) q[k] = Math.max(0, Math.min(255, Math.round((v[k] - qMin) / qScale)));
+    return { ...t, dtype: DTYPE.U8_AFFINE, data: q, qMin, qScale };
+  });
+}
 
 // The model file for a graph from a source reader ({name, nodes, tensors, layerNodes,
 // weightDtypes, unusedWeights}), with the header fields taken from the options.
@@ -80,6 +157,7 @@ function writeGraph(graph, options) {
   if (![0, 1].includes(colourOrder)) throw new Error(`unknown colour order '${options.colourOrder}'`);
   for (const v of [...scale, ...bias]) if (!Number.isFinite(v)) throw new Error('scale/bias must be finite');
 
+  storeWeights(graph, options.weights);
   const meta = { name: options.name || graph.name || 'model', scale, bias, resize, colourOrder, embedNodes };
   const { bytes, hash } = serialise(meta, nodes, graph.tensors);
   return {
@@ -138,6 +216,26 @@ function convertModelJson(modelJsonPath, options = {}) {
   return convertArtifacts(modelJson, Buffer.concat(parts), options);
 }
 
+/**
+ * Converts a TensorFlow Lite model (float32, float16 or int8/uint8-quantized weights; float32
+ * activations). Operators after the embedding tensors are dropped; without options.embed the
+ * widest feature map the converter supports is used (info.embedNodes says which).
+ * @param {Uint8Array} bytes  the .tflite file
+ * @param {object} [options]  as convertArtifacts; embed names are tensor names or a segment of one
+ *   ('Conv_1' → 'FeatureExtractor/MobilenetV2/Conv_1/Relu6')
+ */
+function convertTflite(bytes, options = {}) {
+  const graph = readTfliteModel(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes), options);
+  const result = writeGraph(graph, { ...options, embed: graph.embedNames });
+  result.info.chosenEmbed = graph.chosenEmbed;
+  return result;
+}
+
+/** True when `bytes` look like a TensorFlow Lite flatbuffer (identifier "TFL3" at byte 4). */
+function isTflite(bytes) {
+  return bytes.length >= 8 && bytes[4] === 0x54 && bytes[5] === 0x46 && bytes[6] === 0x4c && bytes[7] === 0x33;
+}
+
 /** Loads a model bundled in the nsfwjs package (see loadNsfwjsBundle), then converts. */
 function convertNsfwjsModel(nameOrDir, options = {}) {
   const bundle = loadNsfwjsBundle(nameOrDir);
@@ -163,6 +261,7 @@ function parseArgs(argv) {
     else if (a === '--resize') args.options.resize = next();
     else if (a === '--colour' || a === '--color') args.options.colourOrder = next();
     else if (a === '--input-size') args.options.inputSize = next().split('x').map(Number);
+    else if (a === '--weights') args.options.weights = next();
     else if (a === '--nsfwjs') args.nsfwjs = next();
     else if (a === '-h' || a === '--help') args.help = true;
     else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
@@ -186,9 +285,17 @@ function main(argv) {
     );
     return args.help ? 0 : 2;
   }
-  const result = args.nsfwjs
-    ? convertNsfwjsModel(args.nsfwjs, args.options)
-    : convertModelJson(args.input, args.options);
+  let result;
+  if (args.nsfwjs) result = convertNsfwjsModel(args.nsfwjs, args.options);
+  else {
+    const head = fs.readFileSync(args.input);
+    if (isTflite(head)) {
+      if (args.options.scale == null && args.options.bias == null) {
+        console.error('convert: note: a TFLite file does not record its input scaling; assuming 1/255 (give --scale)');
+      }
+      result = convertTflite(head, { name: path.basename(args.input, path.extname(args.input)), ...args.options });
+    } else result = convertModelJson(args.input, args.options);
+  }
   fs.mkdirSync(path.dirname(path.resolve(args.output)), { recursive: true });
   fs.writeFileSync(args.output, result.bytes);
   const { info } = result;
@@ -205,7 +312,11 @@ module.exports = {
   ...format,
   main,
   UnsupportedLayerError,
+  TfliteError,
   convertArtifacts,
+  convertTflite,
+  isTflite,
+  listTfliteLayers,
   convertModelJson,
   convertNsfwjsModel,
   loadNsfwjsBundle,

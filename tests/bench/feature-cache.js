@@ -30,7 +30,9 @@ function mirrorPixels({ data, width, height, channels }) {
 
 function cacheFiles(protocolName, set, layer, mirror) {
   const tag = protocolName.split(' ')[0];
-  const base = path.join(CACHE_DIR, `features-${tag}-${set}-${layer}${mirror ? '-mirror' : ''}`);
+  // Layer names of converted graph models hold '/' (scopes): one file name per layer all the same.
+  const safe = layer.replace(/[^A-Za-z0-9_.-]/g, '_');
+  const base = path.join(CACHE_DIR, `features-${tag}-${set}-${safe}${mirror ? '-mirror' : ''}`);
   return { index: `${base}.json`, data: `${base}.f32` };
 }
 
