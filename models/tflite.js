@@ -64,6 +64,12 @@ const ACTIVATIONS = { 0: [-Infinity, Infinity], 1: [0, Infinity], 2: [-1, 1], 3:
 const ACTIVATION_NAMES = ['NONE', 'RELU', 'RELU_N1_TO_1', 'RELU6', 'TANH', 'SIGN_BIT'];
 
 const MAX_ELEMENTS = 2 ** 28; // the model file's limit per tensor
+// The model file's limits on every node's output (MODEL_FORMAT.md, validation step 5): what the
+// loader would refuse is refused here, naming the tensor.
+const MAX_SIDE = 16384;
+const MAX_CHANNELS = 2 ** 20;
+const fitsModelFile = ([h, w, c]) =>
+  h >= 1 && w >= 1 && c >= 1 && h <= MAX_SIDE && w <= MAX_SIDE && c <= MAX_CHANNELS && h * w * c <= MAX_ELEMENTS;
 
 // ---------------------------------------------------------------------------------------------
 // Flatbuffer access with bounds checks.
@@ -468,6 +474,11 @@ class TfliteGraphBuilder {
     const name = this.uniqueName(
       typeof tfTensor === 'string' ? tfTensor : primaryName(this.model.tensors[tfTensor].name),
     );
+    if (!fitsModelFile(shape)) {
+      throw new TfliteError(
+        `tensor '${name}' would be [${shape}]: a model file's layers are at most ${MAX_SIDE} high and wide, ${MAX_CHANNELS} channels and ${MAX_ELEMENTS} values`,
+      );
+    }
     const node = makeNode(op, name, inputs, shape, fields);
     node.sourceRank = fields.sourceRank ?? 4;
     this.nodes.push(node);
@@ -923,6 +934,16 @@ function readTfliteModel(bytes, options = {}) {
     if (op.code === BUILTIN.DEQUANTIZE) continue; // folded into the constant that reads it
     const index = b.addOperator(op);
     b.byTensor.set(op.outputs[0], index);
+  }
+  // An embedding tensor no operator computes from the input (a constant, the input itself, or a
+  // tensor a damaged file's operators no longer name as their output) has no node to embed.
+  for (const t of targets) {
+    const node = b.byTensor.get(t);
+    if (node === undefined || node === 0) {
+      throw new TfliteError(
+        `tensor '${model.tensors[t].name}' is not computed from the input by the model's operators, so it cannot be the embedding`,
+      );
+    }
   }
   const layerNodes = new Map();
   for (const [t, index] of b.byTensor) {
