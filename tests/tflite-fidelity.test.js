@@ -1,0 +1,220 @@
+'use strict';
+// Fidelity of the TFLite importer: a model converted by convertTflite() and run by imprint's
+// extractor (XNNPACK in wasm) computes what TensorFlow Lite itself computes (the pinned
+// @tensorflow/tfjs-tflite wasm runtime, run in a child process by support/tflite-reference.js) on
+// the same float input, in this run:
+// 1. the SSD MobileNetV2 from @mediapipe/objectron on a real photo, intermediate tensors read by
+//    patching the subgraph's outputs; imprint exposes pooled layers only (features() is the global
+//    average pool of a layer), so the comparison is on pooled features;
+// 2. small generated models that exercise every supported operator; each ends in a flatten, so
+//    features() of that layer is the whole tensor and is compared element by element.
+// Both runtimes see the same model input: imprint gets raw pixels at the model's input size, which
+// its preprocessing maps through the identity resize (align-corners bilinear with equal sizes takes
+// each pixel with weight 0 for its neighbours) to pixel * scale + bias in float32; the reference
+// gets those float32 values computed here.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const jpeg = require('jpeg-js');
+
+const { createExtractor } = require('..');
+const { convertTflite } = require('../models/convert.js');
+const { readTflite, primaryName } = require('../models/tflite.js');
+const { objectronSsdBytes } = require('../models/sources.js');
+const { runTflite } = require('./support/tflite-reference');
+const { testModels, random } = require('./support/make-tflite');
+const testdata = require('./support/testdata');
+
+// Element-wise bounds: the largest absolute difference relative to the largest reference magnitude.
+// Measured here (x86-64, Node 20): 2.0e-7 on the SSD's pooled layers, at most 1.6e-7 on the
+// generated models (0 on most: both runtimes run XNNPACK's wasm SIMD kernels). The margin covers
+// other kernel choices (XNNPACK picks its wasm kernels by the host CPU) and float16 weights, which
+// both runtimes dequantize exactly.
+const SSD_BOUND = 1e-4;
+const SMALL_BOUND = 1e-5;
+
+function cosine(a, b) {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
+  }
+  return na === 0 && nb === 0 ? 1 : dot / Math.sqrt(na * nb);
+}
+
+/** Largest absolute difference, relative to the largest magnitude in the reference. */
+function maxRelativeError(actual, reference) {
+  let maxDiff = 0;
+  let maxRef = 0;
+  for (let i = 0; i < reference.length; i++) {
+    maxDiff = Math.max(maxDiff, Math.abs(actual[i] - reference[i]));
+    maxRef = Math.max(maxRef, Math.abs(reference[i]));
+  }
+  return maxDiff / maxRef;
+}
+
+/** The float32 model input imprint computes from 8-bit RGB pixels at the model's size. */
+function modelInput(pixels, preprocessing) {
+  const { scale, bias } = preprocessing;
+  const out = new Float32Array(pixels.length);
+  for (let i = 0; i < pixels.length; i++) {
+    const c = i % 3;
+    out[i] = Math.fround(Math.fround(pixels[i] * Math.fround(scale[c])) + Math.fround(bias[c]));
+  }
+  return out;
+}
+
+/** Global average pool of an NHWC tensor [1, h, w, c]. */
+function pool(data, shape) {
+  const c = shape[shape.length - 1];
+  const n = data.length / c;
+  const out = new Float64Array(c);
+  for (let i = 0; i < data.length; i++) out[i % c] += data[i];
+  return Float32Array.from(out, (v) => v / n);
+}
+
+/** Bilinear (half-pixel) resize of RGBA to RGB at w x h: the test's own, once, for both runtimes. */
+function resizeRgb(rgba, inW, inH, w, h) {
+  const out = new Uint8Array(w * h * 3);
+  for (let y = 0; y < h; y++) {
+    const sy = Math.min(Math.max(((y + 0.5) * inH) / h - 0.5, 0), inH - 1);
+    const y0 = Math.floor(sy);
+    const y1 = Math.min(y0 + 1, inH - 1);
+    const fy = sy - y0;
+    for (let x = 0; x < w; x++) {
+      const sx = Math.min(Math.max(((x + 0.5) * inW) / w - 0.5, 0), inW - 1);
+      const x0 = Math.floor(sx);
+      const x1 = Math.min(x0 + 1, inW - 1);
+      const fx = sx - x0;
+      for (let c = 0; c < 3; c++) {
+        const p = (xx, yy) => rgba[(yy * inW + xx) * 4 + c];
+        const top = p(x0, y0) + (p(x1, y0) - p(x0, y0)) * fx;
+        const bottom = p(x0, y1) + (p(x1, y1) - p(x0, y1)) * fx;
+        out[(y * w + x) * 3 + c] = Math.round(top + (bottom - top) * fy);
+      }
+    }
+  }
+  return out;
+}
+
+// ---- 1. the SSD MobileNetV2 on a real photo ----------------------------------------------------
+
+const SSD = 'FeatureExtractor/MobilenetV2/';
+const SSD_LAYERS = [`${SSD}expanded_conv_16/depthwise/Relu6`, `${SSD}Conv_1/Relu6`];
+
+/** The .tflite with its subgraph's outputs vector overwritten in place by other tensor indices. */
+function withOutputs(bytes, names) {
+  const model = readTflite(bytes);
+  const r = model.reader;
+  const root = r.table(r.deref(0, 'root'), 'Model');
+  const graph = r.tables(root, 2, 'SubGraph')[0];
+  const outputs = r.vector(graph, 2, 4);
+  assert.equal(outputs.length, names.length, 'the patched outputs vector keeps its length');
+  const patched = new Uint8Array(bytes);
+  const dv = new DataView(patched.buffer);
+  names.forEach((name, k) => {
+    const t = model.tensors.find((x) => primaryName(x.name) === name);
+    assert.ok(t, `tensor ${name} is in the file`);
+    dv.setInt32(outputs.at + 4 * k, t.index, true);
+  });
+  return patched;
+}
+
+test('SSD MobileNetV2 (objectron, fp16): pooled expanded_conv_16/depthwise and Conv_1 match TensorFlow Lite on a photo', async (t) => {
+  const bytes = objectronSsdBytes();
+  const { bytes: model, info } = convertTflite(bytes, { scale: '[-1,1]', embed: SSD_LAYERS, name: 'ssd-test' });
+  assert.deepEqual(info.embedNodes, SSD_LAYERS);
+  const ex = await createExtractor({ model });
+  try {
+    const [h, w] = ex.info.inputSize;
+    assert.deepEqual([h, w], [300, 300]);
+    const names = ['dog', 'person'];
+    const inputs = names.map((name) => {
+      const img = jpeg.decode(fs.readFileSync(testdata.photo(name)), { useTArray: true, formatAsRGBA: true });
+      return resizeRgb(img.data, img.width, img.height, w, h);
+    });
+    const patched = withOutputs(bytes, SSD_LAYERS);
+    const reference = await runTflite(
+      inputs.map((p) => ({ model: patched, input: modelInput(p, ex.info.preprocessing) })),
+    );
+    let worstCos = 1;
+    let worstRel = 0;
+    for (let k = 0; k < names.length; k++) {
+      for (let l = 0; l < SSD_LAYERS.length; l++) {
+        const ref = reference[k][l];
+        assert.equal(primaryName(ref.name), SSD_LAYERS[l]);
+        assert.deepEqual(ref.shape, [1, 10, 10, l === 0 ? 960 : 1280]);
+        const expected = pool(ref.data, ref.shape);
+        const actual = await ex.features({ data: inputs[k], width: w, height: h, channels: 3 }, SSD_LAYERS[l]);
+        assert.equal(actual.length, expected.length);
+        const cos = cosine(actual, expected);
+        const rel = maxRelativeError(actual, expected);
+        assert.ok(cos >= 0.9999, `${names[k]} ${SSD_LAYERS[l]}: cosine ${cos} < 0.9999`);
+        assert.ok(rel <= SSD_BOUND, `${names[k]} ${SSD_LAYERS[l]}: max relative error ${rel} > ${SSD_BOUND}`);
+        worstCos = Math.min(worstCos, cos);
+        worstRel = Math.max(worstRel, rel);
+      }
+    }
+    t.diagnostic(
+      `SSD pooled: worst cosine ${worstCos.toFixed(8)}, worst max relative error ${worstRel.toExponential(2)}`,
+    );
+  } finally {
+    ex.dispose();
+  }
+});
+
+// ---- 2. small generated models, every supported operator ---------------------------------------
+
+const rnd = random(20261202);
+
+test('small generated TFLite models: every supported operator matches TensorFlow Lite element by element', async (t) => {
+  const models = testModels();
+  const jobs = [];
+  const runs = [];
+  for (const [label, spec] of Object.entries(models)) {
+    const { bytes: model, info } = convertTflite(spec.bytes, {
+      scale: '[-1,1]',
+      embed: spec.embed || spec.layers,
+      name: label,
+    });
+    assert.deepEqual(info.embedNodes, spec.embed || spec.layers, `${label}: the embedding layers`);
+    const ex = await createExtractor({ model });
+    for (let k = 0; k < 2; k++) {
+      const pixels = Uint8Array.from({ length: spec.size * spec.size * 3 }, () => Math.floor(rnd(0, 256)));
+      jobs.push({ model: spec.bytes, input: modelInput(pixels, ex.info.preprocessing) });
+      runs.push({ label, spec, ex, pixels });
+    }
+  }
+  const reference = await runTflite(jobs);
+  const worst = {};
+  try {
+    for (let j = 0; j < runs.length; j++) {
+      const { label, spec, ex, pixels } = runs[j];
+      for (let l = 0; l < spec.layers.length; l++) {
+        const ref = reference[j][l];
+        assert.equal(ref.name, spec.layers[l]);
+        const actual = await ex.features(
+          { data: pixels, width: spec.size, height: spec.size, channels: 3 },
+          spec.layers[l],
+        );
+        assert.equal(actual.length, ref.data.length, `${label} ${spec.layers[l]}: length`);
+        const cos = cosine(actual, ref.data);
+        const rel = maxRelativeError(actual, ref.data);
+        const key = `${label}/${spec.layers[l]}`;
+        assert.ok(cos >= 0.9999, `${key}: cosine ${cos} < 0.9999`);
+        assert.ok(rel <= SMALL_BOUND, `${key}: max relative error ${rel} > ${SMALL_BOUND}`);
+        worst[key] = Math.max(worst[key] || 0, rel);
+      }
+    }
+  } finally {
+    for (const r of new Set(runs.map((x) => x.ex))) r.dispose();
+  }
+  t.diagnostic(
+    `max relative error per layer: ${Object.entries(worst)
+      .map(([k, v]) => `${k} ${v.toExponential(1)}`)
+      .join(', ')}`,
+  );
+});
