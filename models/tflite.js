@@ -74,6 +74,8 @@ const fitsModelFile = ([h, w, c]) =>
 // ---------------------------------------------------------------------------------------------
 // Flatbuffer access with bounds checks.
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 class FlatReader {
   constructor(bytes) {
     this.bytes = bytes;
@@ -186,10 +188,21 @@ class FlatReader {
     return { at: v + 4, length };
   }
 
+  // A string field: UTF-8 without NUL (names become model file names, which must be).
   string(t, i) {
     const v = this.vector(t, i, 1);
     if (!v) return null;
-    return Buffer.from(this.bytes.subarray(v.at, v.at + v.length)).toString('utf8');
+    const raw = this.bytes.subarray(v.at, v.at + v.length);
+    let text = null;
+    try {
+      text = UTF8.decode(raw);
+    } catch {
+      // not UTF-8: refused below
+    }
+    if (text === null || text.includes('\0')) {
+      throw new TfliteError(`TFLite file is damaged: ${t.what} field ${i} is not a UTF-8 string without NUL`);
+    }
+    return text;
   }
 
   tableField(t, i, what) {
@@ -353,9 +366,24 @@ function halfToFloat(h) {
 /**
  * A constant tensor's values: { shape, dtype: 'f32'|'f16', f32?: Float32Array, f16?: Uint16Array },
  * following DEQUANTIZE back to its stored tensor. float16 stays as its bits; int8/uint8 are
- * dequantized (per tensor or per channel) to float32.
+ * dequantized (per tensor or per channel) to float32. Every value must be finite (the model file
+ * loader refuses a NaN or infinite weight; here the error names the TFLite tensor).
  */
 function constantOf(model, tensorIndex, producers, what) {
+  const c = readConstant(model, tensorIndex, producers, what);
+  if (c) {
+    const bad =
+      c.dtype === 'f16' ? c.f16.findIndex((h) => (h & 0x7c00) === 0x7c00) : c.f32.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      throw new TfliteError(
+        `${what}: tensor '${model.tensors[tensorIndex].name}' has a value that is not finite (element ${bad})`,
+      );
+    }
+  }
+  return c;
+}
+
+function readConstant(model, tensorIndex, producers, what) {
   let t = model.tensors[tensorIndex];
   const producer = producers.get(tensorIndex);
   if (producer) {
