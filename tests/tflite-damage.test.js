@@ -1,11 +1,12 @@
 'use strict';
 // The TFLite reader takes outside bytes: damaged files must give a TfliteError (never a RangeError,
-// TypeError or a hang), claims of huge vectors or tensors must be refused before anything that size
+// TypeError or a hang) or a model file the loader accepts, claims of huge vectors or tensors must be refused before anything that size
 // is allocated, and operators imprint does not run must be refused by name, unless they come after
 // the embedding (then the model converts for its backbone).
 const test = require('node:test');
 const assert = require('node:assert/strict');
 
+const { createExtractor } = require('..');
 const { convertTflite, TfliteError } = require('../models/convert.js');
 const { readTflite } = require('../models/tflite.js');
 const { objectronSsdBytes } = require('../models/sources.js');
@@ -17,10 +18,10 @@ const CASE_LIMIT_MS = 5000; // per damaged file: generous; a hang or a quadratic
  * Converts each damaged variant of `bytes`; every one must convert or throw a TfliteError, within
  * CASE_LIMIT_MS. A variant flips bytes[at] ^= mask in place (restored after) or truncates (a view
  * of the first `length` bytes), so a 10 MB file is not copied per case.
- * Returns counts { converted, refused } and the slowest case.
+ * Returns counts { converted, refused }, the slowest case, and every keepEvery-th converted file.
  */
-function convertAll(bytes, variants, options) {
-  const counts = { converted: 0, refused: 0, slowestMs: 0 };
+function convertAll(bytes, variants, options, keepEvery = 0) {
+  const counts = { converted: 0, refused: 0, slowestMs: 0, kept: [] };
   const rssBefore = process.resourceUsage().maxRSS * 1024;
   for (const v of variants) {
     const label = v.length === undefined ? `byte ${v.at} ^ 0x${v.mask.toString(16)}` : `truncated to ${v.length} bytes`;
@@ -28,7 +29,8 @@ function convertAll(bytes, variants, options) {
     if (v.length === undefined) bytes[v.at] ^= v.mask;
     const t0 = process.hrtime.bigint();
     try {
-      convertTflite(input, options);
+      const { bytes: converted } = convertTflite(input, options);
+      if (keepEvery && counts.converted % keepEvery === 0) counts.kept.push({ label, converted });
       counts.converted++;
     } catch (err) {
       if (!(err instanceof TfliteError)) {
@@ -50,9 +52,17 @@ function convertAll(bytes, variants, options) {
 }
 
 const summary = (c) =>
-  `${c.converted} converted, ${c.refused} refused, slowest ${c.slowestMs.toFixed(0)} ms, peak memory +${c.peakGrowthMiB.toFixed(0)} MiB`;
+  `${c.converted} converted (${c.kept.length} of them loaded by imprint), ${c.refused} refused, slowest ${c.slowestMs.toFixed(0)} ms, peak memory +${c.peakGrowthMiB.toFixed(0)} MiB`;
 
-test('a generated model with every supported operator: every byte flipped, every truncation', (t) => {
+/** Every converted file must load: what the converter writes, the model file loader accepts. */
+async function expectLoadable(kept) {
+  for (const { label, converted } of kept) {
+    const ex = await createExtractor({ model: converted }).catch((err) => assert.fail(`${label}: ${err.stack}`));
+    ex.dispose();
+  }
+}
+
+test('a generated model with every supported operator: every byte flipped, every truncation', async (t) => {
   const models = testModels();
   for (const [name, spec] of Object.entries(models)) {
     const options = { scale: '[-1,1]', embed: spec.embed || spec.layers };
@@ -60,7 +70,8 @@ test('a generated model with every supported operator: every byte flipped, every
     const variants = [];
     for (let at = 0; at < spec.bytes.length; at++) variants.push({ at, mask: 0xff }, { at, mask: 0x01 });
     for (let length = 0; length < spec.bytes.length; length++) variants.push({ length });
-    const counts = convertAll(spec.bytes, variants, options);
+    const counts = convertAll(spec.bytes, variants, options, 40);
+    await expectLoadable(counts.kept);
     // Truncation cuts the root table or its data in every case that matters; most flips damage
     // something the reader checks.
     assert.ok(counts.refused > spec.bytes.length, `${name}: refused ${counts.refused}`);
@@ -68,7 +79,7 @@ test('a generated model with every supported operator: every byte flipped, every
   }
 });
 
-test('the real SSD MobileNetV2 file: flipped bytes across its tables and data, truncations', (t) => {
+test('the real SSD MobileNetV2 file: flipped bytes across its tables and data, truncations', async (t) => {
   const bytes = objectronSsdBytes();
   const options = { scale: '[-1,1]', embed: 'expanded_conv_2/add' }; // a few layers: fast per case
   convertTflite(bytes, options);
@@ -86,7 +97,8 @@ test('the real SSD MobileNetV2 file: flipped bytes across its tables and data, t
   const lengths = new Set([0, 3, 4, 7, 8, 12, 16, bytes.length - 1, bytes.length - 4, dataEnd, dataEnd + 1]);
   while (lengths.size < 60) lengths.add(Math.floor(rnd(0, bytes.length)));
   for (const length of lengths) variants.push({ length });
-  const counts = convertAll(bytes, variants, options);
+  const counts = convertAll(bytes, variants, options, 5);
+  await expectLoadable(counts.kept);
   assert.ok(counts.refused >= lengths.size, `refused ${counts.refused}`);
   t.diagnostic(`SSD (${bytes.length} bytes, ${variants.length} variants): ${summary(counts)}`);
 });
