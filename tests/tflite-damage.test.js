@@ -12,7 +12,8 @@ const { readTflite } = require('../models/tflite.js');
 const { objectronSsdBytes } = require('../models/sources.js');
 const { testModels, TfliteBuilder, random } = require('./support/make-tflite');
 
-const CASE_LIMIT_MS = 5000; // per damaged file: generous; a hang or a quadratic walk would exceed it
+const CASE_LIMIT_MS = 5000; // per damaged file: generous; a quadratic walk would exceed it
+// A hang fails the test at its timeout instead of blocking the suite.
 
 /**
  * Converts each damaged variant of `bytes`; every one must convert or throw a TfliteError, within
@@ -62,46 +63,54 @@ async function expectLoadable(kept) {
   }
 }
 
-test('a generated model with every supported operator: every byte flipped, every truncation', async (t) => {
-  const models = testModels();
-  for (const [name, spec] of Object.entries(models)) {
-    const options = { scale: '[-1,1]', embed: spec.embed || spec.layers };
-    convertTflite(spec.bytes, options); // the undamaged file converts
-    const variants = [];
-    for (let at = 0; at < spec.bytes.length; at++) variants.push({ at, mask: 0xff }, { at, mask: 0x01 });
-    for (let length = 0; length < spec.bytes.length; length++) variants.push({ length });
-    const counts = convertAll(spec.bytes, variants, options, 40);
-    await expectLoadable(counts.kept);
-    // Truncation cuts the root table or its data in every case that matters; most flips damage
-    // something the reader checks.
-    assert.ok(counts.refused > spec.bytes.length, `${name}: refused ${counts.refused}`);
-    t.diagnostic(`${name} (${spec.bytes.length} bytes, ${variants.length} variants): ${summary(counts)}`);
-  }
-});
+test(
+  'a generated model with every supported operator: every byte flipped, every truncation',
+  { timeout: 600000 },
+  async (t) => {
+    const models = testModels();
+    for (const [name, spec] of Object.entries(models)) {
+      const options = { scale: '[-1,1]', embed: spec.embed || spec.layers };
+      convertTflite(spec.bytes, options); // the undamaged file converts
+      const variants = [];
+      for (let at = 0; at < spec.bytes.length; at++) variants.push({ at, mask: 0xff }, { at, mask: 0x01 });
+      for (let length = 0; length < spec.bytes.length; length++) variants.push({ length });
+      const counts = convertAll(spec.bytes, variants, options, 40);
+      await expectLoadable(counts.kept);
+      // Truncation cuts the root table or its data in every case that matters; most flips damage
+      // something the reader checks.
+      assert.ok(counts.refused > spec.bytes.length, `${name}: refused ${counts.refused}`);
+      t.diagnostic(`${name} (${spec.bytes.length} bytes, ${variants.length} variants): ${summary(counts)}`);
+    }
+  },
+);
 
-test('the real SSD MobileNetV2 file: flipped bytes across its tables and data, truncations', async (t) => {
-  const bytes = objectronSsdBytes();
-  const options = { scale: '[-1,1]', embed: 'expanded_conv_2/add' }; // a few layers: fast per case
-  convertTflite(bytes, options);
-  const rnd = random(7);
-  // The tables (tensors, operators, names) sit at the file's end, after the weights.
-  const model = readTflite(bytes);
-  const dataEnd = Math.max(...model.buffers.filter(Boolean).map((b) => b.byteOffset - bytes.byteOffset + b.length));
-  assert.ok(dataEnd < bytes.length - 1000, 'the tables follow the weights');
-  const positions = new Set();
-  for (let at = 0; at < 64; at++) positions.add(at);
-  while (positions.size < 64 + 500) positions.add(dataEnd + Math.floor(rnd(0, bytes.length - dataEnd)));
-  while (positions.size < 64 + 500 + 60) positions.add(Math.floor(rnd(0, dataEnd)));
-  const variants = [];
-  for (const at of positions) variants.push({ at, mask: rnd() < 0.5 ? 0xff : 1 << Math.floor(rnd(0, 8)) });
-  const lengths = new Set([0, 3, 4, 7, 8, 12, 16, bytes.length - 1, bytes.length - 4, dataEnd, dataEnd + 1]);
-  while (lengths.size < 60) lengths.add(Math.floor(rnd(0, bytes.length)));
-  for (const length of lengths) variants.push({ length });
-  const counts = convertAll(bytes, variants, options, 5);
-  await expectLoadable(counts.kept);
-  assert.ok(counts.refused >= lengths.size, `refused ${counts.refused}`);
-  t.diagnostic(`SSD (${bytes.length} bytes, ${variants.length} variants): ${summary(counts)}`);
-});
+test(
+  'the real SSD MobileNetV2 file: flipped bytes across its tables and data, truncations',
+  { timeout: 600000 },
+  async (t) => {
+    const bytes = objectronSsdBytes();
+    const options = { scale: '[-1,1]', embed: 'expanded_conv_2/add' }; // a few layers: fast per case
+    convertTflite(bytes, options);
+    const rnd = random(7);
+    // The tables (tensors, operators, names) sit at the file's end, after the weights.
+    const model = readTflite(bytes);
+    const dataEnd = Math.max(...model.buffers.filter(Boolean).map((b) => b.byteOffset - bytes.byteOffset + b.length));
+    assert.ok(dataEnd < bytes.length - 1000, 'the tables follow the weights');
+    const positions = new Set();
+    for (let at = 0; at < 64; at++) positions.add(at);
+    while (positions.size < 64 + 500) positions.add(dataEnd + Math.floor(rnd(0, bytes.length - dataEnd)));
+    while (positions.size < 64 + 500 + 60) positions.add(Math.floor(rnd(0, dataEnd)));
+    const variants = [];
+    for (const at of positions) variants.push({ at, mask: rnd() < 0.5 ? 0xff : 1 << Math.floor(rnd(0, 8)) });
+    const lengths = new Set([0, 3, 4, 7, 8, 12, 16, bytes.length - 1, bytes.length - 4, dataEnd, dataEnd + 1]);
+    while (lengths.size < 60) lengths.add(Math.floor(rnd(0, bytes.length)));
+    for (const length of lengths) variants.push({ length });
+    const counts = convertAll(bytes, variants, options, 5);
+    await expectLoadable(counts.kept);
+    assert.ok(counts.refused >= lengths.size, `refused ${counts.refused}`);
+    t.diagnostic(`SSD (${bytes.length} bytes, ${variants.length} variants): ${summary(counts)}`);
+  },
+);
 
 // ---- claims of huge sizes ---------------------------------------------------------------------
 
