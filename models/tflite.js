@@ -68,6 +68,8 @@ const MAX_ELEMENTS = 2 ** 28; // the model file's limit per tensor
 // loader would refuse is refused here, naming the tensor.
 const MAX_SIDE = 16384;
 const MAX_CHANNELS = 2 ** 20;
+const MAX_NODES = 16384; // and tensors (MODEL_FORMAT.md, validation step 2)
+const MAX_TENSORS = 65536;
 const fitsModelFile = ([h, w, c]) =>
   h >= 1 && w >= 1 && c >= 1 && h <= MAX_SIDE && w <= MAX_SIDE && c <= MAX_CHANNELS && h * w * c <= MAX_ELEMENTS;
 
@@ -502,6 +504,8 @@ class TfliteGraphBuilder {
     const name = this.uniqueName(
       typeof tfTensor === 'string' ? tfTensor : primaryName(this.model.tensors[tfTensor].name),
     );
+    if (this.nodes.length >= MAX_NODES)
+      throw new TfliteError(`the model needs more than ${MAX_NODES} layers, the most a model file holds`);
     if (!fitsModelFile(shape)) {
       throw new TfliteError(
         `tensor '${name}' would be [${shape}]: a model file's layers are at most ${MAX_SIDE} high and wide, ${MAX_CHANNELS} channels and ${MAX_ELEMENTS} values`,
@@ -515,6 +519,8 @@ class TfliteGraphBuilder {
 
   addTensor(c, expectShape) {
     const shape = expectShape || c.shape;
+    if (this.tensors.length >= MAX_TENSORS)
+      throw new TfliteError(`the model needs more than ${MAX_TENSORS} weight tensors, the most a model file holds`);
     if (c.dtype === 'f16') {
       this.stats.f16++;
       this.tensors.push({ dtype: DTYPE.F16, shape, data: new Uint8Array(c.f16.buffer), qMin: 0, qScale: 0 });

@@ -208,6 +208,16 @@ test('a tensor with a huge shape is refused before allocating', () => {
   expectRefused(smallModel({ inputShape: [1, 1 << 20, 1 << 20, 3] }), /input|16384|large/i, 'input [1, 2^20, 2^20, 3]');
 });
 
+test('a model with more layers than a model file holds is refused, naming the limit', () => {
+  const m = new TfliteBuilder();
+  let x = m.input([1, 4, 4, 3]);
+  for (let i = 0; i < 16400; i++) x = m.unary('RELU', x, { name: `relu_${i}` });
+  assert.throws(
+    () => convertTflite(m.finish([x]), { scale: '[-1,1]' }),
+    (err) => err instanceof TfliteError && /more than 16384 layers/.test(err.message),
+  );
+});
+
 // ---- operators imprint does not run -------------------------------------------------------------
 
 function withOperator(kind, { afterEmbedding }) {
