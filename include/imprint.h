@@ -116,6 +116,9 @@ float imprint_model_input_scale(const imprint_model *model, uint32_t channel);
 float imprint_model_input_bias(const imprint_model *model, uint32_t channel);
 const char *imprint_model_resize_method(const imprint_model *model); /* e.g. "bilinear-align-corners" */
 const char *imprint_model_colour_order(const imprint_model *model);  /* "RGB" or "BGR" */
+/* The unknown threshold the model file suggests for heads on its embedding (chosen by measurement
+ * when the model was built; see imprint_head_set_unknown_threshold), or 0 when it suggests none. */
+float imprint_model_unknown_threshold(const imprint_model *model);
 
 /* Layers whose output can be read with imprint_model_features(): index 0 .. count-1. */
 uint32_t imprint_model_layer_count(const imprint_model *model);

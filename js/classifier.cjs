@@ -494,6 +494,11 @@ function createClassifier(extractor, options = {}) {
     );
     return readU32(core, out);
   });
+  // A model file may suggest the unknown threshold for its embedding (models/MODEL_FORMAT.md);
+  // an explicit option wins.
+  if (opts.unknownThreshold === undefined && extractor.info.unknownThreshold > 0) {
+    core._imprint_head_set_unknown_threshold(head, extractor.info.unknownThreshold);
+  }
   return adoptHead(extractor, core, head, opts);
 }
 

@@ -116,6 +116,11 @@ export interface ExtractorInfo {
   readonly modelHash: string;
   /** Layers whose global-average-pooled outputs make the embedding. */
   readonly embeddingLayers: readonly string[];
+  /**
+   * The unknown threshold the model file suggests for classifiers on its embedding (new
+   * classifiers start with it), or 0 when it suggests none (then the library's default, 0.99).
+   */
+  readonly unknownThreshold: number;
   /** Layers readable with features(). */
   readonly layers: readonly LayerInfo[];
   readonly preprocessing: PreprocessingInfo;
@@ -204,7 +209,8 @@ export interface ClassifierOptions {
    *  backbone runs). Default false; alone (without flipAugment) it costs 1-1.5 points on
    *  Fashion-MNIST, whose items are not left-right symmetric. */
   testTimeFlip?: boolean;
-  /** Cosine similarity to the nearest class mean below which a prediction is `unknown`. */
+  /** Cosine similarity to the nearest class mean below which a prediction is `unknown`. Default:
+   *  the threshold the model suggests (`extractor.info.unknownThreshold`), else 0.99. */
   unknownThreshold?: number;
 }
 

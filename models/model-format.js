@@ -180,7 +180,8 @@ function serialise(meta, nodes, tensors) {
   u32(88, meta.embedNodes.length);
   for (let i = 0; i < FORMAT.MAX_EMBED; i++)
     u32(92 + 4 * i, i < meta.embedNodes.length ? meta.embedNodes[i] : FORMAT.NONE);
-  // 108..127 reserved, zero.
+  f32(108, meta.unknownThreshold || 0);
+  // 112..127 reserved, zero.
 
   let at = FORMAT.HEADER_BYTES;
   for (const s of strings) {
@@ -255,6 +256,7 @@ function readModelFile(bytes) {
     colourOrder: u32(84),
     embedCount: u32(88),
     embedNodes: [u32(92), u32(96), u32(100), u32(104)],
+    unknownThreshold: f32(108),
   };
   const trailer = dv.getBigUint64(buf.length - 8, true);
   const hash = fnv1a64(buf.subarray(0, buf.length - 8));

@@ -142,6 +142,7 @@ uint32_t imprint_model_embedding_dim(const imprint_model *m) { return m->embed_d
 const char *imprint_model_hash(const imprint_model *m) { return m->hash_hex; }
 float imprint_model_input_scale(const imprint_model *m, uint32_t c) { return c < 3 ? m->file.scale[c] : 0.0f; }
 float imprint_model_input_bias(const imprint_model *m, uint32_t c) { return c < 3 ? m->file.bias[c] : 0.0f; }
+float imprint_model_unknown_threshold(const imprint_model *m) { return m ? m->file.unknown_threshold : 0.0f; }
 const char *imprint_model_colour_order(const imprint_model *m) { return m->file.colour_order == 1 ? "BGR" : "RGB"; }
 const char *imprint_model_embedding_layers(const imprint_model *m) { return m->embed_layers; }
 

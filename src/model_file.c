@@ -26,7 +26,8 @@
 #define MAX_DILATION 64u
 #define MAX_PAD 1024u
 
-#define HEADER_RESERVED_AT 108u
+#define HEADER_UNKNOWN_THRESHOLD_AT 108u
+#define HEADER_RESERVED_AT 112u
 #define TRAILER_BYTES 8u
 
 static const char *const op_names[MODEL_OP_COUNT_] = {
@@ -483,6 +484,9 @@ static imprint_status parse_header(parse_ctx *c) {
     return CORRUPT(c->why, c->why_size, "embedding has %u layers, expected 1..%u", m->embed_count,
                    (unsigned)MODEL_FILE_MAX_EMBED);
   for (uint32_t k = 0; k < MODEL_FILE_MAX_EMBED; k++) m->embed_nodes[k] = le_get_u32(b + 92 + 4 * k);
+  m->unknown_threshold = le_get_f32(b + HEADER_UNKNOWN_THRESHOLD_AT);
+  if (!(m->unknown_threshold >= 0.0f && m->unknown_threshold < 1.0f))
+    return CORRUPT(c->why, c->why_size, "unknown threshold is not in [0, 1)");
   for (uint32_t k = HEADER_RESERVED_AT; k < MODEL_FILE_HEADER_BYTES; k++)
     if (b[k] != 0) return CORRUPT(c->why, c->why_size, "reserved header byte %u is not zero", k);
   return IMPRINT_OK;

@@ -86,6 +86,7 @@ typedef struct model_file {
   uint32_t colour_order; /* 0 = RGB, 1 = BGR */
   uint32_t embed_count;
   uint32_t embed_nodes[MODEL_FILE_MAX_EMBED];
+  float unknown_threshold; /* suggested head unknown threshold for this embedding; 0 = none */
   uint32_t tensor_count, node_count;
   model_tensor *tensors; /* owned (malloc) */
   model_node *nodes;     /* owned (malloc) */

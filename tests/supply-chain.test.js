@@ -26,7 +26,7 @@ function lockEntries() {
 test('npm: every dependency has an exact version and every locked package an sha512 integrity', () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   for (const [name, version] of Object.entries({ ...pkg.dependencies, ...pkg.devDependencies })) {
-    assert.match(version, /^\d+\.\d+\.\d+$/, `${name}@${version} is not an exact version`);
+    assert.match(version, /^\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?$/, `${name}@${version} is not an exact version`);
   }
   const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8'));
   assert.ok(lock.lockfileVersion >= 2);
