@@ -8,6 +8,18 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
 const { Scan } = require('./cli-scan.cjs');
+const { PRESETS, isPreset } = require('./presets.cjs');
+
+/** True when the file starts like a TensorFlow Lite flatbuffer ("TFL3" at byte 4). */
+function isTfliteFile(file) {
+  const head = Buffer.alloc(8);
+  const fd = fs.openSync(file, 'r');
+  try {
+    return fs.readSync(fd, head, 0, 8, 0) === 8 && head.toString('latin1', 4, 8) === 'TFL3';
+  } finally {
+    fs.closeSync(fd);
+  }
+}
 
 const EXIT = { OK: 0, PARTIAL: 1, USAGE: 2, FATAL: 3 };
 
@@ -21,11 +33,13 @@ Commands:
   train <folder> -o head.imprint        learn a classifier: one sub-folder per label
   predict <head.imprint> <images…>      label, confidence and "unknown" for each image
   eval <head.imprint> <folder>          accuracy, per-class accuracy and confusion matrix
-  info [model.imprint]                  describe a model (default: the embedded one)
-  convert <model.json> -o out.imprint   convert a TF.js layers-model (see models/README.md)
+  info [model]                          describe a model (default: the default preset); --models
+                                        lists the presets
+  convert <model> -o out.imprint        convert a TF.js layers-model or a TFLite file
 
 Common options:
-  --model <file>    use another imprint model file instead of the embedded default
+  --model <name|file>  a preset model (default, or see 'imprint info --models') or an imprint
+                    model file
   --progress        show a progress bar with rate and ETA on stderr (embed, train, predict,
                     eval; the default when stderr is a terminal); --no-progress hides it
   -h, --help        help for a command
@@ -49,7 +63,7 @@ Options:
                      is the input order either way
   --progress         progress bar with rate and ETA on stderr (default when stderr is a terminal;
                      --no-progress hides it)
-  --model <file>     use another imprint model file`,
+  --model <name|file>  a preset model or an imprint model file`,
   train: `Usage: imprint train <folder> -o <head.imprint> [options]
 
 Each sub-folder of <folder> is a label; its images (searched recursively) are the examples.
@@ -63,7 +77,7 @@ Options:
   --allow-one-label  train even when only one label has images (refused otherwise: such a
                      classifier gives that label to everything, with confidence 1)
   --progress         progress on stderr (default when stderr is a terminal; --no-progress hides it)
-  --model <file>     use another imprint model file`,
+  --model <name|file>  a preset model or an imprint model file`,
   predict: `Usage: imprint predict <head.imprint> <images or folders…> [--json] [--model <file>]
 
 Prints a header line "path<TAB>label<TAB>confidence<TAB>unknown", then one line per image with
@@ -73,15 +87,17 @@ and carriage return in a path or label are written \\\\, \\t, \\n and \\r.
 Options:
   --json           JSON lines instead: {"path", "label", "confidence", "unknown", "scores"}
   --progress       progress on stderr (default when stderr is a terminal; --no-progress hides it)
-  --model <file>   use another imprint model file`,
+  --model <name|file>  a preset model or an imprint model file`,
   eval: `Usage: imprint eval <head.imprint> <folder> [--json] [--[no-]progress] [--model <file>]
 
 <folder> has one sub-folder per label, as for train. Prints accuracy, per-class accuracy and the
 confusion matrix (rows: true label, columns: predicted).`,
-  info: `Usage: imprint info [model.imprint | --model <file>] [--layers]
+  info: `Usage: imprint info [model | --model <name|file>] [--layers]
+       imprint info --models
 
-Describes a model (default: the embedded one): name, input size, embedding, preprocessing, hash
-(and every readable layer with --layers).`,
+Describes a model (default: the default preset): name, input size, embedding, preprocessing, hash
+(and every readable layer with --layers). A TFLite file is listed operator by operator, marking
+what the converter supports. --models lists the preset models.`,
   convert: `Usage: imprint convert <model.json> -o <out.imprint> [converter options]
 
 Converts a TF.js layers-model. Options are those of models/convert.js (--embed, --scale, --name,
@@ -554,8 +570,31 @@ async function cmdInfo(args, options) {
   if (args.length > 1) throw new UsageError('info takes at most one model file');
   if (args.length === 1 && options.model !== undefined)
     throw new UsageError('info: give the model once (as an argument or with --model)');
-  if (args.length === 1) requireReadableFile(args[0], 'the model file');
+  if (options.models) {
+    if (args.length || options.model !== undefined || options.layers)
+      throw new UsageError('info --models takes no model and no other option');
+    const { presetModelPath } = require('./core.cjs');
+    const list = Object.entries(PRESETS).map(([name, p]) => {
+      let bytes = null;
+      try {
+        bytes = fs.statSync(presetModelPath(name)).size;
+      } catch {
+        // not built: scripts/build.sh
+      }
+      return { name, file: p.file, bytes, description: p.description };
+    });
+    process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+    return EXIT.OK;
+  }
+  if (args.length === 1 && !isPreset(args[0])) requireReadableFile(args[0], 'the model file');
   const model = args[0] || options.model;
+  if (model && !isPreset(model) && isTfliteFile(model)) {
+    // A source model: list its operators, so --embed can name one when converting.
+    const { listTfliteLayers } = require(path.join(__dirname, '..', 'models', 'convert.js'));
+    const layers = listTfliteLayers(new Uint8Array(fs.readFileSync(model)));
+    process.stdout.write(`${JSON.stringify({ format: 'tflite', operators: layers }, null, 2)}\n`);
+    return EXIT.OK;
+  }
   return withExtractor({ model }, async (extractor) => {
     const { info } = extractor;
     const out = { ...info, layers: options.layers ? info.layers : `${info.layers.length} (show them with --layers)` };
@@ -598,7 +637,7 @@ const OPTIONS = {
   },
   predict: { ...MODEL, ...PROGRESS, json: { type: 'boolean' } },
   eval: { ...MODEL, ...PROGRESS, json: { type: 'boolean' } },
-  info: { ...MODEL, layers: { type: 'boolean' } },
+  info: { ...MODEL, layers: { type: 'boolean' }, models: { type: 'boolean' } },
 };
 
 /** A whole number from `min` to `max` written in decimal digits, or a UsageError naming `name`. */
@@ -685,7 +724,7 @@ async function main(argv) {
     process.stdout.write(`${HELP[command]}\n`);
     return EXIT.OK;
   }
-  if (options.model !== undefined) requireReadableFile(options.model, 'the model file');
+  if (options.model !== undefined && !isPreset(options.model)) requireReadableFile(options.model, 'the model file');
   const commands = { embed: cmdEmbed, train: cmdTrain, predict: cmdPredict, eval: cmdEval, info: cmdInfo };
   return commands[command](positionals, options);
 }

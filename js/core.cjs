@@ -10,7 +10,9 @@ const path = require('node:path');
 const DIST = path.join(__dirname, '..', 'dist');
 const CORE_JS = path.join(DIST, 'imprint-core.js');
 const CORE_WASM = path.join(DIST, 'imprint-core.wasm');
-const DEFAULT_MODEL = path.join(DIST, 'models', 'mobilenet_v2.imprint');
+const { PRESETS } = require('./presets.cjs');
+
+const MODELS = path.join(DIST, 'models');
 
 let compiled = null; // Promise<WebAssembly.Module>
 
@@ -53,12 +55,14 @@ async function instantiateCore() {
   });
 }
 
-async function readDefaultModel() {
+/** A preset model's file (js/presets.cjs) from dist/models/. */
+async function readPresetModel(name) {
+  const file = path.join(MODELS, PRESETS[name].file);
   try {
-    return await fs.promises.readFile(DEFAULT_MODEL);
+    return await fs.promises.readFile(file);
   } catch {
-    throw missingBuild(DEFAULT_MODEL);
+    throw missingBuild(file);
   }
 }
 
-module.exports = { instantiateCore, readDefaultModel, DEFAULT_MODEL };
+module.exports = { instantiateCore, readPresetModel, presetModelPath: (name) => path.join(MODELS, PRESETS[name].file) };

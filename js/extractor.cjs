@@ -5,6 +5,7 @@
 
 const { ImprintError, optionalFunction, checkOptionObject } = require('./errors.cjs');
 const { normaliseInput, isFileSource, platform } = require('./inputs.cjs');
+const { PRESETS, isPreset } = require('./presets.cjs');
 const {
   Status,
   withScratch,
@@ -32,11 +33,12 @@ async function toModelBytes(model, options, onBytes) {
   if (model instanceof Uint8Array) return model;
   if (model instanceof ArrayBuffer) return new Uint8Array(model);
   if (ArrayBuffer.isView(model)) return new Uint8Array(model.buffer, model.byteOffset, model.byteLength);
-  if (model === undefined || model === null) return platform.readDefaultModel(options, onBytes);
+  if (model === undefined || model === null) return platform.readPresetModel('default', options, onBytes);
+  if (isPreset(model)) return platform.readPresetModel(model, options, onBytes);
   if (isFileSource(model)) return platform.readFile(model, 'the model', onBytes);
   throw new ImprintError(
     'INVALID_ARGUMENT',
-    "options.model must be a file path or URL, a Blob, or the model file's bytes (Uint8Array, Buffer, ArrayBuffer); omit it for the default model",
+    `options.model must be a preset name (${Object.keys(PRESETS).join(', ')}), a file path or URL, a Blob, or the model file's bytes (Uint8Array, Buffer, ArrayBuffer); omit it for the default model`,
   );
 }
 
@@ -73,6 +75,7 @@ class Extractor {
       dim: c._imprint_model_embedding_dim(model),
       modelHash: readString(c, c._imprint_model_hash(model)),
       embeddingLayers: Object.freeze(readString(c, c._imprint_model_embedding_layers(model)).split(',')),
+      unknownThreshold: c._imprint_model_unknown_threshold(model),
       layers: Object.freeze(layers.map((l) => Object.freeze({ name: l.name, shape: Object.freeze(l.shape) }))),
       preprocessing: Object.freeze({
         scale: Object.freeze(channel(c._imprint_model_input_scale)),

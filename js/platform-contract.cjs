@@ -6,8 +6,9 @@
 // Required:
 //   instantiateCore(options) → Promise<core>
 //       a fresh Emscripten module of dist/imprint-core (its own wasm memory, shared compiled code)
-//   readDefaultModel(options, onBytes?) → Promise<Uint8Array>
-//       the default model's file; onBytes(loaded, total) reports a download as it goes
+//   readPresetModel(name, options, onBytes?) → Promise<Uint8Array>
+//       the file of a preset model (js/presets.cjs: 'default', ...); onBytes(loaded, total)
+//       reports a download as it goes
 //   readFile(source, what, onBytes?) → Promise<Uint8Array>
 //       the bytes of a file path or URL (string or URL object) or of a Blob; FILE_NOT_FOUND naming
 //       `what` ('the image', 'the model', 'the classifier file') when it cannot be read
@@ -21,7 +22,7 @@
 
 const REQUIRED = {
   instantiateCore: 'function',
-  readDefaultModel: 'function',
+  readPresetModel: 'function',
   readFile: 'function',
   describeInputs: 'string',
 };

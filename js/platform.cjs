@@ -4,7 +4,7 @@
 
 const fs = require('node:fs');
 const { ImprintError } = require('./errors.cjs');
-const { instantiateCore, readDefaultModel } = require('./core.cjs');
+const { instantiateCore, readPresetModel } = require('./core.cjs');
 
 /** The bytes of a file path, file: URL or Blob. */
 async function readFile(source, what) {
@@ -18,4 +18,4 @@ async function readFile(source, what) {
 
 const describeInputs = 'encoded bytes (Buffer, Uint8Array, ArrayBuffer), a file path, a Blob';
 
-module.exports = { instantiateCore, readDefaultModel, readFile, describeInputs };
+module.exports = { instantiateCore, readPresetModel, readFile, describeInputs };

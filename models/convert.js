@@ -123,7 +123,7 @@ function storeWeights(graph, mode) {
 // The model file for a graph from a source reader ({name, nodes, tensors, layerNodes,
 // weightDtypes, unusedWeights}), with the header fields taken from the options.
 function writeGraph(graph, options) {
-  const { nodes } = graph;
+  let { nodes } = graph;
   if (nodes.length === 0 || nodes[0].op !== OP.INPUT) throw new Error('model has no input layer');
 
   const findNode = (name) => {
@@ -157,8 +157,22 @@ function writeGraph(graph, options) {
   if (![0, 1].includes(colourOrder)) throw new Error(`unknown colour order '${options.colourOrder}'`);
   for (const v of [...scale, ...bias]) if (!Number.isFinite(v)) throw new Error('scale/bias must be finite');
 
+  if (options.prune) {
+    ({ graph, embedNodes } = pruneGraph(graph, embedNodes));
+    nodes = graph.nodes;
+  }
   storeWeights(graph, options.weights);
-  const meta = { name: options.name || graph.name || 'model', scale, bias, resize, colourOrder, embedNodes };
+  const unknownThreshold = options.unknownThreshold ?? 0;
+  if (!(unknownThreshold >= 0 && unknownThreshold < 1)) throw new Error('unknownThreshold must be in [0, 1)');
+  const meta = {
+    name: options.name || graph.name || 'model',
+    scale,
+    bias,
+    resize,
+    colourOrder,
+    embedNodes,
+    unknownThreshold,
+  };
   const { bytes, hash } = serialise(meta, nodes, graph.tensors);
   return {
     bytes,
@@ -177,6 +191,38 @@ function writeGraph(graph, options) {
       nodes: nodes.map((n) => ({ name: n.name, op: OP_NAMES[n.op], shape: n.shape.slice(), inputs: n.inputs.slice() })),
     },
   };
+}
+
+// Only the nodes the embedding needs, and only their tensors (options.prune): a smaller file, at
+// the price of features() on the layers after the embedding.
+function pruneGraph(graph, embedNodes) {
+  const keep = new Set([0]);
+  const stack = [...embedNodes];
+  while (stack.length) {
+    const i = stack.pop();
+    if (keep.has(i)) continue;
+    keep.add(i);
+    stack.push(...graph.nodes[i].inputs);
+  }
+  const order = [...keep].sort((a, b) => a - b);
+  const nodeMap = new Map(order.map((old, i) => [old, i]));
+  const tensorMap = new Map();
+  const tensors = [];
+  const nodes = order.map((old) => {
+    const n = graph.nodes[old];
+    const ts = n.tensors.map((t) => {
+      if (t === FORMAT.NONE) return t;
+      if (!tensorMap.has(t)) {
+        tensorMap.set(t, tensors.length);
+        tensors.push(graph.tensors[t]);
+      }
+      return tensorMap.get(t);
+    });
+    return { ...n, inputs: n.inputs.map((k) => nodeMap.get(k)), tensors: ts };
+  });
+  const layerNodes = new Map();
+  for (const [name, i] of graph.layerNodes) if (nodeMap.has(i)) layerNodes.set(name, nodeMap.get(i));
+  return { graph: { ...graph, nodes, tensors, layerNodes }, embedNodes: embedNodes.map((i) => nodeMap.get(i)) };
 }
 
 // The node feeding the first global pooling (or whole-map average pooling), else the last node
@@ -313,6 +359,9 @@ module.exports = {
   main,
   UnsupportedLayerError,
   TfliteError,
+  writeGraph,
+  readLayersModel,
+  readTfliteModel,
   convertArtifacts,
   convertTflite,
   isTflite,

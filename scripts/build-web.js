@@ -6,7 +6,7 @@
 //   imprint.js         classic <script>: defines window.imprint
 //   imprint.mjs        ES module: import { createExtractor } from './imprint.mjs'
 //   imprint-worker.js  the Web Worker behind createExtractor({ worker: true })
-//   imprint-core.wasm, mobilenet_v2.imprint   fetched next to the scripts
+//   imprint-core.wasm, <preset>.imprint       fetched next to the scripts (js/presets.cjs)
 //   imprint.d.ts, imprint.d.mts, imprint-common.d.ts   types (web/*.d.*ts over js/imprint-common.d.ts)
 // js/platform.cjs is replaced by web/platform.js (js/platform-contract.cjs); each script has a
 // source map beside it (browsers fetch it only when developer tools are open).
@@ -17,6 +17,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const esbuild = require('esbuild');
 const { minify } = require('terser');
+const { PRESETS } = require('../js/presets.cjs');
 
 const ROOT = path.join(__dirname, '..');
 const DIST = path.join(ROOT, 'dist');
@@ -96,7 +97,8 @@ async function bundle(name, options, scriptUrl) {
 }
 
 async function main() {
-  for (const file of ['imprint-core.js', 'imprint-core.wasm', path.join('models', 'mobilenet_v2.imprint')]) {
+  const presetFiles = Object.values(PRESETS).map((p) => p.file);
+  for (const file of ['imprint-core.js', 'imprint-core.wasm', ...presetFiles.map((f) => path.join('models', f))]) {
     if (!fs.existsSync(path.join(DIST, file)))
       throw new Error(`build-web: dist/${file} is missing (run scripts/build.sh)`);
   }
@@ -135,7 +137,7 @@ async function main() {
   for (const output of outputs) place(path.join(OUT, output.name), (tmp) => fs.writeFileSync(tmp, output.text));
   for (const [from, to] of [
     ['imprint-core.wasm', 'imprint-core.wasm'],
-    [path.join('models', 'mobilenet_v2.imprint'), 'mobilenet_v2.imprint'],
+    ...presetFiles.map((f) => [path.join('models', f), f]),
   ]) {
     place(path.join(OUT, to), (tmp) => fs.copyFileSync(path.join(DIST, from), tmp));
   }
@@ -149,7 +151,7 @@ async function main() {
     place(path.join(OUT, to), (tmp) => fs.copyFileSync(path.join(ROOT, from), tmp));
   }
   console.log(
-    'build-web: dist/web/: imprint.js, imprint.mjs, imprint-worker.js (+ source maps), imprint-core.wasm, mobilenet_v2.imprint',
+    `build-web: dist/web/: imprint.js, imprint.mjs, imprint-worker.js (+ source maps), imprint-core.wasm, ${presetFiles.join(', ')}`,
   );
 }
 

@@ -16,7 +16,7 @@ const { createServer, STRICT_CSP } = require('../demo/serve.js');
 const ROOT = path.join(__dirname, '..');
 const NAMES = ['dog', 'eagle', 'giraffe', 'horses', 'kite', 'person', 'scream'];
 buildWeb();
-const MODEL_BYTES = fs.statSync(path.join(ROOT, 'dist', 'web', 'mobilenet_v2.imprint')).size;
+const MODEL_BYTES = fs.statSync(path.join(ROOT, 'dist', 'web', 'default.imprint')).size;
 
 let server;
 let browser;

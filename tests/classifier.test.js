@@ -105,12 +105,23 @@ test('imprinting recognises cropped photos right after addExample, before any tr
   for (const name of PHOTOS) await clf.addExample(testdata.photo(name), name);
   assert.deepEqual(clf.labels, PHOTOS);
   assert.equal(clf.trained, false);
+  // Flowers and fruit were never shown: each is less similar to the taught photos than any crop.
+  const untaught = [...stamps['plants/flowers'], ...stamps['food/fruit']].map((v) => clf.predictEmbedding(v));
+  const mostSimilarUntaught = Math.max(...untaught.map((p) => p.similarity));
   for (const name of PHOTOS) {
     const p = clf.predictEmbedding(cropEmbedding[name]);
     assert.equal(p.label, name, `crop of ${name}: ${JSON.stringify(p.scores)}`);
     assert.equal(p.confidence, p.scores[name]);
-    assert.equal(p.unknown, false, `crop of ${name} is known (similarity ${p.similarity})`);
+    assert.equal(p.unknown, p.similarity < clf.unknownThreshold);
+    assert.ok(
+      p.similarity > mostSimilarUntaught,
+      `crop of ${name}: ${p.similarity} vs untaught ${mostSimilarUntaught}`,
+    );
   }
+  assert.ok(
+    untaught.filter((p) => p.unknown).length >= untaught.length / 2,
+    `most photos of untaught categories are unknown (${untaught.filter((p) => p.unknown).length} of ${untaught.length})`,
+  );
   const viaImage = await clf.predict(centreCrop(await extractor.decode(testdata.photo('giraffe'))));
   assert.equal(viaImage.label, 'giraffe');
   clf.dispose();

@@ -163,7 +163,8 @@ test('info describes the default model', () => {
   const result = imprint(['info']);
   assert.equal(result.code, 0);
   const info = JSON.parse(result.stdout);
-  assert.equal(info.dim, 576);
+  assert.equal(info.dim, 2080);
+  assert.equal(info.name, 'ssd-mobilenet_v2-224');
   assert.deepEqual(info.inputSize, [224, 224]);
 });
 
@@ -547,7 +548,7 @@ test('embed --resume after a real kill: every input once, whole vectors only, ea
   // Duplicate inputs (the same photo 4 times) count as done once embedded.
   const expected = fs.readFileSync(reference);
   const got = fs.readFileSync(out);
-  const dim = 576 * 4;
+  const dim = 2080 * 4;
   if (killed === 'SIGKILL')
     t.diagnostic(`killed after ${got.length / dim - resumed.stdout.trim().split('\n').length} vectors`);
   assert.equal(got.length % dim, 0, 'whole vectors only');
@@ -588,7 +589,7 @@ test('train and eval scan label folders the same way: a loop or dangling link is
 });
 
 test('a damaged model is fatal (exit 3) for every command, names the file, and never hangs', () => {
-  const model = path.join(__dirname, '..', 'dist', 'models', 'mobilenet_v2.imprint');
+  const model = path.join(__dirname, '..', 'dist', 'models', 'default.imprint');
   const bytes = fs.readFileSync(model);
   bytes[Math.floor(bytes.length / 2)] ^= 1;
   const damaged = path.join(work, 'damaged-model.imprint');

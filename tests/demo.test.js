@@ -233,7 +233,7 @@ test(
       // Slow model: hold its response until the loading state has been captured.
       let release;
       const held = new Promise((resolve) => (release = resolve));
-      await page.route('**/mobilenet_v2.imprint', async (route) => {
+      await page.route('**/default.imprint', async (route) => {
         await held;
         await route.continue();
       });
@@ -243,10 +243,10 @@ test(
       await page.screenshot({ path: path.join(ARTIFACTS, 'demo-0-loading.png') });
       release();
       await page.waitForSelector('body[data-state="ready"]');
-      await page.unroute('**/mobilenet_v2.imprint');
+      await page.unroute('**/default.imprint');
 
       // Missing model: an error state with a message, not a console line.
-      await page.route('**/mobilenet_v2.imprint', (route) => route.fulfill({ status: 404, body: 'not found' }));
+      await page.route('**/default.imprint', (route) => route.fulfill({ status: 404, body: 'not found' }));
       await page.reload();
       await page.waitForSelector('body[data-state="error"]');
       assert.equal(await page.isVisible('#message'), true);

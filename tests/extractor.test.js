@@ -18,10 +18,22 @@ test('info describes the default model, its layers and its preprocessing', () =>
   assert.deepEqual(info.inputSize, [224, 224]);
   assert.match(info.modelHash, /^[0-9a-f]{16}$/);
   assert.ok(info.dim > 0);
-  assert.ok(info.layers.length > 100);
+  assert.ok(info.layers.length > 50);
   const byName = new Map(info.layers.map((l) => [l.name, l.shape]));
-  assert.deepEqual(byName.get('block_10_project_BN'), [14, 14, 96]);
-  assert.deepEqual(byName.get('out_relu'), [7, 7, 1280]);
+  // The SSD detector's MobileNetV2 (models/build-default.js), cut after its embedding layer.
+  assert.equal(info.name, 'ssd-mobilenet_v2-224');
+  assert.deepEqual(
+    byName.get('FeatureExtractor/MobilenetV2/expanded_conv_10/project/BatchNorm/FusedBatchNormV3'),
+    [14, 14, 96],
+  );
+  assert.deepEqual(info.embeddingLayers, [
+    'FeatureExtractor/MobilenetV2/expanded_conv_16/depthwise/Relu6',
+    'FeatureExtractor/MobilenetV2/expanded_conv_15/add',
+    'FeatureExtractor/MobilenetV2/expanded_conv_14/expand/Relu6',
+  ]);
+  assert.deepEqual(byName.get(info.embeddingLayers[0]), [7, 7, 960]);
+  assert.ok(info.unknownThreshold > 0.9 && info.unknownThreshold < 1, `suggested threshold ${info.unknownThreshold}`);
+  assert.equal(info.preprocessing.bias[0], -1);
   const pooledDims = info.embeddingLayers.reduce((sum, name) => sum + byName.get(name)[2], 0);
   assert.equal(info.dim, pooledDims);
   assert.equal(info.preprocessing.scale.length, 3);

@@ -264,15 +264,19 @@ test('nsfwjs inception_v3 converts (299x299, 319 nodes, mixed7 embedding)', () =
   assert.deepEqual(byName.get('average_pooling2d_1').iparams, [3, 3, 1, 1, 1, 1, 1, 1, 1, 1]);
 });
 
-test('the default build writes dist/models/mobilenet_v2.imprint and skips when up to date', () => {
+test('the default build converts the SSD MobileNetV2 from @mediapipe/objectron and skips when up to date', () => {
   const { buildDefault, DEFAULT_EMBED } = require('../models/build-default.js');
   const out = path.join(tmp, 'default.imprint');
   const first = buildDefault({ out });
   assert.equal(first.skipped, false);
   assert.deepEqual(first.info.embedNodes, DEFAULT_EMBED);
-  assert.equal(first.info.name, 'nsfwjs-mobilenet_v2');
+  assert.equal(first.info.name, 'ssd-mobilenet_v2-224');
+  assert.equal(first.info.embedDim, 960);
+  assert.deepEqual(first.info.inputSize, [224, 224]);
   const second = buildDefault({ out });
   assert.equal(second.skipped, true);
+  const keras = buildDefault({ model: 'mobilenet_v2', out: path.join(tmp, 'mobilenet_v2.imprint') });
+  assert.equal(keras.info.name, 'nsfwjs-mobilenet_v2');
 });
 
 // ---- synthetic models built with TF.js -------------------------------------------------------

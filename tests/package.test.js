@@ -26,7 +26,7 @@ test(
       for (const needed of [
         'dist/imprint-core.wasm',
         'dist/imprint-core.js',
-        'dist/models/mobilenet_v2.imprint',
+        'dist/models/default.imprint',
         'js/index.cjs',
         'js/index.mjs',
         'js/index.d.ts',

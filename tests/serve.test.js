@@ -37,7 +37,7 @@ test('the demo server: MIME types, strict CSP on every response, 127.0.0.1 only,
       '/imprint/imprint-worker.js': 'text/javascript; charset=utf-8',
       '/imprint/imprint.js.map': 'application/json; charset=utf-8',
       '/imprint/imprint-core.wasm': 'application/wasm',
-      '/imprint/mobilenet_v2.imprint': 'application/octet-stream',
+      '/imprint/default.imprint': 'application/octet-stream',
     };
     for (const [path, type] of Object.entries(expect)) {
       const res = await request(new URL(path, server.url).href);

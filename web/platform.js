@@ -9,7 +9,7 @@ const createImprintCore = require('imprint:glue');
 const scriptUrl = require('imprint:script-url').default; // this script's own URL (scripts/build-web.js)
 
 const DEFAULT_WASM = 'imprint-core.wasm';
-const DEFAULT_MODEL = 'mobilenet_v2.imprint';
+const { PRESETS } = require('../js/presets.cjs');
 
 const compiled = new Map(); // absolute wasm URL → Promise<WebAssembly.Module>
 const models = new Map(); // absolute default-model URL → Promise<Uint8Array>
@@ -154,11 +154,14 @@ async function instantiateCore(options = {}) {
   });
 }
 
-/** The default model: options.modelUrl, else next to the script; fetched once per URL. */
-async function readDefaultModel(options = {}, onBytes) {
-  const url = resolve(options.modelUrl, DEFAULT_MODEL);
+/**
+ * A preset model (js/presets.cjs): next to the script, or options.modelUrl for the default one;
+ * fetched once per URL.
+ */
+async function readPresetModel(name, options = {}, onBytes) {
+  const url = resolve(name === 'default' ? options.modelUrl : undefined, PRESETS[name].file);
   if (!models.has(url)) {
-    const promise = fetchBytes(url, 'the default model', onBytes);
+    const promise = fetchBytes(url, name === 'default' ? 'the default model' : `the '${name}' model`, onBytes);
     promise.catch(() => models.delete(url));
     models.set(url, promise);
     return promise;
@@ -294,7 +297,7 @@ const describeInputs =
 
 module.exports = {
   instantiateCore,
-  readDefaultModel,
+  readPresetModel,
   readFile,
   domInput,
   decodeFallback,

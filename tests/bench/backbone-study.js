@@ -32,6 +32,8 @@ const SSD_LAYERS = {
   c16e: `${SSD}expanded_conv_16/expand/Relu6`,
   c16d: `${SSD}expanded_conv_16/depthwise/Relu6`,
   c15a: `${SSD}expanded_conv_15/add`,
+  c15e: `${SSD}expanded_conv_15/expand/Relu6`,
+  c14p: `${SSD}expanded_conv_14/project/BatchNorm/FusedBatchNormV3`,
   c14e: `${SSD}expanded_conv_14/expand/Relu6`,
   c13e: `${SSD}expanded_conv_13/expand/Relu6`,
   c13d: `${SSD}expanded_conv_13/depthwise/Relu6`,
@@ -78,7 +80,11 @@ async function main() {
   };
   const features = async (key, model, layer) => cachedFeatures(await extractor(key, model), data, 'pool', layer);
 
-  const def = { key: 'default', model: null, layer: 'block_13_depthwise_relu' };
+  const def = {
+    key: 'nsfwjs',
+    model: path.join(ROOT, 'dist', 'models', 'mobilenet_v2.imprint'),
+    layer: 'block_13_depthwise_relu',
+  };
   const ssd = (size, short, weights = 'keep') => ({
     key: `ssd${size}${weights}`,
     model: ssdModel(size, weights),
@@ -97,6 +103,10 @@ async function main() {
       { name: `SSD @${size} c16d + c15a`, parts: [ssd(size, 'c16d'), ssd(size, 'c15a')] },
       { name: `SSD @${size} c16d + default`, parts: [ssd(size, 'c16d'), def] },
     ]),
+    { name: 'SSD @224 c16d + c14e', parts: [ssd(224, 'c16d'), ssd(224, 'c14e')] },
+    { name: 'SSD @224 c16d + c14p', parts: [ssd(224, 'c16d'), ssd(224, 'c14p')] },
+    { name: 'SSD @224 c16d + c15e', parts: [ssd(224, 'c16d'), ssd(224, 'c15e')] },
+    { name: 'SSD @224 c16d + c15a + c14e', parts: [ssd(224, 'c16d'), ssd(224, 'c15a'), ssd(224, 'c14e')] },
     { name: 'SSD @224 c16d, u8 kernels', parts: [ssd(224, 'c16d', 'u8')] },
     { name: 'SSD @224 c15a, u8 kernels', parts: [ssd(224, 'c15a', 'u8')] },
     { name: 'SSD @256 c16d, u8 kernels', parts: [ssd(256, 'c16d', 'u8')] },

@@ -6,7 +6,8 @@
 //
 //   node tests/bench/fewshot.js            # full protocols: A 30 draws, B 20 draws (~15 min)
 //   node tests/bench/fewshot.js --quick    # A 5 draws, B 3 draws: a smoke run
-//   options: --no-write (do not update tests/bench/results/fewshot.md), --only A|B (one protocol, no write)
+//   options: --no-write (do not update tests/bench/results/fewshot.md), --only A|B (one protocol, no write),
+//            --model <preset or file> (imprint's model; default: the default preset; no write unless default)
 //
 // Embeddings are computed once per image with ex.embedWithMirror() (plain and mirror image, as
 // addExample/predict compute them) and cached in .cache/bench; each draw then adds the shots with
@@ -31,12 +32,13 @@ const UNKNOWN_SPLITS = {
 };
 
 function parseArgs(argv) {
-  const args = { quick: false, write: true, only: null };
+  const args = { quick: false, write: true, only: null, model: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') args.quick = true;
     else if (a === '--no-write') args.write = false;
     else if (a === '--only') args.only = argv[++i].toUpperCase();
+    else if (a === '--model') args.model = argv[++i];
     else throw new Error(`unknown argument ${a} (options: --quick, --no-write, --only A|B)`);
   }
   if (args.only) args.write = false; // a partial run never replaces the recorded tables
@@ -85,12 +87,18 @@ async function cachedEmbeddings(ex, data, set) {
 }
 
 /** Everything a protocol needs: embeddings (imprint) and GAP(out_relu) (TM head) of pool and test. */
+// Teachable Machine's features: GAP(out_relu) of a MobileNetV2, from nsfwjs's model converted by
+// imprint (models/build-default.js --model mobilenet_v2), whatever imprint's own model is.
+const TM_MODEL = path.join(__dirname, '..', '..', 'dist', 'models', 'mobilenet_v2.imprint');
+let tmExtractor = null;
+
 async function loadFeatures(ex, data) {
   const sets = data.test ? ['pool', 'test'] : ['pool'];
   const f = { embeddings: {}, outRelu: {} };
+  tmExtractor ??= await imprint.createExtractor({ model: TM_MODEL });
   for (const set of sets) {
     f.embeddings[set] = await cachedEmbeddings(ex, data, set);
-    f.outRelu[set] = await cachedFeatures(ex, data, set, 'out_relu');
+    f.outRelu[set] = await cachedFeatures(tmExtractor, data, set, 'out_relu');
   }
   return f;
 }
@@ -415,7 +423,8 @@ function report({ args, ex, useMirror, results, unknown, timing, seconds }) {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const started = Date.now();
-  const ex = await imprint.createExtractor();
+  const ex = await imprint.createExtractor(args.model ? { model: args.model } : {});
+  if (args.model && args.model !== 'default') args.write = false;
   const protocols = [
     { data: harness.loadProtocolA(), draws: args.quick ? 5 : 30, split: UNKNOWN_SPLITS.A, tag: 'A' },
     { data: harness.loadProtocolB(), draws: args.quick ? 3 : 20, split: UNKNOWN_SPLITS.B, tag: 'B' },
@@ -447,6 +456,7 @@ async function main() {
     log(`wrote ${path.relative(process.cwd(), RESULTS)}`);
   }
   ex.dispose();
+  tmExtractor?.dispose();
 }
 
 main().catch((e) => {

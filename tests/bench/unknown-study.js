@@ -13,7 +13,7 @@ const M = require('./head-math');
 const SPLITS = { A: [0, 1, 2, 3], B: [0, 1, 2, 3, 4] }; // trained categories; the others are held out
 
 function parseArgs(argv) {
-  const args = { protocol: 'A', k: 5, draws: 30, power: true, center: true, relative: false };
+  const args = { protocol: 'A', k: 5, draws: 30, power: true, center: true, relative: false, knn: false, model: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--protocol') args.protocol = argv[++i].toUpperCase();
@@ -22,6 +22,10 @@ function parseArgs(argv) {
     else if (a === '--no-power') args.power = false;
     else if (a === '--no-center') args.center = false;
     else if (a === '--relative') args.relative = true;
+    else if (a === '--knn') args.knn = true;
+    else if (a === '--reverse') args.reverse = true;
+    else if (a === '--model') args.model = argv[++i];
+    else if (a === '--layer') args.layer = argv[++i];
     else throw new Error(`unknown argument ${a}`);
   }
   return args;
@@ -31,11 +35,22 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   const data = args.protocol === 'A' ? harness.loadProtocolA() : harness.loadProtocolB();
   const { createExtractor } = require('../..');
-  const ex = await createExtractor();
+  const ex = await createExtractor(args.model ? { model: args.model } : {});
+  const layer = args.layer || ex.info.embeddingLayers[0];
   const emb = {};
   for (const set of data.test ? ['pool', 'test'] : ['pool']) {
-    const plain = await cachedFeatures(ex, data, set, 'block_13_depthwise_relu');
-    const mirror = await cachedFeatures(ex, data, set, 'block_13_depthwise_relu', { mirror: true });
+    // Several layers (--layer a,b): each part L2-normalised and concatenated, as a model file's
+    // embedding is.
+    const layers = layer.split(',');
+    const joined = async (mirror) => {
+      const parts = [];
+      for (const l of layers) parts.push(await cachedFeatures(ex, data, set, l, { mirror }));
+      return parts[0].map((_, i) =>
+        parts.length === 1 ? parts[0][i] : harness.concatNormalized(parts.map((p) => p[i])),
+      );
+    };
+    const plain = await joined(false);
+    const mirror = await joined(true);
     emb[set] = plain.map((r, i) => {
       const a = M.embedFromRaw(r, { power: args.power });
       const b = M.embedFromRaw(mirror[i], { power: args.power });
@@ -43,7 +58,10 @@ async function main() {
     });
   }
   ex.dispose();
-  const trained = new Set(SPLITS[args.protocol]);
+  // --reverse: teach the held-out categories and hold out the taught ones (protocol A: flowers,
+  // fruit, vegetables seen; animals unseen), to choose a threshold without the evaluated split.
+  const all = data.classes.map((_, c) => c);
+  const trained = new Set(args.reverse ? all.filter((c) => !SPLITS[args.protocol].includes(c)) : SPLITS[args.protocol]);
   const inSims = [];
   const outSims = [];
   for (let d = 0; d < args.draws; d++) {
@@ -71,9 +89,22 @@ async function main() {
       const own = centred.map((p, j) => 1 - M.dot(p, means[classes.indexOf(labels[j])])).sort((a, b) => a - b);
       spread = Math.max(1e-6, own[own.length >> 1]);
     }
+    // kNN mode: the cosine to the nearest training point (plain or mirrored view); with --relative,
+    // 1 − that over the median leave-one-class-member-out nearest distance of the training points.
+    if (args.knn && args.relative) {
+      const nn = centred.map((p, j) => {
+        let best = -2;
+        centred.forEach((q, k) => {
+          if (k >> 1 !== j >> 1 && labels[k] === labels[j]) best = Math.max(best, M.dot(p, q));
+        });
+        return 1 - best;
+      });
+      nn.sort((a, b) => a - b);
+      spread = Math.max(1e-6, nn[nn.length >> 1]);
+    }
     for (const i of test) {
       const x = M.centered(emb[testSet][i].avg, center);
-      let sim = Math.max(...means.map((m) => M.dot(m, x)));
+      let sim = args.knn ? Math.max(...centred.map((p) => M.dot(p, x))) : Math.max(...means.map((m) => M.dot(m, x)));
       if (args.relative) sim = -(1 - sim) / spread; // higher = more familiar, like a similarity
       (trained.has(data[testSet][i].label) ? inSims : outSims).push(sim);
     }

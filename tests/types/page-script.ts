@@ -5,7 +5,7 @@
 async function setUpPage(): Promise<void> {
   const ex: imprint.Extractor = await imprint.createExtractor({
     wasmUrl: '/static/imprint-core.wasm',
-    modelUrl: new URL('/static/mobilenet_v2.imprint', location.href),
+    modelUrl: new URL('/static/default.imprint', location.href),
     onProgress: (event: imprint.LoadProgress) => console.log(event.stage, event.loaded, event.total),
   });
   const img = document.querySelector('img')!;
