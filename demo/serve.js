@@ -53,7 +53,7 @@ const STRICT_CSP = [
 ].join('; ');
 
 /** The demo page's files: demo/ also holds Node scripts, which are not served. */
-const DEMO_FILES = new Set(['index.html', 'app.js', 'app.css', 'icon.svg']);
+const DEMO_FILES = new Set(['index.html', 'app.js', 'app.css', 'project.js', 'icon.svg']);
 
 function defaultMounts() {
   return { '/imprint/': path.join(ROOT, 'dist', 'web') };
