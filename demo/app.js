@@ -118,6 +118,7 @@
         button.type = 'button';
         button.className = 'button small';
         button.textContent = action.text;
+        if (action.label) button.setAttribute('aria-label', action.label);
         button.addEventListener('click', () => {
           el.remove();
           action.run();
@@ -429,12 +430,12 @@
     persist.remove.push(...label.examples.map((e) => e.id));
     persistSoon();
     render();
-    $('label-name').focus();
-    note('labels-notes', {
+    const undone = note('labels-notes', {
       text: `Removed ${quote(label.name)}${had ? ` and its ${plural(had, 'example')}` : ''}.`,
       key: 'removed',
-      actions: [{ text: `Undo`, run: () => restoreLabel(label) }],
+      actions: [{ text: 'Undo', label: `Undo removing ${label.name}`, run: () => restoreLabel(label) }],
     });
+    undone.querySelector('.note-actions button').focus(); // focus stays near where it was, not on <body>
   }
 
   function restoreLabel(label) {
@@ -455,7 +456,9 @@
       render();
       announce(`${quote(label.name)} is back with ${plural(label.examples.length, 'example')}.`);
     });
+    persistSoon();
     render();
+    cardOf(label).querySelector('.add-photos').focus();
   }
 
   /** Removes one example: the classifier is rebuilt from the page's examples (it cannot drop one). */
@@ -722,6 +725,9 @@
     $('try-pick').querySelector('.try-pick-main').textContent =
       what === 'photo' ? 'Choose another photo' : what === 'webcam' ? 'Choose a photo instead' : 'Choose a photo';
     $('try-pick-hint').hidden = what !== 'nothing';
+    $('try-pick-hint').textContent = TOUCH
+      ? 'to see what the classifier makes of it'
+      : 'or drop one here, to see what the classifier makes of it';
   }
 
   async function classify(file) {
@@ -731,6 +737,14 @@
       state.current = { embedding, source: 'photo' };
       showTry('photo', URL.createObjectURL(file));
       await serial(refreshNow);
+      const box = $('prediction');
+      if (box.dataset.state !== 'empty') {
+        announce(
+          box.dataset.state === 'unknown'
+            ? `Unknown: not like any of your examples; the nearest is ${quote(box.dataset.label)}.`
+            : `Prediction: ${box.dataset.label}, ${$('prediction-confidence').textContent}.`,
+        );
+      }
     } catch (error) {
       note('try-notes', {
         text: `Cannot classify ${file.name || 'this photo'}: ${await reasonFor(file, error)}.`,
@@ -1095,6 +1109,7 @@
     state.version++;
     state.lastTrain = null;
     state.expanded.clear();
+    document.querySelectorAll('.note[data-key="restored"], .note[data-key="removed"]').forEach((n) => n.remove());
     $('labels')
       .querySelectorAll('.label-card')
       .forEach((card) => card.remove());
@@ -1202,8 +1217,8 @@
 
   function persistSoon() {
     if (!persist.store || !state.extractor) return;
-    clearTimeout(persist.timer);
-    persist.timer = setTimeout(flush, 150);
+    // At most one write per 150 ms, also during a long batch (a debounce would wait for its end).
+    if (!persist.timer) persist.timer = setTimeout(flush, 150);
   }
 
   async function flush() {

@@ -470,6 +470,17 @@ test(
         await dropFiles(page, '.label-card[data-label="__proto__"]', insects.slice(0, 2));
         await waitIdle(page);
         assert.deepEqual(await bars(page), ['__proto__', 'birds', 'fruit', 'mammals']);
+        // Removing a label can be undone from the keyboard: focus goes to Undo, not to <body>.
+        await page.getByRole('button', { name: 'Remove label __proto__' }).click();
+        await waitIdle(page);
+        await page.waitForFunction(() => document.getElementById('scores').children.length === 3);
+        assert.equal(
+          await page.evaluate(() => document.activeElement.getAttribute('aria-label')),
+          'Undo removing __proto__',
+        );
+        await page.keyboard.press('Enter');
+        await page.waitForFunction(() => document.getElementById('scores').children.length === 4);
+        assert.equal(await page.getAttribute('.label-card[data-label="__proto__"]', 'data-count'), '2');
         await page.getByRole('button', { name: 'Remove label __proto__' }).click();
         await waitIdle(page);
       });
@@ -658,12 +669,22 @@ test(
       await waitIdle(page);
       assert.equal(await bar.count(), 0, 'the progress bar goes when done');
       assert.equal(await page.locator('.label-card[data-label="flowers"] .thumbs img').count(), 3);
+      await page.waitForFunction(() => document.getElementById('announce').textContent === 'Added 3 photos.');
+      // One example removed from the keyboard; focus moves to the next one's button.
+      await page.getByRole('button', { name: 'Remove example 1 of flowers' }).focus();
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('.label-card[data-label="flowers"][data-count="2"]');
+      await waitIdle(page);
+      assert.equal(await page.locator('.label-card[data-label="flowers"] .thumbs img').count(), 2);
+      assert.equal(
+        await page.evaluate(() => document.activeElement.getAttribute('aria-label')),
+        'Remove example 1 of flowers',
+      );
       assert.equal(
         await page.locator('.note[data-kind="warn"], .note[data-kind="error"]').count(),
         0,
         'nothing to complain about: the text file is simply not an image',
       );
-      await page.waitForFunction(() => document.getElementById('announce').textContent === 'Added 3 photos.');
       await page.focus('#try-pick');
       await chooseWithKeyboard(page, flowers[0]);
       const predicted = await readPrediction(page);
