@@ -154,7 +154,10 @@
       el.addEventListener('pointerleave', resume);
       el.addEventListener('focusout', () => setTimeout(resume, 0));
     }
-    if (el.scrollIntoView && !isInView(el)) el.scrollIntoView({ block: 'nearest' });
+    // Seen where the action happened: scrolled into view once the page has laid out what follows.
+    requestAnimationFrame(() => {
+      if (el.isConnected && !isInView(el)) el.scrollIntoView({ block: 'nearest' });
+    });
     announce(text);
     return el;
   }
@@ -937,6 +940,7 @@
     const result = $('train-result');
     const box = $('confusion');
     if (state.training) return;
+    setProgress($('train-bar'), trained ? 1 : 0);
     if (!state.lastTrain) {
       result.textContent = '';
       box.replaceChildren();

@@ -510,6 +510,14 @@ test(
         assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.id), 'train');
         // A saved file names exactly the labels shown.
         const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
+        // On a phone, the message is where Save was pressed, on screen (it was 1,167 px above it).
+        const message = page.locator('#file-notes .note', { hasText: 'Saved 3 labels' });
+        await message.waitFor();
+        const box = await message.boundingBox();
+        assert.ok(
+          box.y >= 0 && box.y + box.height <= SIZES[1].height + 1,
+          `the message is at y=${box.y}..${box.y + box.height}`,
+        );
         const file = path.join(ARTIFACTS, 'demo-bugs.imprint');
         await download.saveAs(file);
         const ex = await createExtractor();
