@@ -1649,7 +1649,7 @@
     }
     setStatus('Ready', 1);
     render();
-    if (!state.labels.length) $('label-name').focus();
+    if (!state.labels.length && !TOUCH) $('label-name').focus(); // on a phone this would open the keyboard
   }
 
   start();

@@ -668,6 +668,16 @@ test(
       await page.waitForSelector('body[data-state="ready"]');
       await waitIdle(page);
       await addLabel(page, 'flowers');
+      // Every sentence the live region is given from here on.
+      await page.evaluate(() => {
+        window.announced = [];
+        const region = document.getElementById('announce');
+        new MutationObserver(() => region.textContent && window.announced.push(region.textContent)).observe(region, {
+          childList: true,
+          characterData: true,
+          subtree: true,
+        });
+      });
       const input = page.locator('.label-card[data-label="flowers"] input[webkitdirectory]');
       await input.setInputFiles(folder);
       // A progress bar in the card from the first moment, with its values.
@@ -678,6 +688,7 @@ test(
       assert.equal(await bar.count(), 0, 'the progress bar goes when done');
       assert.equal(await page.locator('.label-card[data-label="flowers"] .thumbs img').count(), 3);
       await page.waitForFunction(() => document.getElementById('announce').textContent === 'Added 3 photos.');
+      assert.deepEqual(await page.evaluate(() => window.announced), ['Added 3 photos.'], 'one announcement per batch');
       // One example removed from the keyboard; focus moves to the next one's button.
       await page.getByRole('button', { name: 'Remove example 1 of flowers' }).focus();
       await page.keyboard.press('Enter');
@@ -703,5 +714,50 @@ test(
       await server.close();
       fs.rmSync(folder, { recursive: true, force: true });
     }
+  },
+);
+
+test(
+  'demo on a touch screen: it says add and choose, never drag or drop, and every target is at least 44x44 px',
+  { timeout: 120000 },
+  async () => {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    const server = await createServer({ port: 0 });
+    const browser = await launchBrowser({ viewport: SIZES[1] });
+    const requests = recordRequests(browser.context);
+    try {
+      const page = await browser.context.newPage();
+      const problems = watchPage(page);
+      // Chromium's touch emulation (as DevTools' device mode): the page then matches (pointer: coarse).
+      const cdp = await browser.context.newCDPSession(page);
+      await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 5 });
+      await page.goto(server.url);
+      await page.waitForSelector('body[data-state="ready"]');
+      await waitIdle(page);
+      assert.equal(await page.evaluate(() => matchMedia('(pointer: coarse)').matches), true);
+      const wording = () => page.evaluate(() => document.body.innerText);
+      assert.doesNotMatch(await wording(), /\b(drag|drop)/i);
+      await addLabel(page, 'mammals');
+      await addLabel(page, 'a label with a rather long name that does not fit');
+      await page
+        .locator('.label-card[data-label="mammals"] input[type="file"]:not([webkitdirectory])')
+        .setInputFiles(categoryFiles('animals/mammals').slice(0, 3));
+      await page.waitForSelector('.label-card[data-label="mammals"][data-count="3"]');
+      await waitIdle(page);
+      await page.locator('#try-file').setInputFiles(categoryFiles('animals/mammals')[10]);
+      await readPrediction(page);
+      assert.doesNotMatch(await wording(), /\b(drag|drop)/i);
+      assert.match(await wording(), /Add photos/);
+      // Remove buttons are visible without hovering, which a finger cannot do.
+      assert.equal(await page.$eval('.remove-example', (b) => getComputedStyle(b).opacity), '1');
+      assert.deepEqual(await smallTargets(page), [], 'tap targets under 44x44 px');
+      const audit = await checkpoint(page, '12-touch');
+      assert.deepEqual(audit, []);
+      assert.deepEqual(problems, []);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+    onlyLocal(requests, server);
   },
 );
