@@ -528,8 +528,11 @@
               failed.push({ file: file.name, reason: format.advice });
             } else {
               try {
-                const embedding = await state.extractor.embed(file);
-                const thumb = await DemoProject.makeThumbnail(file);
+                // The thumbnail is decoded by the browser while the worker embeds.
+                const [embedding, thumb] = await Promise.all([
+                  state.extractor.embed(file),
+                  DemoProject.makeThumbnail(file),
+                ]);
                 if (await addExample(label, embedding, thumb, 'photo'))
                   perLabel.set(label, (perLabel.get(label) || 0) + 1);
                 else removedMeanwhile++;
@@ -645,8 +648,8 @@
         const video = $('webcam');
         const started = performance.now();
         try {
+          const thumb = await DemoProject.makeThumbnail(video); // the frame that is embedded next
           const embedding = await state.extractor.embed(video);
-          const thumb = await DemoProject.makeThumbnail(video);
           if (await addExample(label, embedding, thumb, 'webcam')) recording.count++;
         } catch (error) {
           note(cardOf(label).querySelector('.notes'), {
@@ -1636,6 +1639,7 @@
     }
     document.body.dataset.state = 'ready';
     state.busy++; // restoring: Train waits, and tests wait for it
+    render();
     try {
       await restore();
     } catch (error) {
