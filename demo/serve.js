@@ -119,7 +119,7 @@ const STRICT_CSP = [
 ].join('; ');
 
 /** The demo page's files: demo/ also holds Node scripts, which are not served. */
-const DEMO_FILES = new Set(['index.html', 'app.js', 'app.css', 'project.js', 'icon.svg']);
+const DEMO_FILES = new Set(['index.html', 'app.js', 'app.css', 'project.js', 'files.js', 'notes.js', 'icon.svg']);
 
 function defaultMounts() {
   return { '/imprint/': path.join(ROOT, 'dist', 'web') };
