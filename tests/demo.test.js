@@ -649,7 +649,7 @@ test(
 );
 
 test(
-  'demo: folders picked or dropped add their images with progress from the first moment; other files are not complained about',
+  'demo: folders picked or dropped add their images with progress from the first moment, one label per dropped folder, one list of what was skipped and why',
   { timeout: 120000 },
   async () => {
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'imprint-folder-'));
@@ -661,6 +661,7 @@ test(
     fs.writeFileSync(path.join(folder, 'notes.txt'), 'not an image');
     const server = await createServer({ port: 0 });
     const browser = await launchBrowser();
+    const requests = recordRequests(browser.context);
     try {
       const page = await browser.context.newPage();
       const problems = watchPage(page);
@@ -708,12 +709,68 @@ test(
       await chooseWithKeyboard(page, flowers[0]);
       const predicted = await readPrediction(page);
       assert.deepEqual(predicted.bars, ['flowers']);
+
+      // Two folders dropped on the labels area (real directories, through DevTools' drag events):
+      // one label per folder, sub-folders included, a progress bar from the first moment, and one
+      // message listing every file left out with its reason.
+      const drop = fs.mkdtempSync(path.join(os.tmpdir(), 'imprint-drop-'));
+      const mammals = categoryFiles('animals/mammals');
+      fs.mkdirSync(path.join(drop, 'cats'));
+      fs.mkdirSync(path.join(drop, 'dogs', 'puppies'), { recursive: true });
+      fs.copyFileSync(mammals[0], path.join(drop, 'cats', 'a.png'));
+      fs.copyFileSync(mammals[1], path.join(drop, 'cats', 'b.png'));
+      fs.writeFileSync(path.join(drop, 'cats', 'broken.jpg'), 'not a JPEG');
+      fs.copyFileSync(mammals[2], path.join(drop, 'dogs', 'c.png'));
+      fs.copyFileSync(mammals[3], path.join(drop, 'dogs', 'puppies', 'd.png'));
+      fs.writeFileSync(path.join(drop, 'dogs', 'phone.heic'), 'not decoded here');
+      try {
+        await page.evaluate(() => {
+          window.progressSeen = [];
+          new MutationObserver(() => {
+            const bar = document.querySelector('#labels-notes [role="progressbar"]');
+            if (bar) window.progressSeen.push(bar.previousElementSibling.textContent);
+          }).observe(document.getElementById('labels-notes'), { childList: true, subtree: true, characterData: true });
+        });
+        const box = await page.locator('#labels').boundingBox();
+        const cdp = await browser.context.newCDPSession(page);
+        const data = { items: [], files: [path.join(drop, 'cats'), path.join(drop, 'dogs')], dragOperationsMask: 1 };
+        for (const type of ['dragEnter', 'dragOver', 'drop']) {
+          await cdp.send('Input.dispatchDragEvent', {
+            type,
+            x: box.x + box.width / 2,
+            y: box.y + box.height / 2,
+            data,
+          });
+        }
+        await page.waitForSelector('.label-card[data-label="dogs"][data-count="2"]');
+        await waitIdle(page);
+        assert.equal(await page.getAttribute('.label-card[data-label="cats"]', 'data-count'), '2');
+        const seen = await page.evaluate(() => window.progressSeen);
+        assert.match(seen[0], /^Reading what was dropped/, 'progress from the first moment');
+        const notes = page.locator('#labels-notes .note');
+        assert.equal(await notes.count(), 1, 'one message for the whole drop');
+        assert.match(await notes.textContent(), /Added 4 photos \(2 to “cats”, 2 to “dogs”\)\. Skipped 2 files\./);
+        await notes.locator('summary').click();
+        const reasons = await notes.locator('li').allTextContents();
+        assert.equal(reasons.length, 2, reasons.join(' | '));
+        assert.ok(
+          reasons.some((r) => /not an image.*broken\.jpg/.test(r)),
+          reasons.join(' | '),
+        );
+        assert.ok(
+          reasons.some((r) => /HEIC.*phone\.heic/.test(r)),
+          reasons.join(' | '),
+        );
+      } finally {
+        fs.rmSync(drop, { recursive: true, force: true });
+      }
       assert.deepEqual(problems, []);
     } finally {
       await browser.close();
       await server.close();
       fs.rmSync(folder, { recursive: true, force: true });
     }
+    onlyLocal(requests, server);
   },
 );
 
