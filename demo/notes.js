@@ -51,9 +51,9 @@
       const list = document.createElement('ul');
       for (const group of groups) {
         const li = document.createElement('li');
-        const reason = document.createElement('strong');
-        reason.textContent = `${group.reason} (${group.files.length}): `;
-        li.append(reason, group.files.slice(0, 50).join(', ') + (group.files.length > 50 ? ', …' : ''));
+        const files = document.createElement('strong');
+        files.textContent = group.files.slice(0, 50).join(', ') + (group.files.length > 50 ? ', …' : '');
+        li.append(files, group.files.length > 1 ? ` (${group.files.length}): ${group.reason}` : `: ${group.reason}`);
         list.append(li);
       }
       details.append(summary, list);

@@ -208,23 +208,51 @@ test(
       fs.writeFileSync(heic, Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic'), Buffer.alloc(16)]));
       const svg = path.join(ARTIFACTS, 'drawing.svg');
       fs.writeFileSync(svg, '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>');
-      await dropFiles(page, '.label-card[data-label="mammals"]', [bogus, heic, svg]);
+      const tiff = path.join(ARTIFACTS, 'scan.tif');
+      fs.writeFileSync(tiff, Buffer.concat([Buffer.from('II*\0'), Buffer.alloc(60)]));
+      // A PNG whose header says 20000 x 20000 pixels: refused from the header, before decoding.
+      const huge = path.join(ARTIFACTS, 'huge.png');
+      const ihdr = Buffer.alloc(13);
+      ihdr.writeUInt32BE(20000, 0);
+      ihdr.writeUInt32BE(20000, 4);
+      ihdr[8] = 8; // bit depth
+      ihdr[9] = 2; // RGB
+      fs.writeFileSync(
+        huge,
+        Buffer.concat([
+          Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'),
+          ihdr,
+          Buffer.alloc(4),
+          Buffer.alloc(64),
+        ]),
+      );
+      await dropFiles(page, '.label-card[data-label="mammals"]', [bogus, heic, svg, tiff, huge]);
       await waitIdle(page);
       const skipped = page.locator('.label-card[data-label="mammals"] .note');
-      assert.match(await skipped.textContent(), /Skipped 3 files/);
+      assert.match(await skipped.textContent(), /Skipped 5 files/);
       await skipped.locator('summary').click();
       const reasons = await skipped.locator('li').allTextContents();
-      assert.equal(reasons.length, 3, reasons.join(' | '));
+      assert.equal(reasons.length, 5, reasons.join(' | '));
       assert.ok(
-        reasons.some((r) => /HEIC.*JPEG.*iphone\.heic/.test(r)),
+        reasons.some((r) => /scan\.tif: TIFF.*PNG or JPEG/.test(r)),
         reasons.join(' | '),
       );
       assert.ok(
-        reasons.some((r) => /SVG.*PNG.*drawing\.svg/.test(r)),
+        reasons.some((r) =>
+          /huge\.png: larger than this page reads \(at most 16,384 pixels on a side and 67 megapixels\)/.test(r),
+        ),
         reasons.join(' | '),
       );
       assert.ok(
-        reasons.some((r) => /not an image.*not-a-photo\.jpg/.test(r)),
+        reasons.some((r) => /iphone\.heic: HEIC.*JPEG/.test(r)),
+        reasons.join(' | '),
+      );
+      assert.ok(
+        reasons.some((r) => /drawing\.svg: SVG.*PNG/.test(r)),
+        reasons.join(' | '),
+      );
+      assert.ok(
+        reasons.some((r) => /not-a-photo\.jpg: not an image/.test(r)),
         reasons.join(' | '),
       );
       audit.push(...(await checkpoint(page, '2-skipped')));
@@ -754,11 +782,11 @@ test(
         const reasons = await notes.locator('li').allTextContents();
         assert.equal(reasons.length, 2, reasons.join(' | '));
         assert.ok(
-          reasons.some((r) => /not an image.*broken\.jpg/.test(r)),
+          reasons.some((r) => /broken\.jpg: not an image/.test(r)),
           reasons.join(' | '),
         );
         assert.ok(
-          reasons.some((r) => /HEIC.*phone\.heic/.test(r)),
+          reasons.some((r) => /phone\.heic: HEIC/.test(r)),
           reasons.join(' | '),
         );
       } finally {
