@@ -554,6 +554,28 @@ test(
         head.dispose();
         ex.dispose();
       });
+
+      await t.test('Start over asks first when the work is not saved, and a reload keeps the fresh start', async () => {
+        await page.setInputFiles(
+          '.label-card[data-label="birds"] input[type="file"]:not([webkitdirectory])',
+          birds.slice(1, 2),
+        );
+        await page.waitForSelector('.label-card[data-label="birds"][data-count="2"]');
+        await waitIdle(page);
+        await page.click('#new-project');
+        await page.waitForSelector('#confirm[open]');
+        assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Cancel', 'Cancel is the default');
+        await page.click('#confirm-go');
+        await page.waitForSelector('#labels-empty', { state: 'visible' });
+        await waitIdle(page);
+        assert.equal(await page.locator('.label-card').count(), 0);
+        assert.equal(await page.getAttribute('#prediction', 'data-state'), 'empty');
+        await page.waitForTimeout(400);
+        await page.reload();
+        await page.waitForSelector('body[data-state="ready"]');
+        await waitIdle(page);
+        assert.equal(await page.isVisible('#labels-empty'), true, 'nothing comes back after starting over');
+      });
       assert.deepEqual(problems, []);
     } finally {
       await browser.close();
@@ -661,6 +683,18 @@ test(
           'recording stops on release',
         );
         await page.waitForFunction(() => document.getElementById('scores').children.length === 2);
+        // From the keyboard: Space held down records, its release stops.
+        await record.focus();
+        await page.keyboard.down(' ');
+        await page.waitForFunction(
+          (n) => Number(document.querySelector('.label-card[data-label="fruit"]').dataset.count) >= n + 2,
+          burst,
+        );
+        await page.keyboard.up(' ');
+        await waitIdle(page);
+        const held = Number(await page.getAttribute('.label-card[data-label="fruit"]', 'data-count'));
+        await page.waitForTimeout(500);
+        assert.equal(Number(await page.getAttribute('.label-card[data-label="fruit"]', 'data-count')), held);
         audit.push(...(await checkpoint(page, '10-webcam')));
         await page.click('#webcam-toggle');
         await page.waitForSelector('#webcam[hidden]', { state: 'attached' });
