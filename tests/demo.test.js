@@ -590,7 +590,8 @@ test(
   { timeout: 120000 },
   async () => {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
-    const server = await createServer({ port: 0 });
+    const served = [];
+    const server = await createServer({ port: 0, log: (line) => served.push(line) });
     const browser = await launchBrowser({ viewport: { width: 1024, height: 700 } });
     const requests = recordRequests(browser.context);
     try {
@@ -610,6 +611,20 @@ test(
       release();
       await page.waitForSelector('body[data-state="ready"]');
       await page.unroute('**/mobilenet_v2.imprint');
+      // demo/serve.js: compressed the first time, 304 Not Modified on a reload.
+      assert.ok(
+        served.some((line) => /^200 GET \/imprint\/imprint-core\.wasm \((br|gzip)\)$/.test(line)),
+        served.join('\n'),
+      );
+      served.length = 0;
+      await page.reload();
+      await page.waitForSelector('body[data-state="ready"]');
+      assert.ok(served.length >= 8, served.join('\n'));
+      assert.deepEqual(
+        served.filter((line) => !line.startsWith('304 ')),
+        [],
+        'a reload revalidates every file and gets 304s',
+      );
 
       // Missing model: an error state with a message, not a console line.
       await page.route('**/mobilenet_v2.imprint', (route) => route.fulfill({ status: 404, body: 'not found' }));
