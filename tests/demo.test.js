@@ -895,3 +895,68 @@ test(
     onlyLocal(requests, server);
   },
 );
+
+test('demo/project.js reads a classifier file back into examples that rebuild the same classifier (the library has no call handing them out)', async () => {
+  const vm = require('node:vm');
+  const context = { window: {}, TextDecoder, Float32Array, DataView, Math };
+  vm.runInNewContext(fs.readFileSync(path.join(__dirname, '..', 'demo', 'project.js'), 'utf8'), context);
+  // Its arrays are made in the script's own realm: copied into this one for deepEqual.
+  const readClassifierFile = (bytes) => {
+    const read = context.window.DemoProject.readClassifierFile(bytes);
+    return { labels: Array.from(read.labels), examples: Array.from(read.examples, (e) => ({ ...e })) };
+  };
+  const extractor = await createExtractor();
+  try {
+    const original = createClassifier(extractor);
+    const inputs = [
+      ...categoryFiles('animals/mammals')
+        .slice(0, 4)
+        .map((f) => [f, 'mammals']),
+      ...categoryFiles('food/fruit')
+        .slice(0, 4)
+        .map((f) => [f, 'fruit']),
+      ...categoryFiles('animals/birds')
+        .slice(0, 3)
+        .map((f) => [f, '__proto__']),
+    ];
+    const embeddings = [];
+    for (const [file, label] of inputs) {
+      const e = await extractor.embed(file);
+      embeddings.push(e);
+      original.addEmbedding(e, label);
+    }
+    original.addEmbedding(await extractor.embed(categoryFiles('food/fruit')[9]), 'mammals'); // interleaved
+    await original.train();
+    const bytes = original.save();
+    const read = readClassifierFile(bytes);
+    assert.deepEqual(read.labels, original.labels);
+    assert.deepEqual(
+      read.labels.map((_, i) => read.examples.filter((e) => e.label === i).length),
+      original.labels.map((l) => original.exampleCount(l)),
+    );
+    assert.ok(read.examples.every((e) => !e.summary));
+    // Re-added in file order, the examples make the same classifier: same predictions once trained.
+    const rebuilt = createClassifier(extractor);
+    for (const e of read.examples) rebuilt.addEmbedding(e.embedding, read.labels[e.label]);
+    await rebuilt.train();
+    const probes = [testdata.photo('dog'), testdata.photo('scream'), categoryFiles('food/fruit')[12]];
+    for (const probe of probes) {
+      const v = await extractor.embed(probe);
+      const a = original.predictEmbedding(v);
+      const b = rebuilt.predictEmbedding(v);
+      assert.equal(b.label, a.label);
+      assert.equal(b.unknown, a.unknown);
+      assert.ok(Math.abs(b.confidence - a.confidence) < 1e-4, `${a.confidence} vs ${b.confidence}`);
+      assert.ok(Math.abs(b.similarity - a.similarity) < 1e-4);
+    }
+    // Saved without examples: each class comes back as one summary example, its mean.
+    const lean = readClassifierFile(original.save({ examples: false }));
+    assert.deepEqual(lean.labels, original.labels);
+    assert.equal(lean.examples.length, 3);
+    assert.ok(lean.examples.every((e) => e.summary));
+    original.dispose();
+    rebuilt.dispose();
+  } finally {
+    extractor.dispose();
+  }
+});
