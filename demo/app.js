@@ -20,6 +20,8 @@
   const FEW_EXAMPLES = 5;
   const SAVED_NAME = 'imprint-classifier.imprint';
   const TOUCH = window.matchMedia && matchMedia('(pointer: coarse)').matches;
+  // Ids made in this tab: two tabs of the page writing the same project never reuse each other's.
+  const TAB = Math.random().toString(36).slice(2, 8);
 
   const state = {
     extractor: null,
@@ -73,7 +75,7 @@
   }
 
   function newLabel(name) {
-    const label = { id: `l${state.nextId++}`, name, examples: [], removed: false };
+    const label = { id: `l${TAB}-${state.nextId++}`, name, examples: [], removed: false };
     state.labels.push(label);
     persistSoon();
     render();
@@ -120,7 +122,7 @@
     return serial(async () => {
       if (label.removed) return false;
       await state.classifier.addEmbedding(embedding, label.name);
-      const example = { id: `e${state.nextSeq}`, seq: state.nextSeq++, embedding, thumb, url: null, source };
+      const example = { id: `e${TAB}-${state.nextSeq}`, seq: state.nextSeq++, embedding, thumb, url: null, source };
       label.examples.push(example);
       state.version++;
       persistExample(label, example);
@@ -822,10 +824,10 @@
       label.examples.forEach(revoke);
     }
     state.labels = labels.map(({ name, examples }) => ({
-      id: `l${state.nextId++}`,
+      id: `l${TAB}-${state.nextId++}`,
       name,
       removed: false,
-      examples: examples.map((e) => ({ id: `e${state.nextSeq}`, seq: state.nextSeq++, url: null, ...e })),
+      examples: examples.map((e) => ({ id: `e${TAB}-${state.nextSeq}`, seq: state.nextSeq++, url: null, ...e })),
     }));
     state.version++;
     state.lastTrain = null;
@@ -906,6 +908,18 @@
   // ---- keeping the project in this browser ------------------------------------------------------
 
   const persist = { store: null, put: new Map(), remove: [], clear: false, timer: 0, writing: null, failed: false };
+  // Other tabs of this page keep the same project: each tells the others when it wrote.
+  const tabs = typeof BroadcastChannel === 'function' ? new BroadcastChannel('imprint-demo-project') : null;
+  if (tabs) {
+    tabs.onmessage = () =>
+      note('labels-notes', {
+        text: 'Another tab or window of this page just changed the project kept in this browser. Work in one of them: reload this one to see those changes (what this tab has not saved to a file is replaced).',
+        kind: 'warn',
+        key: 'other-tab',
+        timeout: 0,
+        actions: [{ text: 'Reload', label: 'Reload this page', run: () => location.reload() }],
+      });
+  }
 
   function projectRecord() {
     return {
@@ -959,6 +973,7 @@
       .write(write)
       .then(() => {
         persist.failed = false;
+        if (tabs) tabs.postMessage('written');
       })
       .catch((error) => {
         if (!persist.failed)
@@ -1020,7 +1035,6 @@
         });
     }
     state.labels = [...byLabel.values()];
-    state.nextId = 1 + Math.max(0, ...project.labels.map((l) => Number(l.id.slice(1)) || 0));
     state.nextSeq = 1 + Math.max(0, ...examples.map((e) => e.seq));
     await serial(rebuildClassifier);
     state.version = 1;

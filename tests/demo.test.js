@@ -555,6 +555,20 @@ test(
         ex.dispose();
       });
 
+      await t.test('a second tab changing the project is told to the first', async () => {
+        const other = await browser.context.newPage();
+        await other.goto(server.url);
+        await other.waitForSelector('body[data-state="ready"]');
+        await waitIdle(other);
+        assert.equal(await other.locator('.label-card').count(), 3, 'the second tab opens the kept project');
+        await addLabel(other, 'fish');
+        const warning = page.locator('#labels-notes .note[data-key="other-tab"]');
+        await warning.waitFor();
+        assert.match(await warning.textContent(), /Another tab/);
+        await other.close();
+        await warning.getByRole('button', { name: 'Dismiss this message' }).click();
+      });
+
       await t.test('Start over asks first when the work is not saved, and a reload keeps the fresh start', async () => {
         await page.setInputFiles(
           '.label-card[data-label="birds"] input[type="file"]:not([webkitdirectory])',
