@@ -98,7 +98,8 @@ async function chooseWithKeyboard(page, files) {
 
 /**
  * A state of the page, at both sizes: a full-page screenshot each, and axe-core's audit (WCAG 2.x
- * A/AA rules and best practices), whose serious and critical findings are returned.
+ * A/AA rules and best practices), whose serious and critical findings are returned, with any
+ * sideways scrolling.
  */
 async function checkpoint(page, name) {
   const found = [];
@@ -116,6 +117,10 @@ async function checkpoint(page, name) {
         .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
     });
     found.push(...violations.map((v) => `${name} at ${size.width}x${size.height}: ${v}`));
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    if (overflow > 0) found.push(`${name} at ${size.width}x${size.height}: the page scrolls sideways by ${overflow}px`);
   }
   await page.setViewportSize(before);
   return found;
@@ -606,7 +611,7 @@ test(
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     const served = [];
     const server = await createServer({ port: 0, log: (line) => served.push(line) });
-    const browser = await launchBrowser({ viewport: { width: 1024, height: 700 } });
+    const browser = await launchBrowser({ viewport: SIZES[0] });
     const requests = recordRequests(browser.context);
     try {
       const page = await browser.context.newPage();
@@ -621,7 +626,11 @@ test(
       await page.waitForSelector('body[data-state="loading"]');
       assert.match(await page.textContent('#status-text'), /Loading|Starting|Downloading/);
       assert.equal(await page.getAttribute('#status-progress', 'role'), 'progressbar');
-      await page.screenshot({ path: path.join(ARTIFACTS, 'demo-0-loading.png') });
+      for (const size of SIZES) {
+        await page.setViewportSize(size);
+        await page.screenshot({ path: path.join(ARTIFACTS, `demo-0-loading-${size.width}.png`), fullPage: true });
+      }
+      await page.setViewportSize(SIZES[0]);
       release();
       await page.waitForSelector('body[data-state="ready"]');
       await page.unroute('**/mobilenet_v2.imprint');
@@ -646,7 +655,14 @@ test(
       await page.waitForSelector('body[data-state="error"]');
       assert.equal(await page.isVisible('#message'), true);
       assert.match(await page.textContent('#message-text'), /model could not be loaded.*HTTP 404/);
-      await page.screenshot({ path: path.join(ARTIFACTS, 'demo-0-error.png') });
+      for (const size of SIZES) {
+        await page.setViewportSize(size);
+        await page.screenshot({ path: path.join(ARTIFACTS, `demo-0-error-${size.width}.png`), fullPage: true });
+        const overflow = await page.evaluate(
+          () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        );
+        assert.ok(overflow <= 0, `the error page scrolls sideways by ${overflow}px at ${size.width}px (a long URL)`);
+      }
     } finally {
       await browser.close();
       await server.close();
