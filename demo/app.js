@@ -817,6 +817,21 @@
     $('export').hidden = false;
   }
 
+  /** Copies a code block; where the clipboard is refused, selects it for Ctrl+C instead. */
+  async function copy(button) {
+    const code = $(button.dataset.copy);
+    try {
+      await navigator.clipboard.writeText(code.textContent);
+      note('export-notes', { text: 'Copied.', key: 'copy', timeout: 4000 });
+    } catch {
+      const range = document.createRange();
+      range.selectNodeContents(code);
+      getSelection().removeAllRanges();
+      getSelection().addRange(range);
+      note('export-notes', { text: 'Selected: press Ctrl+C (or ⌘C) to copy.', key: 'copy' });
+    }
+  }
+
   /** Replaces the page's project: labels [{ name, examples: [{ embedding, thumb, source }] }]. */
   function replaceProject(labels) {
     for (const label of state.labels) {
@@ -1322,6 +1337,7 @@
       if (file) load(file);
     });
     $('new-project').addEventListener('click', startOver);
+    for (const button of document.querySelectorAll('[data-copy]')) button.addEventListener('click', () => copy(button));
     $('webcam-toggle').addEventListener('click', () => (state.webcam ? stopWebcam() : startWebcam()));
     window.addEventListener('beforeunload', (event) => {
       // The project is kept in IndexedDB: only work not written yet (or a browser that keeps nothing) is at risk.

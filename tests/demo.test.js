@@ -324,6 +324,16 @@ test(
         /require\('imprint'\)[\s\S]*readFileSync\('imprint-classifier\.imprint'\)/,
       );
       assert.match(await page.textContent('#export'), /node_modules\/imprint\/dist\/web\//);
+      await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+        origin: server.url.replace(/\/$/, ''),
+      });
+      await page.getByRole('button', { name: 'Copy the code for Node' }).click();
+      await page.waitForSelector('#export-notes .note');
+      assert.equal(
+        await page.evaluate(() => navigator.clipboard.readText()),
+        await page.textContent('#export-node'),
+        'Copy puts the snippet on the clipboard',
+      );
       assert.ok(
         fs.existsSync(path.join(__dirname, '..', 'dist', 'web', 'imprint.js')),
         'the snippet names dist/web/ of the package, where imprint.js is',
