@@ -860,8 +860,18 @@
     setStatus(`Loading ${file.name}…`, null);
     try {
       const bytes = new Uint8Array(await file.arrayBuffer());
+      // Read before the library may take the bytes; its own checks decide whether the file is good.
+      let contents = null;
+      try {
+        contents = DemoProject.readClassifierFile(bytes);
+      } catch {
+        /* the library says what is wrong with it */
+      }
       const loaded = await imprint.loadClassifier(state.extractor, bytes);
-      const contents = DemoProject.readClassifierFile(bytes);
+      if (!contents) {
+        loaded.dispose();
+        throw Object.assign(new Error('not readable'), { code: 'HEAD_CORRUPT' });
+      }
       await serial(async () => {
         if (state.classifier) state.classifier.dispose();
         state.classifier = loaded;

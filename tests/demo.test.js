@@ -568,6 +568,15 @@ test(
         assert.deepEqual([...head.labels].sort(), ['birds', 'fruit', 'mammals']);
         head.dispose();
         ex.dispose();
+        // A file that is not a classifier: said next to the button, and the project stays.
+        await page.setInputFiles('#load', bogus);
+        const refused = page.locator('#file-notes .note[data-key="load"]');
+        await refused.waitFor();
+        assert.match(
+          await refused.textContent(),
+          /not-a-photo-either\.png is not an imprint classifier file, or it is damaged/,
+        );
+        assert.equal(await page.locator('.label-card').count(), 3);
       });
 
       await t.test('a second tab changing the project is told to the first', async () => {
