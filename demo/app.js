@@ -1037,9 +1037,9 @@
     }
     if (!kept || !kept.project.labels.length) return;
     const { project, examples } = kept;
-    if (project.modelHash !== state.extractor.info.modelHash) {
+    if (project.format !== 1 || project.modelHash !== state.extractor.info.modelHash) {
       note('labels-notes', {
-        text: 'The project kept in this browser was made with another model, so its examples cannot be used: it will be replaced.',
+        text: 'The project kept in this browser was made with another model (or another version of this page), so its examples cannot be used: it will be replaced.',
         kind: 'warn',
       });
       return;
@@ -1049,7 +1049,9 @@
     examples.sort((a, b) => a.seq - b.seq);
     for (const e of examples) {
       const label = byLabel.get(e.labelId);
-      if (label)
+      if (!label)
+        persist.remove.push(e.id); // left by a label another tab removed
+      else
         label.examples.push({
           id: e.id,
           seq: e.seq,
