@@ -45,12 +45,6 @@ declare module './imprint-common.js' {
     /** RGBA pixels, e.g. from a 2D canvas's getImageData(). */
     imageData: ImageData;
   }
-  interface LoadProgress {
-    /** Model bytes received so far (stage 'model'). */
-    loaded?: number;
-    /** Model size in bytes, when the server says it (stage 'model'; else 0). */
-    total?: number;
-  }
   interface ExtractorOptions {
     /** Where to fetch imprint-core.wasm (default: next to the script). */
     wasmUrl?: string | URL;
