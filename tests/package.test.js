@@ -11,6 +11,52 @@ const { execFileSync } = require('node:child_process');
 const ROOT = path.join(__dirname, '..');
 const testdata = require('./support/testdata');
 
+/** The files `npm pack` would put in the package (without building: prepack is skipped). */
+function packedFiles() {
+  const out = execFileSync('npm', ['pack', '--dry-run', '--ignore-scripts', '--json'], { cwd: ROOT, encoding: 'utf8' });
+  return JSON.parse(out)[0].files.map((f) => f.path);
+}
+
+/**
+ * The paths of repository files `text` names: words that start with one of the repository's
+ * top-level files or folders (js/..., scripts/*.sh, BENCHMARKS.md), wherever they stand.
+ */
+function repositoryPaths(text) {
+  const tracked = execFileSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
+  const tops = new Set(tracked.map((file) => (file.includes('/') ? `${file.split('/')[0]}/` : file)));
+  const found = new Set();
+  for (const top of tops) {
+    const escaped = top.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const word = new RegExp(`(?<![\\w./@-])${escaped}(?:[\\w.*-]+(?:/[\\w.*-]+)*/?)?`, 'g');
+    for (const match of text.matchAll(word)) found.add(match[0].replace(/\.$/, ''));
+  }
+  return [...found];
+}
+
+test("the README in the package names only files the package ships (the source repository's section aside)", () => {
+  const shipped = packedFiles();
+  assert.ok(shipped.includes('README.md'));
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const heading = '\n## Working on imprint (the source repository)\n';
+  const at = readme.indexOf(heading);
+  assert.ok(at > 0, `README.md has no section '${heading.trim()}'`);
+  assert.match(readme.slice(at), /the files it names are there, not in the\s+npm package/);
+  assert.equal(readme.indexOf('\n## ', at + 1), -1, "the source repository's section is the README's last");
+  const named = repositoryPaths(readme.slice(0, at));
+  assert.ok(named.includes('models/HEAD_FORMAT.md') && named.includes('include/imprint.h'), named.join(' '));
+  // Sanity check of the scan itself: the repository's section names files the package leaves out.
+  assert.ok(repositoryPaths(readme.slice(at)).includes('scripts/test.sh'));
+  const glob = (name) => new RegExp(`^${name.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}$`);
+  for (const name of named) {
+    const isNamed = name.endsWith('/')
+      ? (file) => file.startsWith(name)
+      : name.includes('*')
+        ? (file) => glob(name).test(file)
+        : (file) => file === name;
+    assert.ok(shipped.some(isNamed), `README.md names ${name}, which the package does not ship`);
+  }
+});
+
 test(
   'npm pack → npm install into an empty folder → require and import embed a photo offline',
   { timeout: 600000 },
@@ -103,13 +149,29 @@ test(
       ]);
 
       // And the CLI is installed as a bin.
-      const info = JSON.parse(
-        execFileSync(path.join(project, 'node_modules', '.bin', 'imprint'), ['info'], {
-          cwd: project,
-          encoding: 'utf8',
-        }),
-      );
+      const bin = path.join(project, 'node_modules', '.bin', 'imprint');
+      const info = JSON.parse(execFileSync(bin, ['info'], { cwd: project, encoding: 'utf8' }));
       assert.equal(info.dim, fromRequire.dim);
+
+      // The converter runs as its usage says, from the installed package: `imprint convert --help`
+      // shows that usage, and converting nsfwjs's MobileNetV2 that way writes the very file the
+      // repository's converter writes.
+      const help = execFileSync(bin, ['convert', '--help'], { cwd: project, encoding: 'utf8' });
+      assert.match(help, /^usage: imprint convert <model\.json> -o <out\.imprint>/m);
+      assert.doesNotMatch(help, /models\/convert\.js/, 'the usage names a file of the source repository');
+      const nsfwjs = path.join(ROOT, 'node_modules', 'nsfwjs', 'dist', 'models', 'mobilenet_v2');
+      const options = ['--embed', 'block_10_project_BN', '--scale', '1/255', '--name', 'packaged'];
+      execFileSync(bin, ['convert', '--nsfwjs', nsfwjs, '-o', 'converted.imprint', ...options], {
+        cwd: project,
+        stdio: 'pipe',
+      });
+      const { convertNsfwjsModel } = require('../models/convert.js');
+      const expected = convertNsfwjsModel(nsfwjs, { embed: ['block_10_project_BN'], scale: '1/255', name: 'packaged' });
+      assert.ok(Buffer.from(expected.bytes).equals(fs.readFileSync(path.join(project, 'converted.imprint'))));
+      const converted = JSON.parse(
+        execFileSync(bin, ['info', '--model', 'converted.imprint'], { cwd: project, encoding: 'utf8' }),
+      );
+      assert.equal(converted.name, 'packaged');
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
     }
