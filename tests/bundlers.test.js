@@ -59,7 +59,10 @@ function makeApp(name, source) {
   const pkg = path.join(app, 'node_modules', 'imprint');
   fs.mkdirSync(pkg, { recursive: true });
   execFileSync('tar', ['-xzf', path.join(work, 'imprint.tgz'), '-C', pkg, '--strip-components=1']);
-  fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: `app-${name}`, private: true, type: 'module' }));
+  fs.writeFileSync(
+    path.join(app, 'package.json'),
+    JSON.stringify({ name: `app-${name}`, private: true, type: 'module' }),
+  );
   fs.writeFileSync(path.join(app, 'main.js'), source);
   return { app, out: path.join(work, `out-${name}`) };
 }
@@ -150,52 +153,63 @@ test.after(async () => {
 });
 
 for (const [bundler, build] of Object.entries(BUILDS)) {
-  test(`${bundler}: the bundled app finds imprint's files and embeds a photo as Node does`, { timeout: 180000 }, async () => {
-    const out = await build();
-    const server = await createServer({ port: 0, mounts: { '/': out, '/photo/': path.dirname(PHOTO) } });
-    const page = await browser.context.newPage();
-    const problems = watchPage(page);
-    const urls = [];
-    const requests = [];
-    const onRequest = (request) => urls.push(request.url());
-    const onResponse = (response) => requests.push({ url: response.url(), status: response.status() });
-    browser.context.on('request', onRequest);
-    browser.context.on('response', onResponse);
-    try {
-      await page.goto(`${server.url}index.html`);
-      await page.waitForFunction(() => typeof window.embedPhoto === 'function', null, { timeout: 30000 });
-      const result = await page.evaluate((url) => window.embedPhoto(url), `/photo/${path.basename(PHOTO)}`);
-      assert.deepEqual(problems, []);
+  test(
+    `${bundler}: the bundled app finds imprint's files and embeds a photo as Node does`,
+    { timeout: 180000 },
+    async () => {
+      const out = await build();
+      const server = await createServer({ port: 0, mounts: { '/': out, '/photo/': path.dirname(PHOTO) } });
+      const page = await browser.context.newPage();
+      const problems = watchPage(page);
+      const urls = [];
+      const requests = [];
+      const onRequest = (request) => urls.push(request.url());
+      const onResponse = (response) => requests.push({ url: response.url(), status: response.status() });
+      browser.context.on('request', onRequest);
+      browser.context.on('response', onResponse);
+      try {
+        await page.goto(`${server.url}index.html`);
+        await page.waitForFunction(() => typeof window.embedPhoto === 'function', null, { timeout: 30000 });
+        const result = await page.evaluate((url) => window.embedPhoto(url), `/photo/${path.basename(PHOTO)}`);
+        assert.deepEqual(problems, []);
 
-      // The browser build, not Node's: its exports, no createBatchEmbedder.
-      assert.deepEqual(result.exports, browserExports);
-      assert.ok(result.exports.includes('createWorkerExtractor') && !result.exports.includes('createBatchEmbedder'));
+        // The browser build, not Node's: its exports, no createBatchEmbedder.
+        assert.deepEqual(result.exports, browserExports);
+        assert.ok(result.exports.includes('createWorkerExtractor') && !result.exports.includes('createBatchEmbedder'));
 
-      for (const where of ['page', 'worker']) {
-        const { vector, progress } = result[where];
-        assert.equal(vector.length, nodeVector.length, `${where}: dimension`);
-        const worst = Math.max(...vector.map((v, i) => Math.abs(v - nodeVector[i])));
-        assert.ok(worst <= TOLERANCE, `${where}: differs from Node's embedding by up to ${worst}`);
-        // onProgress: every event has every field; the model's bytes end whole.
-        for (const event of progress) {
-          assert.deepEqual(Object.keys(event).sort(), ['loaded', 'progress', 'stage', 'total'], JSON.stringify(event));
+        for (const where of ['page', 'worker']) {
+          const { vector, progress } = result[where];
+          assert.equal(vector.length, nodeVector.length, `${where}: dimension`);
+          const worst = Math.max(...vector.map((v, i) => Math.abs(v - nodeVector[i])));
+          assert.ok(worst <= TOLERANCE, `${where}: differs from Node's embedding by up to ${worst}`);
+          // onProgress: every event has every field; the model's bytes end whole.
+          for (const event of progress) {
+            assert.deepEqual(
+              Object.keys(event).sort(),
+              ['loaded', 'progress', 'stage', 'total'],
+              JSON.stringify(event),
+            );
+          }
+          assert.deepEqual(progress[0], { stage: 'model', progress: 0, loaded: 0, total: 0 });
+          assert.deepEqual(progress.at(-1), { stage: 'ready', progress: 1, loaded: modelBytes, total: modelBytes });
         }
-        assert.deepEqual(progress[0], { stage: 'model', progress: 0, loaded: 0, total: 0 });
-        assert.deepEqual(progress.at(-1), { stage: 'ready', progress: 1, loaded: modelBytes, total: modelBytes });
-      }
 
-      // Nothing but the app's own server, and every file was where the page looked for it.
-      for (const url of urls) assert.equal(new URL(url).origin, new URL(server.url).origin, `a request left: ${url}`);
-      for (const { url, status } of requests) {
-        if (new URL(url).pathname !== '/favicon.ico') assert.equal(status, 200, `${url} answered ${status}`);
+        // Nothing but the app's own server, and every file was where the page looked for it.
+        for (const url of urls) assert.equal(new URL(url).origin, new URL(server.url).origin, `a request left: ${url}`);
+        for (const { url, status } of requests) {
+          if (new URL(url).pathname !== '/favicon.ico') assert.equal(status, 200, `${url} answered ${status}`);
+        }
+        const fetched = (suffix) => requests.filter((r) => new URL(r.url).pathname.endsWith(suffix)).length;
+        assert.ok(
+          fetched('.wasm') >= 1 && fetched('.imprint') >= 1,
+          'the core and the model came from the build output',
+        );
+      } finally {
+        browser.context.off('request', onRequest);
+        browser.context.off('response', onResponse);
+        await page.close();
+        await server.close();
       }
-      const fetched = (suffix) => requests.filter((r) => new URL(r.url).pathname.endsWith(suffix)).length;
-      assert.ok(fetched('.wasm') >= 1 && fetched('.imprint') >= 1, 'the core and the model came from the build output');
-    } finally {
-      browser.context.off('request', onRequest);
-      browser.context.off('response', onResponse);
-      await page.close();
-      await server.close();
-    }
-  });
+    },
+  );
 }
