@@ -22,7 +22,7 @@ Commands:
   predict <head.imprint> <images…>      label, confidence and "unknown" for each image
   eval <head.imprint> <folder>          accuracy, per-class accuracy and confusion matrix
   info [model.imprint]                  describe a model (default: the embedded one)
-  convert <model.json> -o out.imprint   convert a TF.js layers-model (see models/README.md)
+  convert <model.json> -o out.imprint   convert a TF.js or TFLite model (imprint convert --help)
 
 Common options:
   --model <file>    use another imprint model file instead of the embedded default
@@ -82,10 +82,8 @@ confusion matrix (rows: true label, columns: predicted).`,
 
 Describes a model (default: the embedded one): name, input size, embedding, preprocessing, hash
 (and every readable layer with --layers).`,
-  convert: `Usage: imprint convert <model.json> -o <out.imprint> [converter options]
-
-Converts a TF.js layers-model. Options are those of models/convert.js (--embed, --scale, --name,
---resize, ...); run 'node models/convert.js --help' for the list.`,
+  // convert --help prints the converter's own usage (models/convert.js, USAGE).
+  convert: 'Usage: imprint convert <model.json> -o <out.imprint> [options]',
 };
 
 class UsageError extends Error {}
@@ -673,13 +671,7 @@ async function main(argv) {
     process.stderr.write(`imprint: unknown command '${command}'\n\n${HELP.main}\n`);
     return EXIT.USAGE;
   }
-  if (command === 'convert') {
-    if (rest.includes('-h') || rest.includes('--help')) {
-      process.stdout.write(`${HELP[command]}\n`);
-      return EXIT.OK;
-    }
-    return cmdConvert(rest);
-  }
+  if (command === 'convert') return cmdConvert(rest);
   const { options, positionals } = parseCommandLine(command, rest);
   if (options.help) {
     process.stdout.write(`${HELP[command]}\n`);
