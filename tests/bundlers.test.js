@@ -213,3 +213,40 @@ for (const [bundler, build] of Object.entries(BUILDS)) {
     },
   );
 }
+
+test("TypeScript in a bundled app: customConditions ['browser'] gives import 'imprint' the browser build's declarations", () => {
+  const { app } = makeApp('typescript', '');
+  fs.writeFileSync(
+    path.join(app, 'app.ts'),
+    `import { createExtractor, createWorkerExtractor, type WorkerExtractor } from 'imprint';
+const extractor: WorkerExtractor = await createExtractor({ worker: true, wasmUrl: '/static/imprint-core.wasm' });
+const memory: Promise<{ inUse: number }> = extractor.memory();
+console.log(createWorkerExtractor, memory);
+`,
+  );
+  const options = {
+    strict: true,
+    module: 'esnext',
+    moduleResolution: 'bundler',
+    target: 'es2022',
+    lib: ['es2022', 'dom'],
+    types: [],
+    noEmit: true,
+  };
+  const tsc = (customConditions) => {
+    const config = {
+      compilerOptions: { ...options, ...(customConditions ? { customConditions } : {}) },
+      files: ['app.ts'],
+    };
+    fs.writeFileSync(path.join(app, 'tsconfig.json'), JSON.stringify(config));
+    try {
+      execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', '.'], { cwd: app, stdio: 'pipe' });
+      return '';
+    } catch (error) {
+      return String(error.stdout);
+    }
+  };
+  assert.equal(tsc(['browser']), '');
+  // Without the condition TypeScript reads Node's declarations, which have no worker variant.
+  assert.match(tsc(null), /createWorkerExtractor/);
+});
