@@ -17,44 +17,70 @@ function packedFiles() {
   return JSON.parse(out)[0].files.map((f) => f.path);
 }
 
-/**
- * The paths of repository files `text` names: words that start with one of the repository's
- * top-level files or folders (js/..., scripts/*.sh, BENCHMARKS.md), wherever they stand.
- */
-function repositoryPaths(text) {
+/** The repository's top-level files and folders ('js/', 'BENCHMARKS.md'), and dist/, the build output. */
+function topLevelEntries() {
   const tracked = execFileSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
-  const tops = new Set(tracked.map((file) => (file.includes('/') ? `${file.split('/')[0]}/` : file)));
-  const found = new Set();
-  for (const top of tops) {
-    const escaped = top.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const word = new RegExp(`(?<![\\w./@-])${escaped}(?:[\\w.*-]+(?:/[\\w.*-]+)*/?)?`, 'g');
-    for (const match of text.matchAll(word)) found.add(match[0].replace(/\.$/, ''));
-  }
-  return [...found];
+  return new Set(['dist/', ...tracked.map((file) => (file.includes('/') ? `${file.split('/')[0]}/` : file))]);
 }
 
-test("the README in the package names only files the package ships (the source repository's section aside)", () => {
-  const shipped = packedFiles();
-  assert.ok(shipped.includes('README.md'));
-  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const heading = '\n## Working on imprint (the source repository)\n';
-  const at = readme.indexOf(heading);
-  assert.ok(at > 0, `README.md has no section '${heading.trim()}'`);
-  assert.match(readme.slice(at), /the files it names are there, not in the\s+npm package/);
-  assert.equal(readme.indexOf('\n## ', at + 1), -1, "the source repository's section is the README's last");
-  const named = repositoryPaths(readme.slice(0, at));
-  assert.ok(named.includes('models/HEAD_FORMAT.md') && named.includes('include/imprint.h'), named.join(' '));
-  // Sanity check of the scan itself: the repository's section names files the package leaves out.
-  assert.ok(repositoryPaths(readme.slice(at)).includes('scripts/test.sh'));
-  const glob = (name) => new RegExp(`^${name.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}$`);
-  for (const name of named) {
-    const isNamed = name.endsWith('/')
-      ? (file) => file.startsWith(name)
-      : name.includes('*')
-        ? (file) => glob(name).test(file)
-        : (file) => file === name;
-    assert.ok(shipped.some(isNamed), `README.md names ${name}, which the package does not ship`);
+/**
+ * The repository paths a markdown text names, each with whether it is allowed not to ship: words
+ * that start with a top-level entry (js/..., scripts/*.sh, BENCHMARKS.md), wherever they stand; a
+ * path may be one the package leaves out only in a paragraph, or under a heading, that says it
+ * is about the "source repository".
+ */
+function repositoryPaths(text, tops) {
+  const found = [];
+  const headings = []; // the enclosing headings: [level, text]
+  for (const paragraph of text.split(/\n\s*\n/)) {
+    const heading = /^(#+) (.*)/.exec(paragraph);
+    if (heading) {
+      while (headings.length && headings.at(-1)[0] >= heading[1].length) headings.pop();
+      headings.push([heading[1].length, heading[2]]);
+    }
+    const repositoryOnly = [paragraph, ...headings.map((h) => h[1])].some((t) => /source repository/.test(t));
+    for (const top of tops) {
+      const escaped = top.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      const word = new RegExp(`(?<![\\w./@-])${escaped}(?:[\\w.*-]+(?:/[\\w.*-]+)*/?)?`, 'g');
+      for (const match of paragraph.matchAll(word)) found.push({ name: match[0].replace(/\.$/, ''), repositoryOnly });
+    }
   }
+  return found;
+}
+
+test('the docs in the package name only files it ships, except where they say the source repository has them', () => {
+  const shipped = packedFiles();
+  const docs = shipped.filter((file) => file.endsWith('.md'));
+  for (const doc of ['README.md', 'models/MODEL_FORMAT.md', 'models/HEAD_FORMAT.md'])
+    assert.ok(docs.includes(doc), doc);
+  const tops = topLevelEntries();
+  const glob = (name) => new RegExp(`^${name.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}$`);
+  const ships = (name) =>
+    shipped.some(
+      name.endsWith('/')
+        ? (file) => file.startsWith(name)
+        : name.includes('*')
+          ? (file) => glob(name).test(file)
+          : (file) => file === name,
+    );
+  for (const doc of docs) {
+    const named = repositoryPaths(fs.readFileSync(path.join(ROOT, doc), 'utf8'), tops);
+    for (const { name, repositoryOnly } of named) {
+      assert.ok(repositoryOnly || ships(name), `${doc} names ${name}, which the package does not ship`);
+    }
+  }
+  // The README's last section is about the source repository, and the scan sees what it names.
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const at = readme.indexOf('\n## Working on imprint (the source repository)\n');
+  assert.ok(at > 0 && readme.indexOf('\n## ', at + 1) === -1, "README.md ends with the source repository's section");
+  assert.match(readme.slice(at), /the files it names are there, not in the\s+npm package/);
+  const named = repositoryPaths(readme, tops);
+  const names = (repositoryOnly) => named.filter((n) => n.repositoryOnly === repositoryOnly).map((n) => n.name);
+  assert.ok(names(true).includes('scripts/test.sh') && names(true).includes('BENCHMARKS.md'), names(true).join(' '));
+  assert.ok(
+    names(false).includes('models/HEAD_FORMAT.md') && names(false).includes('include/imprint.h'),
+    names(false).join(' '),
+  );
 });
 
 test(
