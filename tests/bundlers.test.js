@@ -5,9 +5,11 @@
 // is built as its author would, with only what each bundler's documentation gives for any wasm
 // library (README.md, "With a bundler"), from the packed package (npm pack, unpacked into the app's
 // node_modules; the bundlers themselves run from this repository's node_modules, offline). Each
-// build is served from 127.0.0.1 under the demo server's strict Content-Security-Policy; in
-// Chromium the page embeds a photo in the page's thread and in the worker, and both must equal
-// Node's embedding of the same bytes. Every request must go to the app's own server, and succeed.
+// build is served from 127.0.0.1 under the demo server's strict Content-Security-Policy (and the
+// app once more by Vite's dev server, which pre-bundles imprint); in Chromium the page embeds a
+// photo in the page's thread and in the worker, and both must equal Node's embedding of the same
+// bytes. Every request must go to the app's own server, and succeed. And TypeScript, set up for
+// a bundler, reads the browser build's declarations.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -51,7 +53,13 @@ window.embedPhoto = async (photoUrl) => {
 }
 
 const PAGE = (script) =>
-  `<!doctype html><html><head><meta charset="utf-8"><title>app</title><script type="module" src="${script}"></script></head><body></body></html>\n`;
+  `<!doctype html><html><head><meta charset="utf-8"><title>app</title><link rel="icon" href="data:,"><script type="module" src="${script}"></script></head><body></body></html>\n`;
+
+/** A build's output served from 127.0.0.1 under the demo server's strict CSP, the photo beside it. */
+async function serveBuild(out) {
+  const server = await createServer({ port: 0, mounts: { '/': out, '/photo/': path.dirname(PHOTO) } });
+  return { url: `${server.url}index.html`, close: () => server.close() };
+}
 
 /** A folder with the app's sources and node_modules/imprint unpacked from the tarball. */
 function makeApp(name, source) {
@@ -67,14 +75,31 @@ function makeApp(name, source) {
   return { app, out: path.join(work, `out-${name}`) };
 }
 
-/** Each bundler's build of the app, as its documentation has it; resolves to the output folder. */
+/** Each bundler's build of the app, as its documentation has it, served: resolves to { url, close }. */
 const BUILDS = {
   async vite() {
     const { app, out } = makeApp('vite', appSource());
     fs.writeFileSync(path.join(app, 'index.html'), PAGE('/main.js'));
     const { build } = await import('vite');
     await build({ root: app, configFile: false, logLevel: 'warn', build: { outDir: out, emptyOutDir: true } });
-    return out;
+    return serveBuild(out);
+  },
+
+  async 'vite dev server'() {
+    // No build: Vite serves the app's sources and pre-bundles imprint into its cache folder.
+    const { app } = makeApp('vite-dev', appSource());
+    fs.writeFileSync(path.join(app, 'index.html'), PAGE('/main.js'));
+    fs.mkdirSync(path.join(app, 'public', 'photo'), { recursive: true });
+    fs.copyFileSync(PHOTO, path.join(app, 'public', 'photo', path.basename(PHOTO)));
+    const { createServer: createViteServer } = await import('vite');
+    const server = await createViteServer({
+      root: app,
+      configFile: false,
+      logLevel: 'warn',
+      server: { host: '127.0.0.1', port: 0, hmr: false },
+    });
+    await server.listen();
+    return { url: server.resolvedUrls.local[0], close: () => server.close() };
   },
 
   async webpack() {
@@ -90,7 +115,7 @@ const BUILDS = {
     // Only the size advice for the model and the wasm (the app's own affair), nothing about imprint's code.
     for (const warning of warnings) assert.match(warning.message, /size limit|performance recommendations/);
     fs.writeFileSync(path.join(out, 'index.html'), PAGE('main.js'));
-    return out;
+    return serveBuild(out);
   },
 
   async esbuild() {
@@ -108,7 +133,7 @@ const BUILDS = {
       logLevel: 'error',
     });
     fs.writeFileSync(path.join(out, 'index.html'), PAGE('main.js'));
-    return out;
+    return serveBuild(out);
   },
 
   async rollup() {
@@ -126,7 +151,7 @@ const BUILDS = {
     await bundle.close();
     assert.deepEqual(warnings, [], 'rollup warned');
     fs.writeFileSync(path.join(out, 'index.html'), PAGE('main.js'));
-    return out;
+    return serveBuild(out);
   },
 };
 
@@ -153,65 +178,51 @@ test.after(async () => {
 });
 
 for (const [bundler, build] of Object.entries(BUILDS)) {
-  test(
-    `${bundler}: the bundled app finds imprint's files and embeds a photo as Node does`,
-    { timeout: 180000 },
-    async () => {
-      const out = await build();
-      const server = await createServer({ port: 0, mounts: { '/': out, '/photo/': path.dirname(PHOTO) } });
-      const page = await browser.context.newPage();
-      const problems = watchPage(page);
-      const urls = [];
-      const requests = [];
-      const onRequest = (request) => urls.push(request.url());
-      const onResponse = (response) => requests.push({ url: response.url(), status: response.status() });
-      browser.context.on('request', onRequest);
-      browser.context.on('response', onResponse);
-      try {
-        await page.goto(`${server.url}index.html`);
-        await page.waitForFunction(() => typeof window.embedPhoto === 'function', null, { timeout: 30000 });
-        const result = await page.evaluate((url) => window.embedPhoto(url), `/photo/${path.basename(PHOTO)}`);
-        assert.deepEqual(problems, []);
+  test(`${bundler}: the app finds imprint's files and embeds a photo as Node does`, { timeout: 180000 }, async () => {
+    const server = await build();
+    const page = await browser.context.newPage();
+    const problems = watchPage(page);
+    const urls = [];
+    const requests = [];
+    const onRequest = (request) => urls.push(request.url());
+    const onResponse = (response) => requests.push({ url: response.url(), status: response.status() });
+    browser.context.on('request', onRequest);
+    browser.context.on('response', onResponse);
+    try {
+      await page.goto(server.url);
+      await page.waitForFunction(() => typeof window.embedPhoto === 'function', null, { timeout: 30000 });
+      const result = await page.evaluate((url) => window.embedPhoto(url), `/photo/${path.basename(PHOTO)}`);
+      assert.deepEqual(problems, []);
 
-        // The browser build, not Node's: its exports, no createBatchEmbedder.
-        assert.deepEqual(result.exports, browserExports);
-        assert.ok(result.exports.includes('createWorkerExtractor') && !result.exports.includes('createBatchEmbedder'));
+      // The browser build, not Node's: its exports, no createBatchEmbedder.
+      assert.deepEqual(result.exports, browserExports);
+      assert.ok(result.exports.includes('createWorkerExtractor') && !result.exports.includes('createBatchEmbedder'));
 
-        for (const where of ['page', 'worker']) {
-          const { vector, progress } = result[where];
-          assert.equal(vector.length, nodeVector.length, `${where}: dimension`);
-          const worst = Math.max(...vector.map((v, i) => Math.abs(v - nodeVector[i])));
-          assert.ok(worst <= TOLERANCE, `${where}: differs from Node's embedding by up to ${worst}`);
-          // onProgress: every event has every field; the model's bytes end whole.
-          for (const event of progress) {
-            assert.deepEqual(
-              Object.keys(event).sort(),
-              ['loaded', 'progress', 'stage', 'total'],
-              JSON.stringify(event),
-            );
-          }
-          assert.deepEqual(progress[0], { stage: 'model', progress: 0, loaded: 0, total: 0 });
-          assert.deepEqual(progress.at(-1), { stage: 'ready', progress: 1, loaded: modelBytes, total: modelBytes });
+      for (const where of ['page', 'worker']) {
+        const { vector, progress } = result[where];
+        assert.equal(vector.length, nodeVector.length, `${where}: dimension`);
+        const worst = Math.max(...vector.map((v, i) => Math.abs(v - nodeVector[i])));
+        assert.ok(worst <= TOLERANCE, `${where}: differs from Node's embedding by up to ${worst}`);
+        // onProgress: every event has every field; the model's bytes end whole.
+        for (const event of progress) {
+          assert.deepEqual(Object.keys(event).sort(), ['loaded', 'progress', 'stage', 'total'], JSON.stringify(event));
         }
-
-        // Nothing but the app's own server, and every file was where the page looked for it.
-        for (const url of urls) assert.equal(new URL(url).origin, new URL(server.url).origin, `a request left: ${url}`);
-        for (const { url, status } of requests) {
-          if (new URL(url).pathname !== '/favicon.ico') assert.equal(status, 200, `${url} answered ${status}`);
-        }
-        const fetched = (suffix) => requests.filter((r) => new URL(r.url).pathname.endsWith(suffix)).length;
-        assert.ok(
-          fetched('.wasm') >= 1 && fetched('.imprint') >= 1,
-          'the core and the model came from the build output',
-        );
-      } finally {
-        browser.context.off('request', onRequest);
-        browser.context.off('response', onResponse);
-        await page.close();
-        await server.close();
+        assert.deepEqual(progress[0], { stage: 'model', progress: 0, loaded: 0, total: 0 });
+        assert.deepEqual(progress.at(-1), { stage: 'ready', progress: 1, loaded: modelBytes, total: modelBytes });
       }
-    },
-  );
+
+      // Nothing but the app's own server, and every file was where the page looked for it.
+      for (const url of urls) assert.equal(new URL(url).origin, new URL(server.url).origin, `a request left: ${url}`);
+      for (const { url, status } of requests) assert.ok([200, 304].includes(status), `${url} answered ${status}`);
+      const fetched = (suffix) => requests.filter((r) => new URL(r.url).pathname.endsWith(suffix)).length;
+      assert.ok(fetched('.wasm') >= 1 && fetched('.imprint') >= 1, 'the core and the model came from the build output');
+    } finally {
+      browser.context.off('request', onRequest);
+      browser.context.off('response', onResponse);
+      await page.close();
+      await server.close();
+    }
+  });
 }
 
 test("TypeScript in a bundled app: customConditions ['browser'] gives import 'imprint' the browser build's declarations", () => {
