@@ -6,7 +6,7 @@
 
 const os = require('node:os');
 const path = require('node:path');
-const { ImprintError } = require('./errors.cjs');
+const { ImprintError, describeValue } = require('./errors.cjs');
 const { normaliseInput } = require('./inputs.cjs');
 
 const WORKER = path.join(__dirname, 'batch-worker.cjs');
@@ -28,7 +28,10 @@ class BatchEmbedder {
   constructor(options = {}) {
     const threads = options.threads === undefined ? defaultThreads() : options.threads;
     if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
-      throw new ImprintError('INVALID_ARGUMENT', `threads must be an integer from 1 to 256; got ${threads}`);
+      throw new ImprintError(
+        'INVALID_ARGUMENT',
+        `threads must be an integer from 1 to 256; got ${describeValue(threads)}`,
+      );
     }
     const workerData = { model: options.model, limits: options.limits, background: options.background };
     this.#ready = Promise.all(

@@ -3,7 +3,7 @@
 // extractor. This file converts labels and vectors, slices training so pages stay responsive,
 // and shapes results; every number is computed in C.
 
-const { ImprintError, optionalFunction, checkOptionObject } = require('./errors.cjs');
+const { ImprintError, describeValue, optionalFunction, checkOptionObject } = require('./errors.cjs');
 const { isFileSource, platform } = require('./inputs.cjs');
 const {
   Status,
@@ -34,7 +34,7 @@ function labelBytes(label) {
   if (typeof label !== 'string' || label.length === 0) {
     throw new ImprintError(
       'INVALID_ARGUMENT',
-      `a label must be a non-empty string; got ${label === '' ? "''" : typeof label}`,
+      `a label must be a non-empty string; got ${label === '' ? "''" : describeValue(label)}`,
     );
   }
   if (typeof label.isWellFormed === 'function' && !label.isWellFormed()) {
@@ -66,7 +66,10 @@ function checkOptions(options) {
 /** The value of unknownThreshold, or INVALID_ARGUMENT. */
 function checkUnknownThreshold(value) {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < -1 || value > 1) {
-    throw new ImprintError('INVALID_ARGUMENT', `unknownThreshold must be a number in [-1, 1]; got ${value}`);
+    throw new ImprintError(
+      'INVALID_ARGUMENT',
+      `unknownThreshold must be a number in [-1, 1]; got ${describeValue(value)}`,
+    );
   }
   return value;
 }
@@ -257,7 +260,7 @@ class Classifier {
       ) {
         throw new ImprintError(
           'INVALID_ARGUMENT',
-          `train option ${name} must be a non-negative ${integer ? 'integer' : 'number'}; got ${value}`,
+          `train option ${name} must be a non-negative ${integer ? 'integer' : 'number'}; got ${describeValue(value)}`,
         );
       }
     }

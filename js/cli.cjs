@@ -35,7 +35,7 @@ Commands:
   eval <head.imprint> <folder>          accuracy, per-class accuracy and confusion matrix
   info [model]                          describe a model (default: the default preset); --models
                                         lists the presets
-  convert <model> -o out.imprint        convert a TF.js layers-model or a TFLite file
+  convert <model> -o out.imprint        convert a TF.js or TFLite model (imprint convert --help)
 
 Common options:
   --model <name|file>  a preset model (default, or see 'imprint info --models') or an imprint
@@ -98,10 +98,8 @@ confusion matrix (rows: true label, columns: predicted).`,
 Describes a model (default: the default preset): name, input size, embedding, preprocessing, hash
 (and every readable layer with --layers). A TFLite file is listed operator by operator, marking
 what the converter supports. --models lists the preset models.`,
-  convert: `Usage: imprint convert <model.json> -o <out.imprint> [converter options]
-
-Converts a TF.js layers-model. Options are those of models/convert.js (--embed, --scale, --name,
---resize, ...); run 'node models/convert.js --help' for the list.`,
+  // convert --help prints the converter's own usage (models/convert.js, USAGE).
+  convert: 'Usage: imprint convert <model.json|model.tflite> -o <out.imprint> [options]',
 };
 
 class UsageError extends Error {}
@@ -712,13 +710,7 @@ async function main(argv) {
     process.stderr.write(`imprint: unknown command '${command}'\n\n${HELP.main}\n`);
     return EXIT.USAGE;
   }
-  if (command === 'convert') {
-    if (rest.includes('-h') || rest.includes('--help')) {
-      process.stdout.write(`${HELP[command]}\n`);
-      return EXIT.OK;
-    }
-    return cmdConvert(rest);
-  }
+  if (command === 'convert') return cmdConvert(rest);
   const { options, positionals } = parseCommandLine(command, rest);
   if (options.help) {
     process.stdout.write(`${HELP[command]}\n`);

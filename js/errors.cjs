@@ -16,13 +16,24 @@ class ImprintError extends Error {
   }
 }
 
+/** What `value` is, for a message: 'undefined', '5', 'an Int16Array', 'the string "10"', 'a function'. */
+function describeValue(value) {
+  const article = (name) => `${/^[aeio]/i.test(name) ? 'an' : 'a'} ${name}`; // 'a Uint8Array', 'an Int8Array'
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (Array.isArray(value)) return 'an array';
+  if (ArrayBuffer.isView(value)) return article(value.constructor.name);
+  if (typeof value === 'object') return `an object (${value.constructor ? value.constructor.name : 'Object'})`;
+  if (typeof value === 'string')
+    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;
+  return article(typeof value);
+}
+
 /** `value` when it is a function or undefined; INVALID_ARGUMENT naming it otherwise. */
 function optionalFunction(value, name) {
   if (value !== undefined && typeof value !== 'function') {
-    throw new ImprintError(
-      'INVALID_ARGUMENT',
-      `${name} must be a function; got ${value === null ? 'null' : typeof value}`,
-    );
+    throw new ImprintError('INVALID_ARGUMENT', `${name} must be a function; got ${describeValue(value)}`);
   }
   return value;
 }
@@ -48,4 +59,4 @@ function checkOptionObject(options, known, what) {
   return options;
 }
 
-module.exports = { ImprintError, optionalFunction, checkOptionObject };
+module.exports = { ImprintError, describeValue, optionalFunction, checkOptionObject };

@@ -3,7 +3,7 @@
 // moves bytes in and floats out through js/wasm.cjs, which also turns failed statuses into
 // ImprintErrors.
 
-const { ImprintError, optionalFunction, checkOptionObject } = require('./errors.cjs');
+const { ImprintError, describeValue, optionalFunction, checkOptionObject } = require('./errors.cjs');
 const { normaliseInput, isFileSource, platform } = require('./inputs.cjs');
 const { PRESETS, isPreset } = require('./presets.cjs');
 const {
@@ -334,8 +334,8 @@ class Extractor {
 /**
  * Loads a model (the embedded default when options.model is omitted) into a fresh wasm core.
  * In a browser, options.wasmUrl and options.modelUrl say where to fetch the core and the default
- * model (default: next to the script); model download progress reports { loaded, total } bytes.
- * @param {{ model?: string | URL | Uint8Array | ArrayBuffer, onProgress?: (e: {stage: string, progress: number, loaded?: number, total?: number}) => void,
+ * model (default: beside the script, or where a bundler put it).
+ * @param {{ model?: string | URL | Uint8Array | ArrayBuffer, onProgress?: (e: {stage: string, progress: number, loaded: number, total: number}) => void,
  *           limits?: { maxWidth?: number, maxHeight?: number, maxPixels?: number },
  *           background?: [number, number, number] }} [options]
  */
@@ -346,14 +346,20 @@ async function createExtractor(options = {}) {
   const onProgress = optionalFunction(options.onProgress, 'options.onProgress');
   const limits = checkLimits(options.limits);
   const background = checkBackground(options.background);
-  const report = (stage, progress) => onProgress && onProgress({ stage, progress });
+  // Every event is { stage, progress, loaded, total }: the model's bytes read so far and its size
+  // (0 while unknown), the last known values in the later stages.
+  const bytesRead = { loaded: 0, total: 0 };
+  const report = (stage, progress) => onProgress && onProgress({ stage, progress, ...bytesRead });
+  const onBytes = (loaded, total) => {
+    Object.assign(bytesRead, { loaded, total });
+    report('model', total ? Math.min(1, loaded / total) : 0);
+  };
   report('model', 0);
-  const onBytes = (loaded, total) =>
-    onProgress && onProgress({ stage: 'model', progress: total ? Math.min(1, loaded / total) : 0, loaded, total });
   const [bytes, core] = await Promise.all([
     toModelBytes(options.model, options, onBytes),
     platform.instantiateCore(options),
   ]);
+  Object.assign(bytesRead, { loaded: bytes.length, total: bytes.length });
   report('model', 1);
   report('core', 1);
   const model = withScratch(core, (scratch) => {
@@ -391,7 +397,10 @@ function checkLimits(limits) {
   } = checkOptionObject(limits, ['maxWidth', 'maxHeight', 'maxPixels'], 'options.limits');
   for (const [k, v] of Object.entries({ maxWidth, maxHeight, maxPixels })) {
     if (!Number.isSafeInteger(v) || v < 0 || (k !== 'maxPixels' && v > 0xffffffff)) {
-      throw new ImprintError('INVALID_ARGUMENT', `limits.${k} must be a non-negative integer (0 = default); got ${v}`);
+      throw new ImprintError(
+        'INVALID_ARGUMENT',
+        `limits.${k} must be a non-negative integer (0 = default); got ${describeValue(v)}`,
+      );
     }
   }
   return { maxWidth, maxHeight, maxPixels };

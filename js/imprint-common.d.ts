@@ -135,11 +135,19 @@ export interface Limits {
   maxPixels?: number;
 }
 
-/** createExtractor()'s onProgress event. Platforms add fields (browsers: bytes downloaded). */
+/**
+ * createExtractor()'s onProgress event, in this order: stage 'model' as the model's bytes are read
+ * (downloaded in a browser), 'model' with progress 1 once it is whole, 'core' once the WebAssembly
+ * core is ready, 'ready' last. Every event has every field.
+ */
 export interface LoadProgress {
   stage: 'model' | 'core' | 'ready';
-  /** 0..1 within the stage. */
+  /** 0..1 within the stage (stage 'model': loaded / total; 0 while total is unknown). */
   progress: number;
+  /** Model bytes read so far (after stage 'model': all of them). */
+  loaded: number;
+  /** The model's size in bytes; 0 until it is known (a server that does not send Content-Length). */
+  total: number;
 }
 
 /** createExtractor() options. Platforms add theirs (browsers: wasmUrl, modelUrl, worker, workerUrl). */

@@ -3,7 +3,7 @@
 //   { kind: 'encoded', bytes: Uint8Array }                         (JPEG, PNG, ... file contents)
 //   { kind: 'pixels', data: Uint8Array, width, height, channels }   (raw 8-bit pixels)
 
-const { ImprintError } = require('./errors.cjs');
+const { ImprintError, describeValue: describe } = require('./errors.cjs');
 const { checkPlatform } = require('./platform-contract.cjs');
 
 const platform = checkPlatform(require('./platform.cjs'));
@@ -11,16 +11,6 @@ const platform = checkPlatform(require('./platform.cjs'));
 /** True for what the platform reads as a file: a path or URL (string or URL object), or a Blob. */
 function isFileSource(value) {
   return typeof value === 'string' || value instanceof URL || (typeof Blob === 'function' && value instanceof Blob);
-}
-
-function describe(value) {
-  if (value === null || value === undefined) return String(value);
-  if (Array.isArray(value)) return 'an array';
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
-  if (typeof value === 'object') return `an object (${value.constructor ? value.constructor.name : 'Object'})`;
-  if (typeof value === 'string')
-    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;
-  return `a ${typeof value}`;
 }
 
 function asBytes(view) {

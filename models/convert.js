@@ -2,10 +2,8 @@
 // convert.js — converts a model to an imprint model file (byte layout: models/MODEL_FORMAT.md).
 //
 // Library:  const { convertArtifacts, convertModelJson, convertNsfwjsModel } = require('./convert.js')
-// CLI:      node models/convert.js model.json -o out.imprint [--embed layerA,layerB]
-//                [--scale 1/255|[-1,1]|<number>] [--bias <number>] [--name N]
-//                [--resize align-corners|half-pixel|area] [--colour rgb|bgr] [--input-size HxW]
-//           node models/convert.js --nsfwjs mobilenet_v2 -o out.imprint ...
+// CLI:      imprint convert model.json -o out.imprint [options] (USAGE below; js/cli.cjs runs main(),
+//           and so does `node models/convert.js ...`)
 //
 // A reader per source format (tfjs-layers.js) builds a graph; this file applies the options
 // (preprocessing, embedding) and hands it to the writer (model-format.js). Only Node built-ins.
@@ -316,19 +314,43 @@ function parseArgs(argv) {
   return args;
 }
 
+/** What `imprint convert --help` prints: how someone who installed the package runs the converter. */
+const USAGE = `usage: imprint convert <model.json> -o <out.imprint> [options]
+       imprint convert <model.tflite> -o <out.imprint> [options]
+       imprint convert --nsfwjs mobilenet_v2|inception_v3|<folder> -o <out.imprint> [options]
+(in a project that installed imprint: npx imprint convert ...)
+
+Writes an imprint model file from a TF.js layers-model (model.json and the weight files it lists,
+beside it), a TensorFlow Lite flatbuffer, or a model bundled in the nsfwjs npm package.
+
+options:
+  --embed <layer,...>       the layers (TFLite: tensors) whose global-average-pooled outputs make
+                            the embedding (default: the input of the model's first global
+                            average pooling; TFLite: its widest supported feature map)
+  --scale 1/255|[-1,1]|<n>  model input = pixel * scale + bias (default 1/255; [-1,1] is 2/255, -1)
+  --bias <n>                the bias of a numeric --scale (default 0)
+  --name <name>             the name the model reports in info.name
+  --resize align-corners|half-pixel|area
+                            how images are resized to the input (default align-corners; area
+                            box-filters large photos first)
+  --colour rgb|bgr          the input's channel order (default rgb)
+  --input-size <h>x<w>      the input size, for models whose input layer does not say
+  --weights keep|f16|u8     keep the weights as the source has them (default), store float32 as
+                            float16, or store convolution and dense kernels as u8
+  -h, --help                this text
+The file format: models/MODEL_FORMAT.md in the package; use the file with
+createExtractor({ model: 'out.imprint' }) or imprint <command> --model out.imprint.
+`;
+
 /**
- * Runs the CLI (usage above); messages go to stderr.
+ * Runs the CLI (USAGE above); messages go to stderr.
  * @param {string[]} argv  the arguments after the script name
  * @returns {number} exit code: 0 done (or --help), 2 usage shown; failures throw
  */
 function main(argv) {
   const args = parseArgs(argv);
   if (args.help || (!args.input && !args.nsfwjs) || !args.output) {
-    console.error(
-      'usage: node models/convert.js model.json -o out.imprint [--embed layerA,layerB] [--scale 1/255|[-1,1]]\n' +
-        '         [--bias B] [--name N] [--resize align-corners|half-pixel|area] [--colour rgb|bgr] [--input-size HxW]\n' +
-        '       node models/convert.js --nsfwjs mobilenet_v2|inception_v3|<dir> -o out.imprint [...]',
-    );
+    (args.help ? process.stdout : process.stderr).write(USAGE);
     return args.help ? 0 : 2;
   }
   let result;

@@ -23,16 +23,51 @@ const ROOT = path.join(__dirname, '..');
 const DIST = path.join(ROOT, 'dist');
 const OUT = path.join(DIST, 'web');
 
-/** Where a script finds the files next to it, evaluated when the script starts. */
-const SCRIPT_URL = {
-  classic:
-    "typeof document !== 'undefined' && document.currentScript && document.currentScript.src ? document.currentScript.src : typeof location !== 'undefined' ? location.href : ''",
-  module: 'import.meta.url',
-  worker: 'self.location.href',
+/** The files each script finds beside itself: web/platform.js asks for them by key. */
+// Preset models are keyed model_<name> (js/presets.cjs). Every preset is referenced, so a bundler
+// emits them all beside the app; only the ones a page asks for are downloaded.
+const ASSETS = {
+  wasm: 'imprint-core.wasm',
+  worker: 'imprint-worker.js',
+  ...Object.fromEntries(Object.entries(PRESETS).map(([name, p]) => [`model_${name}`, p.file])),
 };
 
-/** The browser's modules in place of Node's: the platform, the Emscripten glue, the script's URL. */
-function browserModules(scriptUrl) {
+/**
+ * The module `imprint:assets` for one script: a function per file giving its URL. The ES module
+ * writes `new URL('./file', import.meta.url)` with the file name as a literal: Vite, webpack 5 and
+ * Rollup (with @web/rollup-plugin-import-meta-assets) recognise that form, emit the file with the
+ * app's assets and rewrite the URL, so a bundled app finds them without configuration. The
+ * classic script takes its own URL while it starts (document.currentScript), the worker its location.
+ */
+function assetModule(format) {
+  const names = `export const names = ${JSON.stringify(ASSETS)};\n`;
+  if (format === 'module') {
+    return (
+      names +
+      Object.entries(ASSETS)
+        .map(([key, file]) => `export const ${key} = () => new URL('./${file}', import.meta.url).href;\n`)
+        .join('')
+    );
+  }
+  const base = {
+    classic:
+      "typeof document !== 'undefined' && document.currentScript && document.currentScript.src ? document.currentScript.src : undefined",
+    worker: 'self.location.href',
+  }[format];
+  return (
+    names +
+    `const base = ${base};\n` +
+    Object.entries(ASSETS)
+      .map(([key, file]) => `export const ${key} = () => new URL('./${file}', base).href;\n`)
+      .join('')
+  );
+}
+
+/** The literal asset references a bundler must find in the ES module (checked after minifying). */
+const MODULE_ASSET_REFERENCES = Object.values(ASSETS).map((file) => `new URL("./${file}",import.meta.url)`);
+
+/** The browser's modules in place of Node's: the platform, the Emscripten glue, the asset URLs. */
+function browserModules(format) {
   return {
     name: 'imprint-browser',
     setup(build) {
@@ -42,13 +77,18 @@ function browserModules(scriptUrl) {
           : undefined,
       );
       build.onResolve({ filter: /^imprint:glue$/ }, () => ({ path: path.join(DIST, 'imprint-core.js') }));
-      build.onResolve({ filter: /^imprint:script-url$/ }, () => ({ path: 'script-url', namespace: 'imprint' }));
-      build.onLoad({ filter: /^script-url$/, namespace: 'imprint' }, () => ({
-        contents: `export default ${scriptUrl};`,
+      build.onResolve({ filter: /^imprint:assets$/ }, () => ({ path: 'assets', namespace: 'imprint' }));
+      build.onLoad({ filter: /^assets$/, namespace: 'imprint' }, () => ({
+        contents: assetModule(format),
         loader: 'js',
       }));
-      // Emscripten's glue requires these only on its Node code path, which a browser never takes.
-      build.onResolve({ filter: /^(fs|path)$/ }, (args) => ({ path: args.path, external: true }));
+      // Emscripten's glue requires these only on its Node code path, which a browser never takes:
+      // empty modules, so the output has no require() left for an app's bundler to trip over.
+      build.onResolve({ filter: /^(fs|path)$/ }, (args) => ({ path: args.path, namespace: 'imprint-empty' }));
+      build.onLoad({ filter: /.*/, namespace: 'imprint-empty' }, () => ({
+        contents: 'module.exports = {};',
+        loader: 'js',
+      }));
     },
   };
 }
@@ -64,7 +104,7 @@ function exportedNames() {
 }
 
 /** Bundles and minifies one script: [{ name, text }] for the script and its source map. */
-async function bundle(name, options, scriptUrl) {
+async function bundle(name, options, format) {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   const result = await esbuild.build({
     bundle: true,
@@ -75,7 +115,10 @@ async function bundle(name, options, scriptUrl) {
     outfile: path.join(OUT, name),
     absWorkingDir: ROOT,
     logLevel: 'warning',
-    plugins: [browserModules(scriptUrl)],
+    plugins: [browserModules(format)],
+    // The glue's Node path reads these; undefined here, so an app's bundler finds nothing of Node's
+    // to fill in (webpack 5 took `typeof __filename` as defined and left the name itself undefined).
+    define: { __filename: 'undefined', __dirname: 'undefined' },
     write: false,
     ...options,
   });
@@ -108,7 +151,7 @@ async function main() {
     ...(await bundle(
       'imprint.js',
       { entryPoints: ['web/index.js'], format: 'iife', globalName: 'imprint' },
-      SCRIPT_URL.classic,
+      'classic',
     )),
     ...(await bundle(
       'imprint.mjs',
@@ -120,14 +163,21 @@ async function main() {
         },
         format: 'esm',
       },
-      SCRIPT_URL.module,
+      'module',
     )),
-    ...(await bundle('imprint-worker.js', { entryPoints: ['web/worker-host.js'], format: 'iife' }, SCRIPT_URL.worker)),
+    ...(await bundle('imprint-worker.js', { entryPoints: ['web/worker-host.js'], format: 'iife' }, 'worker')),
   ];
   for (const output of outputs) {
     if (!output.name.endsWith('.map') && /\beval\s*\(|new\s+Function\s*\(/.test(output.text)) {
       throw new Error(`build-web: ${output.name} contains eval or new Function`);
     }
+  }
+  const moduleText = outputs.find((output) => output.name === 'imprint.mjs').text;
+  for (const reference of MODULE_ASSET_REFERENCES) {
+    if (!moduleText.includes(reference)) throw new Error(`build-web: imprint.mjs lost the literal ${reference}`);
+  }
+  for (const name of ['require', '__filename', '__dirname']) {
+    if (new RegExp(`\\b${name}\\b`).test(moduleText)) throw new Error(`build-web: imprint.mjs still uses ${name}`);
   }
   // Write beside, then rename: a page (or a parallel test run building too) never sees half a file.
   const place = (file, write) => {

@@ -11,6 +11,78 @@ const { execFileSync } = require('node:child_process');
 const ROOT = path.join(__dirname, '..');
 const testdata = require('./support/testdata');
 
+/** The files `npm pack` would put in the package (without building: prepack is skipped). */
+function packedFiles() {
+  const out = execFileSync('npm', ['pack', '--dry-run', '--ignore-scripts', '--json'], { cwd: ROOT, encoding: 'utf8' });
+  return JSON.parse(out)[0].files.map((f) => f.path);
+}
+
+/** The repository's top-level files and folders ('js/', 'BENCHMARKS.md'), and dist/, the build output. */
+function topLevelEntries() {
+  const tracked = execFileSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
+  return new Set(['dist/', ...tracked.map((file) => (file.includes('/') ? `${file.split('/')[0]}/` : file))]);
+}
+
+/**
+ * The repository paths a markdown text names, each with whether it is allowed not to ship: words
+ * that start with a top-level entry (js/..., scripts/*.sh, BENCHMARKS.md), wherever they stand; a
+ * path may be one the package leaves out only in a paragraph, or under a heading, that says it
+ * is about the "source repository".
+ */
+function repositoryPaths(text, tops) {
+  const found = [];
+  const headings = []; // the enclosing headings: [level, text]
+  for (const paragraph of text.split(/\n\s*\n/)) {
+    const heading = /^(#+) (.*)/.exec(paragraph);
+    if (heading) {
+      while (headings.length && headings.at(-1)[0] >= heading[1].length) headings.pop();
+      headings.push([heading[1].length, heading[2]]);
+    }
+    const repositoryOnly = [paragraph, ...headings.map((h) => h[1])].some((t) => /source repository/.test(t));
+    for (const top of tops) {
+      const escaped = top.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      const word = new RegExp(`(?<![\\w./@-])${escaped}(?:[\\w.*-]+(?:/[\\w.*-]+)*/?)?`, 'g');
+      for (const match of paragraph.matchAll(word)) found.push({ name: match[0].replace(/\.$/, ''), repositoryOnly });
+    }
+  }
+  return found;
+}
+
+test('the docs in the package name only files it ships, except where they say the source repository has them', () => {
+  const shipped = packedFiles();
+  const docs = shipped.filter((file) => file.endsWith('.md'));
+  for (const doc of ['README.md', 'models/MODEL_FORMAT.md', 'models/HEAD_FORMAT.md'])
+    assert.ok(docs.includes(doc), doc);
+  const tops = topLevelEntries();
+  const glob = (name) => new RegExp(`^${name.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}$`);
+  const ships = (name) =>
+    shipped.some(
+      name.endsWith('/')
+        ? (file) => file.startsWith(name)
+        : name.includes('*')
+          ? (file) => glob(name).test(file)
+          : (file) => file === name,
+    );
+  for (const doc of docs) {
+    const named = repositoryPaths(fs.readFileSync(path.join(ROOT, doc), 'utf8'), tops);
+    for (const { name, repositoryOnly } of named) {
+      assert.ok(repositoryOnly || ships(name), `${doc} names ${name}, which the package does not ship`);
+    }
+  }
+  // The README's last section is about the source repository, and the scan sees what it names.
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const at = readme.indexOf('\n## Working on imprint (the source repository)\n');
+  assert.ok(at > 0 && readme.indexOf('\n## ', at + 1) === -1, "README.md ends with the source repository's section");
+  assert.match(readme.slice(at), /the files it names are there, not in the\s+npm package/);
+  const named = repositoryPaths(readme, tops);
+  const names = (repositoryOnly) => named.filter((n) => n.repositoryOnly === repositoryOnly).map((n) => n.name);
+  assert.ok(names(true).includes('scripts/test.sh') && names(true).includes('BENCHMARKS.md'), names(true).join(' '));
+  assert.ok(
+    names(false).includes('models/HEAD_FORMAT.md') && names(false).includes('include/imprint.h'),
+    names(false).join(' '),
+  );
+});
+
 test(
   'npm pack → npm install into an empty folder → require and import embed a photo offline',
   { timeout: 600000 },
@@ -103,13 +175,29 @@ test(
       ]);
 
       // And the CLI is installed as a bin.
-      const info = JSON.parse(
-        execFileSync(path.join(project, 'node_modules', '.bin', 'imprint'), ['info'], {
-          cwd: project,
-          encoding: 'utf8',
-        }),
-      );
+      const bin = path.join(project, 'node_modules', '.bin', 'imprint');
+      const info = JSON.parse(execFileSync(bin, ['info'], { cwd: project, encoding: 'utf8' }));
       assert.equal(info.dim, fromRequire.dim);
+
+      // The converter runs as its usage says, from the installed package: `imprint convert --help`
+      // shows that usage, and converting nsfwjs's MobileNetV2 that way writes the very file the
+      // repository's converter writes.
+      const help = execFileSync(bin, ['convert', '--help'], { cwd: project, encoding: 'utf8' });
+      assert.match(help, /^usage: imprint convert <model\.json> -o <out\.imprint>/m);
+      assert.doesNotMatch(help, /models\/convert\.js/, 'the usage names a file of the source repository');
+      const nsfwjs = path.join(ROOT, 'node_modules', 'nsfwjs', 'dist', 'models', 'mobilenet_v2');
+      const options = ['--embed', 'block_10_project_BN', '--scale', '1/255', '--name', 'packaged'];
+      execFileSync(bin, ['convert', '--nsfwjs', nsfwjs, '-o', 'converted.imprint', ...options], {
+        cwd: project,
+        stdio: 'pipe',
+      });
+      const { convertNsfwjsModel } = require('../models/convert.js');
+      const expected = convertNsfwjsModel(nsfwjs, { embed: ['block_10_project_BN'], scale: '1/255', name: 'packaged' });
+      assert.ok(Buffer.from(expected.bytes).equals(fs.readFileSync(path.join(project, 'converted.imprint'))));
+      const converted = JSON.parse(
+        execFileSync(bin, ['info', '--model', 'converted.imprint'], { cwd: project, encoding: 'utf8' }),
+      );
+      assert.equal(converted.name, 'packaged');
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
     }

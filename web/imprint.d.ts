@@ -45,20 +45,17 @@ declare module './imprint-common.js' {
     /** RGBA pixels, e.g. from a 2D canvas's getImageData(). */
     imageData: ImageData;
   }
-  interface LoadProgress {
-    /** Model bytes received so far (stage 'model'). */
-    loaded?: number;
-    /** Model size in bytes, when the server says it (stage 'model'; else 0). */
-    total?: number;
-  }
   interface ExtractorOptions {
-    /** Where to fetch imprint-core.wasm (default: next to the script). */
+    /** Where to fetch imprint-core.wasm, relative to the page (default: beside the script, or
+     *  wherever the app's bundler emitted it). */
     wasmUrl?: string | URL;
-    /** Where to fetch the default model (default: mobilenet_v2.imprint next to the script). */
+    /** Where to fetch the default model, relative to the page (default: default.imprint
+     *  beside the script, or wherever the app's bundler emitted it). */
     modelUrl?: string | URL;
     /** Run the model in a Web Worker: createExtractor() then resolves to a WorkerExtractor. */
     worker?: boolean;
-    /** The worker script (default: imprint-worker.js next to the script). */
+    /** The worker script, relative to the page (default: imprint-worker.js beside the script, or
+     *  wherever the app's bundler emitted it). */
     workerUrl?: string | URL;
   }
 }

@@ -1,7 +1,8 @@
 'use strict';
 // imprint in the browser: window.imprint (dist/web/imprint.js) and the ES module
-// (dist/web/imprint.mjs), built by scripts/build-web.js from this file and js/. The same API as in
-// Node (README.md); createExtractor({ worker: true }) runs everything in a Web Worker.
+// (dist/web/imprint.mjs, also what `import 'imprint'` gives in a bundled app), built by
+// scripts/build-web.js from this file and js/. The same API as in Node (README.md);
+// createExtractor({ worker: true }) runs everything in a Web Worker.
 
 const { ImprintError } = require('../js/errors.cjs');
 const { createExtractor: createInThisThread, Extractor } = require('../js/extractor.cjs');
@@ -11,7 +12,8 @@ const { cosineSimilarity } = require('../js/vectors.cjs');
 
 /**
  * Loads a model into a fresh wasm core. Browser options besides Node's: wasmUrl, modelUrl (default:
- * next to this script), worker (true: run in a Web Worker; see createWorkerExtractor), workerUrl.
+ * beside this script, or where a bundler put them), worker (true: run in a Web Worker; see
+ * createWorkerExtractor), workerUrl.
  */
 async function createExtractor(options = {}) {
   if (options && typeof options === 'object' && options.worker) return workers.createWorkerExtractor(options);

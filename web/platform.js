@@ -1,40 +1,44 @@
 'use strict';
 // The browser platform (the contract is in js/platform-contract.cjs; the web build puts this file in
-// place of js/platform.cjs): fetches the core and the default model next to the script (or from
+// place of js/platform.cjs): fetches the core and the default model from beside the script (or from
 // options.wasmUrl / options.modelUrl), reads URLs and Blobs with download progress in bytes, and turns
 // DOM inputs into pixels; the browser's own decoder reads what the core cannot. Pages and workers.
 
 const { ImprintError } = require('../js/errors.cjs');
 const createImprintCore = require('imprint:glue');
-const scriptUrl = require('imprint:script-url').default; // this script's own URL (scripts/build-web.js)
-
-const DEFAULT_WASM = 'imprint-core.wasm';
-const { PRESETS } = require('../js/presets.cjs');
+// The URLs of the files shipped beside the script, one function per file (scripts/build-web.js
+// writes them for each script; the ES module's are `new URL('./file', import.meta.url)`, which
+// bundlers rewrite to wherever they emitted the file).
+const assets = require('imprint:assets');
 
 const compiled = new Map(); // absolute wasm URL → Promise<WebAssembly.Module>
 const models = new Map(); // absolute default-model URL → Promise<Uint8Array>
 
 /**
  * Absolute URL of `url` (given by the user: relative to the page) or, when it is omitted, of the
- * file `fallbackName` next to this script.
+ * shipped file `asset` ('wasm', 'worker' or 'model_<preset>'): beside this script, or where a bundler put
+ * it. A script whose own URL is unknown (bundled without import.meta) looks beside the page.
  */
-function resolve(url, fallbackName) {
+function resolve(url, asset) {
   const page =
     typeof document !== 'undefined' && document.baseURI
       ? document.baseURI
       : typeof location !== 'undefined'
         ? location.href
         : undefined;
-  const given = url !== undefined && url !== null && url !== '';
-  const base = given ? page : scriptUrl || page;
+  if ((url === undefined || url === null || url === '') && asset) {
+    try {
+      return assets[asset]();
+    } catch {
+      url = assets.names[asset];
+    }
+  }
   try {
-    return new URL(given ? String(url) : fallbackName, base).href;
+    return new URL(String(url), page).href;
   } catch (cause) {
-    throw new ImprintError(
-      'INVALID_ARGUMENT',
-      `cannot resolve ${String(given ? url : fallbackName)} against ${base}: ${cause.message}`,
-      { cause },
-    );
+    throw new ImprintError('INVALID_ARGUMENT', `cannot resolve ${String(url)} against ${page}: ${cause.message}`, {
+      cause,
+    });
   }
 }
 
@@ -142,24 +146,25 @@ function compileCore(url) {
 
 /** A fresh core (its own wasm memory) sharing the compiled code of every core from the same URL. */
 async function instantiateCore(options = {}) {
-  const wasmModule = await compileCore(resolve(options.wasmUrl, DEFAULT_WASM));
+  const wasmUrl = resolve(options.wasmUrl, 'wasm');
+  const wasmModule = await compileCore(wasmUrl);
   return createImprintCore({
     instantiateWasm(imports, receiveInstance) {
       WebAssembly.instantiate(wasmModule, imports).then((instance) => receiveInstance(instance, wasmModule));
       return {};
     },
-    locateFile: (name) => resolve(undefined, name),
+    locateFile: () => wasmUrl, // unused: instantiateWasm gives the instance
     print: () => {},
     printErr: () => {},
   });
 }
 
 /**
- * A preset model (js/presets.cjs): next to the script, or options.modelUrl for the default one;
- * fetched once per URL.
+ * A preset model (js/presets.cjs): beside the script (or where a bundler put it), or
+ * options.modelUrl for the default one; fetched once per URL.
  */
 async function readPresetModel(name, options = {}, onBytes) {
-  const url = resolve(name === 'default' ? options.modelUrl : undefined, PRESETS[name].file);
+  const url = resolve(name === 'default' ? options.modelUrl : undefined, `model_${name}`);
   if (!models.has(url)) {
     const promise = fetchBytes(url, name === 'default' ? 'the default model' : `the '${name}' model`, onBytes);
     promise.catch(() => models.delete(url));

@@ -11,9 +11,8 @@
 const { ImprintError } = require('../js/errors.cjs');
 const { checkOptions, checkUnknownThreshold } = require('../js/classifier.cjs');
 const platform = require('./platform.js');
+const { isPreset } = require('../js/presets.cjs');
 const { OPERATIONS, revived } = require('./operations.js');
-
-const DEFAULT_WORKER = 'imprint-worker.js';
 
 /** One worker and its pending calls, answered in order. */
 class Channel {
@@ -298,7 +297,7 @@ function isWorkerExtractor(value) {
 
 /**
  * createExtractor() in a dedicated worker. options as createExtractor(), plus workerUrl (default:
- * imprint-worker.js next to this script). onProgress events cross from the worker.
+ * imprint-worker.js beside this script, or where a bundler put it). onProgress events cross from the worker.
  */
 async function createWorkerExtractor(options = {}) {
   if (options === null || typeof options !== 'object')
@@ -307,13 +306,18 @@ async function createWorkerExtractor(options = {}) {
   const onProgress = typeof given === 'function' ? given : null;
   if (!onProgress && given !== undefined) createOptions.onProgress = given; // for the worker to refuse
   const transfer = [];
+  // A preset other than the default: its file's URL as the page's script finds it.
+  if (isPreset(createOptions.model) && createOptions.model !== 'default')
+    createOptions.model = platform.resolve(undefined, `model_${createOptions.model}`);
   if (createOptions.model !== undefined && createOptions.model !== null)
     createOptions.model = await toMessage(createOptions.model, transfer);
-  for (const key of ['wasmUrl', 'modelUrl'])
-    if (createOptions[key]) createOptions[key] = platform.resolve(createOptions[key]);
+  // The page says where every file is (the user's URLs, else where the page's script finds them):
+  // a bundler may have put the worker elsewhere than the core and the model.
+  createOptions.wasmUrl = platform.resolve(createOptions.wasmUrl, 'wasm');
+  createOptions.modelUrl = platform.resolve(createOptions.modelUrl, 'model_default');
   let worker;
   try {
-    worker = new Worker(platform.resolve(workerUrl, DEFAULT_WORKER), { name: 'imprint' });
+    worker = new Worker(platform.resolve(workerUrl, 'worker'), { name: 'imprint' });
   } catch (cause) {
     throw new ImprintError('BACKEND_FAILED', `cannot start the imprint worker: ${cause.message}`, { cause });
   }

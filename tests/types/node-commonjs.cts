@@ -10,7 +10,8 @@ async function main(): Promise<void> {
     model: fs.readFileSync('model.imprint'),
     limits: { maxPixels: 4096 * 4096 },
     background: [0, 0, 0],
-    onProgress: ({ stage, progress }) => console.log(stage, progress.toFixed(2)),
+    // Every event has every field, in Node too: the model's bytes read and its size.
+    onProgress: ({ stage, progress, loaded, total }) => console.log(stage, progress.toFixed(2), loaded / total),
   });
   const info: imprint.ExtractorInfo = ex.info;
   const [height, width] = info.inputSize;

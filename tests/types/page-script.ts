@@ -6,7 +6,8 @@ async function setUpPage(): Promise<void> {
   const ex: imprint.Extractor = await imprint.createExtractor({
     wasmUrl: '/static/imprint-core.wasm',
     modelUrl: new URL('/static/default.imprint', location.href),
-    onProgress: (event: imprint.LoadProgress) => console.log(event.stage, event.loaded, event.total),
+    onProgress: (event: imprint.LoadProgress) =>
+      console.log(event.stage, event.loaded.toFixed(0), event.total.toFixed(0)),
   });
   const img = document.querySelector('img')!;
   const canvas = document.createElement('canvas');

@@ -3,7 +3,7 @@
 // Each @ts-expect-error marks a real mistake.
 import { createExtractor, createClassifier, ImprintError, type ImageInput } from 'imprint/web/imprint.mjs';
 
-const ex = await createExtractor({ modelUrl: '/static/mobilenet_v2.imprint', wasmUrl: '/static/imprint-core.wasm' });
+const ex = await createExtractor({ modelUrl: '/static/default.imprint', wasmUrl: '/static/imprint-core.wasm' });
 const clf = createClassifier(ex);
 
 self.onmessage = async (event: MessageEvent<{ image: ImageBitmap | Blob; label?: string }>) => {

@@ -18,7 +18,7 @@ const wex: WorkerExtractor = await createExtractor({
   workerUrl: '/static/imprint-worker.js',
   onProgress: (e) => console.log(e.loaded),
 });
-const other = await createWorkerExtractor({ modelUrl: '/static/mobilenet_v2.imprint' });
+const other = await createWorkerExtractor({ modelUrl: '/static/default.imprint' });
 const img = document.createElement('img');
 const v: Float32Array = await wex.embed(img);
 const [plain, mirrored] = await wex.embedWithMirror(new Blob([]));
