@@ -24,6 +24,7 @@ function parseArgs(argv) {
     else if (a === '--relative') args.relative = true;
     else if (a === '--knn') args.knn = true;
     else if (a === '--reverse') args.reverse = true;
+    else if (a === '--plain') args.plain = true;
     else if (a === '--model') args.model = argv[++i];
     else if (a === '--layer') args.layer = argv[++i];
     else throw new Error(`unknown argument ${a}`);
@@ -36,7 +37,7 @@ async function main() {
   const data = args.protocol === 'A' ? harness.loadProtocolA() : harness.loadProtocolB();
   const { createExtractor } = require('../..');
   const ex = await createExtractor(args.model ? { model: args.model } : {});
-  const layer = args.layer || ex.info.embeddingLayers[0];
+  const layer = args.layer || ex.info.embeddingLayers.join(',');
   const emb = {};
   for (const set of data.test ? ['pool', 'test'] : ['pool']) {
     // Several layers (--layer a,b): each part L2-normalised and concatenated, as a model file's
@@ -69,9 +70,15 @@ async function main() {
     const shots = train.filter((i) => trained.has(data.pool[i].label));
     const points = [];
     const labels = [];
+    // --plain: what the default classifier does (flipAugment and testTimeFlip off): examples and
+    // queries are the plain images' embeddings only.
     for (const i of shots) {
-      points.push(emb.pool[i].plain, emb.pool[i].mirror);
-      labels.push(data.pool[i].label, data.pool[i].label);
+      points.push(emb.pool[i].plain);
+      labels.push(data.pool[i].label);
+      if (!args.plain) {
+        points.push(emb.pool[i].mirror);
+        labels.push(data.pool[i].label);
+      }
     }
     // Centre by the mean of class means (class-balanced), then class means of centred points.
     const classes = [...trained];
@@ -103,7 +110,7 @@ async function main() {
       spread = Math.max(1e-6, nn[nn.length >> 1]);
     }
     for (const i of test) {
-      const x = M.centered(emb[testSet][i].avg, center);
+      const x = M.centered(args.plain ? emb[testSet][i].plain : emb[testSet][i].avg, center);
       let sim = args.knn ? Math.max(...centred.map((p) => M.dot(p, x))) : Math.max(...means.map((m) => M.dot(m, x)));
       if (args.relative) sim = -(1 - sim) / spread; // higher = more familiar, like a similarity
       (trained.has(data[testSet][i].label) ? inSims : outSims).push(sim);
