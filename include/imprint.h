@@ -216,11 +216,20 @@ const char *imprint_head_model_hash(const imprint_head *head);
 /* Adds one example of class `label` (created if new). `mirrored` is the embedding of the left-right
  * mirrored image, or NULL; when present, training also learns from it (flip augmentation).
  * Errors: IMPRINT_ERR_INVALID_ARGUMENT (empty label, not valid UTF-8, dim mismatch, zero/NaN
- * vector), IMPRINT_ERR_LIMIT_EXCEEDED (IMPRINT_HEAD_MAX_* reached), IMPRINT_ERR_OUT_OF_MEMORY.
- * On error nothing changes. */
+ * vector), IMPRINT_ERR_LIMIT_EXCEEDED (IMPRINT_HEAD_MAX_* reached), IMPRINT_ERR_OUT_OF_MEMORY,
+ * IMPRINT_ERR_SAVED_WITHOUT_EXAMPLES (see imprint_head_can_learn()). On error nothing changes. */
 imprint_status imprint_head_add_example(imprint_head *head, const char *label, size_t label_len, const float *embedding,
                                         const float *mirrored, size_t dim);
-/* Removes a class and all its examples. IMPRINT_ERR_UNKNOWN_LABEL if there is no such class. */
+/* 0 for a head loaded from a file saved without its examples (while it has classes), 1 otherwise.
+ * Such a head predicts exactly as the saved one, but it cannot learn: with only the class means
+ * left of the old examples, adding examples, removing a class or training would replace the
+ * trained weights by weights imprinted from those means, which predicts much worse
+ * (models/HEAD_FORMAT.md), so imprint_head_add_example(), imprint_head_remove_class() and
+ * imprint_head_train_begin() refuse with IMPRINT_ERR_SAVED_WITHOUT_EXAMPLES and change nothing.
+ * Save with IMPRINT_SAVE_EXAMPLES to keep learning later, or imprint_head_clear() to start again. */
+int imprint_head_can_learn(const imprint_head *head);
+/* Removes a class and all its examples. IMPRINT_ERR_UNKNOWN_LABEL if there is no such class,
+ * IMPRINT_ERR_SAVED_WITHOUT_EXAMPLES (see imprint_head_can_learn()). */
 imprint_status imprint_head_remove_class(imprint_head *head, const char *label, size_t label_len);
 /* Removes every class and example (the backbone binding stays). */
 void imprint_head_clear(imprint_head *head);
@@ -277,7 +286,7 @@ typedef struct imprint_train_progress {
  * imprint_head_train_step() until progress.done. Until then predictions still use the previous
  * weights. Adding or removing examples cancels the run.
  * Errors: IMPRINT_ERR_NO_EXAMPLES (no class has an example), IMPRINT_ERR_INVALID_ARGUMENT,
- * IMPRINT_ERR_OUT_OF_MEMORY. */
+ * IMPRINT_ERR_SAVED_WITHOUT_EXAMPLES (see imprint_head_can_learn()), IMPRINT_ERR_OUT_OF_MEMORY. */
 imprint_status imprint_head_train_begin(imprint_head *head, const imprint_train_options *options);
 /* Runs up to `iterations` optimiser iterations. IMPRINT_ERR_INVALID_ARGUMENT when no run is in
  * progress (none started, or the examples changed since). */

@@ -398,6 +398,7 @@ imprint_status imprint_head_train_begin(imprint_head *head, const imprint_train_
   if (o.tolerance == 0) o.tolerance = IMPRINT_HEAD_DEFAULT_TOLERANCE;
   if (o.max_iterations == 0) o.max_iterations = IMPRINT_HEAD_DEFAULT_MAX_ITERATIONS;
   if (head->class_count == 0) return IMPRINT_ERR_NO_EXAMPLES;
+  if (!imprint_head_can_learn(head)) return IMPRINT_ERR_SAVED_WITHOUT_EXAMPLES; /* keep its trained weights */
   head_cancel_training(head);
   head_ensure_imprint(head); /* class means stand in for classes loaded without examples */
 
