@@ -9,9 +9,8 @@
 // save) return Promises here; `labels`, `exampleCount()`, `trained`, `unknownThreshold` and an
 // index's `size` stay synchronous, read from a mirror the worker keeps up to date.
 
-const { ImprintError } = require('../js/errors.cjs');
+const { ImprintError, checkOptionObject } = require('../js/errors.cjs');
 const { checkOptions, checkUnknownThreshold } = require('../js/classifier.cjs');
-const { checkOptionObject } = require('../js/errors.cjs');
 const platform = require('./platform.js');
 const { OPERATIONS, revived } = require('./operations.js');
 
