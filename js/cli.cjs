@@ -21,7 +21,7 @@ Commands:
   train <folder> -o head.imprint        learn a classifier: one sub-folder per label
   predict <head.imprint> <images…>      label, confidence and "unknown" for each image
   eval <head.imprint> <folder>          accuracy, per-class accuracy and confusion matrix
-  index <images or folders…> -o photos.index   build a similarity index of images
+  index <images…> -o photos.index      build a similarity index of images (or folders)
   search <photos.index> <images…>       the images of the index most similar to each image
   info [model.imprint]                  describe a model (default: the embedded one)
   convert <model.json> -o out.imprint   convert a TF.js layers-model (see models/README.md)
