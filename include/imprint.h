@@ -419,6 +419,14 @@ imprint_status imprint_index_find(const imprint_index *index, const char *id, si
 imprint_status imprint_index_query(imprint_index *index, const float *embedding, size_t dim, uint32_t k,
                                    uint32_t *items, float *similarities, uint32_t *found);
 
+/* The vector the index compares for `embedding`: power-transformed, centred on the index's current
+ * mean, L2-normalised (dim floats into out; all zeros for an embedding at the mean). The plain
+ * cosine (dot product) of two such vectors is the index's similarity, so they can go into any
+ * vector store; they are valid while the index does not change. Errors:
+ * IMPRINT_ERR_INVALID_ARGUMENT (dim or out_len mismatch, a zero/NaN/infinite vector). */
+imprint_status imprint_index_transform(imprint_index *index, const float *embedding, size_t dim, float *out,
+                                       size_t out_len);
+
 /* Index files (format: models/INDEX_FORMAT.md). With out == NULL (or out_len too small), only
  * writes the needed size to *size and returns IMPRINT_OK (or IMPRINT_ERR_INVALID_ARGUMENT when out
  * is too small). */

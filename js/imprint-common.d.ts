@@ -353,6 +353,9 @@ export declare class SimilarityIndex {
   /** The items most similar to the image, best first (ties: the earlier item first). */
   query(input: ImageInput, options?: QueryOptions): Promise<SearchResult[]>;
   queryEmbedding(vector: VectorInput, options?: QueryOptions): SearchResult[];
+  /** The vector the index compares: plain cosine of two of them is the index's similarity (for a
+   *  vector store); valid while the index does not change. */
+  transform(vector: VectorInput): OwnedFloats;
   /** The index file (models/INDEX_FORMAT.md): ids and embeddings, bound to the model hash. */
   save(): OwnedBytes;
   /** Frees the index's wasm memory; safe to call twice. */

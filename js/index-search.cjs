@@ -200,6 +200,24 @@ class SimilarityIndex {
     return this.#queryNow(vector, k);
   }
 
+  /**
+   * The vector the index compares for an embedding: power-transformed, centred on the index's
+   * current mean, L2-normalised. Plain cosine similarity (a dot product) of two such vectors is the
+   * index's similarity, so they can go into any vector store; they hold while the index does not change.
+   * @param {Float32Array | number[]} vector
+   */
+  transform(vector) {
+    this.#check();
+    const v = checkVector(vector, this.#dim);
+    const c = this.#core;
+    return withScratch(c, (scratch) => {
+      const out = scratch.alloc(4 * this.#dim, 'the vector');
+      const status = c._imprint_index_transform(this.#index, scratch.bytes(v), this.#dim, out, this.#dim);
+      check(c, status, status === Status.INVALID_ARGUMENT ? 'the embedding is all zeros or not finite' : '');
+      return readFloats(c, out, this.#dim);
+    });
+  }
+
   /** The index file (format: models/INDEX_FORMAT.md): ids and embeddings, bound to the model hash. */
   save() {
     this.#check();

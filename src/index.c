@@ -223,6 +223,27 @@ static void sift_down(uint32_t *items, float *sims, uint32_t n, uint32_t at) {
   }
 }
 
+/* q (dim floats, power-transformed) becomes L2(q - centre) in place (zeros at the centre). */
+static void centre_query(imprint_index *index, float *q) {
+  uint32_t d = index->dim;
+  if (index->stale) refresh(index);
+  double qq = 0;
+  for (uint32_t j = 0; j < d; j++) {
+    q[j] -= index->centre[j];
+    qq += (double)q[j] * q[j];
+  }
+  float inv = qq > 1e-12 ? (float)(1.0 / sqrt(qq)) : 0.0f;
+  for (uint32_t j = 0; j < d; j++) q[j] *= inv;
+}
+
+imprint_status imprint_index_transform(imprint_index *index, const float *embedding, size_t dim, float *out,
+                                       size_t out_len) {
+  if (!index || !embedding || !out || dim != index->dim || out_len != index->dim) return IMPRINT_ERR_INVALID_ARGUMENT;
+  if (!head_prepare(embedding, out, index->dim)) return IMPRINT_ERR_INVALID_ARGUMENT;
+  centre_query(index, out);
+  return IMPRINT_OK;
+}
+
 imprint_status imprint_index_query(imprint_index *index, const float *embedding, size_t dim, uint32_t k,
                                    uint32_t *items, float *similarities, uint32_t *found) {
   if (!index || !embedding || !items || !similarities || !found || dim != index->dim || k == 0)
@@ -231,16 +252,9 @@ imprint_status imprint_index_query(imprint_index *index, const float *embedding,
   uint32_t d = index->dim;
   float *q = index->query;
   if (!head_prepare(embedding, q, d)) return IMPRINT_ERR_INVALID_ARGUMENT;
-  if (index->stale) refresh(index);
   /* cos(q - c, v - c) = (q'.v - q'.c) / |v - c| with q' = (q - c) / |q - c|. An item at the centre
    * (the one item of a one-item index), or a query there, has similarity 0. */
-  double qq = 0;
-  for (uint32_t j = 0; j < d; j++) {
-    q[j] -= index->centre[j];
-    qq += (double)q[j] * q[j];
-  }
-  float inv = qq > 1e-12 ? (float)(1.0 / sqrt(qq)) : 0.0f;
-  for (uint32_t j = 0; j < d; j++) q[j] *= inv;
+  centre_query(index, q);
   float qc = head_dot(q, index->centre, d);
   uint32_t n = 0;
   for (uint32_t i = 0; i < index->count; i++) {

@@ -497,7 +497,10 @@ test('similarity index in the page and in the worker: same results as Node, save
       const ex = await imprint.createExtractor({ worker });
       const index = imprint.createIndex(ex);
       for (const name of names) await index.add(await (await fetch(`/photos/${name}.jpg`)).blob(), name);
-      const found = await index.query(await (await fetch('/photos/eagle.jpg')).blob(), { k: 4 });
+      const eagleBlob = await (await fetch('/photos/eagle.jpg')).blob();
+      const found = await index.query(eagleBlob, { k: 4 });
+      const transformed = await index.transform(await ex.embed(eagleBlob));
+      const selfSimilarity = transformed.reduce((sum, x) => sum + x * x, 0);
       await index.remove('kite');
       let unknown = null;
       try {
@@ -505,7 +508,16 @@ test('similarity index in the page and in the worker: same results as Node, save
       } catch (e) {
         unknown = { code: e.code, isImprintError: e instanceof imprint.ImprintError };
       }
-      return { ex, index, found, size: index.size, ids: await index.ids, has: await index.has('dog'), unknown };
+      return {
+        ex,
+        index,
+        found,
+        size: index.size,
+        ids: await index.ids,
+        has: await index.has('dog'),
+        unknown,
+        transformed: { isFloat32Array: transformed instanceof Float32Array, selfSimilarity },
+      };
     };
     const inPage = await run(false);
     const inWorker = await run(true);
@@ -546,6 +558,8 @@ test('similarity index in the page and in the worker: same results as Node, save
     );
     assert.equal(r.has, true, where);
     assert.deepEqual(r.unknown, { code: 'UNKNOWN_ID', isImprintError: true }, where);
+    assert.equal(r.transformed.isFloat32Array, true, where);
+    assert.ok(Math.abs(r.transformed.selfSimilarity - 1) < 1e-5, where);
   }
   assert.equal(result.crossed.inPage[0].id, 'eagle');
   assert.equal(result.crossed.inWorker[0].id, 'eagle');

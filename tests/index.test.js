@@ -149,6 +149,22 @@ test('ids in any script; adding an id again replaces its embedding in place; rem
   index.dispose();
 });
 
+test('transform() gives vectors whose plain cosine is the index similarity (for a vector store)', () => {
+  const index = stampIndex();
+  const [a, b, c] = [stamps[0], stamps[15], stamps[33]];
+  const ta = index.transform(a.vector);
+  assert.ok(ta instanceof Float32Array && ta.length === a.vector.length);
+  assert.ok(Math.abs(cosineSimilarity(ta, ta) - 1) < 1e-6);
+  for (const other of [b, c]) {
+    const expected = index.queryEmbedding(a.vector, { k: stamps.length }).find((r) => r.id === other.id).similarity;
+    const viaTransform = cosineSimilarity(ta, index.transform(other.vector));
+    assert.ok(Math.abs(viaTransform - expected) < 1e-5, `${viaTransform} vs ${expected}`);
+  }
+  expectCode(() => index.transform(new Float32Array(a.vector.length)), 'INVALID_ARGUMENT', /zeros or not finite/);
+  expectCode(() => index.transform(new Float32Array(3)), 'MODEL_MISMATCH');
+  index.dispose();
+});
+
 test('save() and loadIndex() round-trip exactly: same ids, same results, same bytes', async () => {
   const index = stampIndex();
   const bytes = index.save();

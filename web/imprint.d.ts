@@ -16,6 +16,7 @@ import {
   ImprintError,
   MemoryStats,
   OwnedBytes,
+  OwnedFloats,
   Prediction,
   QueryOptions,
   SearchResult,
@@ -100,7 +101,8 @@ export declare class WorkerClassifier {
 }
 
 /** SimilarityIndex members that are synchronous in the page's thread and a Promise in the worker variant. */
-type IndexSynchronousInThePage = 'ids' | 'has' | 'addEmbedding' | 'remove' | 'clear' | 'queryEmbedding' | 'save';
+type IndexSynchronousInThePage =
+  'ids' | 'has' | 'addEmbedding' | 'remove' | 'clear' | 'queryEmbedding' | 'transform' | 'save';
 
 /**
  * An index in the worker: what is synchronous on SimilarityIndex returns a Promise here (`ids`
@@ -113,6 +115,7 @@ export interface WorkerIndex extends Omit<SimilarityIndex, IndexSynchronousInThe
   remove(id: string): Promise<void>;
   clear(): Promise<void>;
   queryEmbedding(vector: VectorInput, options?: QueryOptions): Promise<SearchResult[]>;
+  transform(vector: VectorInput): Promise<OwnedFloats>;
   save(): Promise<OwnedBytes>;
 }
 export declare class WorkerIndex {

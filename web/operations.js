@@ -38,6 +38,7 @@ const OPERATIONS = Object.freeze({
   indexHas: { on: 'index', method: 'has' },
   indexQuery: { on: 'index', method: 'query', images: [0] },
   indexQueryEmbedding: { on: 'index', method: 'queryEmbedding' },
+  indexTransform: { on: 'index', method: 'transform', returns: 'vector' },
   indexSave: { on: 'index', method: 'save', returns: 'bytes' },
 });
 

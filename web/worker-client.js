@@ -6,7 +6,7 @@
 // thread, then the pixels are transferred (not copied) to the worker.
 // Differences from the in-thread API: calls that are synchronous there (addEmbedding, removeClass,
 // clear, predictEmbedding, save; an index's addEmbedding, remove, clear, has, ids, queryEmbedding,
-// save) return Promises here; `labels`, `exampleCount()`, `trained`, `unknownThreshold` and an
+// transform, save) return Promises here; `labels`, `exampleCount()`, `trained`, `unknownThreshold` and an
 // index's `size` stay synchronous, read from a mirror the worker keeps up to date.
 
 const { ImprintError, checkOptionObject } = require('../js/errors.cjs');

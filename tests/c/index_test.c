@@ -45,6 +45,12 @@ static double raw_cosine(const float *a, const float *b, uint32_t dim) {
   return ab / sqrt(aa * bb);
 }
 
+static const float *zero_vector(uint32_t dim) {
+  static float zeros[64];
+  (void)dim;
+  return zeros;
+}
+
 static uint8_t *save(const imprint_index *index, size_t *size) {
   CHECK(imprint_index_save(index, NULL, 0, size) == IMPRINT_OK, "save size");
   uint8_t *bytes = malloc(*size);
@@ -108,6 +114,34 @@ static void test_queries(void) {
         "an item's own embedding finds it first with similarity 1 (%.6f)", all_sims[0]);
   float lowest = all_sims[found - 1];
   CHECK(lowest >= -1.0f && lowest < 0.0f, "similarities spread below 0: %.3f", lowest);
+
+  /* The transformed vectors' plain dot product is the index's similarity. */
+  {
+    float ta[56], tb[56];
+    float item[56];
+    cluster_point(item, dim, 1, 0.5f); /* a fresh point of another cluster than q's */
+    CHECK(imprint_index_transform(index, q, dim, ta, dim) == IMPRINT_OK, "transform");
+    CHECK(imprint_index_transform(index, q, dim, tb, dim - 1) == IMPRINT_ERR_INVALID_ARGUMENT, "transform out_len");
+    CHECK(imprint_index_transform(index, zero_vector(dim), dim, tb, dim) == IMPRINT_ERR_INVALID_ARGUMENT,
+          "transform of a zero vector");
+    CHECK(imprint_index_add(index, "fresh", 5, item, dim) == IMPRINT_OK, "add a fresh item");
+    CHECK(imprint_index_transform(index, q, dim, ta, dim) == IMPRINT_OK &&
+              imprint_index_transform(index, item, dim, tb, dim) == IMPRINT_OK,
+          "transform both");
+    double dot = 0, norm = 0;
+    for (uint32_t i = 0; i < dim; i++) {
+      dot += (double)ta[i] * tb[i];
+      norm += (double)ta[i] * ta[i];
+    }
+    uint32_t fresh_at = 0;
+    CHECK(imprint_index_find(index, "fresh", 5, &fresh_at) == IMPRINT_OK, "find fresh");
+    CHECK(imprint_index_query(index, q, dim, 1000, all, all_sims, &found) == IMPRINT_OK, "query again");
+    float sim = 2;
+    for (uint32_t r = 0; r < found; r++)
+      if (all[r] == fresh_at) sim = all_sims[r];
+    CHECK(fabs(norm - 1.0) < 1e-5 && fabs(dot - sim) < 1e-5, "dot of transforms %.6f = similarity %.6f", dot, sim);
+    CHECK(imprint_index_remove(index, "fresh", 5) == IMPRINT_OK, "remove fresh");
+  }
 
   /* Scale does not matter; replacing an id keeps its place and the count. */
   for (uint32_t i = 0; i < dim; i++) q[i] *= 1000.0f;

@@ -80,6 +80,8 @@ async function main(): Promise<void> {
   console.log(found[0].similarity, nearest, index.size, index.ids.length, index.has('dog.jpg'));
   // @ts-expect-error k is a number
   index.queryEmbedding(fromPath, { k: '5' });
+  const forAVectorStore: Float32Array = index.transform(fromPath);
+  console.log(forAVectorStore.length);
   index.remove('vector');
   fs.writeFileSync('photos.index', index.save());
   const reloaded: imprint.SimilarityIndex = await imprint.loadIndex(ex, 'photos.index');
