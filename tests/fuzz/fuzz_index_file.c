@@ -1,7 +1,7 @@
 /* libFuzzer target: outside bytes through the index-file loader. An index it accepts must answer
- * queries with items in range and similarities in [-1, 1], best first, and save back to the same
- * bytes. The backbone the loader expects comes from IMPRINT_FUZZ_DIM and IMPRINT_FUZZ_HASH (set by
- * cmake/run-fuzzer.cmake from the seeds' backbone). */
+ * queries with items in range and similarities in [-1, 1], best first, transform a vector into
+ * finite numbers, and save back to the same bytes. The backbone the loader expects comes from
+ * IMPRINT_FUZZ_DIM and IMPRINT_FUZZ_HASH (set by cmake/run-fuzzer.cmake from the seeds' backbone). */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -45,6 +45,11 @@ static void load_one(const uint8_t *data, size_t size) {
       if (r && sims[r] > sims[r - 1]) abort();
       if (!imprint_index_id(index, items[r], NULL)) abort();
     }
+    float *transformed = malloc(dim * sizeof(float));
+    if (!transformed || imprint_index_transform(index, query, dim, transformed, dim) != IMPRINT_OK) abort();
+    for (uint32_t j = 0; j < dim; j++)
+      if (!isfinite(transformed[j])) abort();
+    free(transformed);
     free(query);
   }
   size_t saved_size = 0;
