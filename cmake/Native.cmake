@@ -69,6 +69,7 @@ endfunction()
 
 imprint_native_test(model_file_test)
 imprint_native_test(head_test)
+imprint_native_test(index_test)
 imprint_native_test(core_test XNNPACK)
 
 # The long model-file damage run (tests/c/model-damage.sh): optimised, never instrumented, built
@@ -103,6 +104,11 @@ set_tests_properties(model_file_test PROPERTIES FIXTURES_REQUIRED default-model 
 # truncation of a saved head), limits and errors. Synthetic embeddings, no model needed.
 add_test(NAME head_test COMMAND head_test WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}")
 set_tests_properties(head_test PROPERTIES LABELS unit)
+
+# The similarity index: ids, centred similarities, top-k, index files (every flipped bit and every
+# truncation of a saved index, edits behind a valid checksum), limits and errors. Synthetic embeddings.
+add_test(NAME index_test COMMAND index_test WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}")
+set_tests_properties(index_test PROPERTIES LABELS unit)
 
 # The whole core on real photos and stamps against the wasm build: reference values from
 # dist/imprint-core.wasm for the same files, under the wasm build's lock so that a build running

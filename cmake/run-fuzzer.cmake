@@ -4,7 +4,8 @@
 # fuzz: $ENV{IMPRINT_FUZZ_SECONDS} seconds (default 60) from OUT/corpus/<t> into OUT/live/<t>;
 # a crash lands in OUT/crashes/<t>/. Logs: OUT/<t>.log, OUT/<t>-regressions.log.
 
-# The head-file fuzzer builds heads for the backbone the seeds were saved with (tests/fuzz/seed-corpora.js).
+# The head-file and index-file fuzzers load for the backbone the seeds were saved with
+# (tests/fuzz/seed-corpora.js).
 if(EXISTS "${OUT}/head-backbone")
   file(READ "${OUT}/head-backbone" backbone)
   string(STRIP "${backbone}" backbone)

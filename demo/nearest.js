@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 'use strict';
 // The main job on the embedded default model: embed photos and print, for each, its nearest
-// neighbours by cosine similarity. With no arguments it uses the sample photos that
+// neighbours, from a similarity index (createIndex). With no arguments it uses the sample photos that
 // scripts/fetch-testdata.sh unpacks (darknet's photos and a few Tux Paint photo stamps).
 //
 //   node demo/nearest.js [image or folder ...]
 const fs = require('node:fs');
 const path = require('node:path');
-const { createExtractor } = require('..');
+const { createExtractor, createIndex } = require('..');
 
 const IMAGE = /\.(jpe?g|png|bmp|gif|tga|psd|pnm|ppm|pgm|hdr)$/i;
 
@@ -38,18 +38,6 @@ function defaultImages() {
   return [...photos, ...stamps];
 }
 
-function normalise(v) {
-  const norm = Math.hypot(...v) || 1;
-  return v.map((x) => x / norm);
-}
-
-function centre(vectors) {
-  const powered = vectors.map((v) => normalise(v.map((x) => Math.sqrt(Math.max(0, x)))));
-  const mean = new Float32Array(powered[0] ? powered[0].length : 0);
-  for (const v of powered) v.forEach((x, k) => (mean[k] += x / powered.length));
-  return powered.map((v) => normalise(v.map((x, k) => x - mean[k])));
-}
-
 async function main() {
   const files = process.argv.length > 2 ? collect(process.argv.slice(2)) : defaultImages();
   const started = performance.now();
@@ -59,11 +47,13 @@ async function main() {
   console.log(
     `model ${info.name} (${info.modelHash}), embedding: ${info.embeddingLayers.join(' + ')} → ${info.dim} dims, loaded in ${(loaded - started).toFixed(0)} ms`,
   );
-  const embeddings = [];
+  const index = createIndex(extractor);
   const kept = [];
+  const embeddings = new Map();
   for (const file of files) {
     try {
-      embeddings.push(await extractor.embed(file));
+      embeddings.set(file, await extractor.embed(file));
+      index.addEmbedding(embeddings.get(file), file);
       kept.push(file);
     } catch (error) {
       console.error(`skipped ${file}: ${error.code}: ${error.message}`);
@@ -71,23 +61,19 @@ async function main() {
   }
   const ms = (performance.now() - loaded) / Math.max(1, kept.length);
   console.log(`embedded ${kept.length} images, ${ms.toFixed(1)} ms/image\n`);
-  // Pooled ReLU features are all positive, so raw embeddings point in nearly the same direction
-  // (cosines ~0.99). As the classifier does internally: square root (a power transform), centre on
-  // the collection's mean, normalise again; cosines then spread over [-1, 1].
-  const centred = centre(embeddings);
+  // Raw embeddings point in nearly the same direction (cosines ~0.99); the index compares them as
+  // the classifier does (square root, centred on the collection's mean), so similarities spread
+  // over [-1, 1]. Each image's own entry comes first (similarity 1) and is skipped.
   const name = (f) => path.relative(process.cwd(), f);
-  for (let i = 0; i < kept.length; i++) {
-    const scored = [];
-    for (let j = 0; j < kept.length; j++) {
-      if (j === i) continue;
-      let dot = 0;
-      for (let k = 0; k < info.dim; k++) dot += centred[i][k] * centred[j][k];
-      scored.push([dot, j]);
-    }
-    scored.sort((a, b) => b[0] - a[0]);
-    const top = scored.slice(0, 3).map(([s, j]) => `${path.basename(kept[j])} (${s.toFixed(3)})`);
-    console.log(`${name(kept[i])}\n    nearest: ${top.join(', ')}`);
+  for (const file of kept) {
+    const results = index
+      .queryEmbedding(embeddings.get(file), { k: 4 })
+      .filter((r) => r.id !== file)
+      .slice(0, 3);
+    const top = results.map((r) => `${path.basename(r.id)} (${r.similarity.toFixed(3)})`);
+    console.log(`${name(file)}\n    nearest: ${top.join(', ')}`);
   }
+  index.dispose();
   extractor.dispose();
 }
 

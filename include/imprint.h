@@ -42,7 +42,11 @@ typedef enum imprint_status {
   IMPRINT_ERR_NO_EXAMPLES = 10,
   IMPRINT_ERR_UNKNOWN_LABEL = 11,
   IMPRINT_ERR_HEAD_CORRUPT = 12,
-  IMPRINT_ERR_LIMIT_EXCEEDED = 13
+  IMPRINT_ERR_LIMIT_EXCEEDED = 13,
+  IMPRINT_ERR_UNKNOWN_ID = 14,            /* no item of an index has that id */
+  IMPRINT_ERR_INDEX_CORRUPT = 15,         /* an index file fails validation or its checksum */
+  IMPRINT_ERR_SAVED_WITHOUT_EXAMPLES = 16 /* a head loaded from a file saved without its examples
+                                              cannot learn more (imprint_head_add_example()) */
 } imprint_status;
 /* The earlier name of IMPRINT_ERR_BACKEND_FAILED, kept so that existing code still compiles. */
 #define IMPRINT_ERR_BACKEND IMPRINT_ERR_BACKEND_FAILED
@@ -215,11 +219,20 @@ const char *imprint_head_model_hash(const imprint_head *head);
 /* Adds one example of class `label` (created if new). `mirrored` is the embedding of the left-right
  * mirrored image, or NULL; when present, training also learns from it (flip augmentation).
  * Errors: IMPRINT_ERR_INVALID_ARGUMENT (empty label, not valid UTF-8, dim mismatch, zero/NaN
- * vector), IMPRINT_ERR_LIMIT_EXCEEDED (IMPRINT_HEAD_MAX_* reached), IMPRINT_ERR_OUT_OF_MEMORY.
- * On error nothing changes. */
+ * vector), IMPRINT_ERR_LIMIT_EXCEEDED (IMPRINT_HEAD_MAX_* reached), IMPRINT_ERR_OUT_OF_MEMORY,
+ * IMPRINT_ERR_SAVED_WITHOUT_EXAMPLES (see imprint_head_can_learn()). On error nothing changes. */
 imprint_status imprint_head_add_example(imprint_head *head, const char *label, size_t label_len, const float *embedding,
                                         const float *mirrored, size_t dim);
-/* Removes a class and all its examples. IMPRINT_ERR_UNKNOWN_LABEL if there is no such class. */
+/* 0 for a head loaded from a file saved without its examples (while it has classes), 1 otherwise.
+ * Such a head predicts exactly as the saved one, but it cannot learn: with only the class means
+ * left of the old examples, adding examples, removing a class or training would replace the
+ * trained weights by weights imprinted from those means, which predicts much worse
+ * (models/HEAD_FORMAT.md), so imprint_head_add_example(), imprint_head_remove_class() and
+ * imprint_head_train_begin() refuse with IMPRINT_ERR_SAVED_WITHOUT_EXAMPLES and change nothing.
+ * Save with IMPRINT_SAVE_EXAMPLES to keep learning later, or imprint_head_clear() to start again. */
+int imprint_head_can_learn(const imprint_head *head);
+/* Removes a class and all its examples. IMPRINT_ERR_UNKNOWN_LABEL if there is no such class,
+ * IMPRINT_ERR_SAVED_WITHOUT_EXAMPLES (see imprint_head_can_learn()). */
 imprint_status imprint_head_remove_class(imprint_head *head, const char *label, size_t label_len);
 /* Removes every class and example (the backbone binding stays). */
 void imprint_head_clear(imprint_head *head);
@@ -276,7 +289,7 @@ typedef struct imprint_train_progress {
  * imprint_head_train_step() until progress.done. Until then predictions still use the previous
  * weights. Adding or removing examples cancels the run.
  * Errors: IMPRINT_ERR_NO_EXAMPLES (no class has an example), IMPRINT_ERR_INVALID_ARGUMENT,
- * IMPRINT_ERR_OUT_OF_MEMORY. */
+ * IMPRINT_ERR_SAVED_WITHOUT_EXAMPLES (see imprint_head_can_learn()), IMPRINT_ERR_OUT_OF_MEMORY. */
 imprint_status imprint_head_train_begin(imprint_head *head, const imprint_train_options *options);
 /* Runs up to `iterations` optimiser iterations. IMPRINT_ERR_INVALID_ARGUMENT when no run is in
  * progress (none started, or the examples changed since). */
@@ -334,6 +347,100 @@ imprint_status imprint_head_save(imprint_head *head, uint32_t flags, uint8_t *ou
  * IMPRINT_ERR_OUT_OF_MEMORY, IMPRINT_ERR_INVALID_ARGUMENT. */
 imprint_status imprint_head_load(const uint8_t *bytes, size_t size, uint32_t dim, const char *model_hash,
                                  imprint_head **out);
+
+/* ---------------------------------------------------------------------------------------------
+ * Indexes: similarity search over embeddings
+ *
+ *   imprint_index *index;
+ *   imprint_index_create(imprint_model_embedding_dim(model), imprint_model_hash(model), &index);
+ *   imprint_index_add(index, "cat.jpg", 7, embedding, dim);     // any number of items, any time
+ *   uint32_t items[10], found;
+ *   float similarities[10];
+ *   imprint_index_query(index, query, dim, 10, items, similarities, &found);  // best first
+ *   imprint_index_id(index, items[0], NULL);                    // the id of the nearest item
+ *   imprint_index_save(index, NULL, 0, &size);                  // ask the size, then save into a buffer
+ *   imprint_index_destroy(index);
+ *
+ * Items are embeddings named by ids (UTF-8, compared byte for byte, unique: adding an id that is
+ * already there replaces its embedding). The index keeps the embeddings (never the images).
+ *
+ * Why not plain cosine similarity: pooled ReLU embeddings are all positive, so raw embeddings of
+ * unrelated images have cosines around 0.99 and their ranking is mostly noise (BENCHMARKS.md,
+ * "Similarity search"). The index compares them as the head does: each embedding is power-
+ * transformed (signed square root, then L2 normalisation) when it is added; a query and every item
+ * are centred on the mean of the index's items and normalised again, and the similarity is the
+ * cosine of those centred vectors, in [-1, 1]: about 0 for unrelated images, near 1 for near
+ * duplicates. Similarities are relative to the collection: adding or removing items moves the mean,
+ * so a similarity is stable only while the index does not change (ranking changes little); with
+ * one item, its similarity is 0 (it is the mean). Queries cost one dot product per item and
+ * allocate nothing; the first query after a change recomputes the mean (one pass over the items).
+ * ------------------------------------------------------------------------------------------- */
+
+/* A similarity index (what the JS API calls a SimilarityIndex; its file: an index file). */
+typedef struct imprint_index imprint_index;
+
+#define IMPRINT_INDEX_MAX_ITEMS 1000000u /* items per index */
+#define IMPRINT_INDEX_MAX_ID_BYTES 1024u /* UTF-8 bytes per id */
+#define IMPRINT_INDEX_MAX_DIM 65536u     /* embedding length */
+
+/* Creates an empty index for embeddings of length `dim` from the model whose hash (16 hex digits,
+ * imprint_model_hash()) is `model_hash`. Errors: IMPRINT_ERR_INVALID_ARGUMENT, OUT_OF_MEMORY. */
+imprint_status imprint_index_create(uint32_t dim, const char *model_hash, imprint_index **out);
+/* Frees everything the index owns. NULL is ignored. */
+void imprint_index_destroy(imprint_index *index);
+
+uint32_t imprint_index_dim(const imprint_index *index);
+/* The backbone's model hash the index was made for (16 hex digits + NUL). */
+const char *imprint_index_model_hash(const imprint_index *index);
+/* Items in the index. */
+uint32_t imprint_index_count(const imprint_index *index);
+
+/* Adds the item `id` with its embedding, or replaces the embedding of the item that has this id
+ * (it keeps its place). Any scale of embedding works (it is normalised).
+ * Errors: IMPRINT_ERR_INVALID_ARGUMENT (empty id, not valid UTF-8, dim mismatch, zero/NaN/infinite
+ * vector), IMPRINT_ERR_LIMIT_EXCEEDED (IMPRINT_INDEX_MAX_ITEMS items, or an id over
+ * IMPRINT_INDEX_MAX_ID_BYTES), IMPRINT_ERR_OUT_OF_MEMORY. On error nothing changes. */
+imprint_status imprint_index_add(imprint_index *index, const char *id, size_t id_len, const float *embedding,
+                                 size_t dim);
+/* Removes the item `id`; the others keep their order. IMPRINT_ERR_UNKNOWN_ID if there is none. */
+imprint_status imprint_index_remove(imprint_index *index, const char *id, size_t id_len);
+/* Removes every item (the backbone binding stays). */
+void imprint_index_clear(imprint_index *index);
+
+/* Id of item `item` (0 .. count-1, in the order the items were first added; NUL-terminated, its
+ * byte length in *len if len is not NULL), or NULL for an item out of range. Valid until that
+ * item is removed or the index changes size. */
+const char *imprint_index_id(const imprint_index *index, uint32_t item, size_t *len);
+/* Position of the item `id`, or IMPRINT_ERR_UNKNOWN_ID. */
+imprint_status imprint_index_find(const imprint_index *index, const char *id, size_t id_len, uint32_t *item);
+
+/* The (at most) k items most similar to `embedding`, best first (ties: the earlier item first):
+ * their positions into items[k] and similarities (see above) into similarities[k]; *found is
+ * min(k, count). An empty index finds nothing (IMPRINT_OK, *found 0).
+ * Errors: IMPRINT_ERR_INVALID_ARGUMENT (dim mismatch, a zero/NaN/infinite vector, k == 0, NULL
+ * buffers). */
+imprint_status imprint_index_query(imprint_index *index, const float *embedding, size_t dim, uint32_t k,
+                                   uint32_t *items, float *similarities, uint32_t *found);
+
+/* The vector the index compares for `embedding`: power-transformed, centred on the index's current
+ * mean, L2-normalised (dim floats into out; all zeros for an embedding at the mean). The plain
+ * cosine (dot product) of two such vectors is the index's similarity, so they can go into any
+ * vector store; they are valid while the index does not change. Errors:
+ * IMPRINT_ERR_INVALID_ARGUMENT (dim or out_len mismatch, a zero/NaN/infinite vector). */
+imprint_status imprint_index_transform(imprint_index *index, const float *embedding, size_t dim, float *out,
+                                       size_t out_len);
+
+/* Index files (format: models/INDEX_FORMAT.md). With out == NULL (or out_len too small), only
+ * writes the needed size to *size and returns IMPRINT_OK (or IMPRINT_ERR_INVALID_ARGUMENT when out
+ * is too small). */
+imprint_status imprint_index_save(const imprint_index *index, uint8_t *out, size_t out_len, size_t *size);
+/* Parses and validates an index file for the backbone (dim, model_hash); creates a new index only
+ * when everything checks out. Sizes are checked against the file's length before anything is
+ * allocated. Errors: IMPRINT_ERR_INDEX_CORRUPT (bad magic, version, checksum, size, id, number),
+ * IMPRINT_ERR_MODEL_MISMATCH (made for another backbone), IMPRINT_ERR_OUT_OF_MEMORY,
+ * IMPRINT_ERR_INVALID_ARGUMENT. */
+imprint_status imprint_index_load(const uint8_t *bytes, size_t size, uint32_t dim, const char *model_hash,
+                                  imprint_index **out);
 
 #ifdef __cplusplus
 }

@@ -207,6 +207,8 @@ class Classifier {
   async addExample(input, label) {
     this.#check();
     labelBytes(label); // fail fast, before the backbone runs
+    const c = this.#core;
+    if (!c._imprint_head_can_learn(this.#head)) check(c, Status.SAVED_WITHOUT_EXAMPLES);
     if (this.#flipAugment) {
       const [plain, mirrored] = await this.#extractor.embedWithMirror(input);
       this.addEmbedding(plain, label, mirrored);
@@ -223,7 +225,7 @@ class Classifier {
     const status = withScratch(c, (scratch) =>
       c._imprint_head_remove_class(this.#head, scratch.bytes(bytes, 'the label'), bytes.length),
     );
-    check(c, status, `no class is labelled ${JSON.stringify(label)}`);
+    check(c, status, status === Status.UNKNOWN_LABEL ? `no class is labelled ${JSON.stringify(label)}` : '');
     this.#generation++;
   }
 

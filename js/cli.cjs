@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// imprint's command-line tool: embed, train, predict, eval, info, convert.
+// imprint's command-line tool: embed, train, predict, eval, index, search, info, convert.
 // Results go to stdout, progress and errors to stderr. Exit codes: 0 success, 1 some inputs
 // failed (the rest were processed), 2 usage error, 3 fatal error (nothing useful was done).
 
@@ -33,6 +33,8 @@ Commands:
   train <folder> -o head.imprint        learn a classifier: one sub-folder per label
   predict <head.imprint> <images…>      label, confidence and "unknown" for each image
   eval <head.imprint> <folder>          accuracy, per-class accuracy and confusion matrix
+  index <images…> -o photos.index      build a similarity index of images (or folders)
+  search <photos.index> <images…>       the images of the index most similar to each image
   info [model]                          describe a model (default: the default preset); --models
                                         lists the presets
   convert <model> -o out.imprint        convert a TF.js or TFLite model (imprint convert --help)
@@ -41,7 +43,8 @@ Common options:
   --model <name|file>  a preset model (default, or see 'imprint info --models') or an imprint
                     model file
   --progress        show a progress bar with rate and ETA on stderr (embed, train, predict,
-                    eval; the default when stderr is a terminal); --no-progress hides it
+                    eval, index, search; the default when stderr is a terminal); --no-progress
+                    hides it
   -h, --help        help for a command
 
 Exit codes: 0 success, 1 some inputs failed (reported on stderr, the rest processed), 2 usage
@@ -72,8 +75,9 @@ Writes the classifier atomically (a temporary file, then a rename).
 Options:
   -o, --out <file>   the classifier file to write (required; --output is the same)
   --seed <N>         seed for training's shuffles, 0 to 4294967295 (default 0)
-  --no-examples      leave out the example embeddings (smaller file, but training cannot
-                     continue from it)
+  --no-examples      leave out the example embeddings: a smaller file that predicts the same
+                     but cannot learn more (adding examples to it or training it again is
+                     refused with SAVED_WITHOUT_EXAMPLES)
   --allow-one-label  train even when only one label has images (refused otherwise: such a
                      classifier gives that label to everything, with confidence 1)
   --progress         progress on stderr (default when stderr is a terminal; --no-progress hides it)
@@ -92,6 +96,31 @@ Options:
 
 <folder> has one sub-folder per label, as for train. Prints accuracy, per-class accuracy and the
 confusion matrix (rows: true label, columns: predicted).`,
+  index: `Usage: imprint index <images or folders…> -o <photos.index> [options]
+
+Embeds every image (folders are searched recursively) and writes a similarity index for
+'imprint search': each image is an item whose id is its path as found. Writes the index
+atomically (a temporary file, then a rename). Images that fail are reported on stderr and left out.
+
+Options:
+  -o, --out <file>   the index file to write (required; --output is the same)
+  --update           add the images to the existing index <file> (an image already in it by its
+                     path is embedded again and replaced) instead of starting a new one
+  --threads <N>      embed on N worker threads, 1 to 256 (default: every core)
+  --progress         progress on stderr (default when stderr is a terminal; --no-progress hides it)
+  --model <name|file>  a preset or an imprint model file (the one the index is made with)`,
+  search: `Usage: imprint search <photos.index> <images or folders…> [options]
+
+For each image, the items of the index (made by 'imprint index') most similar to it, best first.
+Prints a header line "query<TAB>rank<TAB>id<TAB>similarity", then one line per result: rank from
+1, similarity with 3 decimals (about 0 for unrelated images, 1 for the same image). Backslash,
+tab, newline and carriage return in a path are written \\\\, \\t, \\n and \\r.
+
+Options:
+  -k, --top <N>    results per image, 1 to 1000000 (default 10)
+  --json           JSON lines instead: {"query", "results": [{"id", "similarity"}]}
+  --progress       progress on stderr (default when stderr is a terminal; --no-progress hides it)
+  --model <name|file>  a preset or an imprint model file (the one the index was made with)`,
   info: `Usage: imprint info [model | --model <name|file>] [--layers]
        imprint info --models
 
@@ -564,6 +593,101 @@ async function cmdEval(args, options) {
   });
 }
 
+async function openIndex(extractor, file) {
+  requireReadableFile(file, 'the index file');
+  const { loadIndex } = loadLibrary();
+  try {
+    return await loadIndex(extractor, fs.readFileSync(file));
+  } catch (error) {
+    if (error.code) error.message = `${file}: ${error.message}`;
+    throw error;
+  }
+}
+
+async function cmdIndex(args, options) {
+  if (args.length === 0) throw new UsageError('index needs at least one image or folder');
+  if (!options.out) throw new UsageError('index needs -o <photos.index>');
+  const outputFolder = path.dirname(path.resolve(options.out));
+  if (!fs.existsSync(outputFolder)) throw new FatalError(`cannot write ${options.out}: no folder ${outputFolder}`);
+  if (options.update) requireReadableFile(options.out, 'the index file to update');
+  const { files, problems } = inputFiles(args);
+  return withExtractor(options, async (extractor) => {
+    const { createIndex } = loadLibrary();
+    const index = options.update ? await openIndex(extractor, options.out) : createIndex(extractor);
+    const before = index.size;
+    let embedder = null;
+    try {
+      const { createBatchEmbedder } = require('./batch.cjs');
+      embedder = createBatchEmbedder({ model: options.model, threads: options.threads });
+      const progress = progressBar(
+        `index (${embedder.threads} thread${embedder.threads > 1 ? 's' : ''})`,
+        files.length,
+        showProgress(options),
+      );
+      let done = 0;
+      for await (const result of embedder.embed(files)) {
+        if (result.error) {
+          if (!result.error.code) throw result.error;
+          problems.push({ path: result.input, code: result.error.code, message: result.error.message });
+          reportProblem(problems[problems.length - 1]);
+        } else {
+          index.addEmbedding(result.vector, result.input);
+        }
+        progress(++done);
+      }
+      if (index.size === 0) throw new FatalError('no image could be read; nothing to index');
+      try {
+        writeAtomically(options.out, index.save());
+      } catch (error) {
+        throw new FatalError(`cannot write ${options.out}: ${describeError(error)}`);
+      }
+      const summary = { output: options.out, items: index.size, added: index.size - before, failed: problems.length };
+      process.stdout.write(`${JSON.stringify(summary)}\n`);
+      return problems.length ? EXIT.PARTIAL : EXIT.OK;
+    } finally {
+      if (embedder !== null) await embedder.close();
+      index.dispose();
+    }
+  });
+}
+
+async function cmdSearch(args, options) {
+  if (args.length < 2) throw new UsageError('search needs an index file and at least one image or folder');
+  requireReadableFile(args[0], 'the index file');
+  const { files, problems } = inputFiles(args.slice(1));
+  const k = options.top === undefined ? 10 : options.top;
+  return withExtractor(options, async (extractor) => {
+    const index = await openIndex(extractor, args[0]);
+    try {
+      if (index.size === 0) throw new FatalError(`${args[0]}: the index is empty; nothing to search`);
+      if (!options.json) process.stdout.write('query\trank\tid\tsimilarity\n');
+      const progress = progressBar('search', files.length, showProgress(options));
+      let done = 0;
+      for (const file of files) {
+        try {
+          const results = await index.query(file, { k });
+          if (options.json) {
+            process.stdout.write(`${JSON.stringify({ query: file, results })}\n`);
+          } else {
+            const lines = results.map(
+              (r, rank) => `${tsvField(file)}\t${rank + 1}\t${tsvField(r.id)}\t${r.similarity.toFixed(3)}\n`,
+            );
+            process.stdout.write(lines.join(''));
+          }
+        } catch (error) {
+          if (!error.code) throw error;
+          problems.push({ path: file, code: error.code, message: error.message });
+          reportProblem(problems[problems.length - 1]);
+        }
+        progress(++done);
+      }
+      return problems.length ? EXIT.PARTIAL : EXIT.OK;
+    } finally {
+      index.dispose();
+    }
+  });
+}
+
 async function cmdInfo(args, options) {
   if (args.length > 1) throw new UsageError('info takes at most one model file');
   if (args.length === 1 && options.model !== undefined)
@@ -635,6 +759,15 @@ const OPTIONS = {
   },
   predict: { ...MODEL, ...PROGRESS, json: { type: 'boolean' } },
   eval: { ...MODEL, ...PROGRESS, json: { type: 'boolean' } },
+  index: {
+    ...MODEL,
+    ...PROGRESS,
+    out: { type: 'string', short: 'o' },
+    output: { type: 'string' },
+    update: { type: 'boolean' },
+    threads: { type: 'string' },
+  },
+  search: { ...MODEL, ...PROGRESS, top: { type: 'string', short: 'k' }, json: { type: 'boolean' } },
   info: { ...MODEL, layers: { type: 'boolean' }, models: { type: 'boolean' } },
 };
 
@@ -685,6 +818,7 @@ function parseCommandLine(command, args) {
   }
   options.threads = integerOption('--threads', options.threads, 1, 256);
   options.seed = integerOption('--seed', options.seed, 0, 4294967295);
+  options.top = integerOption('-k/--top', options.top, 1, 1000000);
   return { options, positionals: parsed.positionals };
 }
 
@@ -717,7 +851,15 @@ async function main(argv) {
     return EXIT.OK;
   }
   if (options.model !== undefined && !isPreset(options.model)) requireReadableFile(options.model, 'the model file');
-  const commands = { embed: cmdEmbed, train: cmdTrain, predict: cmdPredict, eval: cmdEval, info: cmdInfo };
+  const commands = {
+    embed: cmdEmbed,
+    train: cmdTrain,
+    predict: cmdPredict,
+    eval: cmdEval,
+    index: cmdIndex,
+    search: cmdSearch,
+    info: cmdInfo,
+  };
   return commands[command](positionals, options);
 }
 

@@ -72,6 +72,9 @@ export type ImprintErrorCode =
   | 'UNKNOWN_LABEL'
   | 'HEAD_CORRUPT'
   | 'LIMIT_EXCEEDED'
+  | 'UNKNOWN_ID'
+  | 'INDEX_CORRUPT'
+  | 'SAVED_WITHOUT_EXAMPLES'
   | 'DISPOSED'
   | 'FILE_NOT_FOUND';
 
@@ -327,3 +330,57 @@ export declare function loadClassifier(
   bytes: FileSource,
   options?: ClassifierOptions,
 ): Promise<Classifier>;
+
+// ---------------------------------------------------------------------------------------------
+// Similarity index
+
+/** One result of a query: an item's id and its similarity to the query, in [-1, 1]. */
+export interface SearchResult {
+  id: string;
+  /** Cosine of the power-transformed embeddings centred on the index's mean: about 0 for
+   *  unrelated images, 1 for the same image (include/imprint.h, "Indexes"). */
+  similarity: number;
+}
+
+export interface QueryOptions {
+  /** How many results at most (default 10), best first. */
+  k?: number;
+}
+
+/** Similarity search over an extractor's embeddings; from createIndex() or loadIndex(). */
+export declare class SimilarityIndex {
+  #private;
+  private constructor();
+  /** Number of items. */
+  readonly size: number;
+  /** Ids in the order they were first added. */
+  readonly ids: string[];
+  /** True when an item has this id. */
+  has(id: string): boolean;
+  /** Embeds the image and stores the embedding (not the image) as item `id`, replacing any item of that id. */
+  add(input: ImageInput, id: string): Promise<void>;
+  /** Stores an embedding as item `id`, replacing any item of that id (which keeps its place). */
+  addEmbedding(vector: VectorInput, id: string): void;
+  /** Removes the item `id`; UNKNOWN_ID if there is none. */
+  remove(id: string): void;
+  clear(): void;
+  /** The items most similar to the image, best first (ties: the earlier item first). */
+  query(input: ImageInput, options?: QueryOptions): Promise<SearchResult[]>;
+  queryEmbedding(vector: VectorInput, options?: QueryOptions): SearchResult[];
+  /** The vector the index compares: plain cosine of two of them is the index's similarity (for a
+   *  vector store); valid while the index does not change. */
+  transform(vector: VectorInput): OwnedFloats;
+  /** The index file (models/INDEX_FORMAT.md): ids and embeddings, bound to the model hash. */
+  save(): OwnedBytes;
+  /** Frees the index's wasm memory; safe to call twice. */
+  dispose(): void;
+}
+
+/** A new, empty similarity index over `extractor`'s embeddings. */
+export declare function createIndex(extractor: Extractor, options?: Record<string, never>): SimilarityIndex;
+/** Loads an index saved by save(): MODEL_MISMATCH for another backbone's index, INDEX_CORRUPT for damaged bytes. */
+export declare function loadIndex(
+  extractor: Extractor,
+  bytes: FileSource,
+  options?: Record<string, never>,
+): Promise<SimilarityIndex>;

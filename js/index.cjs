@@ -3,6 +3,7 @@
 const { ImprintError } = require('./errors.cjs');
 const { createExtractor, Extractor, useThreadPool } = require('./extractor.cjs');
 const { createClassifier, loadClassifier, Classifier } = require('./classifier.cjs');
+const { createIndex, loadIndex, SimilarityIndex } = require('./index-search.cjs');
 const { createBatchEmbedder, BatchEmbedder } = require('./batch.cjs');
 const { cosineSimilarity } = require('./vectors.cjs');
 
@@ -14,6 +15,9 @@ module.exports = {
   createClassifier,
   loadClassifier,
   Classifier,
+  createIndex,
+  loadIndex,
+  SimilarityIndex,
   createBatchEmbedder,
   BatchEmbedder,
   cosineSimilarity,

@@ -266,9 +266,18 @@ void head_refresh_imprint(imprint_head *head) {
   imprint_weights(head);
 }
 
+int imprint_head_can_learn(const imprint_head *head) {
+  if (!head) return 0;
+  /* Classes are created by their first example, so only a loaded head has example-less ones. */
+  for (uint32_t c = 0; c < head->class_count; c++)
+    if (head->classes[c].examples == 0) return 0;
+  return 1;
+}
+
 imprint_status imprint_head_add_example(imprint_head *head, const char *label, size_t label_len, const float *embedding,
                                         const float *mirrored, size_t dim) {
   if (!head || !label || !embedding || dim != head->dim || label_len == 0) return IMPRINT_ERR_INVALID_ARGUMENT;
+  if (!imprint_head_can_learn(head)) return IMPRINT_ERR_SAVED_WITHOUT_EXAMPLES;
   if (label_len > IMPRINT_HEAD_MAX_LABEL_BYTES) return IMPRINT_ERR_LIMIT_EXCEEDED;
   if (!utf8_valid(label, label_len)) return IMPRINT_ERR_INVALID_ARGUMENT;
   if (head->example_count >= IMPRINT_HEAD_MAX_EXAMPLES) return IMPRINT_ERR_LIMIT_EXCEEDED;
@@ -301,6 +310,7 @@ imprint_status imprint_head_remove_class(imprint_head *head, const char *label, 
   if (!head || (!label && label_len)) return IMPRINT_ERR_INVALID_ARGUMENT;
   int found = label ? find_class(head, label, label_len) : -1;
   if (found < 0) return IMPRINT_ERR_UNKNOWN_LABEL;
+  if (!imprint_head_can_learn(head)) return IMPRINT_ERR_SAVED_WITHOUT_EXAMPLES;
   uint32_t c = (uint32_t)found;
   size_t d = head->dim;
   /* Compact the examples, renumbering classes above c. */

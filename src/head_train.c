@@ -361,9 +361,9 @@ static uint32_t next_random(uint32_t *state) { /* xorshift32 */
 }
 
 /* Folds of the examples: in each class with two or more examples, a seeded shuffle dealt round-
- * robin into min(examples, CALIBRATION_FOLDS) folds; single examples and class means are never
- * held out. Returns the number of folds (0 when no class has two examples, or when there are fewer
- * than CALIBRATION_MIN_EXAMPLES_PER_CLASS examples per class on average). */
+ * robin into min(examples, CALIBRATION_FOLDS) folds; single examples are never held out. Returns
+ * the number of folds (0 when no class has two examples, or when there are fewer than
+ * CALIBRATION_MIN_EXAMPLES_PER_CLASS examples per class on average). */
 static uint32_t make_folds(const imprint_head *head, head_training *t) {
   uint32_t groups = head->example_count + head->class_count, folds = 0;
   if (head->class_count == 0 || head->example_count < CALIBRATION_MIN_EXAMPLES_PER_CLASS * head->class_count) return 0;
@@ -398,13 +398,13 @@ imprint_status imprint_head_train_begin(imprint_head *head, const imprint_train_
   if (o.tolerance == 0) o.tolerance = IMPRINT_HEAD_DEFAULT_TOLERANCE;
   if (o.max_iterations == 0) o.max_iterations = IMPRINT_HEAD_DEFAULT_MAX_ITERATIONS;
   if (head->class_count == 0) return IMPRINT_ERR_NO_EXAMPLES;
+  if (!imprint_head_can_learn(head)) return IMPRINT_ERR_SAVED_WITHOUT_EXAMPLES; /* keep its trained weights */
   head_cancel_training(head);
-  head_ensure_imprint(head); /* class means stand in for classes loaded without examples */
+  head_ensure_imprint(head);
 
   uint32_t d = head->dim, C = head->class_count, n = 0;
   int use_mirror = !(o.flags & IMPRINT_TRAIN_NO_MIRROR);
   for (uint32_t e = 0; e < head->example_count; e++) n += 1 + (use_mirror && head->has_mirror[e]);
-  for (uint32_t c = 0; c < C; c++) n += head->classes[c].examples == 0; /* class kept only as a mean */
 
   head_training *t = calloc(1, sizeof *t);
   if (!t) return IMPRINT_ERR_OUT_OF_MEMORY;
@@ -446,9 +446,10 @@ imprint_status imprint_head_train_begin(imprint_head *head, const imprint_train_
     head_cancel_training(head);
     return IMPRINT_ERR_OUT_OF_MEMORY;
   }
-  /* Points: plain, then mirrored, of each example; then the means of example-less classes; all
-   * centred on their class-balanced mean and normalised again (the embeddings are nearly collinear,
-   * and without centring a fixed penalty underfits: tests/bench/results/head-study.md). */
+  /* Points: plain, then mirrored, of each example (every class has some: a head loaded without
+   * them cannot train, see imprint_head_can_learn()), centred on their class-balanced mean and
+   * normalised again (the embeddings are nearly collinear, and without centring a fixed penalty
+   * underfits: tests/bench/results/head-study.md). */
   head_compute_centre(head, use_mirror, t->centre);
   uint32_t i = 0;
   for (uint32_t e = 0; e < head->example_count; e++) {
@@ -459,15 +460,6 @@ imprint_status imprint_head_train_begin(imprint_head *head, const imprint_train_
       t->group[i] = e;
       t->first_view[i] = v == 0;
     }
-  }
-  for (uint32_t c = 0; c < C; c++) {
-    if (head->classes[c].examples) continue;
-    t->points[i] = t->centred + (size_t)i * d;
-    head_centre_on(t->centre, head->means + (size_t)c * d, t->points[i], d);
-    t->y[i] = c;
-    t->group[i] = head->example_count + c;
-    t->first_view[i] = 1;
-    i++;
   }
   if (r == d) {
     for (i = 0; i < n; i++) memcpy(t->z + (size_t)i * r, t->points[i], d * sizeof(float));

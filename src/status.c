@@ -17,6 +17,9 @@ const char *imprint_status_code(imprint_status status) {
     case IMPRINT_ERR_UNKNOWN_LABEL: return "UNKNOWN_LABEL";
     case IMPRINT_ERR_HEAD_CORRUPT: return "HEAD_CORRUPT";
     case IMPRINT_ERR_LIMIT_EXCEEDED: return "LIMIT_EXCEEDED";
+    case IMPRINT_ERR_UNKNOWN_ID: return "UNKNOWN_ID";
+    case IMPRINT_ERR_INDEX_CORRUPT: return "INDEX_CORRUPT";
+    case IMPRINT_ERR_SAVED_WITHOUT_EXAMPLES: return "SAVED_WITHOUT_EXAMPLES";
   }
   return "UNKNOWN_STATUS";
 }
@@ -37,6 +40,11 @@ const char *imprint_status_string(imprint_status status) {
     case IMPRINT_ERR_UNKNOWN_LABEL: return "no class has that label";
     case IMPRINT_ERR_HEAD_CORRUPT: return "the classifier file is damaged or not an imprint classifier";
     case IMPRINT_ERR_LIMIT_EXCEEDED: return "a configured limit was reached";
+    case IMPRINT_ERR_UNKNOWN_ID: return "no item of the index has that id";
+    case IMPRINT_ERR_INDEX_CORRUPT: return "the index file is damaged or not an imprint index";
+    case IMPRINT_ERR_SAVED_WITHOUT_EXAMPLES:
+      return "the classifier was saved without its examples, so it cannot learn more; save it with its examples, "
+             "or clear() it and start again";
   }
   return "unknown status";
 }

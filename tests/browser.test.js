@@ -484,6 +484,90 @@ test('worker variant: errors cross with their codes, and dispose() is safe in an
   await page.close();
 });
 
+test('similarity index in the page and in the worker: same results as Node, save in one and load in the other, coded errors', async () => {
+  const { createIndex } = require('..');
+  const reference = createIndex(node.extractor);
+  for (const name of NAMES) reference.addEmbedding(node[name], name);
+  const nodeResults = reference.queryEmbedding(node.eagle, { k: 4 });
+  reference.dispose();
+
+  const { page, problems } = await openPage('classic.html');
+  const result = await page.evaluate(async (names) => {
+    const run = async (worker) => {
+      const ex = await imprint.createExtractor({ worker });
+      const index = imprint.createIndex(ex);
+      for (const name of names) await index.add(await (await fetch(`/photos/${name}.jpg`)).blob(), name);
+      const eagleBlob = await (await fetch('/photos/eagle.jpg')).blob();
+      const found = await index.query(eagleBlob, { k: 4 });
+      const transformed = await index.transform(await ex.embed(eagleBlob));
+      const selfSimilarity = transformed.reduce((sum, x) => sum + x * x, 0);
+      await index.remove('kite');
+      let unknown = null;
+      try {
+        await index.remove('kite');
+      } catch (e) {
+        unknown = { code: e.code, isImprintError: e instanceof imprint.ImprintError };
+      }
+      return {
+        ex,
+        index,
+        found,
+        size: index.size,
+        ids: await index.ids,
+        has: await index.has('dog'),
+        unknown,
+        transformed: { isFloat32Array: transformed instanceof Float32Array, selfSimilarity },
+      };
+    };
+    const inPage = await run(false);
+    const inWorker = await run(true);
+    const fromWorker = await imprint.loadIndex(inPage.ex, await inWorker.index.save());
+    const fromPage = await imprint.loadIndex(inWorker.ex, new Blob([await inPage.index.save()]));
+    const eagle = new Uint8Array(await (await fetch('/photos/eagle.jpg')).arrayBuffer());
+    const crossed = {
+      inPage: await fromWorker.query(eagle, { k: 2 }),
+      inWorker: await fromPage.query(eagle, { k: 2 }),
+    };
+    let damaged = null;
+    try {
+      await imprint.loadIndex(inWorker.ex, new Uint8Array(80));
+    } catch (e) {
+      damaged = e.code;
+    }
+    const strip = ({ ex, index, ...rest }) => rest;
+    const out = { inPage: strip(inPage), inWorker: strip(inWorker), crossed, damaged };
+    inPage.ex.dispose();
+    inWorker.ex.dispose();
+    return out;
+  }, NAMES);
+  for (const where of ['inPage', 'inWorker']) {
+    const r = result[where];
+    assert.deepEqual(
+      r.found.map((f) => f.id),
+      nodeResults.map((f) => f.id),
+      where,
+    );
+    r.found.forEach((f, i) =>
+      assert.ok(Math.abs(f.similarity - nodeResults[i].similarity) < 1e-3, `${where}: ${f.similarity}`),
+    );
+    assert.equal(r.size, NAMES.length - 1, where);
+    assert.deepEqual(
+      r.ids,
+      NAMES.filter((n) => n !== 'kite'),
+      where,
+    );
+    assert.equal(r.has, true, where);
+    assert.deepEqual(r.unknown, { code: 'UNKNOWN_ID', isImprintError: true }, where);
+    assert.equal(r.transformed.isFloat32Array, true, where);
+    assert.ok(Math.abs(r.transformed.selfSimilarity - 1) < 1e-5, where);
+  }
+  assert.equal(result.crossed.inPage[0].id, 'eagle');
+  assert.equal(result.crossed.inWorker[0].id, 'eagle');
+  assert.equal(result.damaged, 'INDEX_CORRUPT');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('every request of the browser tests stayed on the test server (127.0.0.1)', () => {
   assert.ok(requests.length > 0);
   const elsewhere = requests.filter((url) => !url.startsWith(server.url));

@@ -58,7 +58,7 @@ test.after(() => fs.rmSync(work, { recursive: true, force: true }));
 test('--help explains every command; an unknown command is a usage error (exit 2)', () => {
   const help = imprint(['--help']);
   assert.equal(help.code, 0);
-  for (const c of ['embed', 'train', 'predict', 'eval', 'info', 'convert'])
+  for (const c of ['embed', 'train', 'predict', 'eval', 'index', 'search', 'info', 'convert'])
     assert.match(help.stdout, new RegExp(`\\b${c}\\b`));
   assert.equal(imprint(['train', '--help']).code, 0);
   const bad = imprint(['frobnicate']);
@@ -608,4 +608,102 @@ test('a damaged model is fatal (exit 3) for every command, names the file, and n
     assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
     assert.match(result.stderr, /^imprint: MODEL_CORRUPT: .*damaged-model\.imprint.*checksum/);
   }
+});
+
+/** A folder with a few of the sample photos (the package's own folder holds hundreds of images). */
+function samplePhotos() {
+  const photos = path.join(work, 'photos');
+  fs.mkdirSync(photos, { recursive: true });
+  for (const name of ['dog', 'eagle', 'giraffe', 'horses', 'kite'])
+    fs.copyFileSync(testdata.photo(name), path.join(photos, `${name}.jpg`));
+  return photos;
+}
+
+test('index then search: the index file answers as the library does, best first, tab-separated or JSON', async () => {
+  const photos = samplePhotos();
+  const PHOTO = path.join(photos, 'dog.jpg');
+  const indexFile = path.join(work, 'photos.index');
+  const built = imprint(['index', photos, '-o', indexFile, '--threads', '2']);
+  assert.equal(built.code, 0, built.stderr);
+  const summary = JSON.parse(built.stdout);
+  const jpegs = fs.readdirSync(photos).filter((f) => f.endsWith('.jpg'));
+  assert.deepEqual(summary, { output: indexFile, items: jpegs.length, added: jpegs.length, failed: 0 });
+
+  // The same as the library on the same file: ids are the paths, results identical.
+  const { loadIndex } = require('..');
+  const extractor = await createExtractor();
+  const index = await loadIndex(extractor, indexFile);
+  assert.deepEqual(index.ids.sort(), jpegs.map((f) => path.join(photos, f)).sort());
+  const expected = await index.query(PHOTO, { k: 3 });
+  index.dispose();
+  extractor.dispose();
+
+  const tsv = imprint(['search', indexFile, PHOTO, '-k', '3']);
+  assert.equal(tsv.code, 0, tsv.stderr);
+  const lines = tsv.stdout.trimEnd().split('\n');
+  assert.equal(lines[0], 'query\trank\tid\tsimilarity');
+  assert.deepEqual(
+    lines.slice(1),
+    expected.map((r, i) => `${PHOTO}\t${i + 1}\t${r.id}\t${r.similarity.toFixed(3)}`),
+  );
+  assert.equal(expected[0].id, PHOTO, 'an indexed image finds itself first');
+
+  const json = imprint(['search', indexFile, PHOTO, path.join(photos, 'eagle.jpg'), '--json', '--top', '2']);
+  assert.equal(json.code, 0, json.stderr);
+  const rows = json.stdout
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.equal(rows.length, 2);
+  assert.equal(rows[0].query, PHOTO);
+  assert.equal(rows[0].results.length, 2);
+  assert.ok(Math.abs(rows[0].results[0].similarity - expected[0].similarity) < 1e-6);
+  assert.equal(rows[1].results[0].id, path.join(photos, 'eagle.jpg'));
+
+  // A query that cannot be read is reported, the others answered (exit 1).
+  const bad = path.join(work, 'not-an-image.jpg');
+  fs.writeFileSync(bad, 'not an image');
+  const partial = imprint(['search', indexFile, bad, PHOTO, '-k', '1']);
+  assert.equal(partial.code, 1);
+  assert.match(partial.stderr, /not-an-image\.jpg: DECODE_FAILED/);
+  assert.equal(partial.stdout.trimEnd().split('\n').length, 2);
+});
+
+test('index --update adds to an existing index; a damaged index is fatal; misuse is a usage error', () => {
+  const photos = samplePhotos();
+  const indexFile = path.join(work, 'update.index');
+  assert.equal(imprint(['index', PHOTO, '-o', indexFile]).code, 0);
+  const updated = imprint(['index', path.join(photos, 'eagle.jpg'), PHOTO, '-o', indexFile, '--update']);
+  assert.equal(updated.code, 0, updated.stderr);
+  assert.deepEqual(JSON.parse(updated.stdout), { output: indexFile, items: 2, added: 1, failed: 0 });
+
+  const bytes = fs.readFileSync(indexFile);
+  bytes[100] ^= 1;
+  const damaged = path.join(work, 'damaged.index');
+  fs.writeFileSync(damaged, bytes);
+  const result = imprint(['search', damaged, PHOTO]);
+  assert.equal(result.code, 3);
+  assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+  assert.match(result.stderr, /^imprint: INDEX_CORRUPT: .*damaged\.index/);
+
+  for (const [args, message] of [
+    [['index', PHOTO], /index needs -o/],
+    [['index', '-o', indexFile], /index needs at least one image/],
+    [['index', PHOTO, '-o', path.join(work, 'none.index'), '--update'], /cannot read the index file to update/],
+    [['search', indexFile], /search needs/],
+    [['search', path.join(work, 'none.index'), PHOTO], /cannot read the index file/],
+    [['search', indexFile, PHOTO, '-k', '0'], /-k\/--top .*'0'/],
+    [['search', indexFile, PHOTO, '--top', 'many'], /-k\/--top .*'many'/],
+    [['search', indexFile, PHOTO, '--threads', '2'], /Unknown option '--threads'/],
+  ]) {
+    const r = imprint(args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, message, args.join(' '));
+  }
+});
+
+test('--no-examples is documented as a file that cannot learn more', () => {
+  const help = imprint(['train', '--help']);
+  assert.match(help.stdout, /--no-examples[\s\S]*cannot learn more[\s\S]*SAVED_WITHOUT_EXAMPLES/);
 });

@@ -16,7 +16,11 @@ import {
   ImprintError,
   MemoryStats,
   OwnedBytes,
+  OwnedFloats,
   Prediction,
+  QueryOptions,
+  SearchResult,
+  SimilarityIndex,
   VectorInput,
   cosineSimilarity,
 } from './imprint-common.js';
@@ -93,6 +97,54 @@ export declare class WorkerClassifier {
   private constructor();
 }
 
+/** SimilarityIndex members that are synchronous in the page's thread and a Promise in the worker variant. */
+type IndexSynchronousInThePage =
+  'ids' | 'has' | 'addEmbedding' | 'remove' | 'clear' | 'queryEmbedding' | 'transform' | 'save';
+
+/**
+ * An index in the worker: what is synchronous on SimilarityIndex returns a Promise here (`ids`
+ * too: `await index.ids` works with both), except `size`, read from a copy the worker keeps up to date.
+ */
+export interface WorkerIndex extends Omit<SimilarityIndex, IndexSynchronousInThePage> {
+  readonly ids: Promise<string[]>;
+  has(id: string): Promise<boolean>;
+  addEmbedding(vector: VectorInput, id: string): Promise<void>;
+  remove(id: string): Promise<void>;
+  clear(): Promise<void>;
+  queryEmbedding(vector: VectorInput, options?: QueryOptions): Promise<SearchResult[]>;
+  transform(vector: VectorInput): Promise<OwnedFloats>;
+  save(): Promise<OwnedBytes>;
+}
+export declare class WorkerIndex {
+  #private;
+  private constructor();
+}
+
+/** A new, empty similarity index over `extractor`'s embeddings, in the extractor's thread. */
+export declare function createIndex(extractor: WorkerExtractor, options?: Record<string, never>): WorkerIndex;
+export declare function createIndex(extractor: Extractor, options?: Record<string, never>): SimilarityIndex;
+export declare function createIndex(
+  extractor: Extractor | WorkerExtractor,
+  options?: Record<string, never>,
+): SimilarityIndex | WorkerIndex;
+
+/** Loads an index saved by save(): its bytes, a Blob/File, or a URL on the page's origin. */
+export declare function loadIndex(
+  extractor: WorkerExtractor,
+  bytes: FileSource,
+  options?: Record<string, never>,
+): Promise<WorkerIndex>;
+export declare function loadIndex(
+  extractor: Extractor,
+  bytes: FileSource,
+  options?: Record<string, never>,
+): Promise<SimilarityIndex>;
+export declare function loadIndex(
+  extractor: Extractor | WorkerExtractor,
+  bytes: FileSource,
+  options?: Record<string, never>,
+): Promise<SimilarityIndex | WorkerIndex>;
+
 /** Loads a model into a fresh wasm core, in this thread or (options.worker) in a Web Worker. */
 export declare function createExtractor(options: ExtractorOptions & { worker: true }): Promise<WorkerExtractor>;
 export declare function createExtractor(options?: ExtractorOptions & { worker?: false }): Promise<Extractor>;
@@ -131,11 +183,15 @@ export interface ImprintBrowserApi {
   createWorkerExtractor: typeof createWorkerExtractor;
   createClassifier: typeof createClassifier;
   loadClassifier: typeof loadClassifier;
+  createIndex: typeof createIndex;
+  loadIndex: typeof loadIndex;
   cosineSimilarity: typeof cosineSimilarity;
   Extractor: typeof Extractor;
   Classifier: typeof Classifier;
   WorkerExtractor: typeof WorkerExtractor;
   WorkerClassifier: typeof WorkerClassifier;
+  SimilarityIndex: typeof SimilarityIndex;
+  WorkerIndex: typeof WorkerIndex;
   ImprintError: typeof ImprintError;
 }
 /** In a classic <script> page (no import), the global `imprint`: values and types (imprint.Extractor). */

@@ -7,6 +7,7 @@
 const { ImprintError } = require('../js/errors.cjs');
 const { createExtractor: createInThisThread, Extractor } = require('../js/extractor.cjs');
 const local = require('../js/classifier.cjs');
+const localIndex = require('../js/index-search.cjs');
 const workers = require('./worker-client.js');
 const { cosineSimilarity } = require('../js/vectors.cjs');
 
@@ -37,15 +38,33 @@ async function loadClassifier(extractor, bytes, options) {
     : local.loadClassifier(extractor, bytes, options);
 }
 
+/** A new similarity index over the extractor's embeddings (in its worker for the worker variant). */
+function createIndex(extractor, options) {
+  return workers.isWorkerExtractor(extractor)
+    ? workers.createIndex(extractor, options)
+    : localIndex.createIndex(extractor, options);
+}
+
+/** Loads a saved index: bytes, a Blob/File or a URL on the page's origin. */
+async function loadIndex(extractor, bytes, options) {
+  return workers.isWorkerExtractor(extractor)
+    ? workers.loadIndex(extractor, bytes, options)
+    : localIndex.loadIndex(extractor, bytes, options);
+}
+
 module.exports = {
   createExtractor,
   createWorkerExtractor,
   createClassifier,
   loadClassifier,
+  createIndex,
+  loadIndex,
   cosineSimilarity,
   Extractor,
   Classifier: local.Classifier,
   WorkerExtractor: workers.WorkerExtractor,
   WorkerClassifier: workers.WorkerClassifier,
+  SimilarityIndex: localIndex.SimilarityIndex,
+  WorkerIndex: workers.WorkerIndex,
   ImprintError,
 };

@@ -3,7 +3,9 @@
 // (web/worker-client.js) forwards to the same-named method of the real Extractor or Classifier in
 // the worker (web/worker-host.js). Both sides are generated from this table; validation stays in
 // the real methods (js/), so the worker variant refuses exactly what the in-thread one refuses.
-//   on        the object that runs it in the worker: 'extractor' or 'classifier'
+//   on        the object that runs it in the worker: 'extractor', 'classifier' or 'index'
+//   method    the name of the method on both sides, when it is not the operation's own name
+//             (an index and a classifier both have addEmbedding and clear)
 //   images    indices of arguments that are images: the page reads DOM inputs into pixels and
 //             transfers bytes rather than copying them twice
 //   imageList index of an argument that is a list of images
@@ -29,6 +31,15 @@ const OPERATIONS = Object.freeze({
   predictEmbedding: { on: 'classifier', returns: 'prediction' },
   evaluate: { on: 'classifier', items: 0, returns: 'evaluation' },
   save: { on: 'classifier', returns: 'bytes' },
+  indexAdd: { on: 'index', method: 'add', images: [0] },
+  indexAddEmbedding: { on: 'index', method: 'addEmbedding' },
+  indexRemove: { on: 'index', method: 'remove' },
+  indexClear: { on: 'index', method: 'clear' },
+  indexHas: { on: 'index', method: 'has' },
+  indexQuery: { on: 'index', method: 'query', images: [0] },
+  indexQueryEmbedding: { on: 'index', method: 'queryEmbedding' },
+  indexTransform: { on: 'index', method: 'transform', returns: 'vector' },
+  indexSave: { on: 'index', method: 'save', returns: 'bytes' },
 });
 
 /** The buffers of an operation's result that can be transferred to the page. */

@@ -5,10 +5,11 @@
 // of web/operations.js. DOM inputs (<img>, canvas, <video>) are read into pixels on the page's
 // thread, then the pixels are transferred (not copied) to the worker.
 // Differences from the in-thread API: calls that are synchronous there (addEmbedding, removeClass,
-// clear, predictEmbedding, save) return Promises here; `labels`, `exampleCount()`, `trained` and
-// `unknownThreshold` stay synchronous, read from a mirror the worker keeps up to date.
+// clear, predictEmbedding, save; an index's addEmbedding, remove, clear, has, ids, queryEmbedding,
+// transform, save) return Promises here; `labels`, `exampleCount()`, `trained`, `unknownThreshold` and an
+// index's `size` stay synchronous, read from a mirror the worker keeps up to date.
 
-const { ImprintError } = require('../js/errors.cjs');
+const { ImprintError, checkOptionObject } = require('../js/errors.cjs');
 const { checkOptions, checkUnknownThreshold } = require('../js/classifier.cjs');
 const platform = require('./platform.js');
 const { isPreset } = require('../js/presets.cjs');
@@ -162,7 +163,7 @@ async function prepare(op, args) {
 function forwardOperations(cls, on, send) {
   for (const [name, op] of Object.entries(OPERATIONS)) {
     if (op.on !== on) continue;
-    Object.defineProperty(cls.prototype, name, {
+    Object.defineProperty(cls.prototype, op.method || name, {
       configurable: true,
       writable: true,
       value: async function (...args) {
@@ -291,6 +292,89 @@ class WorkerClassifier {
   }
 }
 
+class WorkerIndex {
+  #extractor;
+  #id;
+  #size = 0;
+  #disposed = false;
+
+  /** @internal use createIndex() or loadIndex() */
+  constructor(extractor, id, state) {
+    this.#extractor = extractor;
+    this.#id = id;
+    if (state) this.#size = state.size;
+  }
+
+  #check() {
+    if (this.#disposed) throw new ImprintError('DISPOSED', 'this index was disposed; create or load a new one');
+    return this.#extractor._channel;
+  }
+
+  /** Calls the worker; replies carrying { state, value } refresh the mirrored size. */
+  async #call(op, args = [], transfer = [], onProgress = null) {
+    const reply = await this.#check().call(op, [this.#id, ...args], transfer, onProgress);
+    if (reply && reply.state) this.#size = reply.state.size;
+    return reply ? reply.value : undefined;
+  }
+
+  /** @internal */
+  _mirror(state) {
+    this.#size = state.size;
+  }
+
+  get size() {
+    this.#check();
+    return this.#size;
+  }
+
+  /** A Promise of the ids here (an array in the page's own thread: `await` works with both). */
+  get ids() {
+    return this.#call('indexIds');
+  }
+
+  /** Frees the index in the worker. Safe to call twice, and after the extractor's dispose(). */
+  dispose() {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    let channel;
+    try {
+      channel = this.#extractor._channel;
+    } catch {
+      return; // the worker is gone, and the index with it
+    }
+    channel.call('disposeIndex', [this.#id]).catch(() => {});
+  }
+
+  static {
+    forwardOperations(this, 'index', (index, name, args, transfer, onProgress) =>
+      index.#call(name, args, transfer, onProgress),
+    );
+  }
+}
+
+function createIndex(extractor, options) {
+  checkOptionObject(options, [], 'createIndex() options');
+  const channel = extractor._channel;
+  const id = extractor._nextClassifierId();
+  const index = new WorkerIndex(extractor, id, null);
+  // As for classifiers: calls made right away wait in the worker's queue for the index to exist.
+  channel
+    .call('createIndex', [id])
+    .then((reply) => index._mirror(reply.state))
+    .catch(() => {});
+  return index;
+}
+
+async function loadIndex(extractor, bytes, options) {
+  checkOptionObject(options, [], 'loadIndex() options');
+  const channel = extractor._channel;
+  const id = extractor._nextClassifierId();
+  const transfer = [];
+  const message = typeof Blob === 'function' && bytes instanceof Blob ? bytes : await toMessage(bytes, transfer);
+  const reply = await channel.call('loadIndex', [id, message], transfer);
+  return new WorkerIndex(extractor, id, reply.state);
+}
+
 function isWorkerExtractor(value) {
   return value instanceof WorkerExtractor;
 }
@@ -357,7 +441,10 @@ module.exports = {
   createWorkerExtractor,
   createClassifier,
   loadClassifier,
+  createIndex,
+  loadIndex,
   isWorkerExtractor,
   WorkerExtractor,
   WorkerClassifier,
+  WorkerIndex,
 };

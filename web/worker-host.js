@@ -1,16 +1,18 @@
 'use strict';
-// The worker side of web/worker-client.js: owns one extractor and its classifiers, runs the calls
+// The worker side of web/worker-client.js: owns one extractor, its classifiers and indexes, runs the calls
 // it receives one at a time, in order (the operations of web/operations.js, plus the lifetimes of
 // the objects), and posts results back (Float32Arrays and saved bytes are transferred). Classifier
-// replies carry the classifier's state so the page's mirror stays exact.
+// replies carry the classifier's state (an index's: its size) so the page's mirror stays exact.
 
 const { ImprintError } = require('../js/errors.cjs');
 const { createExtractor } = require('../js/extractor.cjs');
 const { createClassifier, loadClassifier } = require('../js/classifier.cjs');
+const { createIndex, loadIndex } = require('../js/index-search.cjs');
 const { OPERATIONS, transferablesOf } = require('./operations.js');
 
 let extractor = null;
 const classifiers = new Map(); // id → Classifier | ImprintError (creation failed)
+const indexes = new Map(); // id → SimilarityIndex | ImprintError (creation failed)
 
 function theExtractor() {
   if (!extractor) throw new ImprintError('DISPOSED', 'the worker has no extractor');
@@ -21,6 +23,13 @@ function classifier(id) {
   const found = classifiers.get(id);
   if (found instanceof Error) throw found;
   if (!found) throw new ImprintError('DISPOSED', 'this classifier was disposed; create or load a new one');
+  return found;
+}
+
+function theIndex(id) {
+  const found = indexes.get(id);
+  if (found instanceof Error) throw found;
+  if (!found) throw new ImprintError('DISPOSED', 'this index was disposed; create or load a new one');
   return found;
 }
 
@@ -66,6 +75,31 @@ const ops = {
     classifiers.delete(id);
     return [undefined];
   },
+  async createIndex([id]) {
+    try {
+      const index = createIndex(theExtractor());
+      indexes.set(id, index);
+      return [{ state: { size: index.size } }];
+    } catch (error) {
+      indexes.set(id, error);
+      throw error;
+    }
+  },
+  async loadIndex([id, bytes]) {
+    const index = await loadIndex(theExtractor(), bytes);
+    indexes.set(id, index);
+    return [{ state: { size: index.size } }];
+  },
+  async disposeIndex([id]) {
+    const found = indexes.get(id);
+    if (found && !(found instanceof Error)) found.dispose();
+    indexes.delete(id);
+    return [undefined];
+  },
+  async indexIds([id]) {
+    const index = theIndex(id);
+    return [{ value: index.ids, state: { size: index.size } }];
+  },
   async setUnknownThreshold([id, value]) {
     const clf = classifier(id);
     clf.unknownThreshold = value;
@@ -73,16 +107,18 @@ const ops = {
   },
 };
 
-// Every operation of the table: the same-named method of the extractor or of the classifier whose
-// id comes first; classifier replies carry its state.
+// Every operation of the table: the method of the extractor, or of the classifier or index whose
+// id comes first; classifier and index replies carry their state.
 for (const [name, op] of Object.entries(OPERATIONS)) {
   ops[name] = async (args, progress) => {
-    const target = op.on === 'extractor' ? theExtractor() : classifier(args[0]);
+    const target = op.on === 'extractor' ? theExtractor() : op.on === 'index' ? theIndex(args[0]) : classifier(args[0]);
     const rest = op.on === 'extractor' ? [...args] : args.slice(1);
     if (progress && op.progress !== undefined) rest[op.progress] = { ...rest[op.progress], onProgress: progress };
-    const value = await target[name](...rest);
+    const value = await target[op.method || name](...rest);
     const transfer = transferablesOf(op.returns, value);
-    return op.on === 'extractor' ? [value, transfer] : withState(target, value, transfer);
+    if (op.on === 'extractor') return [value, transfer];
+    if (op.on === 'index') return [{ value, state: { size: target.size } }, transfer];
+    return withState(target, value, transfer);
   };
 }
 

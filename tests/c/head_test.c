@@ -265,7 +265,27 @@ static void test_head_file(void) {
     CHECK(memcmp(s1, s2, sizeof s1) == 0 && p1.best == p2.best && p1.unknown == p2.unknown,
           "identical scores after save and load (flags %u)", flags);
     CHECK(imprint_head_example_count(loaded, 0) == (flags ? 2u : 0u), "examples kept only when asked");
-    CHECK(imprint_head_train(loaded, NULL, NULL) == IMPRINT_OK, "a loaded head trains again (flags %u)", flags);
+    if (flags) {
+      CHECK(imprint_head_can_learn(loaded), "a head saved with examples can learn");
+      CHECK(imprint_head_train(loaded, NULL, NULL) == IMPRINT_OK, "a loaded head trains again");
+    } else {
+      /* Saved without examples: it predicts as saved and refuses to learn, which would replace its
+       * trained weights by imprinting from class means (much worse); nothing changes on refusal. */
+      float e[8];
+      cluster_point(e, dim, centres, 1, 0.2f);
+      CHECK(!imprint_head_can_learn(loaded), "a head saved without examples cannot learn");
+      CHECK(imprint_head_add_example(loaded, "new", 3, e, NULL, dim) == IMPRINT_ERR_SAVED_WITHOUT_EXAMPLES,
+            "addExample on a head saved without examples is refused");
+      CHECK(imprint_head_add_example(loaded, LABELS[1], strlen(LABELS[1]), e, NULL, dim) ==
+                IMPRINT_ERR_SAVED_WITHOUT_EXAMPLES,
+            "also for an existing label");
+      CHECK(imprint_head_remove_class(loaded, LABELS[0], strlen(LABELS[0])) == IMPRINT_ERR_SAVED_WITHOUT_EXAMPLES,
+            "removeClass is refused");
+      CHECK(imprint_head_train(loaded, NULL, NULL) == IMPRINT_ERR_SAVED_WITHOUT_EXAMPLES, "train is refused");
+      CHECK(imprint_head_class_count(loaded) == classes && imprint_head_is_trained(loaded), "nothing changed");
+      CHECK(imprint_head_predict(loaded, x, NULL, dim, s2, 3, &p2) == IMPRINT_OK && memcmp(s1, s2, sizeof s1) == 0,
+            "it still predicts as saved");
+    }
     size_t again_size;
     uint8_t *again = save(loaded, flags, &again_size);
     CHECK(again_size == size, "same size when saved again");

@@ -3,12 +3,12 @@
 // since the fuzzer mutates them and big ones only slow it down.
 //   node tests/fuzz/seed-corpora.js OUT_DIR [TESTDATA_DIR, default .cache/testdata]
 // Writes OUT_DIR/corpus/<target>/ and OUT_DIR/head-backbone ("<dim> <model hash>" of the backbone
-// the seed heads were saved with, for the head-file fuzzer).
+// the seed heads and indexes were saved with, for the head-file and index-file fuzzers).
 const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { encodePng } = require('../support/png-writer');
-const { createExtractor, createClassifier } = require('../..');
+const { createExtractor, createClassifier, createIndex } = require('../..');
 
 async function main(out, testdata = '.cache/testdata') {
   if (!out) throw new Error('usage: seed-corpora.js OUT_DIR [TESTDATA_DIR]');
@@ -56,6 +56,15 @@ async function main(out, testdata = '.cache/testdata') {
   fs.writeFileSync(path.join(heads, 'trained.imprint'), classifier.save());
   fs.writeFileSync(path.join(heads, 'no-examples.imprint'), classifier.save({ examples: false }));
   fs.writeFileSync(path.join(out, 'head-backbone'), `${extractor.info.dim} ${extractor.info.modelHash}`);
+
+  // Index file: the test photos' embeddings under their names (one with a non-ASCII id), and an
+  // empty index.
+  const indexes = corpus('index_file');
+  const index = createIndex(extractor);
+  fs.writeFileSync(path.join(indexes, 'empty.index'), index.save());
+  for (const [i, f] of jpegs.entries()) await index.add(path.join(photos, f), i ? f : `café ${f}`);
+  fs.writeFileSync(path.join(indexes, 'photos.index'), index.save());
+  index.dispose();
   classifier.dispose();
   extractor.dispose();
 }

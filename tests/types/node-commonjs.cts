@@ -29,7 +29,17 @@ async function main(): Promise<void> {
   const image = await ex.decode('photos/dog.jpg');
   const channels: 1 | 2 | 3 | 4 = image.channels;
   const { inUse, heapSize } = ex.memory();
-  console.log(fromPath.length, fromUrl[0], fromBuffer[0], fromPixels[0], batch.length, pooled.length, channels, inUse, heapSize);
+  console.log(
+    fromPath.length,
+    fromUrl[0],
+    fromBuffer[0],
+    fromPixels[0],
+    batch.length,
+    pooled.length,
+    channels,
+    inUse,
+    heapSize,
+  );
 
   const clf = createClassifier(ex, { flipAugment: true, testTimeFlip: true, unknownThreshold: 0.99 });
   await clf.addExample('photos/dog.jpg', 'dog');
@@ -62,6 +72,21 @@ async function main(): Promise<void> {
   clf.unknownThreshold = 0.98;
   const labels: string[] = fromFile.labels;
   console.log(labels, fromBytes.trained, fromBytes.exampleCount('dog'));
+
+  const index = imprint.createIndex(ex);
+  await index.add('photos/dog.jpg', 'dog.jpg');
+  index.addEmbedding(fromPath, 'vector');
+  const found: imprint.SearchResult[] = await index.query('photos/x.jpg', { k: 5 });
+  const nearest: string = index.queryEmbedding(fromPath)[0].id;
+  console.log(found[0].similarity, nearest, index.size, index.ids.length, index.has('dog.jpg'));
+  // @ts-expect-error k is a number
+  index.queryEmbedding(fromPath, { k: '5' });
+  const forAVectorStore: Float32Array = index.transform(fromPath);
+  console.log(forAVectorStore.length);
+  index.remove('vector');
+  fs.writeFileSync('photos.index', index.save());
+  const reloaded: imprint.SimilarityIndex = await imprint.loadIndex(ex, 'photos.index');
+  reloaded.dispose();
 
   try {
     await ex.embed('missing.jpg');
