@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 'use strict';
 // Speed in headless Chromium (a script, not a test): imprint's <script> build versus TF.js 4.22 with
-// its wasm backend, on the same nsfwjs MobileNetV2, the same 224x224 pixels, in the same page,
-// interleaved, batch 1. Both single-threaded: the page is not cross-origin isolated, as on most
-// hosting. Everything is served from 127.0.0.1 by demo/serve.js (TF.js from node_modules; the model
-// handed to tf.io.fromMemory). Prints a table.
+// its wasm backend running nsfwjs's MobileNetV2 to GAP(out_relu), the same 224x224 pixels, in the
+// same page, interleaved, batch 1: imprint's default embedding (in the page and in its worker) and
+// its 'accurate' preset against that MobileNetV2, and the same network in both (imprint running
+// dist/models/mobilenet_v2.imprint) at out_relu and block_13_depthwise_relu. All single-threaded:
+// the page is not cross-origin isolated, as on most hosting. Everything is served from 127.0.0.1 by
+// demo/serve.js (TF.js from node_modules; the model handed to tf.io.fromMemory). Prints a table.
 //
 //   node tests/bench/browser-speed.js [--rounds N]
 const fs = require('node:fs');
@@ -33,6 +35,8 @@ async function main() {
   const { modelTopology, weightSpecs, weightData } = readBundledModel('mobilenet_v2');
   fs.writeFileSync(path.join(scratch, 'model.json'), JSON.stringify({ modelTopology, weightSpecs }));
   fs.writeFileSync(path.join(scratch, 'weights.bin'), Buffer.from(weightData));
+  const sameModel = path.join(ROOT, 'dist', 'models', 'mobilenet_v2.imprint');
+  fs.copyFileSync(sameModel, path.join(scratch, 'mobilenet_v2.imprint'));
   for (const name of ['speed.html', 'speed-page.js'])
     fs.copyFileSync(path.join(__dirname, 'browser', name), path.join(scratch, name));
 
@@ -63,7 +67,12 @@ async function main() {
     const page = await browser.context.newPage();
     page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
     await page.goto(`${server.url}bench/speed.html`);
-    const r = await page.evaluate((options) => window.runBenchmark(options), { photos, rounds });
+    const r = await page.evaluate((options) => window.runBenchmark(options), {
+      photos,
+      rounds,
+      sameModelUrl: '/bench/mobilenet_v2.imprint',
+      sameLayer: 'block_13_depthwise_relu',
+    });
     const offsite = requests.filter((u) => !u.startsWith(server.url));
     if (offsite.length) throw new Error(`requests left 127.0.0.1: ${offsite.join(', ')}`);
 
@@ -81,19 +90,21 @@ async function main() {
       const s = stats(list);
       console.log(`| ${name} | ${s.min.toFixed(1)} / ${s.median.toFixed(1)} | ${s.n} |`);
     }
-    const median = (name) => stats(r.times[name]).median;
+    const median = (key) => stats(r.times[r.names[key]]).median;
+    const ratio = (a, b) => (median(a) / median(b)).toFixed(2);
     console.log('');
+    console.log(`imprint default / TF.js MobileNetV2 (median): ${ratio('default', 'tfFull')}`);
+    console.log(`imprint default in its worker / TF.js MobileNetV2 (median): ${ratio('worker', 'tfFull')}`);
+    console.log(`imprint accurate / TF.js MobileNetV2 (median): ${ratio('accurate', 'tfFull')}`);
+    console.log(`imprint accurate / imprint default (median): ${ratio('accurate', 'default')}`);
+    console.log(`same network, imprint / TF.js (median), out_relu: ${ratio('sameFull', 'tfFull')}`);
+    console.log(`same network, imprint / TF.js (median), block_13_depthwise_relu: ${ratio('sameCut', 'tfCut')}`);
+    const mb = (file) => (fs.statSync(path.join(ROOT, 'dist', 'web', file)).size / 1048576).toFixed(1);
     console.log(
-      `imprint / TF.js (median), default embedding: ${(median(`imprint embed (GAP ${r.layer})`) / median(`TF.js wasm GAP(${r.layer})`)).toFixed(2)}`,
+      `load: imprint default ${r.load.imprint.toFixed(0)} ms (fetch ${mb('default.imprint')} MB model + compile + build), in a worker ${r.load.imprintWorker.toFixed(0)} ms, accurate ${r.load.imprintAccurate.toFixed(0)} ms (${mb('accurate.imprint')} MB), mobilenet_v2.imprint ${r.load.imprintSame.toFixed(0)} ms; TF.js ${r.load.tfjs.toFixed(0)} ms (backend + model from memory)`,
     );
     console.log(
-      `imprint / TF.js (median), full network out_relu: ${(median('imprint features(out_relu)') / median('TF.js wasm GAP(out_relu)')).toFixed(2)}`,
-    );
-    console.log(
-      `load: imprint ${r.load.imprint.toFixed(0)} ms (fetch 2.6 MB model + compile + build), in a worker ${r.load.imprintWorker.toFixed(0)} ms; TF.js ${r.load.tfjs.toFixed(0)} ms (backend + model from memory)`,
-    );
-    console.log(
-      `same numbers: cosine(imprint out_relu, TF.js out_relu) on the first photo = ${r.cosineOutRelu.toFixed(6)}`,
+      `same numbers on the same network: cosine(imprint out_relu, TF.js out_relu) on the first photo = ${r.cosineOutRelu.toFixed(6)}`,
     );
     console.log(`requests: ${requests.length}, all to ${server.url}`);
   } finally {

@@ -1,9 +1,14 @@
 #!/usr/bin/env node
 'use strict';
-// Speed benchmark (a script, not a test): imprint vs TF.js 4.22 (wasm backend, SIMD, 1 thread) on
-// the same nsfwjs MobileNetV2, the same 224x224 RGB pixels, in the same process, interleaved.
-// Prints model load time and ms/image (min / median) for the default embedding and for the full
-// network's GAP(out_relu).
+// Speed benchmark (a script, not a test), everything in one process on the same 224x224 RGB pixels,
+// interleaved, batch 1, one thread each:
+//   - imprint's default embedding (embed() of the 'default' preset: the SSD detector's MobileNetV2)
+//     and the 'accurate' preset, against TF.js 4.22 (wasm backend, SIMD, 1 thread) running nsfwjs's
+//     MobileNetV2 to GAP(out_relu): the MobileNetV2 a TF.js user runs (issue 12 section 2: the
+//     default at most 0.5x of it; 'accurate' at most 2.5x the default);
+//   - the same network in both: imprint running nsfwjs's MobileNetV2 (dist/models/mobilenet_v2.imprint)
+//     against TF.js, at GAP(out_relu) and GAP(block_13_depthwise_relu).
+// Prints model load times and ms/image (min / median) and the ratios of the medians.
 //
 //   node tests/bench/speed.js [--rounds N]
 const fs = require('node:fs');
@@ -15,6 +20,7 @@ const { createExtractor } = require('../..');
 const { loadReference } = require('../support/tfjs-reference');
 const testdata = require('../support/testdata');
 
+const ROOT = path.join(__dirname, '..', '..');
 const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 5;
 
 function stats(times) {
@@ -24,17 +30,21 @@ function stats(times) {
 
 const fmt = (s) => `${s.min.toFixed(1)} / ${s.median.toFixed(1)}`;
 
+async function timedLoad(fn) {
+  const t = performance.now();
+  const value = await fn();
+  return [value, performance.now() - t];
+}
+
 async function main() {
-  // Identical inputs for both: photos decoded once by jpeg-js, resized once (TF.js, as nsfwjs).
-  let t = performance.now();
-  const reference = await loadReference('mobilenet_v2');
-  const tfjsLoadMs = performance.now() - t;
+  const [reference, tfjsLoadMs] = await timedLoad(() => loadReference('mobilenet_v2'));
+  const [defaultEx, defaultLoadMs] = await timedLoad(() => createExtractor());
+  const [accurateEx, accurateLoadMs] = await timedLoad(() => createExtractor({ model: 'accurate' }));
+  const sameFile = path.join(ROOT, 'dist', 'models', 'mobilenet_v2.imprint');
+  const [sameEx, sameLoadMs] = await timedLoad(() => createExtractor({ model: sameFile }));
+  const sameLayer = 'block_13_depthwise_relu';
 
-  t = performance.now();
-  const extractor = await createExtractor();
-  const imprintLoadMs = performance.now() - t;
-  const layer = extractor.info.embeddingLayers[0];
-
+  // Identical inputs for all: photos decoded once by jpeg-js, resized once (TF.js, as nsfwjs).
   const images = [];
   for (const name of testdata.PHOTO_NAMES) {
     const d = jpeg.decode(fs.readFileSync(testdata.photo(name)), { useTArray: true, formatAsRGBA: true });
@@ -48,11 +58,19 @@ async function main() {
   }
   const raw = (px) => ({ data: px, width: 224, height: 224, channels: 3 });
 
+  const DEFAULT = `imprint default embed (${defaultEx.info.dim}-d)`;
+  const ACCURATE = `imprint accurate embed (${accurateEx.info.dim}-d)`;
+  const TF_FULL = 'TF.js GAP(out_relu), nsfwjs MobileNetV2';
+  const SAME_FULL = 'imprint mobilenet_v2.imprint features(out_relu)';
+  const SAME_CUT = `imprint mobilenet_v2.imprint features(${sameLayer})`;
+  const TF_CUT = `TF.js GAP(${sameLayer})`;
   const cases = {
-    [`imprint embed (GAP ${layer})`]: async (px) => extractor.embed(raw(px)),
-    [`TF.js GAP(${layer})`]: async (px) => reference.features(px, [layer]),
-    'imprint features(out_relu)': async (px) => extractor.features(raw(px), 'out_relu'),
-    'TF.js GAP(out_relu)': async (px) => reference.features(px, ['out_relu']),
+    [DEFAULT]: async (px) => defaultEx.embed(raw(px)),
+    [ACCURATE]: async (px) => accurateEx.embed(raw(px)),
+    [TF_FULL]: async (px) => reference.features(px, ['out_relu']),
+    [SAME_FULL]: async (px) => sameEx.features(raw(px), 'out_relu'),
+    [SAME_CUT]: async (px) => sameEx.features(raw(px), sameLayer),
+    [TF_CUT]: async (px) => reference.features(px, [sameLayer]),
   };
   const times = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
   for (const fn of Object.values(cases)) await fn(images[0]); // warm-up (runtimes built, kernels packed)
@@ -76,21 +94,19 @@ async function main() {
   for (const [name, list] of Object.entries(times)) console.log(`| ${name} | ${fmt(stats(list))} | ${list.length} |`);
   const ratio = (a, b) => (stats(times[a]).median / stats(times[b]).median).toFixed(2);
   console.log('');
+  console.log(`imprint default / TF.js MobileNetV2 (median): ${ratio(DEFAULT, TF_FULL)}`);
+  console.log(`imprint accurate / TF.js MobileNetV2 (median): ${ratio(ACCURATE, TF_FULL)}`);
+  console.log(`imprint accurate / imprint default (median): ${ratio(ACCURATE, DEFAULT)}`);
+  console.log(`same network, imprint / TF.js (median), out_relu: ${ratio(SAME_FULL, TF_FULL)}`);
+  console.log(`same network, imprint / TF.js (median), ${sameLayer}: ${ratio(SAME_CUT, TF_CUT)}`);
   console.log(
-    `imprint / TF.js (median), default embedding: ${ratio(`imprint embed (GAP ${layer})`, `TF.js GAP(${layer})`)}`,
+    `model load (wasm compile + model parse + graph build): imprint default ${defaultLoadMs.toFixed(0)} ms, accurate ${accurateLoadMs.toFixed(0)} ms, mobilenet_v2.imprint ${sameLoadMs.toFixed(0)} ms; TF.js ${tfjsLoadMs.toFixed(0)} ms (backend init + fast-path load)`,
   );
+  const kib = (...p) => `${(fs.statSync(path.join(ROOT, 'dist', ...p)).size / 1024).toFixed(0)} KiB`;
   console.log(
-    `imprint / TF.js (median), full network out_relu: ${ratio('imprint features(out_relu)', 'TF.js GAP(out_relu)')}`,
+    `sizes: imprint-core.wasm ${kib('imprint-core.wasm')}, default.imprint ${kib('models', 'default.imprint')}, accurate.imprint ${kib('models', 'accurate.imprint')}, mobilenet_v2.imprint ${kib('models', 'mobilenet_v2.imprint')}`,
   );
-  console.log(
-    `model load: imprint ${imprintLoadMs.toFixed(0)} ms (wasm compile + model parse + graph build), TF.js ${tfjsLoadMs.toFixed(0)} ms (backend init + fast-path load)`,
-  );
-  const wasm = fs.statSync(path.join(__dirname, '..', '..', 'dist', 'imprint-core.wasm')).size;
-  const model = fs.statSync(path.join(__dirname, '..', '..', 'dist', 'models', 'mobilenet_v2.imprint')).size;
-  console.log(
-    `sizes: imprint-core.wasm ${(wasm / 1024).toFixed(0)} KiB, default model ${(model / 1024).toFixed(0)} KiB`,
-  );
-  extractor.dispose();
+  for (const ex of [defaultEx, accurateEx, sameEx]) ex.dispose();
 }
 
 main().catch((error) => {

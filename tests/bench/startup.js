@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 'use strict';
 // Cold start, memory and download size (a script, not a test). Each measurement is a fresh Node
-// process: process start → first embedding returned, and that process's peak RSS; the same for
-// TF.js on its fastest path (topology + weights from memory), and bare Node. Sizes are the browser
+// process: process start → first embedding returned, and that process's peak RSS, for imprint's
+// default model and its 'accurate' preset; the same for TF.js on its fastest path (nsfwjs's
+// MobileNetV2, topology + weights from memory), and bare Node. Sizes are the browser
 // build's files (dist/web), brotli-compressed at the highest quality, as a static server would serve
 // them (source maps are fetched only by developer tools and are not counted).
 //
@@ -16,10 +17,10 @@ const ROOT = path.join(__dirname, '..', '..');
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 15;
 const photo = require('../support/testdata').photo('dog');
 
-const imprintScript = `
+const imprintScript = (options) => `
 const t0 = performance.timeOrigin;
 const { createExtractor } = require(${JSON.stringify(ROOT)});
-createExtractor().then(async (ex) => {
+createExtractor(${JSON.stringify(options)}).then(async (ex) => {
   await ex.embed(${JSON.stringify(photo)});
   const ms = performance.timeOrigin + performance.now() - t0;
   console.log(JSON.stringify({ ms, rssMb: process.resourceUsage().maxRSS / 1024 }));
@@ -72,22 +73,29 @@ function brotli(file) {
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 const bare = `console.log(JSON.stringify({ rssMb: process.resourceUsage().maxRSS / 1024 }))`;
-const [imprint, tfjs, node] = measureAll([imprintScript, tfjsScript, bare]);
+const [imprint, accurate, tfjs, node] = measureAll([
+  imprintScript({}),
+  imprintScript({ model: 'accurate' }),
+  tfjsScript,
+  bare,
+]);
 const ms = (r) => `${r.min.ms.toFixed(0)} / ${r.median.ms.toFixed(0)} ms`;
 console.log(`# cold start and memory, ${new Date().toISOString()}, ${runs} fresh processes each, interleaved`);
 console.log('');
 console.log('| runtime | process start → first embedding, min / median | peak RSS (median run) |');
 console.log('|---|---|---|');
-console.log(`| imprint (default embedding, a JPEG photo) | ${ms(imprint)} | ${imprint.median.rssMb.toFixed(0)} MB |`);
+console.log(`| imprint (default model, a JPEG photo) | ${ms(imprint)} | ${imprint.median.rssMb.toFixed(0)} MB |`);
+console.log(`| imprint ('accurate' preset, same photo) | ${ms(accurate)} | ${accurate.median.rssMb.toFixed(0)} MB |`);
 console.log(`| TF.js wasm, fast path (out_relu, same photo) | ${ms(tfjs)} | ${tfjs.median.rssMb.toFixed(0)} MB |`);
-console.log(`| bare Node (\`node -e 0\`), included in both | ${ms(node)} | ${node.median.rssMb.toFixed(0)} MB |`);
+console.log(`| bare Node (\`node -e 0\`), included in all | ${ms(node)} | ${node.median.rssMb.toFixed(0)} MB |`);
 console.log('');
 const size = (name) => brotli(path.join(ROOT, 'dist', ...name.split('/')));
 const files = {
   'web/imprint.js': size('web/imprint.js'),
   'web/imprint-worker.js': size('web/imprint-worker.js'),
   'web/imprint-core.wasm': size('web/imprint-core.wasm'),
-  'web/mobilenet_v2.imprint': size('web/mobilenet_v2.imprint'),
+  'web/default.imprint': size('web/default.imprint'),
+  'web/accurate.imprint': size('web/accurate.imprint'),
 };
 console.log('| download (dist/web) | raw | brotli (quality 11) |');
 console.log('|---|---|---|');
@@ -97,4 +105,11 @@ const page = sum('web/imprint.js', 'web/imprint-core.wasm');
 const workerPage = page + files['web/imprint-worker.js'].br;
 console.log(`| runtime of a page: imprint.js + wasm | | ${kb(page)} |`);
 console.log(`| runtime with the worker variant: + imprint-worker.js | | ${kb(workerPage)} |`);
-console.log(`| page runtime with the default model | | ${kb(page + files['web/mobilenet_v2.imprint'].br)} |`);
+const withModel = page + files['web/default.imprint'].br;
+console.log(
+  `| page runtime with the default model | | ${kb(withModel)} (${withModel} bytes, ${(withModel / 1048576).toFixed(2)} MiB) |`,
+);
+const withAccurate = page + files['web/accurate.imprint'].br;
+console.log(
+  `| page runtime with the 'accurate' model instead | | ${kb(withAccurate)} (${withAccurate} bytes, ${(withAccurate / 1048576).toFixed(2)} MiB) |`,
+);

@@ -1,6 +1,7 @@
-// In the page: imprint and TF.js (wasm backend) on the same 224x224 RGB pixels, interleaved.
+// In the page: imprint (its default and 'accurate' presets, and nsfwjs's MobileNetV2 as an imprint
+// file) and TF.js (wasm backend, nsfwjs's MobileNetV2) on the same 224x224 RGB pixels, interleaved.
 // Called by tests/bench/browser-speed.js through window.runBenchmark(options).
-window.runBenchmark = async function runBenchmark({ photos, rounds }) {
+window.runBenchmark = async function runBenchmark({ photos, rounds, sameModelUrl, sameLayer }) {
   const size = 224;
   const timed = async (fn) => {
     const start = performance.now();
@@ -26,11 +27,14 @@ window.runBenchmark = async function runBenchmark({ photos, rounds }) {
   }
 
   const load = {};
-  let extractor;
-  load.imprint = await timed(async () => (extractor = await imprint.createExtractor()));
-  let workerExtractor;
-  load.imprintWorker = await timed(async () => (workerExtractor = await imprint.createExtractor({ worker: true })));
-  const layer = extractor.info.embeddingLayers[0];
+  let defaultEx;
+  let workerEx;
+  let accurateEx;
+  let sameEx;
+  load.imprint = await timed(async () => (defaultEx = await imprint.createExtractor()));
+  load.imprintWorker = await timed(async () => (workerEx = await imprint.createExtractor({ worker: true })));
+  load.imprintAccurate = await timed(async () => (accurateEx = await imprint.createExtractor({ model: 'accurate' })));
+  load.imprintSame = await timed(async () => (sameEx = await imprint.createExtractor({ model: sameModelUrl })));
 
   let model;
   load.tfjs = await timed(async () => {
@@ -44,7 +48,7 @@ window.runBenchmark = async function runBenchmark({ photos, rounds }) {
     );
   });
   const cut = (name) => tf.model({ inputs: model.inputs, outputs: model.getLayer(name).output });
-  const tfEmbedding = cut(layer);
+  const tfCut = cut(sameLayer);
   const tfFull = cut('out_relu');
   const tfRun = (m, px) => {
     const pooled = tf.tidy(() =>
@@ -56,12 +60,23 @@ window.runBenchmark = async function runBenchmark({ photos, rounds }) {
   };
   const raw = (px) => ({ data: px, width: size, height: size, channels: 3 });
 
+  const names = {
+    default: `imprint default embed (${defaultEx.info.dim}-d)`,
+    worker: `imprint default embed, worker (${defaultEx.info.dim}-d)`,
+    accurate: `imprint accurate embed (${accurateEx.info.dim}-d)`,
+    tfFull: 'TF.js wasm GAP(out_relu), nsfwjs MobileNetV2',
+    sameFull: 'imprint mobilenet_v2.imprint features(out_relu)',
+    sameCut: `imprint mobilenet_v2.imprint features(${sameLayer})`,
+    tfCut: `TF.js wasm GAP(${sameLayer})`,
+  };
   const cases = {
-    [`imprint embed (GAP ${layer})`]: (px) => extractor.embed(raw(px)),
-    [`imprint embed, worker (GAP ${layer})`]: (px) => workerExtractor.embed(raw(px)),
-    [`TF.js wasm GAP(${layer})`]: (px) => tfRun(tfEmbedding, px),
-    'imprint features(out_relu)': (px) => extractor.features(raw(px), 'out_relu'),
-    'TF.js wasm GAP(out_relu)': (px) => tfRun(tfFull, px),
+    [names.default]: (px) => defaultEx.embed(raw(px)),
+    [names.worker]: (px) => workerEx.embed(raw(px)),
+    [names.accurate]: (px) => accurateEx.embed(raw(px)),
+    [names.tfFull]: (px) => tfRun(tfFull, px),
+    [names.sameFull]: (px) => sameEx.features(raw(px), 'out_relu'),
+    [names.sameCut]: (px) => sameEx.features(raw(px), sameLayer),
+    [names.tfCut]: (px) => tfRun(tfCut, px),
   };
   const times = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
   for (const fn of Object.values(cases)) await fn(images[0]); // warm-up
@@ -70,8 +85,8 @@ window.runBenchmark = async function runBenchmark({ photos, rounds }) {
       for (const [name, fn] of Object.entries(cases)) times[name].push(await timed(() => fn(px)));
     }
   }
-  // The same numbers? (cosine of imprint's features and TF.js's on the first image)
-  const a = await extractor.features(raw(images[0]), 'out_relu');
+  // The same numbers on the same network? (cosine of imprint's out_relu and TF.js's, first image)
+  const a = await sameEx.features(raw(images[0]), 'out_relu');
   const b = tfRun(tfFull, images[0]);
   let dot = 0;
   let na = 0;
@@ -81,12 +96,11 @@ window.runBenchmark = async function runBenchmark({ photos, rounds }) {
     na += a[i] * a[i];
     nb += b[i] * b[i];
   }
-  extractor.dispose();
-  workerExtractor.dispose();
+  for (const ex of [defaultEx, workerEx, accurateEx, sameEx]) ex.dispose();
   return {
     times,
+    names,
     load,
-    layer,
     images: images.length,
     cosineOutRelu: dot / Math.sqrt(na * nb),
     tfBackend: tf.getBackend(),
