@@ -8,7 +8,7 @@ const PRESETS = Object.freeze({
   default: Object.freeze({
     file: 'default.imprint',
     description:
-      'MobileNetV2 (from the SSD detector in @mediapipe/objectron), 224x224, 2080-d embedding: the fast default',
+      'MobileNetV2 (from the SSD detector in @mediapipe/objectron), 224x224, 1920-d embedding: the fast default',
   }),
   accurate: Object.freeze({
     file: 'accurate.imprint',

@@ -8,7 +8,9 @@ const path = require('node:path');
 
 const imprint = require('..');
 const { OPERATIONS } = require('../web/operations.js');
-const { DEFAULT_MODEL } = require('../js/core.cjs');
+const { presetModelPath } = require('../js/core.cjs');
+
+const DEFAULT_MODEL = presetModelPath('default');
 
 const ROOT = path.join(__dirname, '..');
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -58,9 +60,12 @@ test('onProgress: every event has stage, progress, loaded and total, from the fi
 
 test("README's worker variant names every method that returns a Promise there but not in the page", async () => {
   const page = { extractor: imprint.Extractor.prototype, classifier: imprint.Classifier.prototype };
+  // The index's methods have their own sentence (below); an operation names its method when the
+  // operation's name differs from it (indexAdd → add).
   const synchronous = Object.entries(OPERATIONS)
-    .filter(([name, op]) => page[op.on][name].constructor.name !== 'AsyncFunction')
-    .map(([name]) => name);
+    .filter(([, op]) => op.on !== 'index')
+    .filter(([name, op]) => page[op.on][op.method || name].constructor.name !== 'AsyncFunction')
+    .map(([name, op]) => op.method || name);
   assert.ok(synchronous.includes('memory') && synchronous.includes('save'), synchronous.join(', '));
   const paragraph = /\*\*Worker variant\*\*:([\s\S]*?)\n- \*\*/.exec(README);
   assert.ok(paragraph, "README has no '**Worker variant**:' item");
@@ -68,13 +73,27 @@ test("README's worker variant names every method that returns a Promise there bu
   assert.ok(promised, 'the worker variant item lists the methods that return Promises there');
   const listed = [...promised[1].matchAll(/`(\w+)(?:\(\))?`/g)].map((m) => m[1]);
   assert.deepEqual(listed.sort(), synchronous.sort());
+  const indexPage = Object.getPrototypeOf(imprint.createIndex(extractor));
+  const indexSynchronous = Object.values(OPERATIONS)
+    .filter((op) => op.on === 'index' && indexPage[op.method].constructor.name !== 'AsyncFunction')
+    .map((op) => op.method);
+  const indexPromised = /An index's (.*?) return Promises there/.exec(paragraph[1].replace(/\s+/g, ' '));
+  assert.ok(indexPromised, "the worker variant item lists the index's methods that return Promises there");
+  // Plus the `ids` getter, which the worker variant answers with a Promise too (tests/browser.test.js).
+  assert.deepEqual(
+    [...indexPromised[1].matchAll(/`(\w+)`/g)].map((m) => m[1]).sort(),
+    [...indexSynchronous, 'ids'].sort(),
+  );
   // The declarations agree: WorkerExtractor.memory() and those WorkerClassifier methods are Promises.
   const types = fs.readFileSync(path.join(ROOT, 'web', 'imprint.d.ts'), 'utf8');
   assert.match(types, /memory\(\): Promise<MemoryStats>/);
   const union = /type SynchronousInThePage = ([^;]*);/.exec(types)[1];
   assert.deepEqual(
     [...union.matchAll(/'(\w+)'/g)].map((m) => m[1]).sort(),
-    synchronous.filter((name) => OPERATIONS[name].on === 'classifier').sort(),
+    Object.entries(OPERATIONS)
+      .filter(([name, op]) => op.on === 'classifier' && synchronous.includes(op.method || name))
+      .map(([name, op]) => op.method || name)
+      .sort(),
   );
 });
 

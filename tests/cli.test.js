@@ -163,7 +163,7 @@ test('info describes the default model', () => {
   const result = imprint(['info']);
   assert.equal(result.code, 0);
   const info = JSON.parse(result.stdout);
-  assert.equal(info.dim, 2080);
+  assert.equal(info.dim, 1920);
   assert.equal(info.name, 'ssd-mobilenet_v2-224');
   assert.deepEqual(info.inputSize, [224, 224]);
 });
@@ -548,7 +548,7 @@ test('embed --resume after a real kill: every input once, whole vectors only, ea
   // Duplicate inputs (the same photo 4 times) count as done once embedded.
   const expected = fs.readFileSync(reference);
   const got = fs.readFileSync(out);
-  const dim = 2080 * 4;
+  const dim = 1920 * 4;
   if (killed === 'SIGKILL')
     t.diagnostic(`killed after ${got.length / dim - resumed.stdout.trim().split('\n').length} vectors`);
   assert.equal(got.length % dim, 0, 'whole vectors only');

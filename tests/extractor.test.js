@@ -28,7 +28,6 @@ test('info describes the default model, its layers and its preprocessing', () =>
   );
   assert.deepEqual(info.embeddingLayers, [
     'FeatureExtractor/MobilenetV2/expanded_conv_16/depthwise/Relu6',
-    'FeatureExtractor/MobilenetV2/expanded_conv_15/add',
     'FeatureExtractor/MobilenetV2/expanded_conv_14/expand/Relu6',
   ]);
   assert.deepEqual(byName.get(info.embeddingLayers[0]), [7, 7, 960]);

@@ -92,10 +92,11 @@ test('index similarities separate same-category stamps from others where raw cos
   }
   const n = stamps.length * 5;
   const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
-  // Measured here (40 stamps): raw cosines of different categories average ~0.9 and one threshold
+  // Measured here (40 stamps; nsfwjs's model, and 0.75 with today's 3-layer default): raw cosines
+  // of different categories are far from 0, and one threshold
   // separates same from different pairs with AUC ~0.68; the index's similarities average ~0 for
   // different categories, AUC ~0.77. Ranking gains less (precision@5 ~0.58 → ~0.60; BENCHMARKS.md).
-  assert.ok(mean(pairs.raw.different) > 0.8, `raw cosines of other categories: ${mean(pairs.raw.different)}`);
+  assert.ok(mean(pairs.raw.different) > 0.5, `raw cosines of other categories: ${mean(pairs.raw.different)}`);
   assert.ok(
     Math.abs(mean(pairs.index.different)) < 0.15,
     `the index's similarities of different categories centre on 0: ${mean(pairs.index.different).toFixed(3)}`,

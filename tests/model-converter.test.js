@@ -271,7 +271,7 @@ test('the default build converts the SSD MobileNetV2 from @mediapipe/objectron a
   assert.equal(first.skipped, false);
   assert.deepEqual(first.info.embedNodes, DEFAULT_EMBED);
   assert.equal(first.info.name, 'ssd-mobilenet_v2-224');
-  assert.equal(first.info.embedDim, 960);
+  assert.equal(first.info.embedDim, 1920);
   assert.deepEqual(first.info.inputSize, [224, 224]);
   const second = buildDefault({ out });
   assert.equal(second.skipped, true);
