@@ -15,11 +15,14 @@ function l2normalize(v) {
   return out;
 }
 
-/** Raw GAP features → embedding: optional element-wise sqrt (power transform, features are ≥ 0), then L2. */
+/**
+ * Raw GAP features → embedding: optional element-wise signed sqrt (power transform, as src/head.c's
+ * head_prepare: a layer without ReLU keeps its negative values' sign), then L2.
+ */
 function embedFromRaw(raw, { power = false } = {}) {
   if (!power) return l2normalize(raw);
   const p = new Float64Array(raw.length);
-  for (let i = 0; i < raw.length; i++) p[i] = Math.sqrt(Math.max(0, raw[i]));
+  for (let i = 0; i < raw.length; i++) p[i] = raw[i] >= 0 ? Math.sqrt(raw[i]) : -Math.sqrt(-raw[i]);
   return l2normalize(p);
 }
 
