@@ -28,6 +28,7 @@ function number(text, pattern, what) {
   return Number(match[1]);
 }
 
+const loadBefore = os.loadavg();
 const sections = {
   node: runBench('speed.js', ['--rounds', '3']),
   chromium: runBench('browser-speed.js', ['--rounds', '3']),
@@ -201,6 +202,9 @@ lines.push(`# Speed targets, ${new Date().toISOString()}`);
 lines.push(
   `${os.cpus()[0].model}, ${os.cpus().length} cores, Node ${process.version}; command: node tests/bench/speed-table.js`,
 );
+const load = (l) => l.map((x) => x.toFixed(2)).join(' ');
+lines.push('');
+lines.push(`Load average (1, 5, 15 min) at the start: ${load(loadBefore)}; at the end: ${load(os.loadavg())}.`);
 lines.push('');
 lines.push('| target | measured | goal | met |');
 lines.push('|---|---|---|---|');
