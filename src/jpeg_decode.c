@@ -9,12 +9,18 @@
 
 #include "byte_order.h"
 
-#define FAST_BITS 9 /* codes up to this long are found with one table look-up */
+#define FAST_BITS 10 /* codes up to this long are found with one table look-up */
+
+#define SKIP_EOB 0x1000
+#define SKIP_ZRL 0x2000
 
 /* A Huffman table as Annex C builds it from the DHT segment's code-length counts. */
 typedef struct huffman_table {
   int defined;
   uint16_t fast[1 << FAST_BITS]; /* (length << 8) | symbol, 0 when the code is longer */
+  /* For AC tables: a code and the coefficient bits after it, skipped in one step when both fit in
+   * FAST_BITS: their length | the zig-zag positions it advances << 5 | SKIP_EOB or SKIP_ZRL. */
+  uint16_t skip[1 << FAST_BITS];
   int32_t max_code[17];          /* largest code of each length, -1 when there is none */
   int32_t value_offset[17];      /* values[value_offset[l] + code] for a code of length l */
   uint8_t values[256];
@@ -81,6 +87,13 @@ static int build_table(huffman_table *t, const uint8_t counts[16], const uint8_t
     }
     if (code > (1 << length)) return 0; /* more codes than this length can hold */
     code <<= 1;
+  }
+  for (uint32_t look = 0; look < (1u << FAST_BITS); look++) {
+    uint16_t fast = t->fast[look];
+    int length = fast >> 8, run = (fast & 255) >> 4, size = fast & 15;
+    if (!fast || size > 10 || length + size > FAST_BITS) continue; /* the slow path decides */
+    uint16_t kind = size ? (uint16_t)((run + 1) << 5) : run == 15 ? SKIP_ZRL : SKIP_EOB;
+    t->skip[look] = (uint16_t)((length + size) | kind);
   }
   t->defined = 1;
   return 1;
@@ -205,6 +218,19 @@ static int sequential_block(decoder *d, frame_component *c, size_t block) {
   if (c->dc) c->dc[block] = c->dc_prediction;
   const huffman_table *ac = &d->ac_tables[c->ac_table];
   for (int k = 1; k < 64;) {
+    if (d->bit_count < 16) fill(d);
+    uint16_t skip = ac->skip[d->bits >> (64 - FAST_BITS)];
+    if (skip) {
+      consume(d, skip & 31);
+      if (skip & SKIP_EOB) break;
+      if (skip & SKIP_ZRL) {
+        k += 16;
+        continue;
+      }
+      k += (skip >> 5) & 127; /* the run of zeros and the coefficient */
+      if (k > 64) return damaged(d, "a block with more than 64 coefficients");
+      continue;
+    }
     int rs = decode_symbol(d, ac);
     if (rs < 0) return damaged(d, "an impossible AC code");
     int run = rs >> 4, size = rs & 15;
