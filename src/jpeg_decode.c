@@ -10,6 +10,7 @@
 #include "byte_order.h"
 
 #define FAST_BITS 10 /* codes up to this long are found with one table look-up */
+#define SKIP_BITS 12 /* an AC code and its coefficient bits up to this long are skipped in one step */
 
 #define SKIP_EOB 0x1000
 #define SKIP_ZRL 0x2000
@@ -19,10 +20,10 @@ typedef struct huffman_table {
   int defined;
   uint16_t fast[1 << FAST_BITS]; /* (length << 8) | symbol, 0 when the code is longer */
   /* For AC tables: a code and the coefficient bits after it, skipped in one step when both fit in
-   * FAST_BITS: their length | the zig-zag positions it advances << 5 | SKIP_EOB or SKIP_ZRL. */
-  uint16_t skip[1 << FAST_BITS];
-  int32_t max_code[17];          /* largest code of each length, -1 when there is none */
-  int32_t value_offset[17];      /* values[value_offset[l] + code] for a code of length l */
+   * SKIP_BITS: their length | the zig-zag positions it advances << 5 | SKIP_EOB or SKIP_ZRL. */
+  uint16_t skip[1 << SKIP_BITS];
+  int32_t max_code[17];     /* largest code of each length, -1 when there is none */
+  int32_t value_offset[17]; /* values[value_offset[l] + code] for a code of length l */
   uint8_t values[256];
 } huffman_table;
 
@@ -58,7 +59,8 @@ typedef struct decoder {
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static int damaged(decoder *d, const char *format, ...) {
+static int
+damaged(decoder *d, const char *format, ...) {
   if (d->problem && d->problem_size) {
     va_list args;
     va_start(args, format);
@@ -78,22 +80,25 @@ static int build_table(huffman_table *t, const uint8_t counts[16], const uint8_t
     t->value_offset[length] = k - code;
     t->max_code[length] = count ? code + count - 1 : -1;
     for (int i = 0; i < count; i++, code++, k++) {
+      if (code >= (1 << length)) return 0; /* more codes than this length can hold (found by fuzzing) */
       t->values[k] = symbols[k];
       if (length <= FAST_BITS) {
         int shift = FAST_BITS - length;
-        for (int j = 0; j < (1 << shift); j++)
-          t->fast[(code << shift) | j] = (uint16_t)((length << 8) | symbols[k]);
+        for (int j = 0; j < (1 << shift); j++) t->fast[(code << shift) | j] = (uint16_t)((length << 8) | symbols[k]);
       }
     }
-    if (code > (1 << length)) return 0; /* more codes than this length can hold */
     code <<= 1;
   }
-  for (uint32_t look = 0; look < (1u << FAST_BITS); look++) {
-    uint16_t fast = t->fast[look];
-    int length = fast >> 8, run = (fast & 255) >> 4, size = fast & 15;
-    if (!fast || size > 10 || length + size > FAST_BITS) continue; /* the slow path decides */
-    uint16_t kind = size ? (uint16_t)((run + 1) << 5) : run == 15 ? SKIP_ZRL : SKIP_EOB;
-    t->skip[look] = (uint16_t)((length + size) | kind);
+  /* The skip table from the codes again (C.2: canonical codes in order of length). */
+  code = 0, k = 0;
+  for (int length = 1; length <= 16; length++, code <<= 1) {
+    for (int i = 0; i < counts[length - 1]; i++, code++, k++) {
+      int run = symbols[k] >> 4, size = symbols[k] & 15;
+      if (length + size > SKIP_BITS || size > 10) continue; /* the slow path decides */
+      uint16_t kind = size ? (uint16_t)((run + 1) << 5) : run == 15 ? SKIP_ZRL : SKIP_EOB;
+      int shift = SKIP_BITS - length;
+      for (int j = 0; j < (1 << shift); j++) t->skip[(code << shift) | j] = (uint16_t)((length + size) | kind);
+    }
   }
   t->defined = 1;
   return 1;
@@ -102,6 +107,15 @@ static int build_table(huffman_table *t, const uint8_t counts[16], const uint8_t
 /* ---- The bit reader ----------------------------------------------------------------------- */
 
 static void fill(decoder *d) {
+  /* The common case first: whole bytes, none of them 0xFF, well before the end of the data. */
+  if (!d->at_marker && d->pos + 8 <= d->size) {
+    const uint8_t *p = d->bytes + d->pos;
+    while (d->bit_count <= 56 && *p != 0xFF) {
+      d->bits |= (uint64_t)*p++ << (56 - d->bit_count);
+      d->bit_count += 8;
+    }
+    d->pos = (size_t)(p - d->bytes);
+  }
   while (d->bit_count <= 56) {
     uint32_t byte = 0;
     if (!d->at_marker) {
@@ -219,7 +233,7 @@ static int sequential_block(decoder *d, frame_component *c, size_t block) {
   const huffman_table *ac = &d->ac_tables[c->ac_table];
   for (int k = 1; k < 64;) {
     if (d->bit_count < 16) fill(d);
-    uint16_t skip = ac->skip[d->bits >> (64 - FAST_BITS)];
+    uint16_t skip = ac->skip[d->bits >> (64 - SKIP_BITS)];
     if (skip) {
       consume(d, skip & 31);
       if (skip & SKIP_EOB) break;
@@ -508,6 +522,11 @@ static float block_mean(const decoder *d, const frame_component *c, uint32_t x, 
  * "fancy upsampling" do at full size. */
 static void component_plane(const decoder *d, const frame_component *c, uint32_t width, uint32_t height, float *out) {
   uint32_t fx = d->h_max / c->h, fy = d->v_max / c->v;
+  if (fx == 1 && fy == 1) {
+    for (uint32_t y = 0; y < height; y++)
+      for (uint32_t x = 0; x < width; x++) out[(size_t)y * width + x] = block_mean(d, c, x, y);
+    return;
+  }
   for (uint32_t y = 0; y < height; y++) {
     uint32_t sy = y / fy, ny = sy;
     float wy = 0.0f;

@@ -3,8 +3,8 @@
  * with zeros and ignores codes left over), and, when asked, the image is decoded at 1/8 scale from
  * the DC coefficients alone (each 8x8 block's mean), which is all a model needs from a large photo.
  *
- * Call only after jpeg_scan() has returned JPEG_SCAN_OK and the frame size has passed the limits:
- * the 1/8-scale decode allocates memory in proportion to the number of blocks. */
+ * Safe on any bytes, but meant to run after jpeg_scan() has returned JPEG_SCAN_OK and the frame
+ * size has passed the limits: it allocates memory in proportion to the number of blocks. */
 #ifndef IMPRINT_JPEG_DECODE_H
 #define IMPRINT_JPEG_DECODE_H
 

@@ -159,7 +159,8 @@ test('limits apply to the size decode() returns (EXIF rotation applied), and the
     for (const run of [() => short.decode(turned), () => short.embed(turned)]) {
       await assert.rejects(run(), {
         code: 'IMAGE_TOO_LARGE',
-        message: /576x768 pixels once turned upright by its EXIF orientation; its height is over the limit maxHeight = 700/,
+        message:
+          /576x768 pixels once turned upright by its EXIF orientation; its height is over the limit maxHeight = 700/,
       });
     }
     await assert.rejects(few.decode(dog), { code: 'IMAGE_TOO_LARGE', message: /442368 in all.*maxPixels = 400000/ });
@@ -178,4 +179,10 @@ test('padding of 1-bits after the last block is not damage (a whole 0xFF byte, a
   // A byte that is not padding, there, is data the decode never reached.
   const extra = Buffer.concat([dog.subarray(0, end), Buffer.from([0x12]), dog.subarray(end)]);
   await expectRefused(extra, 'DECODE_FAILED', /1 byte of compressed data is left over/, 'a stray byte');
+});
+
+test('a Huffman table with more codes than its lengths hold is DECODE_FAILED (found by fuzzing)', async () => {
+  const dir = require('node:path').join(__dirname, 'fuzz', 'regressions', 'image_decode');
+  const bytes = fs.readFileSync(require('node:path').join(dir, 'jpeg-dht-code-lengths-overflow.jpg'));
+  await expectRefused(bytes, 'DECODE_FAILED', /damaged/, 'overflowing code lengths');
 });
