@@ -97,7 +97,9 @@ async function main() {
   const big = '12 MP JPEG (4000x3000)';
   const ratio = stats(times[big]).median / base;
   const cpuRatio = stats(cpuTimes[big]).median / cpuBase;
-  console.log(`12 MP JPEG / raw 224x224 (median): ${ratio.toFixed(2)} wall, ${cpuRatio.toFixed(2)} CPU (target <= 2.5)`);
+  console.log(
+    `12 MP JPEG / raw 224x224 (median): ${ratio.toFixed(2)} wall, ${cpuRatio.toFixed(2)} CPU (target <= 2.5)`,
+  );
 }
 
 main().catch((error) => {
