@@ -24,14 +24,6 @@ imprint_status image_check_limits(uint32_t width, uint32_t height, const imprint
 imprint_status image_decode(const uint8_t *bytes, size_t size, const imprint_limits *limits, imprint_image *out,
                             char *why, size_t why_size);
 
-typedef struct preprocess_spec preprocess_spec;
-
-/* As image_decode(), for a model's input: a JPEG whose 1/8-scale decode (its 8x8 blocks' means)
- * is still at least 1.25 times the model's input size is decoded that way when the model's resize
- * is the area filter, which would average those blocks anyway (several times faster). */
-imprint_status image_decode_for_model(const uint8_t *bytes, size_t size, const imprint_limits *limits,
-                                      const preprocess_spec *spec, imprint_image *out, char *why, size_t why_size);
-
 /* Rotates/mirrors `in` according to EXIF orientation 2..8 into a new malloc'ed image. */
 imprint_status image_apply_orientation(const imprint_image *in, int orientation, imprint_image *out);
 

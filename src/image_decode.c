@@ -7,7 +7,6 @@
 #include "image.h"
 #include "jpeg_decode.h"
 #include "jpeg_scan.h"
-#include "model_file.h"
 
 /* stb_image's API, compiled in stb_image_impl.c. Declared here so that only one translation unit
  * includes the implementation. */
@@ -154,17 +153,13 @@ static imprint_status oriented(imprint_image *decoded, int orientation, imprint_
     return IMPRINT_OK;
   }
   imprint_status status = image_apply_orientation(decoded, orientation, out);
-  free(decoded->pixels); /* stb_image allocates with malloc, as jpeg_decode_data() does */
+  stbi_image_free(decoded->pixels);
   if (status != IMPRINT_OK) explain(status, why, why_size, "out of memory while rotating the image");
   return status;
 }
 
-/* min_width, min_height: when both are set and a JPEG's 1/8 scale is still at least 1.25 times that
- * size (as shown, after orientation), it is decoded at 1/8 scale. The margin keeps the result close
- * to the full decode's: the area filter then averages 10x10 pixels or more before the last
- * bilinear step, and an 8x8 block mean is the same kind of average (measured in BENCHMARKS.md). */
-static imprint_status decode(const uint8_t *bytes, size_t size, const imprint_limits *limits, uint32_t min_width,
-                             uint32_t min_height, imprint_image *out, char *why, size_t why_size) {
+imprint_status image_decode(const uint8_t *bytes, size_t size, const imprint_limits *limits, imprint_image *out,
+                            char *why, size_t why_size) {
   memset(out, 0, sizeof *out);
   if (!bytes || size == 0) return explain(IMPRINT_ERR_DECODE_FAILED, why, why_size, "the image data is empty");
   if (size > (size_t)INT32_MAX)
@@ -224,21 +219,13 @@ static imprint_status decode(const uint8_t *bytes, size_t size, const imprint_li
 
   if (scan == JPEG_SCAN_OK) {
     /* stb_image decodes damaged entropy-coded data without a word (missing data becomes zeros),
-     * so imprint decodes it first; that pass also gives the 1/8-scale image when it is enough. */
-    uint32_t shown_width = (uint32_t)(swapped ? height : width), shown_height = (uint32_t)(swapped ? width : height);
-    int eighth_enough = min_width && min_height && 4 * ((shown_width + 7) / 8) >= 5 * min_width &&
-                        4 * ((shown_height + 7) / 8) >= 5 * min_height;
-    jpeg_eighth eighth;
+     * so imprint Huffman-decodes every scan first. */
     char problem[160];
-    jpeg_data_result data = jpeg_decode_data(bytes, size, eighth_enough ? &eighth : NULL, problem, sizeof problem);
+    jpeg_data_result data = jpeg_check_data(bytes, size, problem, sizeof problem);
     if (data == JPEG_DATA_DAMAGED)
       return explain(IMPRINT_ERR_DECODE_FAILED, why, why_size, "the JPEG data is damaged: %s", problem);
     if (data == JPEG_DATA_OUT_OF_MEMORY)
       return explain(IMPRINT_ERR_OUT_OF_MEMORY, why, why_size, "out of memory while decoding the image");
-    if (data == JPEG_DATA_OK && eighth_enough && eighth.pixels) {
-      imprint_image small = {eighth.pixels, eighth.width, eighth.height, eighth.channels};
-      return oriented(&small, orientation, out, why, why_size);
-    }
   }
 
   int decoded_width = 0, decoded_height = 0, file_channels = 0;
@@ -260,19 +247,6 @@ static imprint_status decode(const uint8_t *bytes, size_t size, const imprint_li
   }
   imprint_image decoded = {pixels, (uint32_t)width, (uint32_t)height, (uint32_t)file_channels};
   return oriented(&decoded, orientation, out, why, why_size);
-}
-
-imprint_status image_decode(const uint8_t *bytes, size_t size, const imprint_limits *limits, imprint_image *out,
-                            char *why, size_t why_size) {
-  return decode(bytes, size, limits, 0, 0, out, why, why_size);
-}
-
-imprint_status image_decode_for_model(const uint8_t *bytes, size_t size, const imprint_limits *limits,
-                                      const preprocess_spec *spec, imprint_image *out, char *why, size_t why_size) {
-  /* Only the area filter makes the 1/8-scale decode a shortcut: each block's mean is the 8x8 box
-   * the filter would average (plain bilinear sampling of the full image is another result). */
-  int area = spec->resize == MODEL_RESIZE_AREA_THEN_BILINEAR;
-  return decode(bytes, size, limits, area ? spec->out_width : 0, area ? spec->out_height : 0, out, why, why_size);
 }
 
 imprint_status image_apply_orientation(const imprint_image *in, int orientation, imprint_image *out) {

@@ -1,5 +1,5 @@
-/* jpeg_decode.c — Huffman decoding of every scan of a JPEG: damage checks and the 1/8-scale decode
- * (see jpeg_decode.h). Section numbers are ITU-T T.81's. */
+/* jpeg_decode.c — Huffman decoding of every scan of a JPEG, to find the damage stb_image decodes
+ * silently (see jpeg_decode.h). Section numbers are ITU-T T.81's. */
 #include "jpeg_decode.h"
 
 #include <stdarg.h>
@@ -33,7 +33,6 @@ typedef struct frame_component {
   uint32_t used_wide, used_high;     /* blocks that hold the component's samples (A.2.2) */
   int dc_prediction;
   uint8_t dc_table, ac_table;
-  int32_t *dc;       /* the 1/8-scale decode: each block's DC coefficient */
   uint64_t *nonzero; /* progressive refinement: bit k set once coefficient k (zig-zag) is nonzero */
 } frame_component;
 
@@ -41,10 +40,8 @@ typedef struct decoder {
   const uint8_t *bytes;
   size_t size;
   huffman_table dc_tables[4], ac_tables[4];
-  uint16_t quant_dc[4]; /* the DC entry of each quantisation table */
-  int quant_defined[4];
   frame_component components[4];
-  int component_count, progressive, seen_frame, adobe_rgb, want_dc;
+  int component_count, progressive, seen_frame;
   uint32_t width, height, h_max, v_max, mcus_wide, mcus_high, restart_interval;
   /* The bit reader (F.2.2.5): bits are taken from the top of `bits`. After the segment's marker
    * it feeds zero bits and counts them in `fake_bits`; consuming one means the data ended early. */
@@ -227,9 +224,8 @@ static int add_dc_difference(decoder *d, frame_component *c, int al) {
   return 1;
 }
 
-static int sequential_block(decoder *d, frame_component *c, size_t block) {
+static int sequential_block(decoder *d, frame_component *c) {
   if (!add_dc_difference(d, c, 0)) return 0;
-  if (c->dc) c->dc[block] = c->dc_prediction;
   const huffman_table *ac = &d->ac_tables[c->ac_table];
   for (int k = 1; k < 64;) {
     if (d->bit_count < 16) fill(d);
@@ -262,14 +258,10 @@ static int sequential_block(decoder *d, frame_component *c, size_t block) {
 }
 
 /* Progressive DC scans, G.1.2.1: the first sets the coefficient's high bits, later ones add one. */
-static int dc_first_block(decoder *d, frame_component *c, size_t block, int al) {
-  if (!add_dc_difference(d, c, al)) return 0;
-  if (c->dc) c->dc[block] = (int32_t)((uint32_t)c->dc_prediction << al);
-  return 1;
-}
+static int dc_first_block(decoder *d, frame_component *c, int al) { return add_dc_difference(d, c, al); }
 
-static int dc_refine_block(decoder *d, frame_component *c, size_t block, int al) {
-  if (get_bits(d, 1) && c->dc) c->dc[block] |= 1 << al;
+static int dc_refine_block(decoder *d) {
+  get_bits(d, 1);
   return 1;
 }
 
@@ -348,8 +340,8 @@ static int ac_refine_block(decoder *d, frame_component *c, size_t block, int ss,
 /* ---- Scans --------------------------------------------------------------------------------- */
 
 static int decode_block(decoder *d, frame_component *c, size_t block, int ss, int se, int ah, int al) {
-  if (!d->progressive) return sequential_block(d, c, block);
-  if (ss == 0) return ah ? dc_refine_block(d, c, block, al) : dc_first_block(d, c, block, al);
+  if (!d->progressive) return sequential_block(d, c);
+  if (ss == 0) return ah ? dc_refine_block(d) : dc_first_block(d, c, al);
   return ah ? ac_refine_block(d, c, block, ss, se) : ac_first_block(d, c, block, ss, se);
 }
 
@@ -466,7 +458,6 @@ static int allocate_blocks(decoder *d) {
   for (int i = 0; i < d->component_count; i++) {
     frame_component *c = &d->components[i];
     size_t blocks = (size_t)c->blocks_wide * c->blocks_high;
-    if (d->want_dc && !(c->dc = calloc(blocks, sizeof *c->dc))) return 0;
     if (d->progressive && !(c->nonzero = calloc(blocks, sizeof *c->nonzero))) return 0;
   }
   return 1;
@@ -474,9 +465,7 @@ static int allocate_blocks(decoder *d) {
 
 static void free_blocks(decoder *d) {
   for (int i = 0; i < 4; i++) {
-    free(d->components[i].dc);
     free(d->components[i].nonzero);
-    d->components[i].dc = NULL;
     d->components[i].nonzero = NULL;
   }
 }
@@ -495,117 +484,9 @@ static int read_huffman_tables(decoder *d, const uint8_t *p, size_t length) {
   return 1;
 }
 
-static void read_quant_tables(decoder *d, const uint8_t *p, size_t length) {
-  size_t at = 0;
-  while (at < length) {
-    int precision = p[at] >> 4, table = p[at] & 15;
-    size_t size = precision ? 128 : 64;
-    if (table > 3 || length - at - 1 < size) return;
-    d->quant_dc[table] = precision ? be_get_u16(p + at + 1) : p[at + 1];
-    d->quant_defined[table] = 1;
-    at += 1 + size;
-  }
-}
-
-/* ---- The 1/8-scale image ------------------------------------------------------------------ */
-
-/* Each block's mean sample: the inverse DCT of the DC coefficient alone is DC * q / 8 everywhere
- * in the block (A.3.3), plus the level shift of 128. */
-static float block_mean(const decoder *d, const frame_component *c, uint32_t x, uint32_t y) {
-  if (x >= c->used_wide) x = c->used_wide - 1;
-  if (y >= c->used_high) y = c->used_high - 1;
-  return 128.0f + (float)c->dc[(size_t)y * c->blocks_wide + x] * (float)d->quant_dc[c->quant_table] * 0.125f;
-}
-
-/* A component's plane at the output size. Subsampled chroma (factor 2) is interpolated with the
- * triangle filter (3/4 of the nearer sample, 1/4 of the farther), as stb_image and libjpeg's
- * "fancy upsampling" do at full size. */
-static void component_plane(const decoder *d, const frame_component *c, uint32_t width, uint32_t height, float *out) {
-  uint32_t fx = d->h_max / c->h, fy = d->v_max / c->v;
-  if (fx == 1 && fy == 1) {
-    for (uint32_t y = 0; y < height; y++)
-      for (uint32_t x = 0; x < width; x++) out[(size_t)y * width + x] = block_mean(d, c, x, y);
-    return;
-  }
-  for (uint32_t y = 0; y < height; y++) {
-    uint32_t sy = y / fy, ny = sy;
-    float wy = 0.0f;
-    if (fy == 2) {
-      ny = (y & 1) ? sy + 1 : (sy ? sy - 1 : 0);
-      wy = 0.25f;
-    }
-    for (uint32_t x = 0; x < width; x++) {
-      uint32_t sx = x / fx, nx = sx;
-      float wx = 0.0f;
-      if (fx == 2) {
-        nx = (x & 1) ? sx + 1 : (sx ? sx - 1 : 0);
-        wx = 0.25f;
-      }
-      float near = block_mean(d, c, sx, sy) * (1.0f - wx) + block_mean(d, c, nx, sy) * wx;
-      float far = block_mean(d, c, sx, ny) * (1.0f - wx) + block_mean(d, c, nx, ny) * wx;
-      out[(size_t)y * width + x] = near * (1.0f - wy) + far * wy;
-    }
-  }
-}
-
-static uint8_t to_byte(float v) {
-  v += 0.5f;
-  return v <= 0.0f ? 0 : v >= 255.0f ? 255 : (uint8_t)v;
-}
-
-static jpeg_data_result make_eighth(const decoder *d, jpeg_eighth *out) {
-  uint32_t width = (d->width + 7) / 8, height = (d->height + 7) / 8;
-  size_t n = (size_t)width * height;
-  int channels = d->component_count == 1 ? 1 : 3;
-  float *planes = malloc(n * (size_t)channels * sizeof *planes);
-  uint8_t *pixels = malloc(n * (size_t)channels);
-  if (!planes || !pixels) {
-    free(planes);
-    free(pixels);
-    return JPEG_DATA_OUT_OF_MEMORY;
-  }
-  for (int i = 0; i < channels; i++) component_plane(d, &d->components[i], width, height, planes + n * (size_t)i);
-  if (channels == 1) {
-    for (size_t i = 0; i < n; i++) pixels[i] = to_byte(planes[i]);
-  } else {
-    /* YCbCr to RGB as JFIF defines it (and stb_image computes it). */
-    for (size_t i = 0; i < n; i++) {
-      float y = planes[i], cb = planes[n + i] - 128.0f, cr = planes[2 * n + i] - 128.0f;
-      pixels[3 * i] = to_byte(y + 1.402f * cr);
-      pixels[3 * i + 1] = to_byte(y - 0.344136f * cb - 0.714136f * cr);
-      pixels[3 * i + 2] = to_byte(y + 1.772f * cb);
-    }
-  }
-  free(planes);
-  out->pixels = pixels;
-  out->width = width;
-  out->height = height;
-  out->channels = (uint32_t)channels;
-  return JPEG_DATA_OK;
-}
-
-/* The 1/8-scale decode handles what stb_image would convert as gray or YCbCr: one component, or
- * three that are not RGB (ids 'R','G','B', or Adobe's transform 0), with chroma halved or not. */
-static int eighth_layout(const decoder *d) {
-  if (d->component_count == 1) return 1;
-  if (d->component_count != 3 || d->adobe_rgb) return 0;
-  const frame_component *c = d->components;
-  if (c[0].id == 'R' && c[1].id == 'G' && c[2].id == 'B') return 0;
-  for (int i = 0; i < 3; i++)
-    if ((d->h_max != c[i].h && d->h_max != 2u * c[i].h) || (d->v_max != c[i].v && d->v_max != 2u * c[i].v)) return 0;
-  return 1;
-}
-
-static int eighth_possible(const decoder *d) {
-  if (!eighth_layout(d)) return 0;
-  for (int i = 0; i < d->component_count; i++)
-    if (!d->quant_defined[d->components[i].quant_table]) return 0;
-  return 1;
-}
-
 /* ---- The marker walk (B.2, B.3), as jpeg_scan() has already checked it ---------------------- */
 
-static jpeg_data_result walk(decoder *d, jpeg_eighth *eighth) {
+static jpeg_data_result walk(decoder *d) {
   size_t pos = 1;
   while (pos < d->size && d->bytes[pos] == 0xFF) pos++;
   pos++; /* SOI */
@@ -627,18 +508,13 @@ static jpeg_data_result walk(decoder *d, jpeg_eighth *eighth) {
       case 0xC1:
       case 0xC2:
         if (!read_frame(d, marker, p, n)) return JPEG_DATA_NOT_CHECKED;
-        d->want_dc = eighth && eighth_layout(d);
         if (!allocate_blocks(d)) return JPEG_DATA_OUT_OF_MEMORY;
         break;
       case 0xC4:
         if (!read_huffman_tables(d, p, n)) return JPEG_DATA_DAMAGED;
         break;
-      case 0xDB: read_quant_tables(d, p, n); break;
       case 0xDD:
         if (n >= 2) d->restart_interval = be_get_u16(p);
-        break;
-      case 0xEE: /* Adobe APP14: transform 0 means the three components are RGB */
-        if (n >= 12 && memcmp(p, "Adobe", 5) == 0 && p[11] == 0) d->adobe_rgb = 1;
         break;
       case 0xDA:
         if (!d->seen_frame) return JPEG_DATA_NOT_CHECKED;
@@ -649,14 +525,10 @@ static jpeg_data_result walk(decoder *d, jpeg_eighth *eighth) {
       default: break;
     }
   }
-  if (!d->seen_frame) return JPEG_DATA_NOT_CHECKED;
-  if (d->want_dc && eighth_possible(d)) return make_eighth(d, eighth);
-  return JPEG_DATA_OK;
+  return d->seen_frame ? JPEG_DATA_OK : JPEG_DATA_NOT_CHECKED;
 }
 
-jpeg_data_result jpeg_decode_data(const uint8_t *bytes, size_t size, jpeg_eighth *eighth, char *problem,
-                                  size_t problem_size) {
-  if (eighth) memset(eighth, 0, sizeof *eighth);
+jpeg_data_result jpeg_check_data(const uint8_t *bytes, size_t size, char *problem, size_t problem_size) {
   if (problem && problem_size) problem[0] = '\0';
   decoder *d = calloc(1, sizeof *d); /* about 5 KB of tables: not on the wasm stack */
   if (!d) return JPEG_DATA_OUT_OF_MEMORY;
@@ -664,7 +536,7 @@ jpeg_data_result jpeg_decode_data(const uint8_t *bytes, size_t size, jpeg_eighth
   d->size = size;
   d->problem = problem;
   d->problem_size = problem_size;
-  jpeg_data_result result = size >= 4 ? walk(d, eighth) : JPEG_DATA_NOT_CHECKED;
+  jpeg_data_result result = size >= 4 ? walk(d) : JPEG_DATA_NOT_CHECKED;
   free_blocks(d);
   free(d);
   return result;

@@ -2,7 +2,7 @@
 'use strict';
 // Large JPEGs in headless Chromium (a script, not a test): a 12 MP JPEG (the darknet dog photo
 // upscaled here, jpeg-js baseline 4:4:4 quality 90, written to a scratch folder) embedded from its
-// bytes (imprint's wasm decode, 1/8 scale), from the browser's own decode (createImageBitmap, then
+// bytes (imprint's wasm decode), from the browser's own decode (createImageBitmap, then
 // imprint's resize of the bitmap's pixels), and raw 224x224 pixels, interleaved in one page served
 // from 127.0.0.1. Prints ms (min / median) and ratios to raw pixels.
 //
