@@ -1,5 +1,5 @@
-/* jpeg_decode.c — Huffman decoding of every scan of a JPEG, to find the damage stb_image decodes
- * silently (see jpeg_decode.h). Section numbers are ITU-T T.81's. */
+/* jpeg_decode.c — Huffman decoding of every scan of a JPEG: damage checks and the 1/4-scale decode
+ * (see jpeg_decode.h). Section numbers are ITU-T T.81's. */
 #include "jpeg_decode.h"
 
 #include <stdarg.h>
@@ -31,8 +31,10 @@ typedef struct frame_component {
   uint8_t id, h, v, quant_table;
   uint32_t blocks_wide, blocks_high; /* the block grid, padded to whole MCUs (A.2.4) */
   uint32_t used_wide, used_high;     /* blocks that hold the component's samples (A.2.2) */
+  uint32_t samples_wide, samples_high;
   int dc_prediction;
   uint8_t dc_table, ac_table;
+  float *quarter;    /* the 1/4-scale decode: each block's four 4x4 quadrant means */
   uint64_t *nonzero; /* progressive refinement: bit k set once coefficient k (zig-zag) is nonzero */
 } frame_component;
 
@@ -40,8 +42,10 @@ typedef struct decoder {
   const uint8_t *bytes;
   size_t size;
   huffman_table dc_tables[4], ac_tables[4];
+  uint16_t quant[4][64]; /* quantisation tables, in zig-zag order as DQT stores them */
+  int quant_defined[4];
   frame_component components[4];
-  int component_count, progressive, seen_frame;
+  int component_count, progressive, seen_frame, adobe_rgb, want_quarter;
   uint32_t width, height, h_max, v_max, mcus_wide, mcus_high, restart_interval;
   /* The bit reader (F.2.2.5): bits are taken from the top of `bits`. After the segment's marker
    * it feeds zero bits and counts them in `fake_bits`; consuming one means the data ended early. */
@@ -224,7 +228,75 @@ static int add_dc_difference(decoder *d, frame_component *c, int al) {
   return 1;
 }
 
-static int sequential_block(decoder *d, frame_component *c) {
+/* The coefficients a 4x4 quadrant mean depends on: over half a block (n = 0..3) the cosines
+ * cos((2n + 1) u pi / 16) of the even frequencies u = 2, 4, 6 sum to zero, so each quadrant's mean
+ * is exact from u, v in {0, 1, 3, 5, 7} (A.3.3's inverse DCT, averaged). Their zig-zag indices
+ * (Figure A.6) by frequency: */
+static const uint8_t zigzag_of[8][8] = {{0, 1, 5, 6, 14, 15, 27, 28},     {2, 4, 7, 13, 16, 26, 29, 42},
+                                        {3, 8, 12, 17, 25, 30, 41, 43},   {9, 11, 18, 24, 31, 40, 44, 53},
+                                        {10, 19, 23, 32, 39, 45, 52, 54}, {20, 22, 33, 38, 46, 51, 55, 60},
+                                        {21, 34, 37, 47, 50, 56, 59, 61}, {35, 36, 48, 49, 57, 58, 62, 63}};
+static const uint8_t half_frequencies[5] = {0, 1, 3, 5, 7};
+/* C(u) / 2 times the mean of cos((2n + 1) u pi / 16) over n = 0..3, for u = 0, 1, 3, 5, 7; over
+ * n = 4..7 the odd ones change sign. */
+static const float half_weights[5] = {0.35355339f, 0.32036443f, -0.11249703f, 0.07516811f, -0.06372445f};
+
+static void quadrant_means(const decoder *d, const frame_component *c, const int32_t coefficients[64], int last,
+                           float out[4]) {
+  const uint16_t *q = d->quant[c->quant_table];
+  if (last == 0) { /* DC only (most blocks of smooth photos): the four means are the block's */
+    out[0] = out[1] = out[2] = out[3] = 128.0f + (float)(coefficients[0] * q[0]) * 0.125f;
+    return;
+  }
+  float even_even = 0, odd_even = 0, even_odd = 0, odd_odd = 0; /* (horizontal u, vertical v) */
+  for (int i = 0; i < 5; i++) {
+    for (int j = 0; j < 5; j++) {
+      int k = zigzag_of[half_frequencies[j]][half_frequencies[i]]; /* row v = j, column u = i */
+      if (k > last || !coefficients[k]) continue;
+      float term = (float)(coefficients[k] * q[k]) * half_weights[i] * half_weights[j];
+      if (i == 0 && j == 0)
+        even_even += term;
+      else if (j == 0)
+        odd_even += term;
+      else if (i == 0)
+        even_odd += term;
+      else
+        odd_odd += term;
+    }
+  }
+  out[0] = 128.0f + even_even + odd_even + even_odd + odd_odd; /* top left */
+  out[1] = 128.0f + even_even - odd_even + even_odd - odd_odd; /* top right */
+  out[2] = 128.0f + even_even + odd_even - even_odd - odd_odd; /* bottom left */
+  out[3] = 128.0f + even_even - odd_even - even_odd + odd_odd; /* bottom right */
+}
+
+/* A sequential block whose coefficients are kept (the 1/4-scale decode). */
+static int sequential_block_values(decoder *d, frame_component *c, size_t block) {
+  int32_t coefficients[64] = {0};
+  int last = 0; /* the last coefficient decoded (zig-zag) */
+  if (!add_dc_difference(d, c, 0)) return 0;
+  coefficients[0] = c->dc_prediction;
+  const huffman_table *ac = &d->ac_tables[c->ac_table];
+  for (int k = 1; k < 64;) {
+    int rs = decode_symbol(d, ac);
+    if (rs < 0) return damaged(d, "an impossible AC code");
+    int run = rs >> 4, size = rs & 15;
+    if (size == 0) {
+      if (run != 15) break;
+      k += 16;
+      continue;
+    }
+    k += run;
+    if (k > 63 || size > 10) return damaged(d, "a block with more than 64 coefficients");
+    last = k;
+    coefficients[k++] = receive_extend(d, size);
+  }
+  quadrant_means(d, c, coefficients, last, c->quarter + block * 4);
+  return 1;
+}
+
+static int sequential_block(decoder *d, frame_component *c, size_t block) {
+  if (c->quarter) return sequential_block_values(d, c, block);
   if (!add_dc_difference(d, c, 0)) return 0;
   const huffman_table *ac = &d->ac_tables[c->ac_table];
   for (int k = 1; k < 64;) {
@@ -340,7 +412,7 @@ static int ac_refine_block(decoder *d, frame_component *c, size_t block, int ss,
 /* ---- Scans --------------------------------------------------------------------------------- */
 
 static int decode_block(decoder *d, frame_component *c, size_t block, int ss, int se, int ah, int al) {
-  if (!d->progressive) return sequential_block(d, c);
+  if (!d->progressive) return sequential_block(d, c, block);
   if (ss == 0) return ah ? dc_refine_block(d) : dc_first_block(d, c, al);
   return ah ? ac_refine_block(d, c, block, ss, se) : ac_first_block(d, c, block, ss, se);
 }
@@ -449,6 +521,8 @@ static int read_frame(decoder *d, uint8_t marker, const uint8_t *p, size_t lengt
     uint32_t samples_high = (uint32_t)(((uint64_t)d->height * c->v + d->v_max - 1) / d->v_max);
     c->used_wide = (samples_wide + 7) / 8;
     c->used_high = (samples_high + 7) / 8;
+    c->samples_wide = samples_wide;
+    c->samples_high = samples_high;
   }
   d->seen_frame = 1;
   return 1;
@@ -458,6 +532,7 @@ static int allocate_blocks(decoder *d) {
   for (int i = 0; i < d->component_count; i++) {
     frame_component *c = &d->components[i];
     size_t blocks = (size_t)c->blocks_wide * c->blocks_high;
+    if (d->want_quarter && !(c->quarter = calloc(blocks * 4, sizeof *c->quarter))) return 0;
     if (d->progressive && !(c->nonzero = calloc(blocks, sizeof *c->nonzero))) return 0;
   }
   return 1;
@@ -465,7 +540,9 @@ static int allocate_blocks(decoder *d) {
 
 static void free_blocks(decoder *d) {
   for (int i = 0; i < 4; i++) {
+    free(d->components[i].quarter);
     free(d->components[i].nonzero);
+    d->components[i].quarter = NULL;
     d->components[i].nonzero = NULL;
   }
 }
@@ -484,9 +561,120 @@ static int read_huffman_tables(decoder *d, const uint8_t *p, size_t length) {
   return 1;
 }
 
+static void read_quant_tables(decoder *d, const uint8_t *p, size_t length) {
+  size_t at = 0;
+  while (at < length) {
+    int precision = p[at] >> 4, table = p[at] & 15;
+    size_t size = precision ? 128 : 64;
+    if (table > 3 || length - at - 1 < size) return;
+    for (int k = 0; k < 64; k++) d->quant[table][k] = precision ? be_get_u16(p + at + 1 + 2 * k) : p[at + 1 + k];
+    d->quant_defined[table] = 1;
+    at += 1 + size;
+  }
+}
+
+/* ---- The 1/4-scale image ------------------------------------------------------------------ */
+
+/* The mean of the 4x4 quadrant (x, y) of a component (clamped to the quadrants holding samples). */
+static float quadrant_mean(const frame_component *c, uint32_t x, uint32_t y) {
+  uint32_t last_x = (c->samples_wide + 3) / 4 - 1, last_y = (c->samples_high + 3) / 4 - 1;
+  if (x > last_x) x = last_x;
+  if (y > last_y) y = last_y;
+  size_t block = (size_t)(y / 2) * c->blocks_wide + x / 2;
+  return c->quarter[block * 4 + (y & 1) * 2 + (x & 1)];
+}
+
+/* A component's plane at the output size. Subsampled chroma (factor 2) is interpolated with the
+ * triangle filter (3/4 of the nearer sample, 1/4 of the farther), as stb_image and libjpeg's
+ * "fancy upsampling" do at full size. */
+static void component_plane(const decoder *d, const frame_component *c, uint32_t width, uint32_t height, float *out) {
+  uint32_t fx = d->h_max / c->h, fy = d->v_max / c->v;
+  if (fx == 1 && fy == 1) {
+    for (uint32_t y = 0; y < height; y++)
+      for (uint32_t x = 0; x < width; x++) out[(size_t)y * width + x] = quadrant_mean(c, x, y);
+    return;
+  }
+  for (uint32_t y = 0; y < height; y++) {
+    uint32_t sy = y / fy, ny = sy;
+    float wy = 0.0f;
+    if (fy == 2) {
+      ny = (y & 1) ? sy + 1 : (sy ? sy - 1 : 0);
+      wy = 0.25f;
+    }
+    for (uint32_t x = 0; x < width; x++) {
+      uint32_t sx = x / fx, nx = sx;
+      float wx = 0.0f;
+      if (fx == 2) {
+        nx = (x & 1) ? sx + 1 : (sx ? sx - 1 : 0);
+        wx = 0.25f;
+      }
+      float near = quadrant_mean(c, sx, sy) * (1.0f - wx) + quadrant_mean(c, nx, sy) * wx;
+      float far = quadrant_mean(c, sx, ny) * (1.0f - wx) + quadrant_mean(c, nx, ny) * wx;
+      out[(size_t)y * width + x] = near * (1.0f - wy) + far * wy;
+    }
+  }
+}
+
+static uint8_t to_byte(float v) {
+  v += 0.5f;
+  return v <= 0.0f ? 0 : v >= 255.0f ? 255 : (uint8_t)v;
+}
+
+static jpeg_data_result make_quarter(const decoder *d, jpeg_quarter *out) {
+  uint32_t width = (d->width + 3) / 4, height = (d->height + 3) / 4;
+  size_t n = (size_t)width * height;
+  int channels = d->component_count == 1 ? 1 : 3;
+  float *planes = malloc(n * (size_t)channels * sizeof *planes);
+  uint8_t *pixels = malloc(n * (size_t)channels);
+  if (!planes || !pixels) {
+    free(planes);
+    free(pixels);
+    return JPEG_DATA_OUT_OF_MEMORY;
+  }
+  for (int i = 0; i < channels; i++) component_plane(d, &d->components[i], width, height, planes + n * (size_t)i);
+  if (channels == 1) {
+    for (size_t i = 0; i < n; i++) pixels[i] = to_byte(planes[i]);
+  } else {
+    /* YCbCr to RGB as JFIF defines it (and stb_image computes it). */
+    for (size_t i = 0; i < n; i++) {
+      float y = planes[i], cb = planes[n + i] - 128.0f, cr = planes[2 * n + i] - 128.0f;
+      pixels[3 * i] = to_byte(y + 1.402f * cr);
+      pixels[3 * i + 1] = to_byte(y - 0.344136f * cb - 0.714136f * cr);
+      pixels[3 * i + 2] = to_byte(y + 1.772f * cb);
+    }
+  }
+  free(planes);
+  out->pixels = pixels;
+  out->width = width;
+  out->height = height;
+  out->channels = (uint32_t)channels;
+  return JPEG_DATA_OK;
+}
+
+/* The 1/4-scale decode handles sequential JPEGs that stb_image would convert as gray or YCbCr: one
+ * component, or three that are not RGB (ids 'R','G','B', or Adobe's transform 0), with chroma
+ * halved or not. */
+static int quarter_layout(const decoder *d) {
+  if (d->progressive) return 0;
+  if (d->component_count == 1) return 1;
+  if (d->component_count != 3 || d->adobe_rgb) return 0;
+  const frame_component *c = d->components;
+  if (c[0].id == 'R' && c[1].id == 'G' && c[2].id == 'B') return 0;
+  for (int i = 0; i < 3; i++)
+    if ((d->h_max != c[i].h && d->h_max != 2u * c[i].h) || (d->v_max != c[i].v && d->v_max != 2u * c[i].v)) return 0;
+  return 1;
+}
+
+static int quarter_possible(const decoder *d) {
+  if (!quarter_layout(d)) return 0;
+  for (int i = 0; i < d->component_count; i++)
+    if (!d->quant_defined[d->components[i].quant_table]) return 0;
+  return 1;
+}
+
 /* ---- The marker walk (B.2, B.3), as jpeg_scan() has already checked it ---------------------- */
 
-static jpeg_data_result walk(decoder *d) {
+static jpeg_data_result walk(decoder *d, jpeg_quarter *quarter) {
   size_t pos = 1;
   while (pos < d->size && d->bytes[pos] == 0xFF) pos++;
   pos++; /* SOI */
@@ -508,13 +696,18 @@ static jpeg_data_result walk(decoder *d) {
       case 0xC1:
       case 0xC2:
         if (!read_frame(d, marker, p, n)) return JPEG_DATA_NOT_CHECKED;
+        d->want_quarter = quarter && quarter_layout(d);
         if (!allocate_blocks(d)) return JPEG_DATA_OUT_OF_MEMORY;
         break;
       case 0xC4:
         if (!read_huffman_tables(d, p, n)) return JPEG_DATA_DAMAGED;
         break;
+      case 0xDB: read_quant_tables(d, p, n); break;
       case 0xDD:
         if (n >= 2) d->restart_interval = be_get_u16(p);
+        break;
+      case 0xEE: /* Adobe APP14: transform 0 means the three components are RGB */
+        if (n >= 12 && memcmp(p, "Adobe", 5) == 0 && p[11] == 0) d->adobe_rgb = 1;
         break;
       case 0xDA:
         if (!d->seen_frame) return JPEG_DATA_NOT_CHECKED;
@@ -525,10 +718,14 @@ static jpeg_data_result walk(decoder *d) {
       default: break;
     }
   }
-  return d->seen_frame ? JPEG_DATA_OK : JPEG_DATA_NOT_CHECKED;
+  if (!d->seen_frame) return JPEG_DATA_NOT_CHECKED;
+  if (d->want_quarter && quarter_possible(d)) return make_quarter(d, quarter);
+  return JPEG_DATA_OK;
 }
 
-jpeg_data_result jpeg_check_data(const uint8_t *bytes, size_t size, char *problem, size_t problem_size) {
+jpeg_data_result jpeg_decode_data(const uint8_t *bytes, size_t size, jpeg_quarter *quarter, char *problem,
+                                  size_t problem_size) {
+  if (quarter) memset(quarter, 0, sizeof *quarter);
   if (problem && problem_size) problem[0] = '\0';
   decoder *d = calloc(1, sizeof *d); /* about 5 KB of tables: not on the wasm stack */
   if (!d) return JPEG_DATA_OUT_OF_MEMORY;
@@ -536,8 +733,12 @@ jpeg_data_result jpeg_check_data(const uint8_t *bytes, size_t size, char *proble
   d->size = size;
   d->problem = problem;
   d->problem_size = problem_size;
-  jpeg_data_result result = size >= 4 ? walk(d) : JPEG_DATA_NOT_CHECKED;
+  jpeg_data_result result = size >= 4 ? walk(d, quarter) : JPEG_DATA_NOT_CHECKED;
   free_blocks(d);
   free(d);
   return result;
+}
+
+jpeg_data_result jpeg_check_data(const uint8_t *bytes, size_t size, char *problem, size_t problem_size) {
+  return jpeg_decode_data(bytes, size, NULL, problem, problem_size);
 }

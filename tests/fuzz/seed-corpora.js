@@ -34,7 +34,8 @@ async function main(out, testdata = '.cache/testdata') {
     .sort()
     .slice(0, 8);
   for (const f of pngs) fs.copyFileSync(path.join(birds, f), path.join(images, f));
-  // A 4:4:4 baseline JPEG without restart markers (jpeg-js; the photos are 4:2:0 with them).
+  // A 4:4:4 baseline JPEG without restart markers (jpeg-js; the photos are 4:2:0 with them), more
+  // than 64 pixels a side so that the fuzzer's 8x8 model input takes the 1/4-scale decode.
   const dog = jpeg.decode(fs.readFileSync(path.join(photos, 'dog.jpg')), { useTArray: true, formatAsRGBA: true });
   const crop = Buffer.alloc(96 * 80 * 4);
   for (let y = 0; y < 80; y++) crop.set(dog.data.subarray(y * dog.width * 4, (y * dog.width + 96) * 4), y * 96 * 4);
