@@ -70,6 +70,7 @@ endfunction()
 imprint_native_test(model_file_test)
 imprint_native_test(head_test)
 imprint_native_test(index_test)
+imprint_native_test(jpeg_decode_test)
 imprint_native_test(core_test XNNPACK)
 
 # The long model-file damage run (tests/c/model-damage.sh): optimised, never instrumented, built
@@ -109,6 +110,13 @@ set_tests_properties(head_test PROPERTIES LABELS unit)
 # truncation of a saved index, edits behind a valid checksum), limits and errors. Synthetic embeddings.
 add_test(NAME index_test COMMAND index_test WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}")
 set_tests_properties(index_test PROPERTIES LABELS unit)
+
+# imprint's JPEG Huffman decoding on the real photos: the 1/8-scale image against stb_image's full
+# decode, damage found, and a sweep of damaged bytes under the sanitizers.
+file(GLOB IMPRINT_TEST_PHOTOS "${IMPRINT_TESTDATA_DIR}/photos/*.jpg")
+add_test(NAME jpeg_decode_test COMMAND jpeg_decode_test ${IMPRINT_TEST_PHOTOS}
+  WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}")
+set_tests_properties(jpeg_decode_test PROPERTIES LABELS unit)
 
 # The whole core on real photos and stamps against the wasm build: reference values from
 # dist/imprint-core.wasm for the same files, under the wasm build's lock so that a build running

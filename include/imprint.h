@@ -79,14 +79,20 @@ typedef struct imprint_image {
   uint32_t width, height, channels;
 } imprint_image;
 
-/* Decodes JPEG (baseline and progressive, EXIF orientation applied), PNG (any bit depth, palette,
- * gray, alpha), BMP, GIF (first frame), TGA, PSD (composite), HDR, PIC and PNM from memory.
+/* Decodes JPEG (baseline and progressive, Huffman-coded, 8-bit; EXIF orientation applied; damaged
+ * entropy-coded data refused), PNG (any bit depth, palette, gray, alpha), BMP (uncompressed),
+ * GIF (first frame), TGA, PSD (composite), HDR, PIC and binary PNM (P5, P6) from memory.
  * `limits` may be NULL for the defaults. On failure *out is zeroed and nothing needs freeing.
  * Errors: IMPRINT_ERR_DECODE_FAILED (damaged or truncated data, or not an image),
- * IMPRINT_ERR_UNSUPPORTED_FORMAT (WebP, HEIC/AVIF, TIFF, 12-bit JPEG...),
+ * IMPRINT_ERR_UNSUPPORTED_FORMAT (WebP, HEIC/AVIF, TIFF, JPEG XL, JPEG 2000, SVG, ICO, 12-bit,
+ * arithmetic-coded or lossless JPEG, RLE-compressed BMP, plain-text or 1-bit PNM),
  * IMPRINT_ERR_IMAGE_TOO_LARGE, IMPRINT_ERR_OUT_OF_MEMORY. */
 imprint_status imprint_image_decode(const uint8_t *bytes, size_t size, const imprint_limits *limits,
                                     imprint_image *out);
+/* imprint_image_decode() that also says why it failed: on failure a sentence naming the problem
+ * and what to do is written to why[0..why_size) (NUL-terminated; why may be NULL). */
+imprint_status imprint_image_decode_explained(const uint8_t *bytes, size_t size, const imprint_limits *limits,
+                                              imprint_image *out, char *why, size_t why_size);
 void imprint_image_free(imprint_image *image);
 
 /* ---------------------------------------------------------------------------------------------

@@ -20,6 +20,8 @@ const {
 } = require('./wasm.cjs');
 
 const MODEL_ERROR_BYTES = 512;
+/** Room for the sentence imprint_image_decode_explained() writes when decoding fails. */
+const WHY_BYTES = 256;
 
 /** How embedBatch({ threads }) makes a pool of threads: set by the Node entry (js/index.cjs). */
 let threadPool = null;
@@ -295,10 +297,17 @@ class Extractor {
       const limits = this.#source.limits;
       const image = scratch.struct('image');
       const bytes = scratch.bytes(normalised.bytes, 'the image');
-      check(
-        c,
-        c._imprint_image_decode(bytes, normalised.bytes.length, limits ? limitsStruct(scratch, limits) : 0, image),
+      const why = scratch.alloc(WHY_BYTES, 'the error message');
+      const limitsPtr = limits ? limitsStruct(scratch, limits) : 0;
+      const status = c._imprint_image_decode_explained(
+        bytes,
+        normalised.bytes.length,
+        limitsPtr,
+        image,
+        why,
+        WHY_BYTES,
       );
+      check(c, status, '', () => readString(c, why));
       const { pixels, width, height, channels } = readStruct(c, image, 'image');
       const data = c.HEAPU8.slice(pixels, pixels + width * height * channels);
       c._imprint_image_free(image);

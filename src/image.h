@@ -24,6 +24,14 @@ imprint_status image_check_limits(uint32_t width, uint32_t height, const imprint
 imprint_status image_decode(const uint8_t *bytes, size_t size, const imprint_limits *limits, imprint_image *out,
                             char *why, size_t why_size);
 
+typedef struct preprocess_spec preprocess_spec;
+
+/* As image_decode(), for a model's input: when the model's resize is the area filter, a large JPEG
+ * (its 1/4 scale at least twice the input size) is decoded at 1/4 scale and reduced by the
+ * filter's boxes here, several times faster than decoding every pixel (BENCHMARKS.md). */
+imprint_status image_decode_for_model(const uint8_t *bytes, size_t size, const imprint_limits *limits,
+                                      const preprocess_spec *spec, imprint_image *out, char *why, size_t why_size);
+
 /* Rotates/mirrors `in` according to EXIF orientation 2..8 into a new malloc'ed image. */
 imprint_status image_apply_orientation(const imprint_image *in, int orientation, imprint_image *out);
 

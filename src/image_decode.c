@@ -5,40 +5,114 @@
 #include "byte_order.h"
 #include "checks.h"
 #include "image.h"
+#include "jpeg_decode.h"
 #include "jpeg_scan.h"
+#include "model_file.h"
 
 /* stb_image's API, compiled in stb_image_impl.c. Declared here so that only one translation unit
  * includes the implementation. */
 #include <stb_image.h>
 
-imprint_status image_check_limits(uint32_t width, uint32_t height, const imprint_limits *limits, char *why,
-                                  size_t why_size) {
+/* `rotated`: the size is the one after EXIF orientation (what decode() returns), which the message
+ * says so a user comparing it with the stored size is not misled. */
+static imprint_status check_limits(uint32_t width, uint32_t height, int rotated, const imprint_limits *limits,
+                                   char *why, size_t why_size) {
   uint32_t max_width = limits && limits->max_width ? limits->max_width : IMPRINT_DEFAULT_MAX_SIDE;
   uint32_t max_height = limits && limits->max_height ? limits->max_height : IMPRINT_DEFAULT_MAX_SIDE;
   uint64_t max_pixels = limits && limits->max_pixels ? limits->max_pixels : IMPRINT_DEFAULT_MAX_PIXELS;
   if (width == 0 || height == 0)
     return explain(IMPRINT_ERR_INVALID_ARGUMENT, why, why_size, "the image has no pixels (%ux%u)", width, height);
-  if (width > max_width || height > max_height || (uint64_t)width * height > max_pixels)
+  const char *as_shown = rotated ? " once turned upright by its EXIF orientation" : "";
+  if (width > max_width)
     return explain(IMPRINT_ERR_IMAGE_TOO_LARGE, why, why_size,
-                   "the image is %ux%u pixels; the limit is %ux%u and %llu pixels in all", width, height, max_width,
-                   max_height, (unsigned long long)max_pixels);
+                   "the image is %ux%u pixels%s; its width is over the limit maxWidth = %u", width, height, as_shown,
+                   max_width);
+  if (height > max_height)
+    return explain(IMPRINT_ERR_IMAGE_TOO_LARGE, why, why_size,
+                   "the image is %ux%u pixels%s; its height is over the limit maxHeight = %u", width, height, as_shown,
+                   max_height);
+  if ((uint64_t)width * height > max_pixels)
+    return explain(IMPRINT_ERR_IMAGE_TOO_LARGE, why, why_size,
+                   "the image is %ux%u pixels%s, %llu in all; that is over the limit maxPixels = %llu", width, height,
+                   as_shown, (unsigned long long)width * height, (unsigned long long)max_pixels);
   return IMPRINT_OK;
 }
 
-/* Formats stb_image does not read, recognised by their signatures so the error can say what to do. */
-static const char *unsupported_format_name(const uint8_t *b, size_t n) {
-  if (n >= 12 && memcmp(b, "RIFF", 4) == 0 && memcmp(b + 8, "WEBP", 4) == 0) return "WebP";
+imprint_status image_check_limits(uint32_t width, uint32_t height, const imprint_limits *limits, char *why,
+                                  size_t why_size) {
+  return check_limits(width, height, 0, limits, why, why_size);
+}
+
+/* What to do with a format imprint's core does not decode. */
+#define CONVERT_ADVICE                                                                                    \
+  "convert it to PNG or JPEG (in a page, pass an <img> or ImageBitmap instead of the bytes: the browser " \
+  "decodes it)"
+
+/* A format stb_image does not read, recognised by its signature so the error can say what it is. */
+typedef struct unsupported_format {
+  const char *name;
+  const char *advice;
+} unsupported_format;
+
+/* 1 when the data is text starting (after a BOM and white space) with '<' and an <svg element
+ * opens within its first 4 KiB: an SVG file, with or without an XML declaration or DOCTYPE. */
+static int looks_like_svg(const uint8_t *b, size_t n) {
+  size_t at = 0;
+  if (n >= 3 && memcmp(b, "\xEF\xBB\xBF", 3) == 0) at = 3;
+  while (at < n && (b[at] == ' ' || b[at] == '\t' || b[at] == '\r' || b[at] == '\n')) at++;
+  if (at >= n || b[at] != '<') return 0;
+  size_t end = n < 4096 ? n : 4096;
+  for (size_t i = at; i + 4 <= end; i++)
+    if (memcmp(b + i, "<svg", 4) == 0 && (i + 4 == end || !((b[i + 4] | 32) >= 'a' && (b[i + 4] | 32) <= 'z')))
+      return 1;
+  return 0;
+}
+
+static int find_unsupported_format(const uint8_t *b, size_t n, unsupported_format *out) {
+  const char *name = NULL, *advice = CONVERT_ADVICE;
+  if (n >= 12 && memcmp(b, "RIFF", 4) == 0 && memcmp(b + 8, "WEBP", 4) == 0) name = "WebP";
   if (n >= 12 && memcmp(b + 4, "ftyp", 4) == 0) {
-    if (memcmp(b + 8, "avif", 4) == 0 || memcmp(b + 8, "avis", 4) == 0) return "AVIF";
+    if (memcmp(b + 8, "avif", 4) == 0 || memcmp(b + 8, "avis", 4) == 0) name = "AVIF";
     if (memcmp(b + 8, "heic", 4) == 0 || memcmp(b + 8, "heix", 4) == 0 || memcmp(b + 8, "mif1", 4) == 0 ||
         memcmp(b + 8, "msf1", 4) == 0 || memcmp(b + 8, "hevc", 4) == 0)
-      return "HEIC/HEIF";
+      name = "HEIC/HEIF";
   }
-  if (n >= 4 && (memcmp(b, "II*\0", 4) == 0 || memcmp(b, "MM\0*", 4) == 0)) return "TIFF";
-  if (n >= 12 && memcmp(b, "\0\0\0\x0cjXL ", 8) == 0) return "JPEG XL";
-  if (n >= 2 && b[0] == 0xFF && b[1] == 0x0A) return "JPEG XL";
-  if (n >= 4 && memcmp(b, "\0\0\1\0", 4) == 0) return "ICO";
-  return NULL;
+  if (n >= 4 && (memcmp(b, "II*\0", 4) == 0 || memcmp(b, "MM\0*", 4) == 0)) name = "TIFF";
+  /* JPEG XL: the ISO/IEC 18181-2 container (box "JXL ") or a bare codestream (FF 0A). */
+  if (n >= 12 && memcmp(b, "\0\0\0\x0cJXL \r\n\x87\n", 12) == 0) name = "JPEG XL";
+  if (n >= 2 && b[0] == 0xFF && b[1] == 0x0A) name = "JPEG XL";
+  /* JPEG 2000: the JP2 signature box (ISO/IEC 15444-1 Annex I) or a bare codestream (SOC, SIZ). */
+  if (n >= 12 && memcmp(b, "\0\0\0\x0cjP  \r\n\x87\n", 12) == 0) name = "JPEG 2000";
+  if (n >= 4 && memcmp(b, "\xFF\x4F\xFF\x51", 4) == 0) name = "JPEG 2000";
+  if (n >= 4 && memcmp(b, "\0\0\1\0", 4) == 0) name = "ICO";
+  if (n >= 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '4') {
+    /* Netpbm's plain-text (P1-P3) and 1-bit (P4) variants; stb_image reads binary P5 and P6. */
+    static const char *const names[] = {"plain-text PBM (P1)", "plain-text PGM (P2)", "plain-text PPM (P3)",
+                                        "1-bit PBM (P4)"};
+    if (n < 3 || b[2] == ' ' || b[2] == '\t' || b[2] == '\r' || b[2] == '\n' || b[2] == '#') {
+      name = names[b[1] - '1'];
+      advice = "convert it to binary PGM/PPM (P5/P6, e.g. pnmtopnm or ImageMagick's convert), PNG or JPEG";
+    }
+  }
+  if (n >= 34 && b[0] == 'B' && b[1] == 'M' && le_get_u32(b + 14) >= 40) {
+    /* BMP info header (BITMAPINFOHEADER and later), biCompression: stb_image reads BI_RGB and
+     * BI_BITFIELDS only. */
+    switch (le_get_u32(b + 30)) {
+      case 1: name = "RLE8-compressed BMP"; break;
+      case 2: name = "RLE4-compressed BMP"; break;
+      case 4: name = "BMP holding a JPEG"; break;
+      case 5: name = "BMP holding a PNG"; break;
+      default: break;
+    }
+  }
+  if (!name && looks_like_svg(b, n)) {
+    name = "SVG";
+    advice = "render it to PNG (in a page, pass an <img> showing it: the browser draws it)";
+  }
+  if (!name) return 0;
+  out->name = name;
+  out->advice = advice;
+  return 1;
 }
 
 /* Width and height as PNG (IHDR), GIF (logical screen) and BMP (info header) state them. */
@@ -72,22 +146,108 @@ static int png_over_decoder_limit(const uint8_t *b, size_t n) {
   return width > 0 && height > 0 && (uint64_t)width * height * samples > (1ull << 30);
 }
 
-imprint_status image_decode(const uint8_t *bytes, size_t size, const imprint_limits *limits, imprint_image *out,
-                            char *why, size_t why_size) {
+/* The area filter's first step (preprocess.c, MODEL_RESIZE_AREA_THEN_BILINEAR: boxes of `factor`
+ * pixels counted from the shown image's origin) along one stored axis, when only the means of 4x4
+ * squares are known: each box averages the squares it overlaps, weighted by the overlap.
+ * `flipped`: the axis runs backwards once oriented, so the boxes start at its far end. */
+typedef struct box_axis {
+  uint32_t size, factor, count; /* pixels along the axis, pixels per box, boxes */
+  int flipped;
+} box_axis;
+
+static float box_of_squares(const box_axis *axis, uint32_t j, const uint8_t *line, size_t step) {
+  uint32_t k = axis->flipped ? axis->count - 1 - j : j;
+  uint32_t start = k * axis->factor, end = start + axis->factor < axis->size ? start + axis->factor : axis->size;
+  if (axis->flipped) {
+    uint32_t flipped_start = axis->size - end;
+    end = axis->size - start;
+    start = flipped_start;
+  }
+  float sum = 0.0f;
+  for (uint32_t square = start / 4; square <= (end - 1) / 4; square++) {
+    uint32_t from = square * 4 > start ? square * 4 : start, to = square * 4 + 4 < end ? square * 4 + 4 : end;
+    sum += (float)(to - from) * (float)line[square * step];
+  }
+  return sum / (float)(end - start);
+}
+
+/* From the 1/4-scale image of a JPEG stored width x height, the image the area filter's box step
+ * would make from the full decode (same size, each box the overlap-weighted mean of the squares
+ * it covers), still in stored orientation; preprocess() then only has its bilinear step left, as
+ * on the full path, so both give nearly the same input. */
+static imprint_status boxes_from_quarter(const jpeg_quarter *quarter, uint32_t width, uint32_t height, int orientation,
+                                         uint32_t out_width, uint32_t out_height, imprint_image *out) {
+  int swapped = orientation >= 5;
+  uint32_t shown_width = swapped ? height : width, shown_height = swapped ? width : height;
+  uint32_t factor_x = shown_width / (2 * out_width), factor_y = shown_height / (2 * out_height);
+  if (factor_x < 1) factor_x = 1;
+  if (factor_y < 1) factor_y = 1;
+  /* Which stored axes run backwards when shown (image_apply_orientation's cases). */
+  int flip_x = orientation == 2 || orientation == 3 || orientation == 7 || orientation == 8;
+  int flip_y = orientation == 3 || orientation == 4 || orientation == 6 || orientation == 7;
+  box_axis x = {width, swapped ? factor_y : factor_x, 0, flip_x};
+  box_axis y = {height, swapped ? factor_x : factor_y, 0, flip_y};
+  x.count = (width + x.factor - 1) / x.factor;
+  y.count = (height + y.factor - 1) / y.factor;
+  size_t channels = quarter->channels;
+  uint8_t *rows = malloc((size_t)x.count * quarter->height * channels);
+  uint8_t *pixels = malloc((size_t)x.count * y.count * channels);
+  if (!rows || !pixels) {
+    free(rows);
+    free(pixels);
+    return IMPRINT_ERR_OUT_OF_MEMORY;
+  }
+  for (uint32_t row = 0; row < quarter->height; row++)
+    for (uint32_t j = 0; j < x.count; j++)
+      for (size_t c = 0; c < channels; c++) {
+        const uint8_t *line = quarter->pixels + (size_t)row * quarter->width * channels + c;
+        rows[((size_t)row * x.count + j) * channels + c] = (uint8_t)(box_of_squares(&x, j, line, channels) + 0.5f);
+      }
+  for (uint32_t i = 0; i < y.count; i++)
+    for (uint32_t j = 0; j < x.count; j++)
+      for (size_t c = 0; c < channels; c++) {
+        const uint8_t *column = rows + (size_t)j * channels + c;
+        float value = box_of_squares(&y, i, column, (size_t)x.count * channels);
+        pixels[((size_t)i * x.count + j) * channels + c] = (uint8_t)(value + 0.5f);
+      }
+  free(rows);
+  out->pixels = pixels;
+  out->width = x.count;
+  out->height = y.count;
+  out->channels = (uint32_t)channels;
+  return IMPRINT_OK;
+}
+
+/* Hands `decoded` (malloc'ed; taken over) out upright as its EXIF orientation says. */
+static imprint_status oriented(imprint_image *decoded, int orientation, imprint_image *out, char *why,
+                               size_t why_size) {
+  if (orientation == 1) {
+    *out = *decoded;
+    return IMPRINT_OK;
+  }
+  imprint_status status = image_apply_orientation(decoded, orientation, out);
+  free(decoded->pixels); /* stb_image allocates with malloc, as the 1/4-scale decode does */
+  if (status != IMPRINT_OK) explain(status, why, why_size, "out of memory while rotating the image");
+  return status;
+}
+
+/* out_width, out_height: a model's input size when its resize is the area filter (else 0): a JPEG
+ * whose 1/4 scale is still at least twice that size (as shown, after orientation) is decoded at
+ * 1/4 scale, so the filter's boxes (8 pixels or more) average 4x4 means instead of pixels. */
+static imprint_status decode(const uint8_t *bytes, size_t size, const imprint_limits *limits, uint32_t out_width,
+                             uint32_t out_height, imprint_image *out, char *why, size_t why_size) {
   memset(out, 0, sizeof *out);
   if (!bytes || size == 0) return explain(IMPRINT_ERR_DECODE_FAILED, why, why_size, "the image data is empty");
   if (size > (size_t)INT32_MAX)
     return explain(IMPRINT_ERR_IMAGE_TOO_LARGE, why, why_size, "the encoded image is larger than 2 GiB");
-  const char *unsupported = unsupported_format_name(bytes, size);
-  if (unsupported)
-    return explain(IMPRINT_ERR_UNSUPPORTED_FORMAT, why, why_size,
-                   "%s images are not decoded by imprint's core; convert to JPEG or PNG (in a browser, pass an <img> "
-                   "or ImageBitmap, which the browser decodes)",
-                   unsupported);
+  unsupported_format unsupported;
+  if (find_unsupported_format(bytes, size, &unsupported))
+    return explain(IMPRINT_ERR_UNSUPPORTED_FORMAT, why, why_size, "%s images are not decoded by imprint; %s",
+                   unsupported.name, unsupported.advice);
   /* Sizes from the header first, so a decompression bomb is refused as too large (not as damaged)
    * and before anything is allocated for it. */
   uint32_t header_width = 0, header_height = 0;
-  jpeg_info jpeg = {1, 0, 0};
+  jpeg_info jpeg = {1, 0, 0, NULL};
   jpeg_scan_result scan = jpeg_scan(bytes, size, &jpeg);
   if (scan != JPEG_SCAN_NOT_JPEG) {
     header_width = jpeg.width;
@@ -95,16 +255,23 @@ imprint_status image_decode(const uint8_t *bytes, size_t size, const imprint_lim
   } else {
     header_dimensions(bytes, size, &header_width, &header_height);
   }
+  /* EXIF orientations 5..8 swap width and height: limits apply to the size decode() returns. */
+  int orientation = jpeg.orientation, swapped = orientation >= 5;
   if (header_width && header_height) {
-    imprint_status too_large = image_check_limits(header_width, header_height, limits, why, why_size);
+    imprint_status too_large = swapped ? check_limits(header_height, header_width, 1, limits, why, why_size)
+                                       : check_limits(header_width, header_height, 0, limits, why, why_size);
     if (too_large == IMPRINT_ERR_IMAGE_TOO_LARGE) return too_large;
   }
-  int orientation = jpeg.orientation;
   if (scan == JPEG_SCAN_TRUNCATED)
     return explain(IMPRINT_ERR_DECODE_FAILED, why, why_size,
                    "the JPEG data ends before its end-of-image marker (truncated file?)");
   if (scan == JPEG_SCAN_MALFORMED)
     return explain(IMPRINT_ERR_DECODE_FAILED, why, why_size, "the JPEG data is damaged (a segment is malformed)");
+  if (scan == JPEG_SCAN_PROCESS)
+    return explain(IMPRINT_ERR_UNSUPPORTED_FORMAT, why, why_size,
+                   "%s JPEG is not decoded by imprint (it reads baseline and progressive JPEG); convert it losslessly "
+                   "with jpegtran, or to PNG (in a page, pass an <img> or ImageBitmap instead of the bytes)",
+                   jpeg.process);
   if (scan == JPEG_SCAN_12_BIT)
     return explain(IMPRINT_ERR_UNSUPPORTED_FORMAT, why, why_size,
                    "12-bit (or other non-8-bit) JPEG is not supported; re-encode as 8-bit JPEG or PNG");
@@ -121,9 +288,33 @@ imprint_status image_decode(const uint8_t *bytes, size_t size, const imprint_lim
     return explain(IMPRINT_ERR_DECODE_FAILED, why, why_size, "not a readable image (%s)",
                    reason && *reason ? reason : "unknown format");
   }
-  imprint_status status = image_check_limits((uint32_t)width, (uint32_t)height, limits, why, why_size);
+  imprint_status status = swapped ? check_limits((uint32_t)height, (uint32_t)width, 1, limits, why, why_size)
+                                  : check_limits((uint32_t)width, (uint32_t)height, 0, limits, why, why_size);
   if (status == IMPRINT_ERR_INVALID_ARGUMENT) status = IMPRINT_ERR_DECODE_FAILED;
   if (status != IMPRINT_OK) return status;
+
+  if (scan == JPEG_SCAN_OK) {
+    /* stb_image decodes damaged entropy-coded data without a word (missing data becomes zeros),
+     * so imprint Huffman-decodes every scan first; that pass also gives the 1/4-scale image. */
+    uint32_t shown_width = (uint32_t)(swapped ? height : width), shown_height = (uint32_t)(swapped ? width : height);
+    int quarter_enough =
+        out_width && out_height && (shown_width + 3) / 4 >= 2 * out_width && (shown_height + 3) / 4 >= 2 * out_height;
+    jpeg_quarter quarter;
+    char problem[160];
+    jpeg_data_result data = jpeg_decode_data(bytes, size, quarter_enough ? &quarter : NULL, problem, sizeof problem);
+    if (data == JPEG_DATA_DAMAGED)
+      return explain(IMPRINT_ERR_DECODE_FAILED, why, why_size, "the JPEG data is damaged: %s", problem);
+    if (data == JPEG_DATA_OUT_OF_MEMORY)
+      return explain(IMPRINT_ERR_OUT_OF_MEMORY, why, why_size, "out of memory while decoding the image");
+    if (data == JPEG_DATA_OK && quarter_enough && quarter.pixels) {
+      imprint_image boxes;
+      imprint_status made =
+          boxes_from_quarter(&quarter, (uint32_t)width, (uint32_t)height, orientation, out_width, out_height, &boxes);
+      free(quarter.pixels);
+      if (made != IMPRINT_OK) return explain(made, why, why_size, "out of memory while decoding the image");
+      return oriented(&boxes, orientation, out, why, why_size);
+    }
+  }
 
   int decoded_width = 0, decoded_height = 0, file_channels = 0;
   uint8_t *pixels = stbi_load_from_memory(bytes, (int)size, &decoded_width, &decoded_height, &file_channels, 0);
@@ -143,14 +334,18 @@ imprint_status image_decode(const uint8_t *bytes, size_t size, const imprint_lim
                    "the image data is damaged (its size changed while decoding)");
   }
   imprint_image decoded = {pixels, (uint32_t)width, (uint32_t)height, (uint32_t)file_channels};
-  if (orientation == 1) {
-    *out = decoded;
-    return IMPRINT_OK;
-  }
-  status = image_apply_orientation(&decoded, orientation, out);
-  stbi_image_free(pixels);
-  if (status != IMPRINT_OK) explain(status, why, why_size, "out of memory while rotating the image");
-  return status;
+  return oriented(&decoded, orientation, out, why, why_size);
+}
+
+imprint_status image_decode(const uint8_t *bytes, size_t size, const imprint_limits *limits, imprint_image *out,
+                            char *why, size_t why_size) {
+  return decode(bytes, size, limits, 0, 0, out, why, why_size);
+}
+
+imprint_status image_decode_for_model(const uint8_t *bytes, size_t size, const imprint_limits *limits,
+                                      const preprocess_spec *spec, imprint_image *out, char *why, size_t why_size) {
+  int area = spec->resize == MODEL_RESIZE_AREA_THEN_BILINEAR;
+  return decode(bytes, size, limits, area ? spec->out_width : 0, area ? spec->out_height : 0, out, why, why_size);
 }
 
 imprint_status image_apply_orientation(const imprint_image *in, int orientation, imprint_image *out) {

@@ -38,9 +38,28 @@ int exif_orientation(const uint8_t *payload, size_t len) {
   return 1;
 }
 
+/* The coding processes of ITU-T T.81 Table B.1 that stb_image does not implement; it decodes SOF0
+ * (baseline), SOF1 (extended sequential) and SOF2 (progressive), all Huffman-coded. */
+static const char *unsupported_process(uint8_t marker) {
+  switch (marker) {
+    case 0xC3: return "lossless";
+    case 0xC5:
+    case 0xC6:
+    case 0xC7: return "hierarchical";
+    case 0xC9:
+    case 0xCA: return "arithmetic-coded";
+    case 0xCB: return "arithmetic-coded lossless";
+    case 0xCD:
+    case 0xCE:
+    case 0xCF: return "arithmetic-coded hierarchical";
+    default: return NULL;
+  }
+}
+
 jpeg_scan_result jpeg_scan(const uint8_t *bytes, size_t size, jpeg_info *info) {
   info->orientation = 1;
   info->width = info->height = 0;
+  info->process = NULL;
   /* SOI, after any number of 0xFF fill bytes: stb_image reads markers that way (stbi__get_marker),
    * so a file starting FF FF .. FF D8 is a JPEG to it and must be one to this scan too, or its
    * segments would reach stb_image unchecked (found by fuzzing: a DHT overflow behind fill bytes). */
@@ -87,6 +106,8 @@ jpeg_scan_result jpeg_scan(const uint8_t *bytes, size_t size, jpeg_info *info) {
       if (payload_len < 5) return JPEG_SCAN_MALFORMED;
       info->height = be_get_u16(payload + 1);
       info->width = be_get_u16(payload + 3);
+      info->process = unsupported_process(marker);
+      if (info->process) return JPEG_SCAN_PROCESS;
       if (payload[0] != 8) return JPEG_SCAN_12_BIT;
       seen_frame = 1;
     }

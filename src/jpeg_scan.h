@@ -11,12 +11,14 @@ typedef enum jpeg_scan_result {
   JPEG_SCAN_NOT_JPEG = 1,
   JPEG_SCAN_TRUNCATED = 2, /* the data ends before the end-of-image marker */
   JPEG_SCAN_MALFORMED = 3, /* a segment length points past the data, or markers are out of order */
-  JPEG_SCAN_12_BIT = 4     /* precision other than 8 bits: stb_image cannot decode it */
+  JPEG_SCAN_12_BIT = 4,    /* precision other than 8 bits: stb_image cannot decode it */
+  JPEG_SCAN_PROCESS = 5    /* arithmetic-coded, lossless or hierarchical: info->process names it */
 } jpeg_scan_result;
 
 typedef struct jpeg_info {
   int orientation;        /* EXIF Orientation tag, 1..8 (1 when absent or invalid) */
   uint32_t width, height; /* from the frame header (SOFn); 0 before it is seen */
+  const char *process;    /* for JPEG_SCAN_PROCESS: the coding process, e.g. "arithmetic-coded" */
 } jpeg_info;
 
 /* Walks the marker segments and entropy-coded data of a JPEG (ITU-T T.81, Annex B) from SOI to

@@ -198,7 +198,7 @@ imprint_status imprint_model_set_input_encoded(imprint_model *m, const uint8_t *
   m->error[0] = '\0';
   m->has_input = 0;
   imprint_image image;
-  imprint_status status = image_decode(bytes, size, &m->limits, &image, m->error, sizeof m->error);
+  imprint_status status = image_decode_for_model(bytes, size, &m->limits, &m->spec, &image, m->error, sizeof m->error);
   if (status != IMPRINT_OK) return status;
   image_view view = {image.pixels, image.width, image.height, image.channels, (size_t)image.width * image.channels};
   status = set_input(m, &view);

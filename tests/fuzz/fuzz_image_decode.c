@@ -1,6 +1,7 @@
-/* libFuzzer target: outside bytes through the image decoder (stb_image + our JPEG scan, EXIF
- * orientation and limits) and the resize/normalise step, as imprint_model_set_input_encoded()
- * runs them. Limits are small so the fuzzer explores parsers rather than allocating gigabytes. */
+/* libFuzzer target: outside bytes through the image decoder (stb_image + our JPEG scan, Huffman
+ * decoding and 1/4-scale decode, EXIF orientation and limits) and the resize/normalise step, as
+ * imprint_model_set_input_encoded() runs them. Limits are small so the fuzzer explores parsers
+ * rather than allocating gigabytes. */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -12,6 +13,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   imprint_limits limits = {2048, 2048, 1u << 20};
   imprint_image image;
   char why[256];
+  /* A model's path with an 8x8 input: a JPEG of 64 pixels or more per side is decoded at 1/4 scale. */
+  preprocess_spec tiny = {8, 8, {1, 1, 1}, {0, 0, 0}, MODEL_RESIZE_AREA_THEN_BILINEAR, 0, {255, 255, 255}};
+  if (image_decode_for_model(data, size, &limits, &tiny, &image, why, sizeof why) == IMPRINT_OK) {
+    if (!image.pixels || image.width == 0 || image.height == 0 || image.channels < 1 || image.channels > 4) abort();
+    imprint_image_free(&image);
+  }
   if (image_decode(data, size, &limits, &image, why, sizeof why) != IMPRINT_OK) return 0;
   if (!image.pixels || image.width == 0 || image.height == 0 || image.channels < 1 || image.channels > 4) abort();
   image_view view = {image.pixels, image.width, image.height, image.channels, (size_t)image.width * image.channels};

@@ -7,6 +7,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
+const jpeg = require('jpeg-js');
 const { encodePng } = require('../support/png-writer');
 const { createExtractor, createClassifier, createIndex } = require('../..');
 
@@ -33,6 +34,12 @@ async function main(out, testdata = '.cache/testdata') {
     .sort()
     .slice(0, 8);
   for (const f of pngs) fs.copyFileSync(path.join(birds, f), path.join(images, f));
+  // A 4:4:4 baseline JPEG without restart markers (jpeg-js; the photos are 4:2:0 with them), more
+  // than 64 pixels a side so that the fuzzer's 8x8 model input takes the 1/4-scale decode.
+  const dog = jpeg.decode(fs.readFileSync(path.join(photos, 'dog.jpg')), { useTArray: true, formatAsRGBA: true });
+  const crop = Buffer.alloc(96 * 80 * 4);
+  for (let y = 0; y < 80; y++) crop.set(dog.data.subarray(y * dog.width * 4, (y * dog.width + 96) * 4), y * 96 * 4);
+  fs.writeFileSync(path.join(images, 'dog-444.jpg'), jpeg.encode({ data: crop, width: 96, height: 80 }, 80).data);
   const px = new Uint8Array(16 * 16 * 4).map((_, i) => (i * 37) & 255);
   fs.writeFileSync(path.join(images, 'rgba.png'), encodePng({ width: 16, height: 16, colorType: 6, data: px }));
   fs.writeFileSync(

@@ -1,0 +1,744 @@
+/* jpeg_decode.c — Huffman decoding of every scan of a JPEG: damage checks and the 1/4-scale decode
+ * (see jpeg_decode.h). Section numbers are ITU-T T.81's. */
+#include "jpeg_decode.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "byte_order.h"
+
+#define FAST_BITS 10 /* codes up to this long are found with one table look-up */
+#define SKIP_BITS 12 /* an AC code and its coefficient bits up to this long are skipped in one step */
+
+#define SKIP_EOB 0x1000
+#define SKIP_ZRL 0x2000
+
+/* A Huffman table as Annex C builds it from the DHT segment's code-length counts. */
+typedef struct huffman_table {
+  int defined;
+  uint16_t fast[1 << FAST_BITS]; /* (length << 8) | symbol, 0 when the code is longer */
+  /* For AC tables: a code and the coefficient bits after it, skipped in one step when both fit in
+   * SKIP_BITS: their length | the zig-zag positions it advances << 5 | SKIP_EOB or SKIP_ZRL. */
+  uint16_t skip[1 << SKIP_BITS];
+  int32_t max_code[17];     /* largest code of each length, -1 when there is none */
+  int32_t value_offset[17]; /* values[value_offset[l] + code] for a code of length l */
+  uint8_t values[256];
+} huffman_table;
+
+typedef struct frame_component {
+  uint8_t id, h, v, quant_table;
+  uint32_t blocks_wide, blocks_high; /* the block grid, padded to whole MCUs (A.2.4) */
+  uint32_t used_wide, used_high;     /* blocks that hold the component's samples (A.2.2) */
+  uint32_t samples_wide, samples_high;
+  int dc_prediction;
+  uint8_t dc_table, ac_table;
+  float *quarter;    /* the 1/4-scale decode: each block's four 4x4 quadrant means */
+  uint64_t *nonzero; /* progressive refinement: bit k set once coefficient k (zig-zag) is nonzero */
+} frame_component;
+
+typedef struct decoder {
+  const uint8_t *bytes;
+  size_t size;
+  huffman_table dc_tables[4], ac_tables[4];
+  uint16_t quant[4][64]; /* quantisation tables, in zig-zag order as DQT stores them */
+  int quant_defined[4];
+  frame_component components[4];
+  int component_count, progressive, seen_frame, adobe_rgb, want_quarter;
+  uint32_t width, height, h_max, v_max, mcus_wide, mcus_high, restart_interval;
+  /* The bit reader (F.2.2.5): bits are taken from the top of `bits`. After the segment's marker
+   * it feeds zero bits and counts them in `fake_bits`; consuming one means the data ended early. */
+  size_t pos;
+  uint64_t bits;
+  int bit_count, fake_bits, at_marker;
+  uint32_t eob_run;
+  char *problem;
+  size_t problem_size;
+} decoder;
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static int
+damaged(decoder *d, const char *format, ...) {
+  if (d->problem && d->problem_size) {
+    va_list args;
+    va_start(args, format);
+    vsnprintf(d->problem, d->problem_size, format, args);
+    va_end(args);
+  }
+  return 0;
+}
+
+/* ---- Huffman tables (C.2, F.2.2.3) ---------------------------------------------------------- */
+
+static int build_table(huffman_table *t, const uint8_t counts[16], const uint8_t *symbols) {
+  memset(t, 0, sizeof *t);
+  int32_t code = 0, k = 0;
+  for (int length = 1; length <= 16; length++) {
+    int count = counts[length - 1];
+    t->value_offset[length] = k - code;
+    t->max_code[length] = count ? code + count - 1 : -1;
+    for (int i = 0; i < count; i++, code++, k++) {
+      if (code >= (1 << length)) return 0; /* more codes than this length can hold (found by fuzzing) */
+      t->values[k] = symbols[k];
+      if (length <= FAST_BITS) {
+        int shift = FAST_BITS - length;
+        for (int j = 0; j < (1 << shift); j++) t->fast[(code << shift) | j] = (uint16_t)((length << 8) | symbols[k]);
+      }
+    }
+    code <<= 1;
+  }
+  /* The skip table from the codes again (C.2: canonical codes in order of length). */
+  code = 0, k = 0;
+  for (int length = 1; length <= 16; length++, code <<= 1) {
+    for (int i = 0; i < counts[length - 1]; i++, code++, k++) {
+      int run = symbols[k] >> 4, size = symbols[k] & 15;
+      if (length + size > SKIP_BITS || size > 10) continue; /* the slow path decides */
+      uint16_t kind = size ? (uint16_t)((run + 1) << 5) : run == 15 ? SKIP_ZRL : SKIP_EOB;
+      int shift = SKIP_BITS - length;
+      for (int j = 0; j < (1 << shift); j++) t->skip[(code << shift) | j] = (uint16_t)((length + size) | kind);
+    }
+  }
+  t->defined = 1;
+  return 1;
+}
+
+/* ---- The bit reader ----------------------------------------------------------------------- */
+
+static void fill(decoder *d) {
+  /* The common case first: whole bytes, none of them 0xFF, well before the end of the data. */
+  if (!d->at_marker && d->pos + 8 <= d->size) {
+    const uint8_t *p = d->bytes + d->pos;
+    while (d->bit_count <= 56 && *p != 0xFF) {
+      d->bits |= (uint64_t)*p++ << (56 - d->bit_count);
+      d->bit_count += 8;
+    }
+    d->pos = (size_t)(p - d->bytes);
+  }
+  while (d->bit_count <= 56) {
+    uint32_t byte = 0;
+    if (!d->at_marker) {
+      if (d->pos >= d->size) {
+        d->at_marker = 1;
+      } else if (d->bytes[d->pos] != 0xFF) {
+        byte = d->bytes[d->pos++];
+      } else if (d->pos + 1 < d->size && d->bytes[d->pos + 1] == 0x00) {
+        byte = 0xFF; /* a stuffed zero byte (F.1.2.3) */
+        d->pos += 2;
+      } else {
+        d->at_marker = 1; /* a marker (or fill bytes before one) ends the segment */
+      }
+    }
+    if (d->at_marker) d->fake_bits += 8;
+    d->bits |= (uint64_t)byte << (56 - d->bit_count);
+    d->bit_count += 8;
+  }
+}
+
+static inline void consume(decoder *d, int n) {
+  d->bits <<= n;
+  d->bit_count -= n;
+}
+
+static inline uint32_t get_bits(decoder *d, int n) {
+  if (n == 0) return 0;
+  if (d->bit_count < n) fill(d);
+  uint32_t value = (uint32_t)(d->bits >> (64 - n));
+  consume(d, n);
+  return value;
+}
+
+/* EXTEND (F.2.2.1): an s-bit magnitude category value as a signed difference. */
+static inline int32_t receive_extend(decoder *d, int s) {
+  if (s == 0) return 0;
+  int32_t value = (int32_t)get_bits(d, s);
+  return value < (1 << (s - 1)) ? value - (1 << s) + 1 : value;
+}
+
+/* DECODE (F.2.2.3); -1 for a bit pattern that is no code of the table. */
+static inline int decode_symbol(decoder *d, const huffman_table *t) {
+  if (d->bit_count < 16) fill(d);
+  uint16_t fast = t->fast[d->bits >> (64 - FAST_BITS)];
+  if (fast) {
+    consume(d, fast >> 8);
+    return fast & 255;
+  }
+  uint32_t top = (uint32_t)(d->bits >> 48);
+  for (int length = FAST_BITS + 1; length <= 16; length++) {
+    int32_t code = (int32_t)(top >> (16 - length));
+    if (code <= t->max_code[length]) {
+      consume(d, length);
+      return t->values[t->value_offset[length] + code];
+    }
+  }
+  return -1;
+}
+
+static int ran_out(const decoder *d) { return d->bit_count < d->fake_bits; }
+
+static void start_segment(decoder *d, size_t pos) {
+  d->pos = pos;
+  d->bits = 0;
+  d->bit_count = d->fake_bits = d->at_marker = 0;
+  d->eob_run = 0;
+  for (int i = 0; i < d->component_count; i++) d->components[i].dc_prediction = 0;
+}
+
+/* The end of an entropy-coded segment: what is left must be padding, 1-bits (F.1.2.3), then a
+ * marker. Some encoders pad a whole byte more (jpeg-js writes 0xFF 0x00 when already aligned),
+ * so whole bytes of 1-bits pass too; anything else left over is data the decode never reached.
+ * Leaves d->pos at the marker's first 0xFF. */
+static int end_segment(decoder *d, const char *where) {
+  if (ran_out(d)) return damaged(d, "its compressed data ends early (%s)", where);
+  int real = d->bit_count - d->fake_bits, partial = real % 8, whole = real / 8;
+  size_t unused = 0;
+  if (whole) {
+    uint64_t bytes = (d->bits << partial) >> (64 - 8 * whole);
+    if (bytes != (1ull << (8 * whole)) - 1) unused = (size_t)whole;
+  }
+  if (!d->at_marker) {
+    for (;;) {
+      if (d->pos >= d->size) break;
+      uint8_t byte = d->bytes[d->pos];
+      if (byte == 0xFF && d->pos + 1 < d->size && d->bytes[d->pos + 1] != 0x00) break;
+      if (byte != 0xFF || unused) unused++;
+      d->pos += byte == 0xFF ? 2 : 1;
+    }
+  }
+  if (unused)
+    return damaged(d, "%zu byte%s of compressed data %s left over (%s)", unused, unused == 1 ? "" : "s",
+                   unused == 1 ? "is" : "are", where);
+  return 1;
+}
+
+/* ---- Blocks ----------------------------------------------------------------------------- */
+
+/* One block of a sequential (baseline or extended) scan, F.2.2: the DC difference, then the AC
+ * coefficients, whose values are skipped. */
+/* Adds a DC difference (F.2.2.1). With 8-bit samples a block's DC coefficient lies in
+ * -1024..1016 before quantisation (A.3.3), so a predictor far outside that is damage. */
+static int add_dc_difference(decoder *d, frame_component *c, int al) {
+  int s = decode_symbol(d, &d->dc_tables[c->dc_table]);
+  if (s < 0 || s > 11) return damaged(d, "an impossible DC code");
+  c->dc_prediction += receive_extend(d, s);
+  if (c->dc_prediction > (2047 >> al) || c->dc_prediction < -(2048 >> al))
+    return damaged(d, "a DC coefficient out of range");
+  return 1;
+}
+
+/* The coefficients a 4x4 quadrant mean depends on: over half a block (n = 0..3) the cosines
+ * cos((2n + 1) u pi / 16) of the even frequencies u = 2, 4, 6 sum to zero, so each quadrant's mean
+ * is exact from u, v in {0, 1, 3, 5, 7} (A.3.3's inverse DCT, averaged). Their zig-zag indices
+ * (Figure A.6) by frequency: */
+static const uint8_t zigzag_of[8][8] = {{0, 1, 5, 6, 14, 15, 27, 28},     {2, 4, 7, 13, 16, 26, 29, 42},
+                                        {3, 8, 12, 17, 25, 30, 41, 43},   {9, 11, 18, 24, 31, 40, 44, 53},
+                                        {10, 19, 23, 32, 39, 45, 52, 54}, {20, 22, 33, 38, 46, 51, 55, 60},
+                                        {21, 34, 37, 47, 50, 56, 59, 61}, {35, 36, 48, 49, 57, 58, 62, 63}};
+static const uint8_t half_frequencies[5] = {0, 1, 3, 5, 7};
+/* C(u) / 2 times the mean of cos((2n + 1) u pi / 16) over n = 0..3, for u = 0, 1, 3, 5, 7; over
+ * n = 4..7 the odd ones change sign. */
+static const float half_weights[5] = {0.35355339f, 0.32036443f, -0.11249703f, 0.07516811f, -0.06372445f};
+
+static void quadrant_means(const decoder *d, const frame_component *c, const int32_t coefficients[64], int last,
+                           float out[4]) {
+  const uint16_t *q = d->quant[c->quant_table];
+  if (last == 0) { /* DC only (most blocks of smooth photos): the four means are the block's */
+    out[0] = out[1] = out[2] = out[3] = 128.0f + (float)(coefficients[0] * q[0]) * 0.125f;
+    return;
+  }
+  float even_even = 0, odd_even = 0, even_odd = 0, odd_odd = 0; /* (horizontal u, vertical v) */
+  for (int i = 0; i < 5; i++) {
+    for (int j = 0; j < 5; j++) {
+      int k = zigzag_of[half_frequencies[j]][half_frequencies[i]]; /* row v = j, column u = i */
+      if (k > last || !coefficients[k]) continue;
+      float term = (float)(coefficients[k] * q[k]) * half_weights[i] * half_weights[j];
+      if (i == 0 && j == 0)
+        even_even += term;
+      else if (j == 0)
+        odd_even += term;
+      else if (i == 0)
+        even_odd += term;
+      else
+        odd_odd += term;
+    }
+  }
+  out[0] = 128.0f + even_even + odd_even + even_odd + odd_odd; /* top left */
+  out[1] = 128.0f + even_even - odd_even + even_odd - odd_odd; /* top right */
+  out[2] = 128.0f + even_even + odd_even - even_odd - odd_odd; /* bottom left */
+  out[3] = 128.0f + even_even - odd_even - even_odd + odd_odd; /* bottom right */
+}
+
+/* A sequential block whose coefficients are kept (the 1/4-scale decode). */
+static int sequential_block_values(decoder *d, frame_component *c, size_t block) {
+  int32_t coefficients[64] = {0};
+  int last = 0; /* the last coefficient decoded (zig-zag) */
+  if (!add_dc_difference(d, c, 0)) return 0;
+  coefficients[0] = c->dc_prediction;
+  const huffman_table *ac = &d->ac_tables[c->ac_table];
+  for (int k = 1; k < 64;) {
+    int rs = decode_symbol(d, ac);
+    if (rs < 0) return damaged(d, "an impossible AC code");
+    int run = rs >> 4, size = rs & 15;
+    if (size == 0) {
+      if (run != 15) break;
+      k += 16;
+      continue;
+    }
+    k += run;
+    if (k > 63 || size > 10) return damaged(d, "a block with more than 64 coefficients");
+    last = k;
+    coefficients[k++] = receive_extend(d, size);
+  }
+  quadrant_means(d, c, coefficients, last, c->quarter + block * 4);
+  return 1;
+}
+
+static int sequential_block(decoder *d, frame_component *c, size_t block) {
+  if (c->quarter) return sequential_block_values(d, c, block);
+  if (!add_dc_difference(d, c, 0)) return 0;
+  const huffman_table *ac = &d->ac_tables[c->ac_table];
+  for (int k = 1; k < 64;) {
+    if (d->bit_count < 16) fill(d);
+    uint16_t skip = ac->skip[d->bits >> (64 - SKIP_BITS)];
+    if (skip) {
+      consume(d, skip & 31);
+      if (skip & SKIP_EOB) break;
+      if (skip & SKIP_ZRL) {
+        k += 16;
+        continue;
+      }
+      k += (skip >> 5) & 127; /* the run of zeros and the coefficient */
+      if (k > 64) return damaged(d, "a block with more than 64 coefficients");
+      continue;
+    }
+    int rs = decode_symbol(d, ac);
+    if (rs < 0) return damaged(d, "an impossible AC code");
+    int run = rs >> 4, size = rs & 15;
+    if (size == 0) {
+      if (run != 15) break; /* EOB */
+      k += 16;              /* ZRL: sixteen zeros */
+      continue;
+    }
+    k += run;
+    if (k > 63 || size > 10) return damaged(d, "a block with more than 64 coefficients");
+    get_bits(d, size);
+    k++;
+  }
+  return 1;
+}
+
+/* Progressive DC scans, G.1.2.1: the first sets the coefficient's high bits, later ones add one. */
+static int dc_first_block(decoder *d, frame_component *c, int al) { return add_dc_difference(d, c, al); }
+
+static int dc_refine_block(decoder *d) {
+  get_bits(d, 1);
+  return 1;
+}
+
+/* Progressive AC scans, G.1.2.2 (one component each): only which coefficients are nonzero is
+ * kept, since that decides how a refinement scan is read. */
+static int ac_first_block(decoder *d, frame_component *c, size_t block, int ss, int se) {
+  if (d->eob_run) {
+    d->eob_run--;
+    return 1;
+  }
+  const huffman_table *ac = &d->ac_tables[c->ac_table];
+  uint64_t nonzero = c->nonzero[block];
+  for (int k = ss; k <= se;) {
+    int rs = decode_symbol(d, ac);
+    if (rs < 0) return damaged(d, "an impossible AC code");
+    int run = rs >> 4, size = rs & 15;
+    if (size == 0) {
+      if (run < 15) { /* EOBn: this block and the next 2^run - 1 + (run more bits) end here */
+        d->eob_run = (1u << run) - 1 + get_bits(d, run);
+        break;
+      }
+      k += 16;
+      continue;
+    }
+    k += run;
+    if (k > se || size > 10) return damaged(d, "a block with coefficients past its spectral band");
+    get_bits(d, size);
+    nonzero |= 1ull << k;
+    k++;
+  }
+  c->nonzero[block] = nonzero;
+  return 1;
+}
+
+static int ac_refine_block(decoder *d, frame_component *c, size_t block, int ss, int se) {
+  uint64_t nonzero = c->nonzero[block];
+  int k = ss;
+  if (!d->eob_run) {
+    const huffman_table *ac = &d->ac_tables[c->ac_table];
+    for (; k <= se; k++) {
+      int rs = decode_symbol(d, ac);
+      if (rs < 0) return damaged(d, "an impossible AC code");
+      int run = rs >> 4, size = rs & 15;
+      if (size == 0 && run < 15) {
+        d->eob_run = (1u << run) + get_bits(d, run);
+        break;
+      }
+      if (size != 0) {
+        if (size != 1) return damaged(d, "a refinement coefficient larger than one bit");
+        get_bits(d, 1); /* its sign */
+      }
+      /* Skip `run` zero coefficients, reading a correction bit for each nonzero one passed. */
+      for (; k <= se; k++) {
+        if (nonzero >> k & 1) {
+          get_bits(d, 1);
+        } else {
+          if (run == 0) break;
+          run--;
+        }
+      }
+      if (size != 0) {
+        if (k > se) return damaged(d, "a block with coefficients past its spectral band");
+        nonzero |= 1ull << k;
+      }
+    }
+  }
+  if (d->eob_run) {
+    for (; k <= se; k++)
+      if (nonzero >> k & 1) get_bits(d, 1);
+    d->eob_run--;
+  }
+  c->nonzero[block] = nonzero;
+  return 1;
+}
+
+/* ---- Scans --------------------------------------------------------------------------------- */
+
+static int decode_block(decoder *d, frame_component *c, size_t block, int ss, int se, int ah, int al) {
+  if (!d->progressive) return sequential_block(d, c, block);
+  if (ss == 0) return ah ? dc_refine_block(d) : dc_first_block(d, c, al);
+  return ah ? ac_refine_block(d, c, block, ss, se) : ac_first_block(d, c, block, ss, se);
+}
+
+/* One scan (B.2.3) whose header is payload[0..length) and whose data starts at d->pos; leaves
+ * d->pos at the marker after it. */
+static int decode_scan(decoder *d, const uint8_t *payload, size_t length) {
+  if (length < 1 || payload[0] < 1 || payload[0] > 4 || length < 4u + 2u * payload[0])
+    return damaged(d, "a malformed scan header");
+  int count = payload[0];
+  frame_component *scan[4];
+  for (int i = 0; i < count; i++) {
+    uint8_t id = payload[1 + 2 * i], tables = payload[2 + 2 * i];
+    scan[i] = NULL;
+    for (int j = 0; j < d->component_count; j++)
+      if (d->components[j].id == id) scan[i] = &d->components[j];
+    if (!scan[i]) return damaged(d, "a scan of a component the frame does not have");
+    scan[i]->dc_table = tables >> 4;
+    scan[i]->ac_table = tables & 15;
+    if (scan[i]->dc_table > 3 || scan[i]->ac_table > 3) return damaged(d, "a scan naming a Huffman table over 3");
+  }
+  int ss = payload[1 + 2 * count], se = payload[2 + 2 * count];
+  int ah = payload[3 + 2 * count] >> 4, al = payload[3 + 2 * count] & 15;
+  if (d->progressive) {
+    if (ss > se || se > 63 || (ss == 0 && se != 0) || (ss > 0 && count != 1) || al > 13)
+      return damaged(d, "a progressive scan with an impossible spectral band");
+  } else {
+    ss = 0, se = 63, ah = al = 0;
+  }
+  for (int i = 0; i < count; i++) {
+    if (ss == 0 && ah == 0 && !d->dc_tables[scan[i]->dc_table].defined)
+      return damaged(d, "a scan using a DC Huffman table that was never defined");
+    if (se > 0 && !d->ac_tables[scan[i]->ac_table].defined)
+      return damaged(d, "a scan using an AC Huffman table that was never defined");
+  }
+
+  /* A scan of one component codes its blocks one by one, over the component's own size; one of
+   * several codes whole MCUs (A.2.2, A.2.3). */
+  uint32_t wide = count == 1 ? scan[0]->used_wide : d->mcus_wide;
+  uint32_t high = count == 1 ? scan[0]->used_high : d->mcus_high;
+  uint64_t units = (uint64_t)wide * high;
+  start_segment(d, d->pos);
+  uint32_t restart_expected = 0;
+  for (uint64_t unit = 0; unit < units; unit++) {
+    if (d->restart_interval && unit > 0 && unit % d->restart_interval == 0) {
+      if (!end_segment(d, "before a restart marker")) return 0;
+      size_t at = d->pos;
+      while (at < d->size && d->bytes[at] == 0xFF) at++; /* fill bytes may precede a marker (B.1.1.2) */
+      uint8_t marker = at < d->size ? d->bytes[at] : 0;
+      if (marker != 0xD0 + restart_expected)
+        return damaged(d, "restart marker %u is missing (found marker 0x%02X after %llu of %llu MCUs)",
+                       restart_expected, marker, (unsigned long long)unit, (unsigned long long)units);
+      restart_expected = (restart_expected + 1) & 7;
+      start_segment(d, at + 1);
+    }
+    uint32_t x = (uint32_t)(unit % wide), y = (uint32_t)(unit / wide);
+    if (count == 1) {
+      frame_component *c = scan[0];
+      if (!decode_block(d, c, (size_t)y * c->blocks_wide + x, ss, se, ah, al)) return 0;
+    } else {
+      for (int i = 0; i < count; i++) {
+        frame_component *c = scan[i];
+        for (uint32_t by = 0; by < c->v; by++)
+          for (uint32_t bx = 0; bx < c->h; bx++) {
+            size_t block = ((size_t)y * c->v + by) * c->blocks_wide + (size_t)x * c->h + bx;
+            if (!decode_block(d, c, block, ss, se, ah, al)) return 0;
+          }
+      }
+    }
+    if (ran_out(d))
+      return damaged(d, "its compressed data ends early (after %llu of %llu MCUs)", (unsigned long long)unit + 1,
+                     (unsigned long long)units);
+  }
+  return end_segment(d, "after the last MCU of a scan");
+}
+
+/* ---- Segments ------------------------------------------------------------------------------ */
+
+static int read_frame(decoder *d, uint8_t marker, const uint8_t *p, size_t length) {
+  if (d->seen_frame || length < 6 || p[0] != 8) return 0;
+  d->progressive = marker == 0xC2;
+  d->height = be_get_u16(p + 1);
+  d->width = be_get_u16(p + 3);
+  d->component_count = p[5];
+  if (d->width == 0 || d->height == 0 || d->component_count < 1 || d->component_count > 4 ||
+      length < 6u + 3u * (size_t)d->component_count)
+    return 0;
+  d->h_max = d->v_max = 1;
+  for (int i = 0; i < d->component_count; i++) {
+    frame_component *c = &d->components[i];
+    c->id = p[6 + 3 * i];
+    c->h = p[7 + 3 * i] >> 4;
+    c->v = p[7 + 3 * i] & 15;
+    c->quant_table = p[8 + 3 * i];
+    if (c->h < 1 || c->h > 4 || c->v < 1 || c->v > 4 || c->quant_table > 3) return 0;
+    if (c->h > d->h_max) d->h_max = c->h;
+    if (c->v > d->v_max) d->v_max = c->v;
+  }
+  d->mcus_wide = (d->width + 8 * d->h_max - 1) / (8 * d->h_max);
+  d->mcus_high = (d->height + 8 * d->v_max - 1) / (8 * d->v_max);
+  for (int i = 0; i < d->component_count; i++) {
+    frame_component *c = &d->components[i];
+    c->blocks_wide = d->mcus_wide * c->h;
+    c->blocks_high = d->mcus_high * c->v;
+    uint32_t samples_wide = (uint32_t)(((uint64_t)d->width * c->h + d->h_max - 1) / d->h_max);
+    uint32_t samples_high = (uint32_t)(((uint64_t)d->height * c->v + d->v_max - 1) / d->v_max);
+    c->used_wide = (samples_wide + 7) / 8;
+    c->used_high = (samples_high + 7) / 8;
+    c->samples_wide = samples_wide;
+    c->samples_high = samples_high;
+  }
+  d->seen_frame = 1;
+  return 1;
+}
+
+static int allocate_blocks(decoder *d) {
+  for (int i = 0; i < d->component_count; i++) {
+    frame_component *c = &d->components[i];
+    size_t blocks = (size_t)c->blocks_wide * c->blocks_high;
+    if (d->want_quarter && !(c->quarter = calloc(blocks * 4, sizeof *c->quarter))) return 0;
+    if (d->progressive && !(c->nonzero = calloc(blocks, sizeof *c->nonzero))) return 0;
+  }
+  return 1;
+}
+
+static void free_blocks(decoder *d) {
+  for (int i = 0; i < 4; i++) {
+    free(d->components[i].quarter);
+    free(d->components[i].nonzero);
+    d->components[i].quarter = NULL;
+    d->components[i].nonzero = NULL;
+  }
+}
+
+static int read_huffman_tables(decoder *d, const uint8_t *p, size_t length) {
+  size_t at = 0;
+  while (at + 17 <= length) {
+    uint8_t tc = p[at] >> 4, th = p[at] & 15;
+    size_t symbols = 0;
+    for (int i = 1; i <= 16; i++) symbols += p[at + i];
+    if (tc > 1 || th > 3 || symbols > 256 || length - at - 17 < symbols) return damaged(d, "a malformed Huffman table");
+    huffman_table *t = tc ? &d->ac_tables[th] : &d->dc_tables[th];
+    if (!build_table(t, p + at + 1, p + at + 17)) return damaged(d, "a Huffman table with impossible code lengths");
+    at += 17 + symbols;
+  }
+  return 1;
+}
+
+static void read_quant_tables(decoder *d, const uint8_t *p, size_t length) {
+  size_t at = 0;
+  while (at < length) {
+    int precision = p[at] >> 4, table = p[at] & 15;
+    size_t size = precision ? 128 : 64;
+    if (table > 3 || length - at - 1 < size) return;
+    for (int k = 0; k < 64; k++) d->quant[table][k] = precision ? be_get_u16(p + at + 1 + 2 * k) : p[at + 1 + k];
+    d->quant_defined[table] = 1;
+    at += 1 + size;
+  }
+}
+
+/* ---- The 1/4-scale image ------------------------------------------------------------------ */
+
+/* The mean of the 4x4 quadrant (x, y) of a component (clamped to the quadrants holding samples). */
+static float quadrant_mean(const frame_component *c, uint32_t x, uint32_t y) {
+  uint32_t last_x = (c->samples_wide + 3) / 4 - 1, last_y = (c->samples_high + 3) / 4 - 1;
+  if (x > last_x) x = last_x;
+  if (y > last_y) y = last_y;
+  size_t block = (size_t)(y / 2) * c->blocks_wide + x / 2;
+  return c->quarter[block * 4 + (y & 1) * 2 + (x & 1)];
+}
+
+/* A component's plane at the output size. Subsampled chroma (factor 2) is interpolated with the
+ * triangle filter (3/4 of the nearer sample, 1/4 of the farther), as stb_image and libjpeg's
+ * "fancy upsampling" do at full size. */
+static void component_plane(const decoder *d, const frame_component *c, uint32_t width, uint32_t height, float *out) {
+  uint32_t fx = d->h_max / c->h, fy = d->v_max / c->v;
+  if (fx == 1 && fy == 1) {
+    for (uint32_t y = 0; y < height; y++)
+      for (uint32_t x = 0; x < width; x++) out[(size_t)y * width + x] = quadrant_mean(c, x, y);
+    return;
+  }
+  for (uint32_t y = 0; y < height; y++) {
+    uint32_t sy = y / fy, ny = sy;
+    float wy = 0.0f;
+    if (fy == 2) {
+      ny = (y & 1) ? sy + 1 : (sy ? sy - 1 : 0);
+      wy = 0.25f;
+    }
+    for (uint32_t x = 0; x < width; x++) {
+      uint32_t sx = x / fx, nx = sx;
+      float wx = 0.0f;
+      if (fx == 2) {
+        nx = (x & 1) ? sx + 1 : (sx ? sx - 1 : 0);
+        wx = 0.25f;
+      }
+      float near = quadrant_mean(c, sx, sy) * (1.0f - wx) + quadrant_mean(c, nx, sy) * wx;
+      float far = quadrant_mean(c, sx, ny) * (1.0f - wx) + quadrant_mean(c, nx, ny) * wx;
+      out[(size_t)y * width + x] = near * (1.0f - wy) + far * wy;
+    }
+  }
+}
+
+static uint8_t to_byte(float v) {
+  v += 0.5f;
+  return v <= 0.0f ? 0 : v >= 255.0f ? 255 : (uint8_t)v;
+}
+
+static jpeg_data_result make_quarter(const decoder *d, jpeg_quarter *out) {
+  uint32_t width = (d->width + 3) / 4, height = (d->height + 3) / 4;
+  size_t n = (size_t)width * height;
+  int channels = d->component_count == 1 ? 1 : 3;
+  float *planes = malloc(n * (size_t)channels * sizeof *planes);
+  uint8_t *pixels = malloc(n * (size_t)channels);
+  if (!planes || !pixels) {
+    free(planes);
+    free(pixels);
+    return JPEG_DATA_OUT_OF_MEMORY;
+  }
+  for (int i = 0; i < channels; i++) component_plane(d, &d->components[i], width, height, planes + n * (size_t)i);
+  if (channels == 1) {
+    for (size_t i = 0; i < n; i++) pixels[i] = to_byte(planes[i]);
+  } else {
+    /* YCbCr to RGB as JFIF defines it (and stb_image computes it). */
+    for (size_t i = 0; i < n; i++) {
+      float y = planes[i], cb = planes[n + i] - 128.0f, cr = planes[2 * n + i] - 128.0f;
+      pixels[3 * i] = to_byte(y + 1.402f * cr);
+      pixels[3 * i + 1] = to_byte(y - 0.344136f * cb - 0.714136f * cr);
+      pixels[3 * i + 2] = to_byte(y + 1.772f * cb);
+    }
+  }
+  free(planes);
+  out->pixels = pixels;
+  out->width = width;
+  out->height = height;
+  out->channels = (uint32_t)channels;
+  return JPEG_DATA_OK;
+}
+
+/* The 1/4-scale decode handles sequential JPEGs that stb_image would convert as gray or YCbCr: one
+ * component, or three that are not RGB (ids 'R','G','B', or Adobe's transform 0), with chroma
+ * halved or not. */
+static int quarter_layout(const decoder *d) {
+  if (d->progressive) return 0;
+  if (d->component_count == 1) return 1;
+  if (d->component_count != 3 || d->adobe_rgb) return 0;
+  const frame_component *c = d->components;
+  if (c[0].id == 'R' && c[1].id == 'G' && c[2].id == 'B') return 0;
+  for (int i = 0; i < 3; i++)
+    if ((d->h_max != c[i].h && d->h_max != 2u * c[i].h) || (d->v_max != c[i].v && d->v_max != 2u * c[i].v)) return 0;
+  return 1;
+}
+
+static int quarter_possible(const decoder *d) {
+  if (!quarter_layout(d)) return 0;
+  for (int i = 0; i < d->component_count; i++)
+    if (!d->quant_defined[d->components[i].quant_table]) return 0;
+  return 1;
+}
+
+/* ---- The marker walk (B.2, B.3), as jpeg_scan() has already checked it ---------------------- */
+
+static jpeg_data_result walk(decoder *d, jpeg_quarter *quarter) {
+  size_t pos = 1;
+  while (pos < d->size && d->bytes[pos] == 0xFF) pos++;
+  pos++; /* SOI */
+  for (;;) {
+    while (pos < d->size && d->bytes[pos] != 0xFF) pos++;
+    while (pos < d->size && d->bytes[pos] == 0xFF) pos++;
+    if (pos >= d->size) return JPEG_DATA_NOT_CHECKED;
+    uint8_t marker = d->bytes[pos++];
+    if (marker == 0xD9) break;
+    if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) continue;
+    if (pos + 2 > d->size) return JPEG_DATA_NOT_CHECKED;
+    size_t length = be_get_u16(d->bytes + pos);
+    if (length < 2 || pos + length > d->size) return JPEG_DATA_NOT_CHECKED;
+    const uint8_t *p = d->bytes + pos + 2;
+    size_t n = length - 2;
+    pos += length;
+    switch (marker) {
+      case 0xC0:
+      case 0xC1:
+      case 0xC2:
+        if (!read_frame(d, marker, p, n)) return JPEG_DATA_NOT_CHECKED;
+        d->want_quarter = quarter && quarter_layout(d);
+        if (!allocate_blocks(d)) return JPEG_DATA_OUT_OF_MEMORY;
+        break;
+      case 0xC4:
+        if (!read_huffman_tables(d, p, n)) return JPEG_DATA_DAMAGED;
+        break;
+      case 0xDB: read_quant_tables(d, p, n); break;
+      case 0xDD:
+        if (n >= 2) d->restart_interval = be_get_u16(p);
+        break;
+      case 0xEE: /* Adobe APP14: transform 0 means the three components are RGB */
+        if (n >= 12 && memcmp(p, "Adobe", 5) == 0 && p[11] == 0) d->adobe_rgb = 1;
+        break;
+      case 0xDA:
+        if (!d->seen_frame) return JPEG_DATA_NOT_CHECKED;
+        d->pos = pos;
+        if (!decode_scan(d, p, n)) return JPEG_DATA_DAMAGED;
+        pos = d->pos;
+        break;
+      default: break;
+    }
+  }
+  if (!d->seen_frame) return JPEG_DATA_NOT_CHECKED;
+  if (d->want_quarter && quarter_possible(d)) return make_quarter(d, quarter);
+  return JPEG_DATA_OK;
+}
+
+jpeg_data_result jpeg_decode_data(const uint8_t *bytes, size_t size, jpeg_quarter *quarter, char *problem,
+                                  size_t problem_size) {
+  if (quarter) memset(quarter, 0, sizeof *quarter);
+  if (problem && problem_size) problem[0] = '\0';
+  decoder *d = calloc(1, sizeof *d); /* about 5 KB of tables: not on the wasm stack */
+  if (!d) return JPEG_DATA_OUT_OF_MEMORY;
+  d->bytes = bytes;
+  d->size = size;
+  d->problem = problem;
+  d->problem_size = problem_size;
+  jpeg_data_result result = size >= 4 ? walk(d, quarter) : JPEG_DATA_NOT_CHECKED;
+  free_blocks(d);
+  free(d);
+  return result;
+}
+
+jpeg_data_result jpeg_check_data(const uint8_t *bytes, size_t size, char *problem, size_t problem_size) {
+  return jpeg_decode_data(bytes, size, NULL, problem, problem_size);
+}

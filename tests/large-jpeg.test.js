@@ -1,0 +1,124 @@
+'use strict';
+// Large JPEGs are embedded from a 1/4-scale decode (each 8x8 block's four 4x4 quadrant means,
+// exact from 25 of its coefficients) when that is still at least twice the model's input size:
+// the area filter's boxes are then 8 pixels or more, averaged from those means. The embedding must
+// stay within a fixed cosine of the full-size decode followed by the same resize. Test photos are
+// real photos upscaled here (nothing large is committed), encoded with jpeg-js (baseline, 4:4:4).
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const jpeg = require('jpeg-js');
+
+const { createExtractor } = require('..');
+const testdata = require('./support/testdata');
+
+/** The tolerance issue 13 sets: cosine to the full-resolution decode + resize. */
+const MIN_COSINE = 0.999;
+
+/** Bilinear upscale of an RGBA image (smooth, as a camera's large photo is at the 8x8 scale). */
+function upscale({ data, width, height }, outWidth, outHeight) {
+  const out = Buffer.alloc(outWidth * outHeight * 4);
+  for (let y = 0; y < outHeight; y++) {
+    const sy = Math.min(height - 1, Math.max(0, ((y + 0.5) * height) / outHeight - 0.5));
+    const y0 = Math.floor(sy),
+      y1 = Math.min(height - 1, y0 + 1),
+      wy = sy - y0;
+    for (let x = 0; x < outWidth; x++) {
+      const sx = Math.min(width - 1, Math.max(0, ((x + 0.5) * width) / outWidth - 0.5));
+      const x0 = Math.floor(sx),
+        x1 = Math.min(width - 1, x0 + 1),
+        wx = sx - x0;
+      for (let c = 0; c < 4; c++) {
+        const top = data[(y0 * width + x0) * 4 + c] * (1 - wx) + data[(y0 * width + x1) * 4 + c] * wx;
+        const bottom = data[(y1 * width + x0) * 4 + c] * (1 - wx) + data[(y1 * width + x1) * 4 + c] * wx;
+        out[(y * outWidth + x) * 4 + c] = Math.round(top * (1 - wy) + bottom * wy);
+      }
+    }
+  }
+  return { data: out, width: outWidth, height: outHeight };
+}
+
+/** A large JPEG made from a real photo: `name` upscaled to width x height, quality 90. */
+function largeJpeg(name, width, height) {
+  const photo = jpeg.decode(fs.readFileSync(testdata.photo(name)), { useTArray: true, formatAsRGBA: true });
+  return jpeg.encode(upscale(photo, width, height), 90).data;
+}
+
+/** Inserts an APP1 Exif segment with the given Orientation right after SOI. */
+function withExifOrientation(jpegBytes, orientation) {
+  const tiff = Buffer.from('4d4d002a000000080001011200030000000100000000000000', 'hex');
+  tiff[19] = orientation;
+  const payload = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff]);
+  const header = Buffer.from([0xff, 0xe1, (payload.length + 2) >> 8, (payload.length + 2) & 255]);
+  return Buffer.concat([jpegBytes.subarray(0, 2), header, payload, jpegBytes.subarray(2)]);
+}
+
+function cosine(a, b) {
+  let dot = 0,
+    na = 0,
+    nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
+  }
+  return dot / Math.sqrt(na * nb);
+}
+
+let extractor;
+test.before(async () => {
+  extractor = await createExtractor();
+});
+test.after(() => extractor.dispose());
+
+/** embed(bytes) and embed(the same image decoded at full size, as raw pixels). */
+async function bothWays(bytes) {
+  const fast = await extractor.embed(bytes);
+  const full = await extractor.embed(await extractor.decode(bytes));
+  return { fast, full, cosine: cosine(fast, full) };
+}
+
+test('a 12-megapixel JPEG embeds within cosine 0.999 of its full-size decode + resize', async () => {
+  const bytes = largeJpeg('dog', 4000, 3000);
+  const { fast, full, cosine: c } = await bothWays(bytes);
+  assert.ok(c >= MIN_COSINE, `cosine ${c.toFixed(6)}`);
+  // The reduced decode was taken: a different path, not the same pixels.
+  assert.notDeepEqual(fast, full);
+});
+
+test('large JPEGs of every photo, at and above the 1/4-scale threshold, stay within cosine 0.999', async () => {
+  // 1792 / 4 = 448 = 2 x 224: the smallest side that takes the 1/4-scale decode for a 224x224 model.
+  const sizes = [
+    [1792, 1792],
+    [2400, 1800],
+    [1800, 2400],
+  ];
+  for (const [i, name] of testdata.PHOTO_NAMES.entries()) {
+    const [width, height] = sizes[i % sizes.length];
+    const { fast, full, cosine: c } = await bothWays(largeJpeg(name, width, height));
+    assert.ok(c >= MIN_COSINE, `${name} ${width}x${height}: cosine ${c.toFixed(6)}`);
+    assert.notDeepEqual(fast, full, `${name}: the 1/4-scale decode was not used`);
+  }
+});
+
+test('EXIF orientation is applied to the 1/4-scale decode as to the full one', async () => {
+  const bytes = largeJpeg('eagle', 3000, 2400);
+  for (const orientation of [3, 6, 8]) {
+    const turned = withExifOrientation(bytes, orientation);
+    const { cosine: c } = await bothWays(turned);
+    assert.ok(c >= MIN_COSINE, `orientation ${orientation}: cosine ${c.toFixed(6)}`);
+  }
+});
+
+test('a JPEG just under the threshold is decoded at full size (identical to its raw pixels)', async () => {
+  // 1792 / 4 = 448 wide is enough, 1788 / 4 = 447 high is not: decoded at full size.
+  const { fast, full } = await bothWays(largeJpeg('horses', 1792, 1788));
+  assert.deepEqual(fast, full);
+});
+
+test('damage in a large JPEG is found on the 1/4-scale path too', async () => {
+  const bytes = Buffer.from(largeJpeg('kite', 3000, 2400));
+  const middle = Math.floor(bytes.length / 2);
+  bytes.fill(0, middle, middle + 500);
+  await assert.rejects(extractor.embed(bytes), { code: 'DECODE_FAILED', message: /JPEG data is damaged/ });
+});
