@@ -707,3 +707,35 @@ test('--no-examples is documented as a file that cannot learn more', () => {
   const help = imprint(['train', '--help']);
   assert.match(help.stdout, /--no-examples[\s\S]*cannot learn more[\s\S]*SAVED_WITHOUT_EXAMPLES/);
 });
+
+test('info --models lists the presets; --model takes a preset name; info on a TFLite file lists its operators', () => {
+  const models = imprint(['info', '--models']);
+  assert.equal(models.code, 0, models.stderr);
+  const list = JSON.parse(models.stdout);
+  assert.deepEqual(
+    list.map((m) => m.name),
+    ['default', 'accurate'],
+  );
+  for (const m of list) assert.ok(m.bytes > 1e6, `${m.name} is built`);
+  const accurate = imprint(['info', '--model', 'accurate']);
+  assert.equal(accurate.code, 0, accurate.stderr);
+  assert.equal(JSON.parse(accurate.stdout).dim, 1536);
+  assert.equal(imprint(['info', '--models', '--layers']).code, 2);
+
+  const { objectronSsdBytes } = require('../models/sources.js');
+  const tflite = path.join(work, 'ssd.tflite');
+  fs.writeFileSync(tflite, objectronSsdBytes());
+  const ops = imprint(['info', tflite]);
+  assert.equal(ops.code, 0, ops.stderr);
+  const { format, operators } = JSON.parse(ops.stdout);
+  assert.equal(format, 'tflite');
+  const conv1 = operators.find((o) =>
+    o.outputs.some((t) => t.name.startsWith('FeatureExtractor/MobilenetV2/Conv_1/Relu6')),
+  );
+  assert.equal(conv1.op, 'CONV_2D');
+  assert.equal(conv1.supported, true);
+  assert.ok(
+    operators.some((o) => o.supported === false),
+    'the detector head has operators the converter does not run',
+  );
+});

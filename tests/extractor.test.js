@@ -160,3 +160,40 @@ test('cosineSimilarity is the same helper in Node as in the browser build: 1 for
     (error) => error instanceof ImprintError && error.code === 'INVALID_ARGUMENT',
   );
 });
+
+test("the 'accurate' preset holds both backbones in one graph: its nsfwjs part computes what nsfwjs's model alone does", async () => {
+  const accurate = await createExtractor({ model: 'accurate' });
+  const keras = await createExtractor({
+    model: require('node:path').join(__dirname, '..', 'dist', 'models', 'mobilenet_v2.imprint'),
+  });
+  try {
+    assert.equal(accurate.info.name, 'ssd+nsfwjs-mobilenet_v2-224');
+    assert.deepEqual(accurate.info.embeddingLayers, [
+      'FeatureExtractor/MobilenetV2/expanded_conv_16/depthwise/Relu6',
+      'block_13_depthwise_relu',
+    ]);
+    assert.equal(accurate.info.dim, 960 + 576);
+    assert.notEqual(accurate.info.modelHash, extractor.info.modelHash);
+    // 224x224 pixels need no resize: both parts see exactly the pixels, each with its own scaling.
+    const pixels = await extractor.decode(testdata.photo('dog'));
+    const crop = { data: new Uint8Array(224 * 224 * 3), width: 224, height: 224, channels: 3 };
+    for (let y = 0; y < 224; y++)
+      crop.data.set(pixels.data.subarray(y * pixels.width * 3, (y * pixels.width + 224) * 3), y * 224 * 3);
+    const mine = await accurate.features(crop, 'block_13_depthwise_relu');
+    const alone = await keras.features(crop, 'block_13_depthwise_relu');
+    assert.ok(cosineSimilarity(mine, alone) > 0.99999, `cosine ${cosineSimilarity(mine, alone)}`);
+    const ssd = 'FeatureExtractor/MobilenetV2/expanded_conv_16/depthwise/Relu6';
+    assert.deepEqual(await accurate.features(crop, ssd), await extractor.features(crop, ssd));
+  } finally {
+    accurate.dispose();
+    keras.dispose();
+  }
+});
+
+test('a preset name that does not exist is read as a file path', async () => {
+  await assert.rejects(createExtractor({ model: 'precise' }), (error) => {
+    assert.ok(error instanceof ImprintError);
+    assert.equal(error.code, 'FILE_NOT_FOUND');
+    return true;
+  });
+});
