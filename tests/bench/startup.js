@@ -7,7 +7,8 @@
 // build's files (dist/web), brotli-compressed at the highest quality, as a static server would serve
 // them (source maps are fetched only by developer tools and are not counted).
 //
-//   node tests/bench/startup.js [--runs N]
+//   node tests/bench/startup.js [--runs N] [--also model.imprint]
+// --also adds a row (cold start and RSS) for another model file, interleaved with the others.
 const fs = require('node:fs');
 const path = require('node:path');
 const zlib = require('node:zlib');
@@ -15,6 +16,7 @@ const { execFileSync } = require('node:child_process');
 
 const ROOT = path.join(__dirname, '..', '..');
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 15;
+const also = process.argv.includes('--also') ? path.resolve(process.argv[process.argv.indexOf('--also') + 1]) : null;
 const photo = require('../support/testdata').photo('dog');
 
 const imprintScript = (options) => `
@@ -73,11 +75,12 @@ function brotli(file) {
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 const bare = `console.log(JSON.stringify({ rssMb: process.resourceUsage().maxRSS / 1024 }))`;
-const [imprint, accurate, tfjs, node] = measureAll([
+const [imprint, accurate, tfjs, node, other] = measureAll([
   imprintScript({}),
   imprintScript({ model: 'accurate' }),
   tfjsScript,
   bare,
+  ...(also ? [imprintScript({ model: also })] : []),
 ]);
 const ms = (r) => `${r.min.ms.toFixed(0)} / ${r.median.ms.toFixed(0)} ms`;
 console.log(`# cold start and memory, ${new Date().toISOString()}, ${runs} fresh processes each, interleaved`);
@@ -86,6 +89,10 @@ console.log('| runtime | process start → first embedding, min / median | peak 
 console.log('|---|---|---|');
 console.log(`| imprint (default model, a JPEG photo) | ${ms(imprint)} | ${imprint.median.rssMb.toFixed(0)} MB |`);
 console.log(`| imprint ('accurate' preset, same photo) | ${ms(accurate)} | ${accurate.median.rssMb.toFixed(0)} MB |`);
+if (other) {
+  const name = path.relative(ROOT, also);
+  console.log(`| imprint (${name}, same photo) | ${ms(other)} | ${other.median.rssMb.toFixed(0)} MB |`);
+}
 console.log(`| TF.js wasm, fast path (out_relu, same photo) | ${ms(tfjs)} | ${tfjs.median.rssMb.toFixed(0)} MB |`);
 console.log(`| bare Node (\`node -e 0\`), included in all | ${ms(node)} | ${node.median.rssMb.toFixed(0)} MB |`);
 console.log('');
