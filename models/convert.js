@@ -14,9 +14,9 @@ const path = require('path');
 const format = require('./model-format.js');
 const { UnsupportedLayerError, readLayersModel } = require('./tfjs-layers.js');
 const { loadNsfwjsBundle } = require('./nsfwjs.js');
-const { TfliteError, readTfliteModel, listTfliteLayers, halfToFloat } = require('./tflite.js');
+const { TfliteError, readTfliteModel, listTfliteLayers } = require('./tflite.js');
 
-const { FORMAT, OP, OP_NAMES, DTYPE, RESIZE, COLOUR, serialise } = format;
+const { FORMAT, OP, OP_NAMES, DTYPE, RESIZE, COLOUR, serialise, halfToFloat, floatToHalf } = format;
 
 /**
  * Reads a --scale value: '1/255' (range [0, 1]), '[-1,1]' (any [lo,hi]: scale (hi − lo) / 255,
@@ -53,32 +53,6 @@ function tensorValues(t) {
     else out[i] = Math.fround(t.data[i] * t.qScale + t.qMin);
   }
   return out;
-}
-
-// float32 → IEEE binary16 bits, round to nearest even (finite inputs within the half range).
-function floatToHalf(x) {
-  const f = new Float32Array([x]);
-  const bits = new Uint32Array(f.buffer)[0];
-  const sign = (bits >>> 16) & 0x8000;
-  const exp = (bits >>> 23) & 0xff;
-  let mant = bits & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
-  if (e >= 31) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let half = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    if (rem > mid || (rem === mid && half & 1)) half++;
-    return sign | half;
-  }
-  let half = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
-  return sign | half;
 }
 
 /**

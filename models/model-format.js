@@ -43,6 +43,45 @@ const RESIZE = Object.freeze({ BILINEAR_ALIGN_CORNERS: 0, BILINEAR_HALF_PIXEL: 1
 const COLOUR = Object.freeze({ RGB: 0, BGR: 1 });
 
 // ---------------------------------------------------------------------------------------------
+// float16 (the file's f16 dtype)
+
+/** IEEE binary16 bits → float32 value, exactly (subnormals included). */
+function halfToFloat(h) {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const m = h & 0x3ff;
+  if (e === 0) return s * m * 2 ** -24;
+  if (e === 31) return m ? NaN : s * Infinity;
+  return s * (1 + m / 1024) * 2 ** (e - 15);
+}
+
+/** float32 value → IEEE binary16 bits, rounded to nearest even; overflow gives infinity. */
+function floatToHalf(x) {
+  const f = new Float32Array([x]);
+  const bits = new Uint32Array(f.buffer)[0];
+  const sign = (bits >>> 16) & 0x8000;
+  const exp = (bits >>> 23) & 0xff;
+  let mant = bits & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 31) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let half = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const mid = 1 << (shift - 1);
+    if (rem > mid || (rem === mid && half & 1)) half++;
+    return sign | half;
+  }
+  let half = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
+  return sign | half;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Window arithmetic (models/MODEL_FORMAT.md, Ops).
 
 /**
@@ -301,6 +340,8 @@ module.exports = {
   OP_NAMES,
   RESIZE,
   COLOUR,
+  halfToFloat,
+  floatToHalf,
   samePads,
   windowOut,
   makeNode,

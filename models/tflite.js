@@ -355,16 +355,6 @@ function elementCount(shape, what) {
   return n;
 }
 
-// Float16 bits → float32 value (exact, subnormals included).
-function halfToFloat(h) {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
-}
-
 /**
  * A constant tensor's values: { shape, dtype: 'f32'|'f16', f32?: Float32Array, f16?: Uint16Array },
  * following DEQUANTIZE back to its stored tensor. float16 stays as its bits; int8/uint8 are
@@ -1076,5 +1066,4 @@ module.exports = {
   readTfliteModel,
   listTfliteLayers,
   opName,
-  halfToFloat,
 };

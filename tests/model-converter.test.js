@@ -12,6 +12,7 @@ const path = require('node:path');
 const { execFileSync, spawnSync } = require('node:child_process');
 
 const convert = require('../models/convert.js');
+const { floatToHalf } = require('../models/model-format.js');
 const { evaluateModelFile, dequantize } = require('./support/model-file-eval.js');
 const { DTYPE } = convert;
 
@@ -30,31 +31,6 @@ function nsfwjsLayers(name) {
 function kerasShape(shape) {
   const s = shape.slice(1);
   return s.length === 3 ? s : [1, 1, s[s.length - 1]];
-}
-
-function floatToHalf(value) {
-  const f = new Float32Array([value]);
-  const x = new Uint32Array(f.buffer)[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
-  if (e >= 31) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let h = mant >>> shift;
-    const rest = mant & ((1 << shift) - 1);
-    const half = 1 << (shift - 1);
-    if (rest > half || (rest === half && h & 1)) h++;
-    return sign | h;
-  }
-  let h = (e << 10) | (mant >>> 13);
-  const rest = mant & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && h & 1)) h++;
-  return sign | h;
 }
 
 let tfPromise = null;

@@ -16,6 +16,8 @@
 //   const y = m.conv2d(x, w, bias, { stride: 2, padding: 'SAME', activation: 'RELU6' });
 //   const bytes = m.finish([y]);
 
+const { floatToHalf } = require('../../models/model-format.js');
+
 // ---------------------------------------------------------------------------------------------
 // Flatbuffer values and writer.
 
@@ -200,29 +202,7 @@ const TYPES = { FLOAT32: 0, FLOAT16: 1, INT32: 2, UINT8: 3, INT64: 4, INT8: 9 };
 const PADDING = { SAME: 0, VALID: 1 };
 const ACTIVATION = { NONE: 0, RELU: 1, RELU_N1_TO_1: 2, RELU6: 3 };
 
-// float32 → IEEE binary16 bits, round to nearest even (values in the half range).
-function toHalf(x) {
-  const f = new Float32Array([x]);
-  const bits = new Uint32Array(f.buffer)[0];
-  const sign = (bits >>> 16) & 0x8000;
-  const exp = ((bits >>> 23) & 0xff) - 127 + 15;
-  let mant = bits & 0x7fffff;
-  if (exp >= 31) return sign | 0x7c00;
-  if (exp <= 0) {
-    if (exp < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - exp;
-    let h = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    if (rem > mid || (rem === mid && h & 1)) h++;
-    return sign | h;
-  }
-  let h = (exp << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++;
-  return sign | h;
-}
+const toHalf = floatToHalf; // the model file's own conversion (models/model-format.js)
 
 // Seeded uniform numbers in [lo, hi) (mulberry32), so generated models are the same every run.
 function random(seed) {
