@@ -4,6 +4,7 @@
 // and shapes results; every number is computed in C.
 
 const { ImprintError, describeValue, optionalFunction, checkOptionObject } = require('./errors.cjs');
+const { handlesOf } = require('./extractor.cjs');
 const { isFileSource, platform } = require('./inputs.cjs');
 const {
   Status,
@@ -463,13 +464,6 @@ class Classifier {
     if (!this.#disposed) release(this, () => this.#core._imprint_head_destroy(this.#head));
     this.#disposed = true;
   }
-}
-
-function handlesOf(extractor) {
-  if (!extractor || typeof extractor !== 'object' || !('_handles' in extractor)) {
-    throw new ImprintError('INVALID_ARGUMENT', 'pass the Extractor from createExtractor() as the first argument');
-  }
-  return extractor._handles; // throws DISPOSED for a disposed extractor
 }
 
 /** Wraps a freshly created or loaded C head; frees it if the wrapper cannot be made. */

@@ -436,4 +436,12 @@ function limitsStruct(scratch, limits) {
   });
 }
 
-module.exports = { createExtractor, Extractor, useThreadPool };
+/** The core and model of an Extractor given to createClassifier()/createIndex(), or INVALID_ARGUMENT. */
+function handlesOf(extractor) {
+  if (!extractor || typeof extractor !== 'object' || !('_handles' in extractor)) {
+    throw new ImprintError('INVALID_ARGUMENT', 'pass the Extractor from createExtractor() as the first argument');
+  }
+  return extractor._handles; // throws DISPOSED for a disposed extractor
+}
+
+module.exports = { createExtractor, Extractor, useThreadPool, handlesOf };

@@ -4,6 +4,7 @@
 // vectors, the similarity and the file format live in C (include/imprint.h, "Indexes").
 
 const { ImprintError, checkOptionObject } = require('./errors.cjs');
+const { handlesOf } = require('./extractor.cjs');
 const { isFileSource, platform } = require('./inputs.cjs');
 const { Status, Constants, withScratch, guard, release, readFloats, readU32, check } = require('./wasm.cjs');
 
@@ -237,13 +238,6 @@ class SimilarityIndex {
     if (!this.#disposed) release(this, () => this.#core._imprint_index_destroy(this.#index));
     this.#disposed = true;
   }
-}
-
-function handlesOf(extractor) {
-  if (!extractor || typeof extractor !== 'object' || !('_handles' in extractor)) {
-    throw new ImprintError('INVALID_ARGUMENT', 'pass the Extractor from createExtractor() as the first argument');
-  }
-  return extractor._handles; // throws DISPOSED for a disposed extractor
 }
 
 function adoptIndex(extractor, core, index) {
