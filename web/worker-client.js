@@ -276,13 +276,7 @@ class WorkerClassifier {
   dispose() {
     if (this.#disposed) return;
     this.#disposed = true;
-    let channel;
-    try {
-      channel = this.#extractor._channel;
-    } catch {
-      return; // the worker is gone, and the classifier with it
-    }
-    channel.call('disposeClassifier', [this.#id]).catch(() => {});
+    disposeInWorker(this.#extractor, 'disposeClassifier', this.#id);
   }
 
   static {
@@ -336,13 +330,7 @@ class WorkerIndex {
   dispose() {
     if (this.#disposed) return;
     this.#disposed = true;
-    let channel;
-    try {
-      channel = this.#extractor._channel;
-    } catch {
-      return; // the worker is gone, and the index with it
-    }
-    channel.call('disposeIndex', [this.#id]).catch(() => {});
+    disposeInWorker(this.#extractor, 'disposeIndex', this.#id);
   }
 
   static {
@@ -377,6 +365,17 @@ async function loadIndex(extractor, bytes, options) {
 
 function isWorkerExtractor(value) {
   return value instanceof WorkerExtractor;
+}
+
+/** Frees an object the worker holds for `extractor`; nothing to do when the worker is already gone. */
+function disposeInWorker(extractor, operation, id) {
+  let channel;
+  try {
+    channel = extractor._channel;
+  } catch {
+    return; // the worker is gone, and the object with it
+  }
+  channel.call(operation, [id]).catch(() => {});
 }
 
 /**
