@@ -36,6 +36,12 @@ const OP = Object.freeze({
   SOFTMAX: 12,
   FLATTEN: 13,
   IDENTITY: 14,
+  MUL: 15,
+  SUB: 16,
+  HARD_SWISH: 17,
+  SIGMOID: 18,
+  RESIZE_BILINEAR: 19,
+  TRANSPOSE_CONV2D: 20,
 });
 const OP_NAMES = Object.keys(OP);
 
