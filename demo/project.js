@@ -82,13 +82,16 @@
       return out;
     };
     const magic = new TextDecoder().decode(bytes.subarray(0, 8));
-    if (magic !== 'IMPRHEAD' || u32(8) !== 1) throw new Error('not an imprint classifier file (version 1)');
+    const version = u32(8);
+    if (magic !== 'IMPRHEAD' || (version !== 1 && version !== 2)) {
+      throw new Error('not an imprint classifier file (version 1 or 2)');
+    }
     const flags = u32(12);
     const dim = u32(40);
     const classCount = u32(44);
     const exampleCount = flags & 1 ? u32(48) : 0;
     const decoder = new TextDecoder('utf-8', { fatal: true });
-    let offset = 64 + 4 * dim; // header, centre
+    let offset = (version === 1 ? 64 : 72) + 4 * dim; // header (models/HEAD_FORMAT.md), centre
     const labels = [];
     const means = [];
     for (let c = 0; c < classCount; c++) {

@@ -309,7 +309,7 @@ typedef struct imprint_prediction {
   uint32_t best;    /* index of the most probable class */
   float confidence; /* its calibrated probability */
   float similarity; /* cosine similarity to the nearest class mean */
-  int unknown;      /* 1 when similarity < the head's unknown threshold */
+  int unknown;      /* 1 when similarity < the threshold in force (imprint_head_threshold_in_force) */
 } imprint_prediction;
 
 /* Default cosine similarity (between the power-transformed query and the nearest class mean,
@@ -326,10 +326,29 @@ typedef struct imprint_prediction {
 imprint_status imprint_head_predict(imprint_head *head, const float *embedding, const float *mirrored, size_t dim,
                                     float *scores, size_t scores_len, imprint_prediction *out);
 
-/* The similarity below which predictions are marked unknown (saved in head files; a NaN or
- * infinite threshold is ignored). */
+/* The fixed similarity below which predictions are marked unknown when the unknown rate is 0 or
+ * cannot be estimated yet (saved in head files; a NaN or infinite threshold is ignored). */
 void imprint_head_set_unknown_threshold(imprint_head *head, float threshold);
 float imprint_head_unknown_threshold(const imprint_head *head);
+
+/* Adaptive "unknown". With a rate r > 0, the threshold adapts to the classes taught: it is the
+ * r-quantile of the examples' leave-one-out similarities (each example of a class with two or more
+ * examples scored against the nearest class mean, its own class's mean computed without it), so
+ * about a share r of new images of the taught classes are called unknown, whether the classes are
+ * tight or spread out; images of untaught categories fall below it far more often (BENCHMARKS.md,
+ * "Unknown"). Until IMPRINT_HEAD_MIN_RATE_EXAMPLES such examples exist (e.g. one example per
+ * class), the fixed threshold applies. Rate 0 always uses the fixed threshold. New heads start
+ * with IMPRINT_HEAD_DEFAULT_UNKNOWN_RATE (measured: about 10% of held-out images of taught classes,
+ * on two data sets). Rates are in [0, IMPRINT_HEAD_MAX_UNKNOWN_RATE]; others are
+ * IMPRINT_ERR_INVALID_ARGUMENT. Saved in head files (with the estimate, so a head saved without
+ * examples keeps it). */
+#define IMPRINT_HEAD_DEFAULT_UNKNOWN_RATE 0.075f
+#define IMPRINT_HEAD_MAX_UNKNOWN_RATE 0.5f
+#define IMPRINT_HEAD_MIN_RATE_EXAMPLES 6
+imprint_status imprint_head_set_unknown_rate(imprint_head *head, float rate);
+float imprint_head_unknown_rate(const imprint_head *head);
+/* The threshold predictions use now: the rate's estimate, or the fixed threshold. */
+float imprint_head_threshold_in_force(imprint_head *head);
 /* Calibration temperature (1 before training; logits are divided by it). */
 float imprint_head_temperature(const imprint_head *head);
 

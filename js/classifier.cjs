@@ -19,6 +19,8 @@ const {
   check,
 } = require('./wasm.cjs');
 
+const MAX_UNKNOWN_RATE = Constants.HEAD_MAX_UNKNOWN_RATE;
+
 /** Longest stretch train() runs before yielding to the event loop. */
 const SLICE_MS = 16;
 
@@ -75,6 +77,17 @@ function checkUnknownThreshold(value) {
   return value;
 }
 
+/** The value of unknownRate, or INVALID_ARGUMENT. */
+function checkUnknownRate(value) {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_UNKNOWN_RATE) {
+    throw new ImprintError(
+      'INVALID_ARGUMENT',
+      `unknownRate must be a number in [0, ${MAX_UNKNOWN_RATE}]; got ${describeValue(value)}`,
+    );
+  }
+  return value;
+}
+
 class Classifier {
   #extractor;
   #core;
@@ -94,7 +107,14 @@ class Classifier {
     this.#dim = core._imprint_head_dim(head);
     this.#flipAugment = Boolean(options.flipAugment);
     this.#testTimeFlip = Boolean(options.testTimeFlip);
+    if (options.unknownThreshold !== undefined && options.unknownRate !== undefined) {
+      throw new ImprintError(
+        'INVALID_ARGUMENT',
+        'give unknownThreshold (a fixed threshold) or unknownRate (a threshold that adapts to the examples), not both',
+      );
+    }
     if (options.unknownThreshold !== undefined) this.unknownThreshold = options.unknownThreshold;
+    if (options.unknownRate !== undefined) this.unknownRate = options.unknownRate;
     guard(this, () => core._imprint_head_destroy(head));
   }
 
@@ -152,16 +172,31 @@ class Classifier {
     return this.#core._imprint_head_is_trained(this.#head) === 1;
   }
 
-  /** Cosine similarity to the nearest class mean (power-transformed embeddings, before centring)
-   *  below which predictions say `unknown`; default 0.99 (measured, see include/imprint.h). */
+  /** The cosine similarity to the nearest class mean (power-transformed embeddings, before
+   *  centring) below which predictions say `unknown` now: the estimate of unknownRate from the
+   *  examples, or the fixed threshold. Setting it fixes the threshold (and sets unknownRate to 0). */
   get unknownThreshold() {
     this.#check();
-    return this.#core._imprint_head_unknown_threshold(this.#head);
+    return this.#core._imprint_head_threshold_in_force(this.#head);
   }
 
   set unknownThreshold(value) {
     this.#check();
     this.#core._imprint_head_set_unknown_threshold(this.#head, checkUnknownThreshold(value));
+    this.#core._imprint_head_set_unknown_rate(this.#head, 0);
+  }
+
+  /** The share of new images of the taught classes that should be called `unknown`: the threshold
+   *  adapts to how spread out the examples are (include/imprint.h, imprint_head_set_unknown_rate).
+   *  0 = a fixed threshold. Default IMPRINT_HEAD_DEFAULT_UNKNOWN_RATE (0.075). */
+  get unknownRate() {
+    this.#check();
+    return this.#core._imprint_head_unknown_rate(this.#head);
+  }
+
+  set unknownRate(value) {
+    this.#check();
+    check(this.#core, this.#core._imprint_head_set_unknown_rate(this.#head, checkUnknownRate(value)), 'unknownRate');
   }
 
   /** Adds an already computed embedding under `label`. With `mirrored` (the embedding of the
@@ -479,7 +514,7 @@ function adoptHead(extractor, core, head, opts) {
 /**
  * A new, empty classifier over `extractor`'s embeddings.
  * @param {import('./extractor.cjs').Extractor} extractor
- * @param {{ flipAugment?: boolean, testTimeFlip?: boolean, unknownThreshold?: number }} [options]
+ * @param {{ flipAugment?: boolean, testTimeFlip?: boolean, unknownThreshold?: number, unknownRate?: number }} [options]
  */
 function createClassifier(extractor, options = {}) {
   const { core } = handlesOf(extractor);
@@ -545,4 +580,11 @@ async function loadClassifier(extractor, bytes, options = {}) {
   return adoptHead(extractor, core, head, opts);
 }
 
-module.exports = { createClassifier, loadClassifier, Classifier, checkOptions, checkUnknownThreshold };
+module.exports = {
+  createClassifier,
+  loadClassifier,
+  Classifier,
+  checkOptions,
+  checkUnknownThreshold,
+  checkUnknownRate,
+};

@@ -220,9 +220,16 @@ export interface ClassifierOptions {
    *  backbone runs). Default false; alone (without flipAugment) it costs 1-1.5 points on
    *  Fashion-MNIST, whose items are not left-right symmetric. */
   testTimeFlip?: boolean;
-  /** Cosine similarity to the nearest class mean below which a prediction is `unknown`. Default:
-   *  the threshold the model suggests (`extractor.info.unknownThreshold`), else 0.99. */
+  /** A fixed cosine similarity to the nearest class mean below which a prediction is `unknown`
+   *  (turns unknownRate off). Without it, the threshold adapts to the examples (unknownRate); while
+   *  there are too few examples for that (fewer than 6 in classes of two or more), the threshold the
+   *  model suggests (`extractor.info.unknownThreshold`), else 0.99, applies. */
   unknownThreshold?: number;
+  /** The share of new images of the taught classes to call `unknown`, in [0, 0.5]: the threshold
+   *  is that quantile of the examples' leave-one-out similarities, so it adapts to how tight or
+   *  spread out the classes are. Default 0.075 (measured: about 10% of held-out images of taught
+   *  classes and half of the images of untaught categories, BENCHMARKS.md). 0 = fixed threshold. */
+  unknownRate?: number;
 }
 
 /**
@@ -268,7 +275,7 @@ export interface Prediction {
   confidence: number;
   /** Probability of every label; an object with a null prototype, so any label is a key ('__proto__' too). */
   scores: Record<string, number>;
-  /** True when the input is far from every class shown (similarity < unknownThreshold). */
+  /** True when the input is far from every class shown (similarity < the classifier's unknownThreshold). */
   unknown: boolean;
   /** Cosine similarity of the embedding to the nearest class mean. */
   similarity: number;
@@ -297,8 +304,11 @@ export declare class Classifier {
   readonly labels: string[];
   /** True once train() finished on the current examples. */
   readonly trained: boolean;
-  /** See ClassifierOptions.unknownThreshold; a number in [-1, 1]. */
+  /** The threshold in force now (the estimate of unknownRate, or the fixed one); setting a number
+   *  in [-1, 1] fixes it and sets unknownRate to 0. See ClassifierOptions.unknownThreshold. */
   unknownThreshold: number;
+  /** See ClassifierOptions.unknownRate; a number in [0, 0.5]. */
+  unknownRate: number;
   /** Embeds the image and stores the embedding (not the image) under `label`. */
   addExample(input: ImageInput, label: string): Promise<void>;
   /** Stores an embedding under `label`; with `mirrored` (the mirror image's embedding, e.g. from

@@ -25,6 +25,8 @@ imprint_status imprint_head_create(uint32_t dim, const char *model_hash, imprint
   head->temperature = 1.0f;
   head->imprint_scale = HEAD_IMPRINT_SCALE;
   head->unknown_threshold = IMPRINT_HEAD_DEFAULT_UNKNOWN_THRESHOLD;
+  head->unknown_rate = IMPRINT_HEAD_DEFAULT_UNKNOWN_RATE;
+  head->rate_threshold = NAN;
   if (head_reserve_classes(head, 4) != IMPRINT_OK) {
     imprint_head_destroy(head);
     return IMPRINT_ERR_OUT_OF_MEMORY;
@@ -261,9 +263,58 @@ void head_refresh_imprint(imprint_head *head) {
     float *mean = head->means + c * d;
     if (!head_normalise(head->classes[c].sum, mean, head->dim)) memset(mean, 0, d * sizeof(float));
   }
+  head_refresh_rate_threshold(head);
   if (head->trained) return; /* weights, bias and centre come from training */
   head_compute_centre(head, 1, head->centre);
   imprint_weights(head);
+}
+
+static int compare_floats(const void *a, const void *b) {
+  float x = *(const float *)a, y = *(const float *)b;
+  return (x > y) - (x < y);
+}
+
+/* Leave-one-out: each example of a class with two or more examples is scored as a query would be
+ * (its plain view's cosine to the nearest class mean), with its own class's mean computed without
+ * it. The threshold is the unknown_rate-quantile of those similarities (linear interpolation), so
+ * about that share of new images of the taught classes fall below it, whatever the classes' spread
+ * (BENCHMARKS.md, "Unknown"). */
+void head_refresh_rate_threshold(imprint_head *head) {
+  uint32_t n = head->example_count, C = head->class_count, d = head->dim, held = 0;
+  /* A head saved without its examples keeps the estimate it was saved with. */
+  if (n == 0 && C > 0 && head->unknown_rate > 0) return;
+  head->rate_threshold = NAN;
+  if (!(head->unknown_rate > 0) || n == 0) return;
+  if ((double)n * C * d > IMPRINT_LOO_BUDGET) return;
+  float *sims = malloc(n * sizeof(float)), *rest = malloc(d * sizeof(float));
+  if (!sims || !rest) goto done;
+  for (uint32_t e = 0; e < n; e++) {
+    uint32_t own = head->example_class[e];
+    const head_class *k = &head->classes[own];
+    if (k->examples < 2) continue;
+    const float *x = head->examples + (size_t)e * 2 * d;
+    for (uint32_t i = 0; i < d; i++) rest[i] = k->sum[i] - x[i];
+    float best = head_normalise(rest, rest, d) ? head_dot(rest, x, d) : -1.0f;
+    for (uint32_t c = 0; c < C; c++) {
+      if (c == own) continue;
+      float cs = head_dot(head->means + (size_t)c * d, x, d);
+      if (cs > best) best = cs;
+    }
+    sims[held++] = best;
+  }
+  if (held >= IMPRINT_HEAD_MIN_RATE_EXAMPLES) {
+    qsort(sims, held, sizeof(float), compare_floats);
+    double at = (double)head->unknown_rate * (held - 1);
+    uint32_t lo = (uint32_t)at, hi = lo + 1 < held ? lo + 1 : lo;
+    head->rate_threshold = (float)(sims[lo] + (sims[hi] - sims[lo]) * (at - lo));
+  }
+done:
+  free(sims);
+  free(rest);
+}
+
+float head_threshold_in_force(const imprint_head *head) {
+  return head->unknown_rate > 0 && isfinite(head->rate_threshold) ? head->rate_threshold : head->unknown_threshold;
 }
 
 int imprint_head_can_learn(const imprint_head *head) {
@@ -372,6 +423,20 @@ void imprint_head_set_unknown_threshold(imprint_head *head, float threshold) {
   if (head && isfinite(threshold)) head->unknown_threshold = threshold;
 }
 float imprint_head_unknown_threshold(const imprint_head *head) { return head ? head->unknown_threshold : 0.0f; }
+
+imprint_status imprint_head_set_unknown_rate(imprint_head *head, float rate) {
+  if (!head || !(rate >= 0.0f && rate <= IMPRINT_HEAD_MAX_UNKNOWN_RATE)) return IMPRINT_ERR_INVALID_ARGUMENT;
+  head->unknown_rate = rate;
+  if (!head->imprint_stale) head_refresh_rate_threshold(head);
+  return IMPRINT_OK;
+}
+float imprint_head_unknown_rate(const imprint_head *head) { return head ? head->unknown_rate : 0.0f; }
+
+float imprint_head_threshold_in_force(imprint_head *head) {
+  if (!head) return 0.0f;
+  head_ensure_imprint(head);
+  return head_threshold_in_force(head);
+}
 float imprint_head_temperature(const imprint_head *head) { return head ? head->temperature : 1.0f; }
 
 /* Logits W x + b of the centred point x into logits[]; similarity = max cosine of the
@@ -417,7 +482,7 @@ static imprint_status predict_into(imprint_head *head, const float *embedding, c
   out->best = best;
   out->confidence = probs[best];
   out->similarity = sim;
-  out->unknown = sim < head->unknown_threshold;
+  out->unknown = sim < head_threshold_in_force(head);
   return IMPRINT_OK;
 }
 

@@ -8,10 +8,12 @@
 #include "head_internal.h"
 
 #define HEAD_MAGIC "IMPRHEAD"
-#define HEAD_VERSION 1u
-#define HEAD_HEADER_BYTES 64u
+#define HEAD_VERSION 2u
+#define HEAD_HEADER_BYTES 72u /* version 2; version 1's header is 64 bytes (no unknown rate) */
+#define HEAD_V1_HEADER_BYTES 64u
 #define FLAG_EXAMPLES 1u
 #define FLAG_TRAINED 2u
+#define FLAG_RATE_THRESHOLD 4u /* offset 68 holds the unknown rate's estimate */
 
 static size_t pad4(size_t n) { return (n + 3) & ~(size_t)3; }
 
@@ -35,7 +37,9 @@ imprint_status imprint_head_save(imprint_head *head, uint32_t flags, uint8_t *ou
   memset(p, 0, HEAD_HEADER_BYTES);
   memcpy(p, HEAD_MAGIC, 8);
   le_put_u32(p + 8, HEAD_VERSION);
-  le_put_u32(p + 12, (examples ? FLAG_EXAMPLES : 0) | (head->trained ? FLAG_TRAINED : 0));
+  int estimate = head->unknown_rate > 0 && isfinite(head->rate_threshold);
+  le_put_u32(p + 12, (examples ? FLAG_EXAMPLES : 0) | (head->trained ? FLAG_TRAINED : 0) |
+                         (estimate ? FLAG_RATE_THRESHOLD : 0));
   le_put_u64(p + 16, (uint64_t)total);
   memcpy(p + 24, head->model_hash, 16);
   le_put_u32(p + 40, head->dim);
@@ -44,6 +48,8 @@ imprint_status imprint_head_save(imprint_head *head, uint32_t flags, uint8_t *ou
   le_put_f32(p + 52, head->temperature);
   le_put_f32(p + 56, head->unknown_threshold);
   le_put_f32(p + 60, head->imprint_scale);
+  le_put_f32(p + 64, head->unknown_rate);
+  le_put_f32(p + 68, estimate ? head->rate_threshold : 0.0f);
   p += HEAD_HEADER_BYTES;
   for (size_t i = 0; i < d; i++, p += 4) le_put_f32(p, head->centre[i]);
   for (uint32_t c = 0; c < head->class_count; c++) {
@@ -94,14 +100,22 @@ imprint_status imprint_head_load(const uint8_t *bytes, size_t size, uint32_t dim
   if (!out) return IMPRINT_ERR_INVALID_ARGUMENT;
   *out = NULL;
   if (!bytes && size) return IMPRINT_ERR_INVALID_ARGUMENT;
-  if (size < HEAD_HEADER_BYTES + 8 || memcmp(bytes, HEAD_MAGIC, 8) != 0) return IMPRINT_ERR_HEAD_CORRUPT;
-  if (le_get_u32(bytes + 8) != HEAD_VERSION || le_get_u64(bytes + 16) != (uint64_t)size)
+  if (size < HEAD_V1_HEADER_BYTES + 8 || memcmp(bytes, HEAD_MAGIC, 8) != 0) return IMPRINT_ERR_HEAD_CORRUPT;
+  uint32_t version = le_get_u32(bytes + 8);
+  size_t header_bytes = version == 1 ? HEAD_V1_HEADER_BYTES : HEAD_HEADER_BYTES;
+  if ((version != 1 && version != HEAD_VERSION) || size < header_bytes + 8 || le_get_u64(bytes + 16) != (uint64_t)size)
     return IMPRINT_ERR_HEAD_CORRUPT;
   if (le_get_u64(bytes + size - 8) != fnv1a64(bytes, size - 8)) return IMPRINT_ERR_HEAD_CORRUPT;
   uint32_t flags = le_get_u32(bytes + 12);
   uint32_t file_dim = le_get_u32(bytes + 40), classes = le_get_u32(bytes + 44), examples = le_get_u32(bytes + 48);
   float temperature = le_get_f32(bytes + 52), threshold = le_get_f32(bytes + 56), scale = le_get_f32(bytes + 60);
-  if ((flags & ~(FLAG_EXAMPLES | FLAG_TRAINED)) || !(scale > 0 && scale <= 1e5f)) return IMPRINT_ERR_HEAD_CORRUPT;
+  /* Version 1 files predate the unknown rate: they keep their fixed threshold. */
+  float rate = version == 1 ? 0.0f : le_get_f32(bytes + 64), estimate = version == 1 ? 0.0f : le_get_f32(bytes + 68);
+  uint32_t known_flags = FLAG_EXAMPLES | FLAG_TRAINED | (version == 1 ? 0 : FLAG_RATE_THRESHOLD);
+  if ((flags & ~known_flags) || !(scale > 0 && scale <= 1e5f)) return IMPRINT_ERR_HEAD_CORRUPT;
+  if (!(rate >= 0.0f && rate <= IMPRINT_HEAD_MAX_UNKNOWN_RATE) || !(estimate >= -1.0f && estimate <= 1.0f) ||
+      ((flags & FLAG_RATE_THRESHOLD) && !(rate > 0)) || (!(flags & FLAG_RATE_THRESHOLD) && estimate != 0.0f))
+    return IMPRINT_ERR_HEAD_CORRUPT;
   if (!hash_hex_valid((const char *)bytes + 24)) return IMPRINT_ERR_HEAD_CORRUPT;
   if (file_dim == 0 || file_dim > IMPRINT_HEAD_MAX_DIM || classes > IMPRINT_HEAD_MAX_CLASSES ||
       examples > IMPRINT_HEAD_MAX_EXAMPLES || (!(flags & FLAG_EXAMPLES) && examples) ||
@@ -113,7 +127,7 @@ imprint_status imprint_head_load(const uint8_t *bytes, size_t size, uint32_t dim
   imprint_status st = imprint_head_create(dim, model_hash, &head);
   if (st != IMPRINT_OK) return st;
   st = IMPRINT_ERR_HEAD_CORRUPT;
-  const uint8_t *p = bytes + HEAD_HEADER_BYTES, *end = bytes + size - 8;
+  const uint8_t *p = bytes + header_bytes, *end = bytes + size - 8;
   size_t d = dim;
   uint32_t *claimed = calloc(classes ? classes : 1, sizeof(uint32_t));
   if (!claimed) {
@@ -182,6 +196,8 @@ imprint_status imprint_head_load(const uint8_t *bytes, size_t size, uint32_t dim
   head->temperature = temperature;
   head->imprint_scale = scale;
   head->unknown_threshold = threshold;
+  head->unknown_rate = rate;
+  head->rate_threshold = (flags & FLAG_RATE_THRESHOLD) ? estimate : NAN;
   /* Means are recomputed from the examples when they are present (they must agree). */
   if (examples) {
     float *check = malloc(d * sizeof(float));
@@ -202,7 +218,10 @@ imprint_status imprint_head_load(const uint8_t *bytes, size_t size, uint32_t dim
     free(check);
     if (!agree) goto fail;
   }
-  if (!head->trained) head_refresh_imprint(head);
+  if (!head->trained)
+    head_refresh_imprint(head);
+  else
+    head_refresh_rate_threshold(head); /* from the examples when present, else the saved one */
   free(claimed);
   *out = head;
   return IMPRINT_OK;

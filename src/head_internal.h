@@ -55,8 +55,12 @@ struct imprint_head {
   float *means;   /* class_capacity * dim: normalised class means of the plain views (for "unknown") */
   float *centre;  /* dim: subtracted before classifying (class-balanced mean of the training points) */
   float temperature;
-  float imprint_scale; /* fitted by leave-one-out on the examples, see head_refresh_imprint() */
-  float unknown_threshold;
+  float imprint_scale;     /* fitted by leave-one-out on the examples, see head_refresh_imprint() */
+  float unknown_threshold; /* fixed threshold: used when unknown_rate is 0 or gives no estimate */
+  /* Adaptive "unknown": when unknown_rate > 0, the threshold is the unknown_rate-quantile of the
+   * examples' leave-one-out similarities (rate_threshold, NaN while it cannot be estimated). */
+  float unknown_rate;
+  float rate_threshold;
   int trained;
   int imprint_stale; /* the examples changed: means (and imprinted weights) need recomputing */
 
@@ -71,6 +75,12 @@ imprint_status head_reserve_classes(imprint_head *head, uint32_t classes);
 imprint_status head_reserve_examples(imprint_head *head, uint32_t examples);
 /* Recomputes means (and, when not trained, the imprinted weights) of every class. */
 void head_refresh_imprint(imprint_head *head);
+/* Recomputes rate_threshold from the examples (NaN when unknown_rate is 0 or there are too few
+ * examples; see imprint_head_set_unknown_rate()). A head saved without examples keeps the one it
+ * was saved with. */
+void head_refresh_rate_threshold(imprint_head *head);
+/* The threshold predictions use now. */
+float head_threshold_in_force(const imprint_head *head);
 /* head_refresh_imprint() if the examples changed since the last one. Changes only mark the head
  * stale, so adding many examples costs no repeated refits; the first prediction after a change
  * pays for one. */

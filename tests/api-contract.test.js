@@ -122,6 +122,7 @@ test('INVALID_ARGUMENT messages name the value plainly: articles agree, a string
     ['limits', () => imprint.createExtractor({ limits: { maxWidth: '10' } }), /the string "10"/],
     ['raw pixels width', () => extractor.embed({ data: new Uint8Array(12), width: '2', height: 2 }), /the string "2"/],
     ['unknownThreshold', () => (classifier.unknownThreshold = '0.5'), /the string "0.5"/],
+    ['unknownRate', () => (classifier.unknownRate = '0.1'), /the string "0.1"/],
     ['train()', () => classifier.train({ l2: '1' }), /the string "1"/],
     ['threads', () => imprint.createBatchEmbedder({ threads: '2' }), /the string "2"/],
   ];

@@ -9,6 +9,7 @@ const path = require('node:path');
 const { createExtractor, createClassifier, loadClassifier, ImprintError } = require('..');
 const testdata = require('./support/testdata');
 const { decodePng, compositeOver } = require('./bench/fewshot-harness');
+const { constants: Constants } = require('../dist/imprint-abi.cjs');
 
 const INCEPTION = path.join(__dirname, '..', 'dist', 'models', 'inception_v3.imprint');
 const PHOTOS = ['dog', 'eagle', 'giraffe', 'horses'];
@@ -290,8 +291,9 @@ test('a head file whose numbers would overflow a logit is HEAD_CORRUPT, even wit
     return copy;
   };
   const dim = extractor.info.dim;
+  // models/HEAD_FORMAT.md: a 72-byte header, the centre, then the first class's record.
   const firstWeight =
-    64 + 4 * dim + 4 + 4 * Math.ceil(new TextEncoder().encode(clf.labels[0]).length / 4) + 4 + 4 * dim;
+    72 + 4 * dim + 4 + 4 * Math.ceil(new TextEncoder().encode(clf.labels[0]).length / 4) + 4 + 4 * dim;
   // A temperature of 7.7e-43 made the fuzzer's head predict NaN; others outside the fitted range.
   for (const temperature of [7.7e-43, 1e-3, 100]) {
     await expectCodeAsync(
@@ -517,6 +519,53 @@ test('unknown is true for an image far from every class and false for the classe
   assert.equal(clf.predictEmbedding(photoEmbedding.horses).unknown, true);
   clf.unknownThreshold = -1;
   assert.equal(clf.predictEmbedding(photoEmbedding.horses).unknown, false);
+  clf.dispose();
+});
+
+test('unknownRate: the threshold adapts to the examples, is saved, and gives way to a fixed one', async () => {
+  const clf = createClassifier(extractor);
+  assert.equal(clf.unknownRate, Math.fround(Constants.HEAD_DEFAULT_UNKNOWN_RATE));
+  // One example per class: no leave-one-out similarity yet, so the model's suggested threshold.
+  clf.addEmbedding(stamps['animals/birds'][0], 'bird');
+  clf.addEmbedding(stamps['plants/flowers'][0], 'flower');
+  assert.equal(clf.unknownThreshold, Math.fround(extractor.info.unknownThreshold));
+  for (let i = 1; i < 5; i++) {
+    clf.addEmbedding(stamps['animals/birds'][i], 'bird');
+    clf.addEmbedding(stamps['plants/flowers'][i], 'flower');
+  }
+  const adaptive = clf.unknownThreshold;
+  assert.notEqual(adaptive, Math.fround(extractor.info.unknownThreshold));
+  // Held-out photos of the taught categories are rarely unknown, fruit (never taught) far more often.
+  const seen = [...stamps['animals/birds'].slice(5), ...stamps['plants/flowers'].slice(5)].map((v) =>
+    clf.predictEmbedding(v),
+  );
+  const untaught = stamps['food/fruit'].map((v) => clf.predictEmbedding(v));
+  for (const p of [...seen, ...untaught]) assert.equal(p.unknown, p.similarity < adaptive);
+  const share = (ps) => ps.filter((p) => p.unknown).length / ps.length;
+  assert.ok(share(seen) <= 0.25, `held-out taught photos called unknown: ${share(seen)}`);
+  assert.ok(share(untaught) >= share(seen) + 0.25, `fruit ${share(untaught)} vs taught ${share(seen)}`);
+  // A higher rate: a higher threshold; the option and the setter check their value.
+  clf.unknownRate = 0.3;
+  assert.ok(clf.unknownThreshold > adaptive);
+  for (const bad of [-0.1, 0.6, NaN, '0.1']) expectCode(() => (clf.unknownRate = bad), 'INVALID_ARGUMENT');
+  assert.equal(clf.unknownRate, Math.fround(0.3));
+  expectCode(() => createClassifier(extractor, { unknownRate: 0.1, unknownThreshold: 0.9 }), 'INVALID_ARGUMENT');
+  // Saved with or without examples, the rate and the threshold in force come back.
+  const threshold = clf.unknownThreshold;
+  for (const examples of [true, false]) {
+    const loaded = await loadClassifier(extractor, clf.save({ examples }));
+    assert.equal(loaded.unknownRate, Math.fround(0.3), `examples ${examples}`);
+    assert.equal(loaded.unknownThreshold, threshold, `examples ${examples}`);
+    loaded.dispose();
+  }
+  // A fixed threshold turns the rate off.
+  clf.unknownThreshold = 0.5;
+  assert.equal(clf.unknownRate, 0);
+  assert.equal(clf.unknownThreshold, 0.5);
+  const fixed = createClassifier(extractor, { unknownRate: 0 });
+  for (let i = 0; i < 5; i++) fixed.addEmbedding(stamps['animals/birds'][i], 'bird');
+  assert.equal(fixed.unknownThreshold, Math.fround(extractor.info.unknownThreshold));
+  fixed.dispose();
   clf.dispose();
 });
 

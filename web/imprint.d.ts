@@ -82,8 +82,8 @@ type SynchronousInThePage = 'addEmbedding' | 'removeClass' | 'clear' | 'predictE
 
 /**
  * A classifier in the worker: what is synchronous on Classifier returns a Promise here, except
- * `labels`, `trained`, `unknownThreshold` and exampleCount(), read from a copy the worker keeps
- * up to date.
+ * `labels`, `trained`, `unknownThreshold`, `unknownRate` and exampleCount(), read from a copy the
+ * worker keeps up to date.
  */
 export interface WorkerClassifier extends Omit<Classifier, SynchronousInThePage> {
   addEmbedding(vector: VectorInput, label: string, mirrored?: VectorInput): Promise<void>;

@@ -6,11 +6,11 @@
 // thread, then the pixels are transferred (not copied) to the worker.
 // Differences from the in-thread API: calls that are synchronous there (addEmbedding, removeClass,
 // clear, predictEmbedding, save; an index's addEmbedding, remove, clear, has, ids, queryEmbedding,
-// transform, save) return Promises here; `labels`, `exampleCount()`, `trained`, `unknownThreshold` and an
+// transform, save) return Promises here; `labels`, `exampleCount()`, `trained`, `unknownThreshold`, `unknownRate` and an
 // index's `size` stay synchronous, read from a mirror the worker keeps up to date.
 
 const { ImprintError, checkOptionObject } = require('../js/errors.cjs');
-const { checkOptions, checkUnknownThreshold } = require('../js/classifier.cjs');
+const { checkOptions, checkUnknownThreshold, checkUnknownRate } = require('../js/classifier.cjs');
 const platform = require('./platform.js');
 const { isPreset } = require('../js/presets.cjs');
 const { OPERATIONS, revived } = require('./operations.js');
@@ -217,7 +217,7 @@ class WorkerExtractor {
 class WorkerClassifier {
   #extractor;
   #id;
-  #state = { labels: [], counts: [], trained: false, unknownThreshold: 0 };
+  #state = { labels: [], counts: [], trained: false, unknownThreshold: 0, unknownRate: 0 };
   #disposed = false;
 
   /** @internal use createClassifier() or loadClassifier() */
@@ -268,8 +268,21 @@ class WorkerClassifier {
   set unknownThreshold(value) {
     this.#check();
     checkUnknownThreshold(value);
-    this.#state = { ...this.#state, unknownThreshold: value };
+    this.#state = { ...this.#state, unknownThreshold: value, unknownRate: 0 };
     this.#call('setUnknownThreshold', [value]).catch(() => {});
+  }
+
+  get unknownRate() {
+    this.#check();
+    return this.#state.unknownRate;
+  }
+
+  /** The threshold in force follows when the worker replies (unknownThreshold). */
+  set unknownRate(value) {
+    this.#check();
+    checkUnknownRate(value);
+    this.#state = { ...this.#state, unknownRate: value };
+    this.#call('setUnknownRate', [value]).catch(() => {});
   }
 
   /** Frees the classifier in the worker. Safe to call twice, and after the extractor's dispose(). */

@@ -40,6 +40,7 @@ function stateOf(clf) {
     counts: labels.map((l) => clf.exampleCount(l)),
     trained: clf.trained,
     unknownThreshold: clf.unknownThreshold,
+    unknownRate: clf.unknownRate,
   };
 }
 
@@ -103,6 +104,11 @@ const ops = {
   async setUnknownThreshold([id, value]) {
     const clf = classifier(id);
     clf.unknownThreshold = value;
+    return withState(clf);
+  },
+  async setUnknownRate([id, value]) {
+    const clf = classifier(id);
+    clf.unknownRate = value;
     return withState(clf);
   },
 };

@@ -145,6 +145,7 @@ static void test_predict_outputs(void) {
   imprint_head *head = make_head(dim, classes, 3, centres, 0.2f, 1);
   CHECK(imprint_head_train(head, NULL, NULL) == IMPRINT_OK, "train with mirrored views");
   CHECK(imprint_head_unknown_threshold(head) == IMPRINT_HEAD_DEFAULT_UNKNOWN_THRESHOLD, "default threshold");
+  CHECK(imprint_head_set_unknown_rate(head, 0.0f) == IMPRINT_OK, "a fixed threshold (test_unknown_rate: adaptive)");
   imprint_head_set_unknown_threshold(head, 0.5f); /* synthetic clusters are far wider than real ones */
   float x[32], scores[3];
   cluster_point(x, dim, centres, 1, 0.2f);
@@ -332,11 +333,208 @@ static void test_head_file(void) {
   imprint_head_destroy(head);
 }
 
+/* The independent reference of the rate's threshold: signed square root and L2 of every example,
+ * each one's cosine to the nearest class mean with its own class's mean computed without it, the
+ * rate-quantile of those (linear interpolation). */
+static int compare_float(const void *a, const void *b) {
+  float x = *(const float *)a, y = *(const float *)b;
+  return (x > y) - (x < y);
+}
+static void prepare_ref(const float *in, double *out, uint32_t dim) {
+  double s = 0;
+  for (uint32_t i = 0; i < dim; i++) {
+    out[i] = in[i] >= 0 ? sqrt(in[i]) : -sqrt(-in[i]);
+    s += out[i] * out[i];
+  }
+  for (uint32_t i = 0; i < dim; i++) out[i] /= sqrt(s);
+}
+static double cosine_ref(const double *a, const double *b, uint32_t dim) {
+  double ab = 0, aa = 0, bb = 0;
+  for (uint32_t i = 0; i < dim; i++) {
+    ab += a[i] * b[i];
+    aa += a[i] * a[i];
+    bb += b[i] * b[i];
+  }
+  return ab / sqrt(aa * bb);
+}
+static float rate_threshold_ref(const float *points, const uint32_t *cls, uint32_t n, uint32_t classes, uint32_t dim,
+                                float rate) {
+  double *z = malloc((size_t)n * dim * sizeof(double)), *mean = malloc(dim * sizeof(double));
+  float *sims = malloc(n * sizeof(float));
+  for (uint32_t e = 0; e < n; e++) prepare_ref(points + (size_t)e * dim, z + (size_t)e * dim, dim);
+  uint32_t held = 0;
+  for (uint32_t e = 0; e < n; e++) {
+    double best = -2;
+    uint32_t own_count = 0;
+    for (uint32_t c = 0; c < classes; c++) {
+      memset(mean, 0, dim * sizeof(double));
+      uint32_t members = 0;
+      for (uint32_t f = 0; f < n; f++) {
+        if (cls[f] != c || f == e) continue;
+        members++;
+        for (uint32_t i = 0; i < dim; i++) mean[i] += z[(size_t)f * dim + i];
+      }
+      if (c == cls[e]) own_count = members;
+      if (members) {
+        double cs = cosine_ref(mean, z + (size_t)e * dim, dim);
+        if (cs > best) best = cs;
+      }
+    }
+    if (own_count) sims[held++] = (float)best;
+  }
+  qsort(sims, held, sizeof(float), compare_float);
+  double at = rate * (held - 1);
+  uint32_t lo = (uint32_t)at, hi = lo + 1 < held ? lo + 1 : lo;
+  float t = (float)(sims[lo] + (sims[hi] - sims[lo]) * (at - lo));
+  free(z);
+  free(mean);
+  free(sims);
+  return t;
+}
+
+static void test_unknown_rate(void) {
+  const uint32_t dim = 24, classes = 4, per_class = 5, n = classes * per_class;
+  float centres[4 * 24], points[20 * 24], x[24];
+  uint32_t cls[20];
+  make_centres(centres, classes, dim);
+  imprint_head *head = NULL;
+  CHECK(imprint_head_create(dim, HASH, &head) == IMPRINT_OK, "create");
+  CHECK(imprint_head_unknown_rate(head) == IMPRINT_HEAD_DEFAULT_UNKNOWN_RATE, "default rate");
+  for (uint32_t e = 0; e < n; e++) {
+    cls[e] = e % classes;
+    cluster_point(points + e * dim, dim, centres, cls[e], 0.4f);
+    /* One example per class first: no leave-one-out yet, so the fixed threshold applies. */
+    if (e == classes)
+      CHECK(imprint_head_threshold_in_force(head) == IMPRINT_HEAD_DEFAULT_UNKNOWN_THRESHOLD,
+            "one example per class: the fixed threshold (%g)", imprint_head_threshold_in_force(head));
+    CHECK(imprint_head_add_example(head, LABELS[cls[e]], strlen(LABELS[cls[e]]), points + e * dim, NULL, dim) ==
+              IMPRINT_OK,
+          "add");
+  }
+  float expected = rate_threshold_ref(points, cls, n, classes, dim, IMPRINT_HEAD_DEFAULT_UNKNOWN_RATE);
+  float in_force = imprint_head_threshold_in_force(head);
+  CHECK(fabsf(in_force - expected) < 1e-5f,
+        "the threshold is the rate-quantile of leave-one-out similarities: %g vs %g", in_force, expected);
+  CHECK(in_force != IMPRINT_HEAD_DEFAULT_UNKNOWN_THRESHOLD, "it replaces the fixed one");
+  /* About `rate` of fresh points of the taught clusters fall below it, random directions mostly do. */
+  uint32_t seen_unknown = 0, unseen_unknown = 0, tries = 400;
+  imprint_prediction p;
+  for (uint32_t t = 0; t < tries; t++) {
+    cluster_point(x, dim, centres, t % classes, 0.4f);
+    CHECK(imprint_head_predict(head, x, NULL, dim, NULL, 0, &p) == IMPRINT_OK, "predict");
+    seen_unknown += p.unknown;
+    CHECK(p.unknown == (p.similarity < in_force), "unknown = similarity below the threshold in force");
+    for (uint32_t i = 0; i < dim; i++) x[i] = gaussian();
+    CHECK(imprint_head_predict(head, x, NULL, dim, NULL, 0, &p) == IMPRINT_OK, "predict");
+    unseen_unknown += p.unknown;
+  }
+  CHECK(seen_unknown > 0 && seen_unknown < tries / 4, "fresh points of taught clusters: %u of %u unknown", seen_unknown,
+        tries);
+  CHECK(unseen_unknown > tries * 9 / 10, "random directions: %u of %u unknown", unseen_unknown, tries);
+  /* A higher rate: the higher quantile. */
+  CHECK(imprint_head_set_unknown_rate(head, 0.3f) == IMPRINT_OK, "rate 0.3");
+  float higher = imprint_head_threshold_in_force(head);
+  CHECK(fabsf(higher - rate_threshold_ref(points, cls, n, classes, dim, 0.3f)) < 1e-5f && higher > in_force,
+        "rate 0.3 gives its quantile (%g > %g)", higher, in_force);
+  /* Bad rates change nothing. */
+  CHECK(imprint_head_set_unknown_rate(head, -0.1f) == IMPRINT_ERR_INVALID_ARGUMENT, "negative rate");
+  CHECK(imprint_head_set_unknown_rate(head, 0.51f) == IMPRINT_ERR_INVALID_ARGUMENT, "rate above the maximum");
+  CHECK(imprint_head_set_unknown_rate(head, NAN) == IMPRINT_ERR_INVALID_ARGUMENT, "NaN rate");
+  CHECK(imprint_head_set_unknown_rate(NULL, 0.1f) == IMPRINT_ERR_INVALID_ARGUMENT, "no head");
+  CHECK(imprint_head_unknown_rate(head) == 0.3f && imprint_head_threshold_in_force(head) == higher, "unchanged");
+  /* Training does not change it (it depends on the examples only). */
+  CHECK(imprint_head_train(head, NULL, NULL) == IMPRINT_OK && imprint_head_threshold_in_force(head) == higher,
+        "training keeps the threshold");
+  /* Saved and loaded, with and without examples: the same threshold in force. */
+  for (uint32_t flags = 0; flags <= IMPRINT_SAVE_EXAMPLES; flags++) {
+    size_t size;
+    uint8_t *bytes = save(head, flags, &size);
+    imprint_head *loaded = NULL;
+    CHECK(imprint_head_load(bytes, size, dim, HASH, &loaded) == IMPRINT_OK, "load (flags %u)", flags);
+    CHECK(imprint_head_unknown_rate(loaded) == 0.3f && imprint_head_threshold_in_force(loaded) == higher,
+          "rate and threshold survive saving (flags %u): %g", flags, imprint_head_threshold_in_force(loaded));
+    imprint_head_destroy(loaded);
+    free(bytes);
+  }
+  /* Rate 0: the fixed threshold. */
+  CHECK(imprint_head_set_unknown_rate(head, 0.0f) == IMPRINT_OK, "rate 0");
+  imprint_head_set_unknown_threshold(head, 0.25f);
+  CHECK(imprint_head_threshold_in_force(head) == 0.25f, "rate 0 uses the fixed threshold");
+  size_t size;
+  uint8_t *bytes = save(head, 0, &size);
+  imprint_head *loaded = NULL;
+  CHECK(imprint_head_load(bytes, size, dim, HASH, &loaded) == IMPRINT_OK &&
+            imprint_head_threshold_in_force(loaded) == 0.25f && imprint_head_unknown_rate(loaded) == 0.0f,
+        "a fixed threshold survives saving");
+  imprint_head_destroy(loaded);
+  free(bytes);
+  /* After clear(), nothing is estimated from examples that are gone. */
+  CHECK(imprint_head_set_unknown_rate(head, 0.1f) == IMPRINT_OK, "rate again");
+  imprint_head_clear(head);
+  CHECK(imprint_head_threshold_in_force(head) == 0.25f, "cleared: the fixed threshold");
+  imprint_head_destroy(head);
+}
+
+/* Version 1 head files (before the unknown rate) still load, with their fixed threshold. */
+static uint64_t fnv1a64_ref(const uint8_t *p, size_t n) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ull;
+  return h;
+}
+static void put_u32_le(uint8_t *p, uint32_t v) {
+  for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+static void test_version1_file(void) {
+  const uint32_t dim = 8, classes = 3;
+  float centres[3 * 8], x[8];
+  make_centres(centres, classes, dim);
+  imprint_head *head = make_head(dim, classes, 3, centres, 0.2f, 0);
+  CHECK(imprint_head_set_unknown_rate(head, 0.0f) == IMPRINT_OK, "fixed");
+  imprint_head_set_unknown_threshold(head, 0.625f);
+  size_t size;
+  uint8_t *v2 = save(head, IMPRINT_SAVE_EXAMPLES, &size);
+  /* Version 1: the 64-byte header (no rate fields), version 1, new size and checksum. */
+  size_t v1_size = size - 8;
+  uint8_t *v1 = malloc(v1_size);
+  memcpy(v1, v2, 64);
+  memcpy(v1 + 64, v2 + 72, size - 72);
+  put_u32_le(v1 + 8, 1);
+  put_u32_le(v1 + 16, (uint32_t)v1_size);
+  put_u32_le(v1 + 20, 0);
+  uint64_t h = fnv1a64_ref(v1, v1_size - 8);
+  put_u32_le(v1 + v1_size - 8, (uint32_t)h);
+  put_u32_le(v1 + v1_size - 4, (uint32_t)(h >> 32));
+  imprint_head *loaded = NULL;
+  CHECK(imprint_head_load(v1, v1_size, dim, HASH, &loaded) == IMPRINT_OK, "a version 1 file loads");
+  CHECK(loaded && imprint_head_unknown_rate(loaded) == 0.0f && imprint_head_threshold_in_force(loaded) == 0.625f,
+        "with its fixed threshold");
+  imprint_prediction p1, p2;
+  cluster_point(x, dim, centres, 1, 0.2f);
+  CHECK(imprint_head_predict(head, x, NULL, dim, NULL, 0, &p1) == IMPRINT_OK &&
+            imprint_head_predict(loaded, x, NULL, dim, NULL, 0, &p2) == IMPRINT_OK && p1.best == p2.best &&
+            p1.similarity == p2.similarity,
+        "and predicts as before");
+  /* Version 1 has no rate flag. */
+  put_u32_le(v1 + 12, 1u | 4u);
+  h = fnv1a64_ref(v1, v1_size - 8);
+  put_u32_le(v1 + v1_size - 8, (uint32_t)h);
+  put_u32_le(v1 + v1_size - 4, (uint32_t)(h >> 32));
+  imprint_head *bad = NULL;
+  CHECK(imprint_head_load(v1, v1_size, dim, HASH, &bad) == IMPRINT_ERR_HEAD_CORRUPT && !bad,
+        "a version 1 file with the rate flag is refused");
+  imprint_head_destroy(loaded);
+  imprint_head_destroy(head);
+  free(v1);
+  free(v2);
+}
+
 int main(void) {
   test_imprinting_and_training();
   test_predict_outputs();
   test_errors_and_limits();
   test_head_file();
+  test_unknown_rate();
+  test_version1_file();
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }
