@@ -329,7 +329,9 @@ test('classifier in the page and in the worker: same predictions as Node, traini
   ];
   for (const [name, label] of plan) clf.addEmbedding(node[name], label);
   await clf.train();
+  clf.unknownRate = 0.25;
   const nodeEagle = clf.predictEmbedding(node.eagle);
+  const nodeUnknown = { rate: clf.unknownRate, threshold: clf.unknownThreshold };
   clf.dispose();
 
   const { page, problems } = await openPage('classic.html');
@@ -341,9 +343,11 @@ test('classifier in the page and in the worker: same predictions as Node, traini
       const counts = { animal: clf.exampleCount('animal'), person: clf.exampleCount('person') };
       const progress = [];
       const trained = await clf.train({ onProgress: (e) => progress.push(e) });
+      clf.unknownRate = 0.25; // the worker's copy follows with the next reply
       const eagle = await clf.predict(await (await fetch('/photos/eagle.jpg')).blob());
+      const unknown = { rate: clf.unknownRate, threshold: clf.unknownThreshold };
       const saved = await clf.save();
-      return { ex, clf, labels: clf.labels, counts, progress, trained, eagle, saved, isTrained: clf.trained };
+      return { ex, clf, labels: clf.labels, counts, progress, trained, eagle, unknown, saved, isTrained: clf.trained };
     };
     const inPage = await run(false);
     const inWorker = await run(true);
@@ -383,6 +387,7 @@ test('classifier in the page and in the worker: same predictions as Node, traini
       `${where}: ${r.eagle.confidence} vs Node ${nodeEagle.confidence}`,
     );
     assert.ok(r.savedBytes > 0);
+    assert.deepEqual(r.unknown, nodeUnknown, where);
   }
   assert.equal(result.crossed.inPage.label, nodeEagle.label);
   assert.equal(result.crossed.inWorker.label, nodeEagle.label);
@@ -418,6 +423,9 @@ test('worker variant: errors cross with their codes, and dispose() is safe in an
       evaluateNotAList: await code(() => clf.evaluate(5)),
       thresholdOutOfRange: await code(() => {
         clf.unknownThreshold = 2;
+      }),
+      rateOutOfRange: await code(() => {
+        clf.unknownRate = 0.9;
       }),
       labelNotCloneable: await code(() => clf.addEmbedding(new Float32Array(ex.info.dim), () => 'a')),
       floatPixels: await code(() => ex.embed({ data: new Float32Array(48), width: 4, height: 4, channels: 3 })),
@@ -461,6 +469,7 @@ test('worker variant: errors cross with their codes, and dispose() is safe in an
     trainProgressNotAFunction: 'INVALID_ARGUMENT',
     evaluateNotAList: 'INVALID_ARGUMENT',
     thresholdOutOfRange: 'INVALID_ARGUMENT',
+    rateOutOfRange: 'INVALID_ARGUMENT',
     labelNotCloneable: 'INVALID_ARGUMENT',
     floatPixels: 'INVALID_ARGUMENT',
     oddLabels: {
