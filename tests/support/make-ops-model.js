@@ -18,10 +18,14 @@ function random(seed) {
 }
 
 /**
- * @param {{seed?: number, height?: number, width?: number}} [options]
- * @returns {{bytes: Uint8Array, embed: string[]}}
+ * Every interesting node is followed by a FLATTEN named "<name>_flat", so features() of that layer
+ * (its global average pool) is the whole tensor.
+ * @param {{seed?: number, height?: number, width?: number, swapCrops?: boolean}} [options]
+ *   swapCrops: the first transpose convolution's crops on the wrong sides (top/bottom and left/right
+ *   exchanged): a deliberately wrong model that a test must be able to tell apart
+ * @returns {{bytes: Uint8Array, embed: string[], layers: string[], height: number, width: number}}
  */
-function makeOpsModel({ seed = 7, height = 13, width = 10 } = {}) {
+function makeOpsModel({ seed = 7, height = 13, width = 10, swapCrops = false } = {}) {
   const rand = random(seed);
   const tensors = [];
   const tensor = (shape, scale = 0.5, offset = 0) => {
@@ -32,7 +36,9 @@ function makeOpsModel({ seed = 7, height = 13, width = 10 } = {}) {
   };
   const nodes = [];
   const add = (op, inputs, shape, fields) => {
-    nodes.push(makeNode(op, `${op === OP.INPUT ? 'image' : 'n'}${nodes.length}`, inputs, shape, fields));
+    const name =
+      op === OP.FLATTEN ? `${nodes[inputs[0]].name}_flat` : `${op === OP.INPUT ? 'image' : 'n'}${nodes.length}`;
+    nodes.push(makeNode(op, name, inputs, shape, fields));
     return nodes.length - 1;
   };
   const h = height;
@@ -74,7 +80,7 @@ function makeOpsModel({ seed = 7, height = 13, width = 10 } = {}) {
   // Transpose convolutions: TF 'same' with stride 2 (5x3 kernel: the odd crop pixel after, bottom
   // and right), 'valid' with stride 3 and a 3x2 kernel, and crops on one side only.
   const t1 = add(OP.TRANSPOSE_CONV2D, [r3], [2 * (h + 4), 2 * (w - 3), 6], {
-    iparams: [5, 3, 2, 2, 1, 1, 1, 0, 2, 1],
+    iparams: swapCrops ? [5, 3, 2, 2, 1, 1, 2, 1, 1, 0] : [5, 3, 2, 2, 1, 1, 1, 0, 2, 1],
     tensors: [tensor([5, 3, c, 6], 0.4), tensor([6], 0.2)],
   });
   const t2 = add(OP.TRANSPOSE_CONV2D, [t1], [(2 * (h + 4) - 1) * 3 + 3, (2 * (w - 3) - 1) * 3 + 2, 5], {
@@ -89,20 +95,25 @@ function makeOpsModel({ seed = 7, height = 13, width = 10 } = {}) {
     tensors: [tensor([3, 3, 5, 4], 0.5), tensor([4], 0.2)],
     outMin: 0,
   });
+  const taps = [hs, gate, se, sub1, add1, mulC, subC, addC, mulS, sub2, mul2, sum, r1, r2, r3, r4, t1, t2, t3in, t3];
+  const layers = taps.map((k) => {
+    const [th, tw, tc] = nodes[k].shape;
+    return nodes[add(OP.FLATTEN, [k], [1, 1, th * tw * tc])].name;
+  });
   const embed = [nodes[t3].name, nodes[r4].name, nodes[hs].name];
   const { bytes } = serialise(
     {
       name: 'ops-test',
       scale: [1 / 127.5, 1 / 127.5, 1 / 127.5],
       bias: [-1, -1, -1],
-      resize: RESIZE.BILINEAR_HALF_PIXEL,
+      resize: RESIZE.BILINEAR_ALIGN_CORNERS, // the identity at the model's own size
       colourOrder: COLOUR.RGB,
       embedNodes: [t3, r4, hs],
     },
     nodes,
     tensors,
   );
-  return { bytes, embed };
+  return { bytes, embed, layers, height: h, width: w };
 }
 
 module.exports = { makeOpsModel };
