@@ -1196,11 +1196,14 @@ const SUPPORTED_FOR_DEFAULT = new Set([
   BUILTIN.LOGISTIC,
   BUILTIN.RESIZE_BILINEAR,
   BUILTIN.TRANSPOSE_CONV,
+  BUILTIN.MEAN, // squeeze-and-excite blocks: pool, 1x1 convolutions or FULLY_CONNECTED, RESHAPE
+  BUILTIN.FULLY_CONNECTED,
+  BUILTIN.RESHAPE,
 ]);
 
-// Without --embed: the input of a global mean (a classifier's pooled features) if there is one;
-// else the widest 4-D float feature map (most channels; ties: the deepest) computed only by
-// supported operators.
+// Without --embed: the input of the last global mean (a classifier's pooled features: earlier means
+// are squeeze-and-excite blocks') if there is one; else the widest 4-D float feature map (most
+// channels; ties: the deepest) computed only by supported operators.
 function defaultEmbedTensor(model, producers) {
   const ok = new Map(); // tensor → computable by supported operators
   const computable = (t) => {
@@ -1213,7 +1216,7 @@ function defaultEmbedTensor(model, producers) {
     ok.set(t, result);
     return result;
   };
-  for (const op of model.operators) {
+  for (const op of model.operators.slice().reverse()) {
     if (op.code === BUILTIN.MEAN && computable(op.inputs[0]) && producers.has(op.inputs[0])) return op.inputs[0];
   }
   let best = -1;

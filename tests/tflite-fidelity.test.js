@@ -25,7 +25,7 @@ const { convertTflite } = require('../models/convert.js');
 const { readTflite, primaryName } = require('../models/tflite.js');
 const { objectronSsdBytes } = require('../models/sources.js');
 const { runTflite } = require('./support/tflite-reference');
-const { testModels, random } = require('./support/make-tflite');
+const { testModels, random, TfliteBuilder } = require('./support/make-tflite');
 const testdata = require('./support/testdata');
 
 // Element-wise bounds: the largest absolute difference relative to the largest reference magnitude.
@@ -249,4 +249,24 @@ test('small generated TFLite models: every supported operator matches TensorFlow
       .map(([k, v]) => `${k} ${v.toExponential(1)}`)
       .join(', ')}`,
   );
+});
+
+test('without --embed, a squeeze-and-excite model embeds what its classifier pools, not an SE block', () => {
+  const m = new TfliteBuilder();
+  const values = (n) => Array.from({ length: n }, () => rnd(-0.5, 0.5));
+  const x = m.input([1, 8, 8, 3]);
+  const c = m.conv2d(x, m.constant([8, 3, 3, 3], values(216)), m.constant([8], values(8)), { name: 'stem' });
+  const hs = m.unary('HARD_SWISH', c, { name: 'stem/hard_swish' });
+  const pooled = m.mean(hs, { keepDims: true, name: 'se/pool' });
+  const up = m.conv2d(pooled, m.constant([8, 1, 1, 8], values(64)), m.constant([8], values(8)), { name: 'se/conv' });
+  const gated = m.mul(hs, m.unary('LOGISTIC', up, { name: 'se/gate' }), { name: 'se/mul' });
+  const wide = m.conv2d(gated, m.constant([16, 1, 1, 8], values(128)), m.constant([16], values(16)), {
+    activation: 'RELU6',
+    name: 'features',
+  });
+  const logits = m.dense(m.mean(wide, { name: 'pool' }), m.constant([5, 16], values(80)), m.constant([5], values(5)), {
+    name: 'logits',
+  });
+  const { info } = convertTflite(m.finish([logits]), { scale: '[-1,1]' });
+  assert.deepEqual(info.embedNodes, ['features']);
 });
