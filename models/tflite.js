@@ -814,10 +814,10 @@ class TfliteGraphBuilder {
         before = Math.floor(total / 2);
       }
       const after = (i - 1) * st + k - size - before;
-      if (!Number.isInteger(size) || size < 1 || after < 0 || before > 1024 || after > 1024) {
+      if (!Number.isInteger(size) || size < st || after < 0 || before > 1024 || after > 1024) {
         throw this.fail(
           op,
-          `output size ${size} from ${i} (kernel ${k}, stride ${st}) is not the full transposed convolution cropped by 0..1024 on each side`,
+          `output size ${size} from ${i} (kernel ${k}, stride ${st}) is not the full transposed convolution cropped by 0..1024 on each side to at least the stride`,
         );
       }
       return [before, after];

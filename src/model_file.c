@@ -417,6 +417,11 @@ static imprint_status check_node(parse_ctx *c, uint32_t index) {
         if (crop >= full)
           return NODE_FAIL("crops %llu leave nothing of the %llu-pixel output", (unsigned long long)crop,
                            (unsigned long long)full);
+        /* TensorFlow's outputs are never smaller than the stride (SAME gives in * stride), and
+         * XNNPACK's strided deconvolution reads out of bounds on one that is. */
+        if (full - crop < ip[2 + axis])
+          return NODE_FAIL("output size %llu is smaller than its stride %u", (unsigned long long)(full - crop),
+                           ip[2 + axis]);
         if (full - crop > MAX_SPATIAL)
           return NODE_FAIL("output size %llu exceeds %u", (unsigned long long)(full - crop), (unsigned)MAX_SPATIAL);
         out[axis] = (uint32_t)(full - crop);

@@ -574,6 +574,10 @@ static void test_new_ops(void) {
   OPS_EDIT("kernel/stride", "transpose conv stride 0", n[10].ip[2] = 0);
   OPS_EDIT("padding", "crop over the limit", n[10].ip[8] = 5000);
   OPS_EDIT("leave nothing", "crops eat the output", (n[10].ip[6] = 6, n[10].ip[8] = 5));
+  OPS_EDIT("smaller than its stride", "output smaller than the stride",
+           (n[10].ip[6] = 10, n[10].shape[0] = 1, n[11].shape[0] = 1));
+  OPS_EDIT(NULL, "output as high as the stride, crops past the kernel",
+           (n[10].ip[6] = 9, n[10].shape[0] = 2, n[11].shape[0] = 2));
   OPS_EDIT("exceeds", "output over the size limit", (n[10].ip[3] = 1024, n[9].ip[1] = n[9].shape[1] = 100));
   OPS_EDIT("required", "transpose conv without kernel", n[10].tensors[0] = MODEL_FILE_NONE);
   OPS_EDIT("dimension", "kernel cin differs from the input", t[3].dims[2] = 4);
