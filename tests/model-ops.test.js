@@ -103,3 +103,111 @@ test('ops 15-20 and the binary broadcast/constant forms: the wasm runtime comput
       .join(', ')}`,
   );
 });
+
+// ---- random shapes: transposed convolutions and resizes, one op per model -------------------------
+
+const { OP, DTYPE, makeNode, serialise } = require('../models/model-format.js');
+
+function oneOpModel(inShape, op, outShape, fields, weights) {
+  const tensors = weights.map(({ shape, values }) => ({
+    dtype: DTYPE.F32,
+    shape,
+    data: new Uint8Array(Float32Array.from(values).buffer),
+    qMin: 0,
+    qScale: 0,
+  }));
+  const size = outShape[0] * outShape[1] * outShape[2];
+  const nodes = [
+    makeNode(OP.INPUT, 'image', [], inShape),
+    makeNode(op, 'op', [0], outShape, fields),
+    makeNode(OP.FLATTEN, 'flat', [1], [1, 1, size]),
+  ];
+  const meta = {
+    name: 'one-op',
+    scale: [1 / 127.5, 1 / 127.5, 1 / 127.5],
+    bias: [-1, -1, -1],
+    resize: 0,
+    colourOrder: 0,
+  };
+  return serialise({ ...meta, embedNodes: [2] }, nodes, tensors).bytes;
+}
+
+async function compareOneOp(bytes, [h, w], seed) {
+  const ex = await createExtractor({ model: bytes });
+  try {
+    const pixels = pixelsFor(seed, h * w * 3);
+    const expected = evaluateModelFile(bytes, modelInput(pixels, ex.info.preprocessing)).get('flat');
+    const actual = await ex.features({ data: pixels, width: w, height: h, channels: 3 }, 'flat');
+    assert.equal(actual.length, expected.length);
+    return { cos: cosine(actual, expected), rel: maxRelativeError(actual, expected) };
+  } finally {
+    ex.dispose();
+  }
+}
+
+test('TRANSPOSE_CONV2D on random kernels, strides and crops (crops past the kernel, kernels below the stride) matches the spec', async (t) => {
+  let s = 11;
+  const int = (lo, hi) => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return lo + ((s >>> 16) % (hi - lo + 1));
+  };
+  let worst = 0;
+  for (let trial = 0; trial < 40; trial++) {
+    const [h, w, kh, kw, sh, sw, cout] = [int(1, 6), int(1, 6), int(1, 6), int(1, 6), int(1, 5), int(1, 5), int(1, 4)];
+    const [fh, fw] = [(h - 1) * sh + kh, (w - 1) * sw + kw];
+    if (fh < sh || fw < sw) continue; // the loader refuses an output smaller than the stride
+    const top = int(0, fh - sh);
+    const bottom = int(0, fh - sh - top);
+    const left = int(0, fw - sw);
+    const right = int(0, fw - sw - left);
+    const outShape = [fh - top - bottom, fw - left - right, cout];
+    const kernel = Array.from({ length: kh * kw * 3 * cout }, () => int(-1000, 1000) / 1000);
+    const bias = Array.from({ length: cout }, () => int(-500, 500) / 1000);
+    const bytes = oneOpModel(
+      [h, w, 3],
+      OP.TRANSPOSE_CONV2D,
+      outShape,
+      {
+        iparams: [kh, kw, sh, sw, 1, 1, top, left, bottom, right],
+        tensors: [0, 1],
+      },
+      [
+        { shape: [kh, kw, 3, cout], values: kernel },
+        { shape: [cout], values: bias },
+      ],
+    );
+    const { cos, rel } = await compareOneOp(bytes, [h, w], trial);
+    const label = JSON.stringify({ h, w, kh, kw, sh, sw, top, bottom, left, right });
+    assert.ok(cos >= 0.9999, `${label}: cosine ${cos}`);
+    assert.ok(rel <= 1e-5, `${label}: max relative error ${rel}`);
+    worst = Math.max(worst, rel);
+  }
+  t.diagnostic(`max relative error ${worst.toExponential(1)}`);
+});
+
+test('RESIZE_BILINEAR on random sizes (up, down, to and from 1) in its three modes matches the spec', async (t) => {
+  let s = 5;
+  const int = (lo, hi) => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return lo + ((s >>> 16) % (hi - lo + 1));
+  };
+  let worst = 0;
+  for (let trial = 0; trial < 40; trial++) {
+    const [h, w, oh, ow, mode] = [int(1, 9), int(1, 9), int(1, 20), int(1, 20), trial % 3];
+    const bytes = oneOpModel(
+      [h, w, 3],
+      OP.RESIZE_BILINEAR,
+      [oh, ow, 3],
+      {
+        iparams: [oh, ow, mode === 1 ? 1 : 0, mode === 2 ? 1 : 0],
+      },
+      [],
+    );
+    const { cos, rel } = await compareOneOp(bytes, [h, w], trial);
+    const label = JSON.stringify({ h, w, oh, ow, mode: ['legacy', 'align_corners', 'half_pixel'][mode] });
+    assert.ok(cos >= 0.9999, `${label}: cosine ${cos}`);
+    assert.ok(rel <= 1e-5, `${label}: max relative error ${rel}`);
+    worst = Math.max(worst, rel);
+  }
+  t.diagnostic(`max relative error ${worst.toExponential(1)}`);
+});
