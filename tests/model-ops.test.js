@@ -185,6 +185,23 @@ test('TRANSPOSE_CONV2D on random kernels, strides and crops (crops past the kern
   t.diagnostic(`max relative error ${worst.toExponential(1)}`);
 });
 
+test('a TRANSPOSE_CONV2D output smaller than its stride is refused as a corrupt model, not run', async () => {
+  // 4x3 input, 5x4 kernel, stride 4: crops 10 + 6 and 10 + 1 leave a 1x1 output (XNNPACK's strided
+  // deconvolution read out of bounds on it before the loader refused it).
+  const bytes = oneOpModel(
+    [4, 3, 3],
+    OP.TRANSPOSE_CONV2D,
+    [1, 1, 2],
+    { iparams: [5, 4, 4, 4, 1, 1, 10, 10, 6, 1], tensors: [0] },
+    [{ shape: [5, 4, 3, 2], values: Array.from({ length: 120 }, (_, i) => (i % 7) / 7 - 0.5) }],
+  );
+  await assert.rejects(createExtractor({ model: bytes }), (err) => {
+    assert.equal(err.code, 'MODEL_CORRUPT');
+    assert.match(err.message, /smaller than its stride/);
+    return true;
+  });
+});
+
 test('RESIZE_BILINEAR on random sizes (up, down, to and from 1) in its three modes matches the spec', async (t) => {
   let s = 5;
   const int = (lo, hi) => {
