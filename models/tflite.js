@@ -43,10 +43,12 @@ const BUILTIN = Object.freeze({
   RESHAPE: 22,
   RESIZE_BILINEAR: 23,
   SOFTMAX: 25,
+  TANH: 28,
   CUSTOM: 32,
   PAD: 34,
   MEAN: 40,
   SUB: 41,
+  DIV: 42,
   SQUEEZE: 43,
   TRANSPOSE_CONV: 67,
   QUANTIZE: 114,
@@ -571,6 +573,8 @@ class TfliteGraphBuilder {
   withClamp(op, index, fused, shape) {
     const [lo, hi] = this.activationRange(op, fused);
     if (lo === -Infinity && hi === Infinity) return index;
+    // The activated output keeps the tensor's name; the node before it gives its name up.
+    this.names.delete(this.nodes[index].name);
     this.nodes[index].name = this.uniqueName(`${this.nodes[index].name}/pre_activation`);
     return this.addNode(OP.CLAMP, op.outputs[0], [index], shape, { outMin: lo, outMax: hi });
   }
@@ -676,22 +680,165 @@ class TfliteGraphBuilder {
     return this.withClamp(op, index, fused, shape);
   }
 
-  add(op) {
+  // ADD, MUL, SUB: two activations (the second of the first's shape, or [1,1,c] / [1,1,1]: a
+  // squeeze-and-excite gate, a per-image scalar), or an activation and a constant of one value or one
+  // per channel. ADD and MUL commute, so the broadcast or constant operand may come first; SUB with
+  // a constant first (k − x) becomes x × −1 + k. A fused activation becomes a CLAMP node.
+  binary(op, kind) {
     if (op.inputs.length !== 2) throw this.fail(op, `${op.inputs.length} inputs`);
-    for (const slot of [0, 1]) {
-      if (!this.byTensor.has(op.inputs[slot]) && constantOf(this.model, op.inputs[slot], this.producers, 'ADD input')) {
-        throw this.fail(op, 'adding a constant (broadcast) is not supported; only two activations of one shape');
-      }
-    }
-    const a = this.activation(op, 0);
-    const b = this.activation(op, 1);
-    const sa = this.spatialShape(op, op.inputs[0]);
-    const sb = this.spatialShape(op, op.inputs[1]);
-    if (sa.join() !== sb.join())
-      throw this.fail(op, `shapes [${sa}] and [${sb}] differ (broadcasting is not supported)`);
     const fused = op.options ? this.model.reader.fieldU8(op.options, 0, 0) : 0;
-    const index = this.addNode(OP.ADD, op.outputs[0], [a, b], sa);
-    return this.withClamp(op, index, fused, sa);
+    const what = opName(op);
+    const consts = [0, 1].map((slot) =>
+      this.byTensor.has(op.inputs[slot]) ? null : this.constant(op, slot, `${what} input ${slot}`),
+    );
+    if (consts[0] && consts[1]) throw this.fail(op, 'both inputs are constants');
+    const commutes = kind !== OP.SUB;
+    let index;
+    let shape;
+    if (!consts[0] && !consts[1]) {
+      let a = this.activation(op, 0);
+      let b = this.activation(op, 1);
+      const fits = (x, y) => {
+        const [sx, sy] = [this.nodes[x].shape, this.nodes[y].shape];
+        return sx.join() === sy.join() || (sy[0] === 1 && sy[1] === 1 && (sy[2] === sx[2] || sy[2] === 1));
+      };
+      if (!fits(a, b)) {
+        if (!commutes || !fits(b, a)) {
+          throw this.fail(
+            op,
+            `shapes [${this.nodes[a].shape}] and [${this.nodes[b].shape}]: only the same shape, or a second input of [1, 1, c] or [1, 1, 1], is supported`,
+          );
+        }
+        [a, b] = [b, a];
+      }
+      shape = this.nodes[a].shape.slice();
+      index = this.addNode(kind, op.outputs[0], [a, b], shape, { sourceRank: this.nodes[a].sourceRank });
+    } else {
+      const slot = consts[0] ? 1 : 0;
+      const src = this.activation(op, slot);
+      shape = this.nodes[src].shape.slice();
+      const k = consts[1 - slot];
+      const n = k.shape.reduce((x, y) => x * y, 1);
+      const channels = shape[2];
+      if (!(n === 1 || (n === channels && k.shape[k.shape.length - 1] === channels))) {
+        throw this.fail(op, `constant [${k.shape}]: only one value, or one per channel (${channels}), is supported`);
+      }
+      let first = src;
+      if (slot === 1 && !commutes) {
+        const minusOne = this.addTensor({ shape: [1], dtype: 'f32', f32: Float32Array.of(-1) });
+        first = this.addNode(OP.MUL, `${this.model.tensors[op.outputs[0]].name}/negate`, [src], shape, {
+          tensors: [minusOne],
+          sourceRank: this.nodes[src].sourceRank,
+        });
+        kind = OP.ADD;
+      }
+      const tensor = this.addTensor(k, [n]);
+      index = this.addNode(kind, op.outputs[0], [first], shape, {
+        tensors: [tensor],
+        sourceRank: this.nodes[src].sourceRank,
+      });
+    }
+    this.checkOutput(op, shape);
+    return this.withClamp(op, index, fused, shape);
+  }
+
+  unaryOp(op, kind) {
+    const src = this.activation(op, 0);
+    return this.addNode(kind, op.outputs[0], [src], this.nodes[src].shape.slice(), {
+      sourceRank: this.nodes[src].sourceRank,
+    });
+  }
+
+  // RESIZE_BILINEAR: inputs [x, size int32 [2]]; options { new_height, new_width (deprecated),
+  // align_corners, half_pixel_centers }.
+  resizeBilinear(op) {
+    const src = this.activation(op, 0);
+    const inShape = this.spatialShape(op, op.inputs[0]);
+    const size = this.constant(op, 1, 'size');
+    if (!size || size.dtype !== 'f32' || size.f32.length !== 2)
+      throw this.fail(op, 'size must be a constant [2] tensor');
+    const [oh, ow] = size.f32;
+    if (!Number.isInteger(oh) || !Number.isInteger(ow) || oh < 1 || ow < 1 || oh > MAX_SIDE || ow > MAX_SIDE)
+      throw this.fail(op, `size [${oh}, ${ow}] is not within 1..${MAX_SIDE}`);
+    const r = this.model.reader;
+    const alignCorners = op.options ? r.fieldBool(op.options, 2) : false;
+    const halfPixel = op.options ? r.fieldBool(op.options, 3) : false;
+    if (alignCorners && halfPixel) throw this.fail(op, 'align_corners and half_pixel_centers are both set');
+    const shape = [oh, ow, inShape[2]];
+    this.checkOutput(op, shape);
+    return this.addNode(OP.RESIZE_BILINEAR, op.outputs[0], [src], shape, {
+      iparams: [oh, ow, alignCorners ? 1 : 0, halfPixel ? 1 : 0],
+    });
+  }
+
+  // TRANSPOSE_CONV: inputs [output_shape int32 [4], weights [cout, kh, kw, cin], x, bias?]; options
+  // { padding, stride_w, stride_h, fused_activation_function }. TFLite pads as a convolution from the
+  // requested output back to the input would (SAME: total = max((ceil(out / s) − 1) × s + k − out, 0),
+  // the smaller half before); the model file's crops are that padding: top/left the padding before,
+  // bottom/right whatever else the full (in − 1) × s + k output has beyond the requested size.
+  transposeConv(op) {
+    const r = this.model.reader;
+    const o = op.options;
+    if (!o) throw this.fail(op, 'options missing');
+    const padding = r.fieldU8(o, 0, 0);
+    const sw = r.fieldI32(o, 1, 0);
+    const sh = r.fieldI32(o, 2, 0);
+    const fused = r.fieldU8(o, 3, 0);
+    if (padding !== 0 && padding !== 1) throw this.fail(op, `padding ${padding} is neither SAME nor VALID`);
+    const src = this.activation(op, 2);
+    const inShape = this.spatialShape(op, op.inputs[2]);
+    const filter = this.constant(op, 1, 'weights');
+    if (!filter || filter.shape.length !== 4) throw this.fail(op, 'the weights must be a constant 4-D tensor');
+    const [cout, kh, kw, cin] = filter.shape;
+    if (cin !== inShape[2])
+      throw this.fail(op, `weights [${filter.shape}] expect ${cin} input channels, the input has ${inShape[2]}`);
+    for (const v of [kh, kw, sh, sw]) {
+      if (!Number.isInteger(v) || v < 1 || v > 1024) throw this.fail(op, 'kernel and stride must be 1..1024');
+    }
+    let out;
+    if (this.resized) {
+      // The output_shape constant holds for the file's input size; TensorFlow's rule for another one.
+      const along = (i, k, st) => (padding === 0 ? i * st : (i - 1) * st + Math.max(k, st));
+      out = [along(inShape[0], kh, sh), along(inShape[1], kw, sw)];
+    } else {
+      const os = this.constant(op, 0, 'output shape');
+      if (!os || os.dtype !== 'f32' || os.f32.length !== 4) throw this.fail(op, 'output_shape must be a constant [4]');
+      if (os.f32[0] !== 1 || os.f32[3] !== cout) throw this.fail(op, `output_shape [${os.f32}] for ${cout} channels`);
+      out = [os.f32[1], os.f32[2]];
+    }
+    const crops = [0, 1].map((axis) => {
+      const [i, k, st, size] = [inShape[axis], axis ? kw : kh, axis ? sw : sh, out[axis]];
+      let before = 0;
+      if (padding === 0) {
+        const total = Math.max((Math.ceil(size / st) - 1) * st + k - size, 0);
+        before = Math.floor(total / 2);
+      }
+      const after = (i - 1) * st + k - size - before;
+      if (!Number.isInteger(size) || size < st || after < 0 || before > 1024 || after > 1024) {
+        throw this.fail(
+          op,
+          `output size ${size} from ${i} (kernel ${k}, stride ${st}) is not the full transposed convolution cropped by 0..1024 on each side to at least the stride`,
+        );
+      }
+      return [before, after];
+    });
+    const kernel = this.addTensor(permute(filter, [1, 2, 3, 0])); // [cout, kh, kw, cin] → [kh, kw, cin, cout]
+    let bias = FORMAT.NONE;
+    const b = op.inputs.length > 3 ? this.constant(op, 3, 'bias') : null;
+    if (b) {
+      if (b.shape.length !== 1 || b.shape[0] !== cout)
+        throw this.fail(op, `bias shape [${b.shape}] for ${cout} channels`);
+      bias = this.addTensor(b);
+    } else if (op.inputs.length > 3 && op.inputs[3] >= 0) throw this.fail(op, 'the bias is not a constant');
+    const [lo, hi] = this.activationRange(op, fused);
+    const shape = [out[0], out[1], cout];
+    this.checkOutput(op, shape);
+    return this.addNode(OP.TRANSPOSE_CONV2D, op.outputs[0], [src], shape, {
+      iparams: [kh, kw, sh, sw, 1, 1, crops[0][0], crops[1][0], crops[0][1], crops[1][1]],
+      tensors: [kernel, bias],
+      outMin: lo,
+      outMax: hi,
+    });
   }
 
   clamp(op, lo, hi) {
@@ -823,7 +970,19 @@ class TfliteGraphBuilder {
       case BUILTIN.DEPTHWISE_CONV_2D:
         return this.conv(op, true);
       case BUILTIN.ADD:
-        return this.add(op);
+        return this.binary(op, OP.ADD);
+      case BUILTIN.MUL:
+        return this.binary(op, OP.MUL);
+      case BUILTIN.SUB:
+        return this.binary(op, OP.SUB);
+      case BUILTIN.HARD_SWISH:
+        return this.unaryOp(op, OP.HARD_SWISH);
+      case BUILTIN.LOGISTIC:
+        return this.unaryOp(op, OP.SIGMOID);
+      case BUILTIN.RESIZE_BILINEAR:
+        return this.resizeBilinear(op);
+      case BUILTIN.TRANSPOSE_CONV:
+        return this.transposeConv(op);
       case BUILTIN.AVERAGE_POOL_2D:
         return this.pool(op, OP.AVG_POOL);
       case BUILTIN.MAX_POOL_2D:
@@ -914,6 +1073,12 @@ function listTfliteLayers(bytes) {
     BUILTIN.FULLY_CONNECTED,
     BUILTIN.SOFTMAX,
     BUILTIN.DEQUANTIZE,
+    BUILTIN.MUL,
+    BUILTIN.SUB,
+    BUILTIN.HARD_SWISH,
+    BUILTIN.LOGISTIC,
+    BUILTIN.RESIZE_BILINEAR,
+    BUILTIN.TRANSPOSE_CONV,
   ]);
   return model.operators.map((op) => ({
     index: op.index,
@@ -1025,11 +1190,20 @@ const SUPPORTED_FOR_DEFAULT = new Set([
   BUILTIN.CONCATENATION,
   BUILTIN.PAD,
   BUILTIN.DEQUANTIZE,
+  BUILTIN.MUL,
+  BUILTIN.SUB,
+  BUILTIN.HARD_SWISH,
+  BUILTIN.LOGISTIC,
+  BUILTIN.RESIZE_BILINEAR,
+  BUILTIN.TRANSPOSE_CONV,
+  BUILTIN.MEAN, // squeeze-and-excite blocks: pool, 1x1 convolutions or FULLY_CONNECTED, RESHAPE
+  BUILTIN.FULLY_CONNECTED,
+  BUILTIN.RESHAPE,
 ]);
 
-// Without --embed: the input of a global mean (a classifier's pooled features) if there is one;
-// else the widest 4-D float feature map (most channels; ties: the deepest) computed only by
-// supported operators.
+// Without --embed: the input of the last global mean (a classifier's pooled features: earlier means
+// are squeeze-and-excite blocks') if there is one; else the widest 4-D float feature map (most
+// channels; ties: the deepest) computed only by supported operators.
 function defaultEmbedTensor(model, producers) {
   const ok = new Map(); // tensor → computable by supported operators
   const computable = (t) => {
@@ -1042,7 +1216,7 @@ function defaultEmbedTensor(model, producers) {
     ok.set(t, result);
     return result;
   };
-  for (const op of model.operators) {
+  for (const op of model.operators.slice().reverse()) {
     if (op.code === BUILTIN.MEAN && computable(op.inputs[0]) && producers.has(op.inputs[0])) return op.inputs[0];
   }
   let best = -1;

@@ -144,10 +144,11 @@ static imprint_status prepare_weights(backbone *bb, uint32_t index) {
   imprint_status status = IMPRINT_OK;
   switch (node->op) {
     case MODEL_OP_CONV2D:
+    case MODEL_OP_TRANSPOSE_CONV2D:
     case MODEL_OP_DEPTHWISE_CONV2D: {
       const model_tensor *k = &file->tensors[node->tensors[0]];
       uint32_t kh = k->dims[0], kw = k->dims[1], cin = k->dims[2], last = k->dims[3];
-      uint32_t cout = node->op == MODEL_OP_CONV2D ? last : cin * last;
+      uint32_t cout = node->op == MODEL_OP_DEPTHWISE_CONV2D ? cin * last : last;
       float *kernel = tensor_floats(file, node->tensors[0]);
       float *bias = calloc(cout, sizeof(float));
       double *scale = malloc(cout * sizeof(double)), *shift = malloc(cout * sizeof(double));
@@ -166,8 +167,9 @@ static imprint_status prepare_weights(backbone *bb, uint32_t index) {
         }
       }
       if (status == IMPRINT_OK) {
-        if (node->op == MODEL_OP_CONV2D) {
-          /* Keras HWIO [kh][kw][cin][cout] -> XNNPACK OHWI [cout][kh][kw][cin]. */
+        if (node->op != MODEL_OP_DEPTHWISE_CONV2D) {
+          /* Keras HWIO [kh][kw][cin][cout] -> XNNPACK OHWI [cout][kh][kw][cin] (the deconvolution's
+           * filter layout is the convolution's). */
           for (uint32_t o = 0; o < cout; o++)
             for (uint32_t y = 0; y < kh; y++)
               for (uint32_t x = 0; x < kw; x++)
@@ -228,6 +230,13 @@ static imprint_status prepare_weights(backbone *bb, uint32_t index) {
       b->bias = bias;
       return IMPRINT_OK;
     }
+    case MODEL_OP_ADD:
+    case MODEL_OP_MUL:
+    case MODEL_OP_SUB:
+      if (node->input_count != 1) return IMPRINT_OK;
+      /* One input: the second operand is the constant [c] or [1]. */
+      b->weights = tensor_floats(file, node->tensors[0]);
+      return b->weights ? IMPRINT_OK : IMPRINT_ERR_OUT_OF_MEMORY;
     default: return IMPRINT_OK;
   }
 }
@@ -370,11 +379,55 @@ static imprint_status define_node(graph_builder *g, uint32_t v) {
                 "the zero padding");
       return IMPRINT_OK;
     }
-    case MODEL_OP_ADD: {
-      struct xnn_binary_params params = {b->out_min, b->out_max};
-      XNN_CHECK(xnn_define_binary(g->subgraph, xnn_binary_add, &params, value_of(g, node->inputs[0]),
-                                  value_of(g, node->inputs[1]), out, 0),
-                v, "the addition");
+    case MODEL_OP_ADD:
+    case MODEL_OP_MUL:
+    case MODEL_OP_SUB: {
+      /* The second operand has the first's shape, or [1,1,1,c] / [1,1,1,1] (XNNPACK broadcasts it
+       * over the missing or unit dimensions), or is a static [c] / [1] constant. */
+      enum xnn_binary_operator op = node->op == MODEL_OP_ADD   ? xnn_binary_add
+                                    : node->op == MODEL_OP_MUL ? xnn_binary_multiply
+                                                               : xnn_binary_subtract;
+      uint32_t second;
+      if (node->input_count == 2) {
+        second = value_of(g, node->inputs[1]);
+      } else {
+        size_t dims[1] = {file->tensors[node->tensors[0]].dims[0]};
+        if ((status = define_static(g, v, 1, dims, b->weights, &second)) != IMPRINT_OK) return status;
+      }
+      struct xnn_binary_params params = {-INFINITY, INFINITY};
+      XNN_CHECK(xnn_define_binary(g->subgraph, op, &params, value_of(g, node->inputs[0]), second, out, 0), v,
+                "the element-wise op");
+      return IMPRINT_OK;
+    }
+    case MODEL_OP_HARD_SWISH:
+    case MODEL_OP_SIGMOID:
+      XNN_CHECK(xnn_define_unary(g->subgraph, node->op == MODEL_OP_HARD_SWISH ? xnn_unary_hardswish : xnn_unary_sigmoid,
+                                 NULL, value_of(g, node->inputs[0]), out, 0),
+                v, "the activation");
+      return IMPRINT_OK;
+    case MODEL_OP_RESIZE_BILINEAR: {
+      /* TensorFlow's three modes: align corners, half-pixel centres, or neither (legacy). */
+      uint32_t flags = node->iparams[2]   ? XNN_FLAG_ALIGN_CORNERS
+                       : node->iparams[3] ? 0
+                                          : XNN_FLAG_TENSORFLOW_LEGACY_MODE;
+      XNN_CHECK(xnn_define_static_resize_bilinear_2d(g->subgraph, node->iparams[0], node->iparams[1],
+                                                     value_of(g, node->inputs[0]), out, flags),
+                v, "the bilinear resize");
+      return IMPRINT_OK;
+    }
+    case MODEL_OP_TRANSPOSE_CONV2D: {
+      /* The file's crops are XNNPACK's deconvolution padding: both drop rows and columns of the full
+       * (in - 1) * stride + k output. */
+      const model_tensor *k = &file->tensors[node->tensors[0]];
+      uint32_t kh = k->dims[0], kw = k->dims[1], cin = k->dims[2], cout = k->dims[3];
+      size_t filter_dims[4] = {cout, kh, kw, cin}, bias_dims[1] = {cout};
+      uint32_t filter, bias;
+      if ((status = define_static(g, v, 4, filter_dims, b->weights, &filter)) != IMPRINT_OK) return status;
+      if ((status = define_static(g, v, 1, bias_dims, b->bias, &bias)) != IMPRINT_OK) return status;
+      XNN_CHECK(xnn_define_deconvolution_2d(g->subgraph, b->pad[0], b->pad[3], b->pad[2], b->pad[1], 0, 0, kh, kw,
+                                            node->iparams[2], node->iparams[3], 1, 1, 1, cin, cout, b->out_min,
+                                            b->out_max, value_of(g, node->inputs[0]), filter, bias, out, 0),
+                v, "the transposed convolution");
       return IMPRINT_OK;
     }
     case MODEL_OP_CONCAT: {

@@ -30,9 +30,27 @@
 #define HEADER_RESERVED_AT 112u
 #define TRAILER_BYTES 8u
 
-static const char *const op_names[MODEL_OP_COUNT_] = {
-    "INPUT",    "CONV2D",   "DEPTHWISE_CONV2D", "BATCH_NORM", "CLAMP",   "ZERO_PAD", "ADD",     "CONCAT",
-    "MAX_POOL", "AVG_POOL", "GLOBAL_AVG_POOL",  "DENSE",      "SOFTMAX", "FLATTEN",  "IDENTITY"};
+static const char *const op_names[MODEL_OP_COUNT_] = {"INPUT",
+                                                      "CONV2D",
+                                                      "DEPTHWISE_CONV2D",
+                                                      "BATCH_NORM",
+                                                      "CLAMP",
+                                                      "ZERO_PAD",
+                                                      "ADD",
+                                                      "CONCAT",
+                                                      "MAX_POOL",
+                                                      "AVG_POOL",
+                                                      "GLOBAL_AVG_POOL",
+                                                      "DENSE",
+                                                      "SOFTMAX",
+                                                      "FLATTEN",
+                                                      "IDENTITY",
+                                                      "MUL",
+                                                      "SUB",
+                                                      "HARD_SWISH",
+                                                      "SIGMOID",
+                                                      "RESIZE_BILINEAR",
+                                                      "TRANSPOSE_CONV2D"};
 
 const char *model_op_name(model_op op) { return (unsigned)op < MODEL_OP_COUNT_ ? op_names[op] : "unknown"; }
 
@@ -232,7 +250,7 @@ static imprint_status check_tensor(parse_ctx *c, uint32_t index, const model_nod
   return IMPRINT_OK;
 }
 
-static imprint_status check_window(parse_ctx *c, uint32_t index, const model_node *n, int pooling) {
+static imprint_status check_window(parse_ctx *c, uint32_t index, const model_node *n, int pooling, int dilation_one) {
   const uint32_t *ip = n->iparams;
   for (uint32_t k = 0; k < 4; k++)
     if (ip[k] < 1 || ip[k] > MAX_WINDOW)
@@ -240,7 +258,8 @@ static imprint_status check_window(parse_ctx *c, uint32_t index, const model_nod
   for (uint32_t k = 4; k < 6; k++) {
     if (ip[k] < 1 || ip[k] > MAX_DILATION)
       return NODE_FAIL("dilation iparams[%u] = %u is not in 1..%u", k, ip[k], (unsigned)MAX_DILATION);
-    if (pooling && ip[k] != 1) return NODE_FAIL("dilation iparams[%u] = %u must be 1 for pooling", k, ip[k]);
+    if ((pooling || dilation_one) && ip[k] != 1)
+      return NODE_FAIL("dilation iparams[%u] = %u must be 1 for this op", k, ip[k]);
   }
   for (uint32_t k = 6; k < 10; k++) {
     if (ip[k] > MAX_PAD) return NODE_FAIL("padding iparams[%u] = %u exceeds %u", k, ip[k], (unsigned)MAX_PAD);
@@ -260,6 +279,7 @@ static imprint_status check_node(parse_ctx *c, uint32_t index) {
   uint32_t out[3] = {0, 0, 0};
   uint32_t min_inputs = 1, max_inputs = 1;
   int uses_window = 0, uses_pads = 0, may_clamp = 0, max_tensor_slot = 0; /* slots 0..max-1 may be used */
+  int uses_resize = 0;                                                    /* iparams[0..3]: out h, w, flags */
 
   switch (n->op) {
     case MODEL_OP_INPUT: min_inputs = max_inputs = 0; break;
@@ -268,7 +288,11 @@ static imprint_status check_node(parse_ctx *c, uint32_t index) {
     case MODEL_OP_BATCH_NORM: max_tensor_slot = 4; break;
     case MODEL_OP_CLAMP: may_clamp = 1; break;
     case MODEL_OP_ZERO_PAD: uses_pads = 1; break;
-    case MODEL_OP_ADD: min_inputs = max_inputs = 2; break;
+    case MODEL_OP_ADD:
+    case MODEL_OP_MUL:
+    case MODEL_OP_SUB: min_inputs = 1, max_inputs = 2, max_tensor_slot = 1; break;
+    case MODEL_OP_RESIZE_BILINEAR: uses_resize = 1; break;
+    case MODEL_OP_TRANSPOSE_CONV2D: uses_window = uses_pads = may_clamp = 1, max_tensor_slot = 2; break;
     case MODEL_OP_CONCAT: min_inputs = 2, max_inputs = MODEL_FILE_MAX_INPUTS; break;
     case MODEL_OP_MAX_POOL:
     case MODEL_OP_AVG_POOL: uses_window = uses_pads = 1; break;
@@ -291,7 +315,7 @@ static imprint_status check_node(parse_ctx *c, uint32_t index) {
 
   /* Parameters this op does not use must be zero / NONE / "no clamp". */
   for (uint32_t k = 0; k < 10; k++) {
-    int used = (k < 6) ? uses_window : uses_pads;
+    int used = (k < 4 && uses_resize) || ((k < 6) ? uses_window : uses_pads);
     if (!used && ip[k] != 0) return NODE_FAIL("unused iparams[%u] is %u, not 0", k, ip[k]);
   }
   for (uint32_t k = 0; k < 4; k++) {
@@ -311,7 +335,8 @@ static imprint_status check_node(parse_ctx *c, uint32_t index) {
     return NODE_FAIL("unused fparams[2] is %g, not 0", (double)fp[2]);
   }
   if (uses_window) {
-    imprint_status s = check_window(c, index, n, n->op == MODEL_OP_MAX_POOL || n->op == MODEL_OP_AVG_POOL);
+    imprint_status s = check_window(c, index, n, n->op == MODEL_OP_MAX_POOL || n->op == MODEL_OP_AVG_POOL,
+                                    n->op == MODEL_OP_TRANSPOSE_CONV2D);
     if (s != IMPRINT_OK) return s;
   } else if (uses_pads) {
     for (uint32_t k = 6; k < 10; k++)
@@ -350,11 +375,60 @@ static imprint_status check_node(parse_ctx *c, uint32_t index) {
       out[0] = in[0][0] + ip[6] + ip[8], out[1] = in[0][1] + ip[7] + ip[9], out[2] = in[0][2];
       break;
     case MODEL_OP_ADD:
-      if (memcmp(in[0], in[1], sizeof in[0]) != 0)
-        return NODE_FAIL("inputs have different shapes %ux%ux%u and %ux%ux%u", in[0][0], in[0][1], in[0][2], in[1][0],
-                         in[1][1], in[1][2]);
+    case MODEL_OP_MUL:
+    case MODEL_OP_SUB:
+      if (n->input_count == 2) {
+        /* The second input: the first's shape, or broadcast over h, w ([1,1,c]) or everything ([1,1,1]). */
+        int same = memcmp(in[0], in[1], sizeof in[0]) == 0;
+        int broadcast = in[1][0] == 1 && in[1][1] == 1 && (in[1][2] == in[0][2] || in[1][2] == 1);
+        if (!same && !broadcast)
+          return NODE_FAIL("second input %ux%ux%u is neither the first's shape %ux%ux%u nor 1x1x%u nor 1x1x1", in[1][0],
+                           in[1][1], in[1][2], in[0][0], in[0][1], in[0][2], in[0][2]);
+        if (n->tensors[0] != MODEL_FILE_NONE) return NODE_FAIL("%s", "two inputs and a constant tensor");
+      } else {
+        uint32_t ti = n->tensors[0];
+        if (ti == MODEL_FILE_NONE) return NODE_FAIL("%s", "one input needs a constant tensor (slot 0)");
+        const model_tensor *t = &m->tensors[ti];
+        if (t->rank != 1 || (t->dims[0] != in[0][2] && t->dims[0] != 1))
+          return NODE_FAIL("constant tensor %u is not [%u] or [1]", ti, in[0][2]);
+      }
       memcpy(out, in[0], sizeof out);
       break;
+    case MODEL_OP_RESIZE_BILINEAR:
+      if (ip[0] < 1 || ip[0] > MAX_SPATIAL || ip[1] < 1 || ip[1] > MAX_SPATIAL)
+        return NODE_FAIL("output size %ux%u is not within 1..%u", ip[0], ip[1], (unsigned)MAX_SPATIAL);
+      if (ip[2] > 1 || ip[3] > 1 || (ip[2] && ip[3]))
+        return NODE_FAIL("align_corners %u and half_pixel_centers %u: each 0 or 1, not both", ip[2], ip[3]);
+      out[0] = ip[0], out[1] = ip[1], out[2] = in[0][2];
+      break;
+    case MODEL_OP_TRANSPOSE_CONV2D: {
+      uint32_t ti = n->tensors[0];
+      imprint_status s;
+      if (ti == MODEL_FILE_NONE) return NODE_FAIL("%s", "kernel tensor (slot 0) is required");
+      uint32_t cout = m->tensors[ti].dims[3];
+      uint32_t want[4] = {ip[0], ip[1], in[0][2], cout};
+      if ((s = check_tensor(c, index, n, 0, 1, 4, want)) != IMPRINT_OK) return s;
+      if ((s = check_tensor(c, index, n, 1, 0, 1, &cout)) != IMPRINT_OK) return s;
+      /* Full output (in - 1) * stride + k, then the crops; every term is bounded (in <= 2^14, stride,
+       * k, crops <= 2^10), so the 64-bit arithmetic cannot wrap. */
+      for (uint32_t axis = 0; axis < 2; axis++) {
+        uint64_t full = ((uint64_t)in[0][axis] - 1) * ip[2 + axis] + ip[axis];
+        uint64_t crop = (uint64_t)ip[6 + axis] + ip[8 + axis];
+        if (crop >= full)
+          return NODE_FAIL("crops %llu leave nothing of the %llu-pixel output", (unsigned long long)crop,
+                           (unsigned long long)full);
+        /* TensorFlow's outputs are never smaller than the stride (SAME gives in * stride), and
+         * XNNPACK's strided deconvolution reads out of bounds on one that is. */
+        if (full - crop < ip[2 + axis])
+          return NODE_FAIL("output size %llu is smaller than its stride %u", (unsigned long long)(full - crop),
+                           ip[2 + axis]);
+        if (full - crop > MAX_SPATIAL)
+          return NODE_FAIL("output size %llu exceeds %u", (unsigned long long)(full - crop), (unsigned)MAX_SPATIAL);
+        out[axis] = (uint32_t)(full - crop);
+      }
+      out[2] = cout;
+      break;
+    }
     case MODEL_OP_CONCAT: {
       uint64_t channels = 0;
       for (uint32_t k = 0; k < n->input_count; k++) {
@@ -395,6 +469,8 @@ static imprint_status check_node(parse_ctx *c, uint32_t index) {
     }
     case MODEL_OP_CLAMP:
     case MODEL_OP_SOFTMAX:
+    case MODEL_OP_HARD_SWISH:
+    case MODEL_OP_SIGMOID:
     case MODEL_OP_IDENTITY: memcpy(out, in[0], sizeof out); break;
     default: return CORRUPT(c->why, c->why_size, "node %u: unknown op", index);
   }

@@ -34,7 +34,7 @@ typedef enum model_op {
   MODEL_OP_BATCH_NORM = 3,       /* tensors: gamma, beta (either may be NONE), mean, variance; fparams[2] = epsilon */
   MODEL_OP_CLAMP = 4,            /* ReLU, ReLU6, linear: out = min(max(x, out_min), out_max) */
   MODEL_OP_ZERO_PAD = 5,         /* iparams[6..9] = pad top, left, bottom, right */
-  MODEL_OP_ADD = 6,              /* two inputs of the same shape */
+  MODEL_OP_ADD = 6,              /* a binary op: see MODEL_OP_MUL */
   MODEL_OP_CONCAT = 7,           /* 2..8 inputs, same h,w, concatenated along channels */
   MODEL_OP_MAX_POOL = 8,         /* iparams: kh,kw,sh,sw,-,-,pads */
   MODEL_OP_AVG_POOL = 9,         /* padding excluded from the count (TensorFlow semantics) */
@@ -43,7 +43,15 @@ typedef enum model_op {
   MODEL_OP_SOFTMAX = 12,         /* over channels */
   MODEL_OP_FLATTEN = 13,         /* [h,w,c] -> [1,1,h*w*c], row-major HWC */
   MODEL_OP_IDENTITY = 14,        /* dropout and other inference no-ops */
-  MODEL_OP_COUNT_ = 15
+  /* Binary ops (ADD, MUL, SUB): two inputs, the second of the first's shape, [1,1,c] or [1,1,1]
+   * (broadcast); or one input and a constant tensor [c] or [1] in slot 0. Output: the first's shape. */
+  MODEL_OP_MUL = 15,
+  MODEL_OP_SUB = 16,              /* first minus second (or minus the constant) */
+  MODEL_OP_HARD_SWISH = 17,       /* x * min(max(x + 3, 0), 6) / 6 */
+  MODEL_OP_SIGMOID = 18,          /* 1 / (1 + exp(-x)) */
+  MODEL_OP_RESIZE_BILINEAR = 19,  /* iparams: out h, out w, align_corners, half_pixel_centers (TF) */
+  MODEL_OP_TRANSPOSE_CONV2D = 20, /* iparams: kh,kw,sh,sw,1,1,crops; kernel [kh,kw,cin,cout], bias [cout] */
+  MODEL_OP_COUNT_ = 21
 } model_op;
 
 typedef enum model_resize {

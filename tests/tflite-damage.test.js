@@ -227,15 +227,15 @@ function withOperator(kind, { afterEmbedding }) {
   const x = m.input([1, 8, 8, 3]);
   const c1 = m.conv2d(x, m.constant([4, 3, 3, 3], values(108)), m.constant([4], values(4)), { name: 'backbone/conv1' });
   const odd =
-    kind === 'MUL' ? m.mul(c1, c1, { name: 'head/mul' }) : m.unary('HARD_SWISH', c1, { name: 'head/hard_swish' });
+    kind === 'DIV' ? m.binary('DIV', c1, c1, { name: 'head/div' }) : m.unary('TANH', c1, { name: 'head/tanh' });
   const c2 = m.conv2d(odd, m.constant([4, 3, 3, 4], values(144)), m.constant([4], values(4)), { name: 'head/conv2' });
   return { bytes: m.finish([c2]), embed: afterEmbedding ? 'backbone/conv1' : 'head/conv2', node: odd };
 }
 
-for (const kind of ['HARD_SWISH', 'MUL']) {
+for (const kind of ['TANH', 'DIV']) {
   test(`${kind} before the embedding is refused by name; after it, the model converts`, () => {
     const before = withOperator(kind, { afterEmbedding: false });
-    const name = kind === 'MUL' ? 'head/mul' : 'head/hard_swish';
+    const name = kind === 'DIV' ? 'head/div' : 'head/tanh';
     assert.throws(
       () => convertTflite(before.bytes, { scale: '[-1,1]', embed: before.embed }),
       (err) => {
@@ -253,3 +253,62 @@ for (const kind of ['HARD_SWISH', 'MUL']) {
     assert.ok(!info.nodes.some((n) => n.name.startsWith('head/')), 'nothing after the embedding is converted');
   });
 }
+
+// ---- forms of the newer operators that a model file cannot express ---------------------------------
+
+test('binary broadcasts, constants and transposed convolutions a model file cannot express are refused by name', () => {
+  const rnd = random(5);
+  const values = (n) => Array.from({ length: n }, () => rnd(-0.5, 0.5));
+  const cases = [
+    [
+      'a [1, h, 1, c] operand',
+      (m, x) =>
+        m.mul(
+          x,
+          m.conv2d(
+            m.pool('MAX_POOL_2D', x, { size: 1, stride: 1 }),
+            m.constant([3, 1, 8, 3], values(72)),
+            m.constant([3], values(3)),
+            { padding: 'VALID', name: 'column' },
+          ),
+          { name: 'bad' },
+        ),
+      /only the same shape, or a second input of \[1, 1, c\] or \[1, 1, 1\]/,
+    ],
+    [
+      'SUB from a broadcast [1, 1, c]',
+      (m, x) => m.sub(m.mean(x, { keepDims: true }), x, { name: 'bad' }),
+      /only the same shape/,
+    ],
+    [
+      'a constant of another length',
+      (m, x) => m.mul(x, m.constant([2], [1, 2]), { name: 'bad' }),
+      /one per channel \(3\)/,
+    ],
+    [
+      'a transposed convolution whose kernel is smaller than its stride',
+      (m, x) =>
+        m.transposeConv(x, m.constant([2, 2, 2, 3], values(24)), m.constant([2], values(2)), {
+          stride: 3,
+          padding: 'SAME',
+          name: 'bad',
+        }),
+      /not the full transposed convolution/,
+    ],
+  ];
+  for (const [label, build, message] of cases) {
+    const m = new TfliteBuilder();
+    const x = m.input([1, 8, 8, 3]);
+    const y = build(m, x);
+    assert.throws(
+      () => convertTflite(m.finish([y]), { scale: '[-1,1]', embed: 'bad' }),
+      (err) => {
+        assert.ok(err instanceof TfliteError, `${label}: ${err.stack}`);
+        assert.equal(err.node, 'bad', label);
+        assert.match(err.message, message, label);
+        return true;
+      },
+      label,
+    );
+  }
+});

@@ -367,6 +367,227 @@ static void test_targeted(const uint8_t *bytes, size_t size) {
   expect_rejected(bytes, size, bnn + 48, 3, "unused iparams", "iparams on batch norm");
 }
 
+/* ---- the binary and newer ops (codes 15-20), on a small model written here ---------------- */
+
+typedef struct test_node {
+  uint32_t op, input_count, inputs[8], ip[10];
+  float fp[3];
+  uint32_t tensors[4], shape[3];
+} test_node;
+
+typedef struct test_tensor {
+  uint32_t rank, dims[4];
+} test_tensor;
+
+#define OPS_NODES 12
+#define OPS_TENSORS 6
+
+/* Serialises nodes and f32 tensors (small made-up values) as models/MODEL_FORMAT.md lays them out;
+ * node k is named "n<k>". Returns an exact-size heap buffer. */
+static uint8_t *write_model(const test_node *nodes, uint32_t node_count, const test_tensor *tensors,
+                            uint32_t tensor_count, size_t *size_out) {
+  char strings[16 * 20 + 16] = "ops";
+  uint32_t name_at[OPS_NODES + 4], name_len[OPS_NODES + 4], used = 3;
+  for (uint32_t i = 0; i < node_count; i++) {
+    name_at[i] = used;
+    name_len[i] = (uint32_t)sprintf(strings + used, "n%u", i);
+    used += name_len[i];
+  }
+  uint32_t string_bytes = (used + 15) / 16 * 16;
+  uint64_t data_at = 128u + string_bytes + 48u * tensor_count + 128u * node_count, at = data_at;
+  uint64_t offsets[OPS_TENSORS + 4];
+  for (uint32_t t = 0; t < tensor_count; t++) {
+    uint64_t count = 1;
+    for (uint32_t d = 0; d < tensors[t].rank; d++) count *= tensors[t].dims[d];
+    offsets[t] = at;
+    at += (count * 4 + 15) / 16 * 16;
+  }
+  size_t size = (size_t)at + 8;
+  uint8_t *b = calloc(size, 1);
+  memcpy(b, MODEL_FILE_MAGIC, 8);
+  le_put_u32(b + 8, 1);
+  le_put_u32(b + 12, 128);
+  le_put_u64(b + 16, size);
+  le_put_u32(b + 24, string_bytes);
+  le_put_u32(b + 28, tensor_count);
+  le_put_u32(b + 32, node_count);
+  le_put_u32(b + 36, 0);
+  le_put_u32(b + 40, 3);
+  le_put_u32(b + 44, nodes[0].shape[0]);
+  le_put_u32(b + 48, nodes[0].shape[1]);
+  le_put_u32(b + 52, 3);
+  for (int k = 0; k < 3; k++) le_put_f32(b + 56 + 4 * k, 1.0f / 255.0f);
+  le_put_u32(b + 88, 1);
+  le_put_u32(b + 92, node_count - 1);
+  for (int k = 1; k < 4; k++) le_put_u32(b + 92 + 4 * k, MODEL_FILE_NONE);
+  memcpy(b + 128, strings, used);
+  for (uint32_t t = 0; t < tensor_count; t++) {
+    uint8_t *r = b + 128 + string_bytes + 48 * t;
+    uint64_t count = 1;
+    le_put_u32(r + 4, tensors[t].rank);
+    for (uint32_t d = 0; d < 4; d++) {
+      uint32_t dim = d < tensors[t].rank ? tensors[t].dims[d] : 1;
+      le_put_u32(r + 8 + 4 * d, dim);
+      count *= dim;
+    }
+    le_put_u64(r + 24, offsets[t]);
+    le_put_u64(r + 32, count * 4);
+    for (uint64_t e = 0; e < count; e++) le_put_f32(b + offsets[t] + 4 * e, (float)((e * 7 + t) % 11) / 10.0f - 0.5f);
+  }
+  for (uint32_t i = 0; i < node_count; i++) {
+    const test_node *n = &nodes[i];
+    uint8_t *r = b + 128 + string_bytes + 48 * tensor_count + 128 * i;
+    le_put_u32(r, n->op);
+    le_put_u32(r + 4, name_at[i]);
+    le_put_u32(r + 8, name_len[i]);
+    le_put_u32(r + 12, n->input_count);
+    for (uint32_t k = 0; k < 8; k++) le_put_u32(r + 16 + 4 * k, k < n->input_count ? n->inputs[k] : MODEL_FILE_NONE);
+    for (uint32_t k = 0; k < 10; k++) le_put_u32(r + 48 + 4 * k, n->ip[k]);
+    for (uint32_t k = 0; k < 3; k++) le_put_f32(r + 88 + 4 * k, n->fp[k]);
+    for (uint32_t k = 0; k < 4; k++) le_put_u32(r + 100 + 4 * k, n->tensors[k]);
+    for (uint32_t k = 0; k < 3; k++) le_put_u32(r + 116 + 4 * k, n->shape[k]);
+  }
+  refresh_checksum(b, size);
+  *size_out = size;
+  return b;
+}
+
+#define NO_T \
+  { MODEL_FILE_NONE, MODEL_FILE_NONE, MODEL_FILE_NONE, MODEL_FILE_NONE }
+#define LINEAR \
+  { -INFINITY, INFINITY, 0 }
+
+/* Every new op and every binary form, valid: the base that the refusals below damage one field of. */
+static void ops_base(test_node *n, test_tensor *t) {
+  const test_node nodes[OPS_NODES] = {
+      {MODEL_OP_INPUT, 0, {0}, {0}, LINEAR, NO_T, {8, 8, 3}},
+      {MODEL_OP_GLOBAL_AVG_POOL, 1, {0}, {0}, LINEAR, NO_T, {1, 1, 3}},
+      {MODEL_OP_SIGMOID, 1, {1}, {0}, LINEAR, NO_T, {1, 1, 3}},
+      {MODEL_OP_MUL, 2, {0, 2}, {0}, LINEAR, NO_T, {8, 8, 3}}, /* squeeze-and-excite gate [1,1,c] */
+      {MODEL_OP_HARD_SWISH, 1, {3}, {0}, LINEAR, NO_T, {8, 8, 3}},
+      {MODEL_OP_SUB, 1, {4}, {0}, LINEAR, {0, MODEL_FILE_NONE, MODEL_FILE_NONE, MODEL_FILE_NONE}, {8, 8, 3}},
+      {MODEL_OP_ADD, 1, {5}, {0}, LINEAR, {1, MODEL_FILE_NONE, MODEL_FILE_NONE, MODEL_FILE_NONE}, {8, 8, 3}},
+      {MODEL_OP_CONV2D,
+       1,
+       {1},
+       {1, 1, 1, 1, 1, 1, 0, 0, 0, 0},
+       LINEAR,
+       {2, MODEL_FILE_NONE, MODEL_FILE_NONE, MODEL_FILE_NONE},
+       {1, 1, 1}},
+      {MODEL_OP_SUB, 2, {6, 7}, {0}, LINEAR, NO_T, {8, 8, 3}}, /* scalar [1,1,1] */
+      {MODEL_OP_RESIZE_BILINEAR, 1, {8}, {5, 11, 0, 1}, LINEAR, NO_T, {5, 11, 3}},
+      {MODEL_OP_TRANSPOSE_CONV2D,
+       1,
+       {9},
+       {3, 3, 2, 2, 1, 1, 1, 1, 0, 0},
+       {0.0f, 6.0f, 0},
+       {3, 4, MODEL_FILE_NONE, MODEL_FILE_NONE},
+       {10, 22, 2}},
+      {MODEL_OP_MUL, 2, {10, 10}, {0}, LINEAR, NO_T, {10, 22, 2}}, /* same shape */
+  };
+  const test_tensor tensors[OPS_TENSORS] = {
+      {1, {3}}, {1, {1}}, {4, {1, 1, 3, 1}}, {4, {3, 3, 3, 2}}, {1, {2}}, {2, {1, 3}},
+  };
+  memcpy(n, nodes, sizeof nodes);
+  memcpy(t, tensors, sizeof tensors);
+}
+
+/* Parses the model with one edit applied; checks acceptance, or refusal with `expect` in the reason. */
+static void ops_case(const test_node *nodes, const test_tensor *tensors, const char *expect, const char *what) {
+  size_t size = 0;
+  uint8_t *bytes = write_model(nodes, OPS_NODES, tensors, OPS_TENSORS, &size);
+  char why[256] = "";
+  imprint_status s = parse_copy(bytes, size, why, sizeof why, 1);
+  if (!expect)
+    CHECK(s == IMPRINT_OK, "%s: refused: %s", what, why);
+  else
+    CHECK(s == IMPRINT_ERR_MODEL_CORRUPT && strstr(why, expect), "%s: status %d, reason '%s' (expected '%s')", what, s,
+          why, expect);
+  free(bytes);
+}
+
+#define OPS_EDIT(expect, what, edit) \
+  do {                               \
+    test_node n[OPS_NODES];          \
+    test_tensor t[OPS_TENSORS];      \
+    ops_base(n, t);                  \
+    edit;                            \
+    ops_case(n, t, expect, what);    \
+  } while (0)
+
+static void test_new_ops(void) {
+  OPS_EDIT(NULL, "every new op and binary form", (void)0);
+  {
+    test_node n[OPS_NODES];
+    test_tensor t[OPS_TENSORS];
+    ops_base(n, t);
+    size_t size = 0;
+    uint8_t *bytes = write_model(n, OPS_NODES, t, OPS_TENSORS, &size);
+    model_file m;
+    if (model_file_parse(bytes, size, &m, NULL, 0) == IMPRINT_OK) {
+      CHECK(m.nodes[10].op == MODEL_OP_TRANSPOSE_CONV2D && m.nodes[10].out_shape[1] == 22, "transpose conv parsed");
+      CHECK(strcmp(model_op_name(MODEL_OP_TRANSPOSE_CONV2D), "TRANSPOSE_CONV2D") == 0 &&
+                strcmp(model_op_name(MODEL_OP_MUL), "MUL") == 0 &&
+                strcmp(model_op_name(MODEL_OP_SIGMOID), "SIGMOID") == 0,
+            "op names");
+      model_file_free(&m);
+    }
+    free(bytes);
+  }
+  /* Accepted variants. */
+  OPS_EDIT(NULL, "ADD with a broadcast second input", n[3].op = MODEL_OP_ADD);
+  OPS_EDIT(NULL, "MUL with a scalar constant", (n[6].op = MODEL_OP_MUL, n[5].tensors[0] = 1));
+  OPS_EDIT(NULL, "align_corners resize", (n[9].ip[2] = 1, n[9].ip[3] = 0));
+  OPS_EDIT(NULL, "legacy resize (neither flag)", n[9].ip[3] = 0);
+  OPS_EDIT(NULL, "transpose conv without crops or clamp",
+           (n[10].ip[6] = n[10].ip[7] = 0, n[10].fp[0] = -INFINITY, n[10].fp[1] = INFINITY, n[10].shape[0] = 11,
+            n[10].shape[1] = 23, n[11].shape[0] = 11, n[11].shape[1] = 23));
+  OPS_EDIT(NULL, "transpose conv with bias", n[10].tensors[1] = 4);
+  /* Binary ops. */
+  OPS_EDIT("neither the first's shape", "broadcast first input", (n[3].inputs[0] = 2, n[3].inputs[1] = 0));
+  OPS_EDIT("neither the first's shape", "second input of another shape", n[11].inputs[1] = 9);
+  OPS_EDIT("two inputs and a constant", "two inputs and a constant", n[3].tensors[0] = 0);
+  OPS_EDIT("needs a constant", "one input without a constant", n[5].tensors[0] = MODEL_FILE_NONE);
+  OPS_EDIT("not [3] or [1]", "constant of the wrong length", t[0].dims[0] = 4);
+  OPS_EDIT("not [3] or [1]", "constant of rank 2", n[6].tensors[0] = 5);
+  OPS_EDIT("must be NONE", "constant in slot 1", n[6].tensors[1] = 1);
+  OPS_EDIT("inputs, expected 1..2", "three inputs", (n[8].input_count = 3, n[8].inputs[2] = 0));
+  OPS_EDIT("inputs, expected 1..2", "no input", n[8].input_count = 0);
+  OPS_EDIT("cannot carry a clamp", "MUL with a clamp", n[3].fp[0] = 0.0f);
+  OPS_EDIT("unused iparams", "SUB with iparams", n[8].ip[0] = 1);
+  /* Unary ops. */
+  OPS_EDIT("cannot carry a clamp", "HARD_SWISH with a clamp", n[4].fp[1] = 6.0f);
+  OPS_EDIT("must be NONE", "SIGMOID with a tensor", n[2].tensors[0] = 0);
+  OPS_EDIT("inputs", "SIGMOID with two inputs", (n[2].input_count = 2, n[2].inputs[1] = 1));
+  OPS_EDIT("unused iparams", "HARD_SWISH with iparams", n[4].ip[9] = 1);
+  OPS_EDIT("differs", "HARD_SWISH changing shape", n[4].shape[2] = 4);
+  /* Resize. */
+  OPS_EDIT("output size", "resize to height 0", n[9].ip[0] = 0);
+  OPS_EDIT("output size", "resize past the size limit", n[9].ip[1] = 20000);
+  OPS_EDIT("not both", "align_corners and half_pixel_centers", n[9].ip[2] = 1);
+  OPS_EDIT("each 0 or 1", "align_corners 2", (n[9].ip[2] = 2, n[9].ip[3] = 0));
+  OPS_EDIT("unused iparams", "resize with iparams[4]", n[9].ip[4] = 1);
+  OPS_EDIT("differs", "resize with a wrong stored shape", n[9].shape[0] = 6);
+  OPS_EDIT("cannot carry a clamp", "resize with a clamp", n[9].fp[0] = -1.0f);
+  /* Transpose convolution. */
+  OPS_EDIT("must be 1", "transpose conv with dilation 2", n[10].ip[4] = 2);
+  OPS_EDIT("kernel/stride", "transpose conv stride 0", n[10].ip[2] = 0);
+  OPS_EDIT("padding", "crop over the limit", n[10].ip[8] = 5000);
+  OPS_EDIT("leave nothing", "crops eat the output", (n[10].ip[6] = 6, n[10].ip[8] = 5));
+  OPS_EDIT("smaller than its stride", "output smaller than the stride",
+           (n[10].ip[6] = 10, n[10].shape[0] = 1, n[11].shape[0] = 1));
+  OPS_EDIT(NULL, "output as high as the stride, crops past the kernel",
+           (n[10].ip[6] = 9, n[10].shape[0] = 2, n[11].shape[0] = 2));
+  OPS_EDIT("exceeds", "output over the size limit", (n[10].ip[3] = 1024, n[9].ip[1] = n[9].shape[1] = 100));
+  OPS_EDIT("required", "transpose conv without kernel", n[10].tensors[0] = MODEL_FILE_NONE);
+  OPS_EDIT("dimension", "kernel cin differs from the input", t[3].dims[2] = 4);
+  OPS_EDIT("dimension", "kernel size differs from iparams", n[10].ip[0] = 2);
+  OPS_EDIT("dimension", "bias of the wrong length", n[10].tensors[1] = 0);
+  OPS_EDIT("fparams[2]", "epsilon on a transpose conv", n[10].fp[2] = 1e-3f);
+  OPS_EDIT("differs", "transpose conv with a wrong stored width", n[10].shape[1] = 23);
+  OPS_EDIT("unknown op", "op 21", n[4].op = 21);
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: %s model.imprint\n", argv[0]);
@@ -381,6 +602,7 @@ int main(int argc, char **argv) {
   test_half_to_float();
   test_affine_and_f32();
   test_valid_model(bytes, size);
+  test_new_ops();
   test_arguments(bytes, size);
   test_targeted(bytes, size);
   test_truncation(bytes, size);

@@ -53,6 +53,11 @@ async function main(out, testdata = '.cache/testdata') {
     [path.join(__dirname, 'small-model.js'), path.join(corpus('model_file'), 'small.imprint')],
     { stdio: 'inherit' },
   );
+  // ... and one with the newer ops (codes 15-20) and every binary-op form.
+  fs.writeFileSync(
+    path.join(corpus('model_file'), 'ops.imprint'),
+    require('../support/make-ops-model.js').makeOpsModel().bytes,
+  );
 
   // Head file: trained by the library on real embeddings, saved with and without its examples.
   const heads = corpus('head_file');

@@ -171,16 +171,22 @@ const OPS = {
   DEPTHWISE_CONV_2D: 4,
   DEQUANTIZE: 6,
   FULLY_CONNECTED: 9,
+  LOGISTIC: 14,
   MAX_POOL_2D: 17,
   MUL: 18,
   RELU: 19,
   RELU_N1_TO_1: 20,
   RELU6: 21,
   RESHAPE: 22,
+  RESIZE_BILINEAR: 23,
   SOFTMAX: 25,
+  TANH: 28,
   PAD: 34,
   MEAN: 40,
+  SUB: 41,
+  DIV: 42,
   SQUEEZE: 43,
+  TRANSPOSE_CONV: 67,
   HARD_SWISH: 117,
 };
 // BuiltinOptions union: 1-based position in schema.fbs's declaration.
@@ -192,11 +198,15 @@ const OPTIONS = {
   SoftmaxOptions: 9,
   ConcatenationOptions: 10,
   AddOptions: 11,
+  ResizeBilinearOptions: 15,
   ReshapeOptions: 17,
   MulOptions: 21,
   PadOptions: 22,
   ReducerOptions: 27,
+  SubOptions: 28,
+  DivOptions: 29,
   SqueezeOptions: 30,
+  TransposeConvOptions: 49,
 };
 const TYPES = { FLOAT32: 0, FLOAT16: 1, INT32: 2, UINT8: 3, INT64: 4, INT8: 9 };
 const PADDING = { SAME: 0, VALID: 1 };
@@ -462,8 +472,56 @@ Object.assign(TfliteBuilder.prototype, {
   add(a, b, { activation = 'NONE', name } = {}) {
     return this.op('ADD', [a, b], this.shape(a).slice(), ['AddOptions', [['i8', ACTIVATION[activation]]]], name);
   },
-  mul(a, b, { name } = {}) {
-    return this.op('MUL', [a, b], this.shape(a).slice(), ['MulOptions', [['i8', 0]]], name);
+  /** MUL, SUB, DIV (and ADD): numpy broadcasting of the two shapes, aligned on the right. */
+  binary(kind, a, b, { activation = 'NONE', name } = {}) {
+    const [sa, sb] = [this.shape(a), this.shape(b)];
+    const rank = Math.max(sa.length, sb.length);
+    const dim = (s, i) => (i < rank - s.length ? 1 : s[i - (rank - s.length)]);
+    const out = Array.from({ length: rank }, (_, i) => Math.max(dim(sa, i), dim(sb, i)));
+    const options = { ADD: 'AddOptions', MUL: 'MulOptions', SUB: 'SubOptions', DIV: 'DivOptions' }[kind];
+    return this.op(kind, [a, b], out, [options, [['i8', ACTIVATION[activation]]]], name);
+  },
+  mul(a, b, options = {}) {
+    return this.binary('MUL', a, b, options);
+  },
+  sub(a, b, options = {}) {
+    return this.binary('SUB', a, b, options);
+  },
+  /** RESIZE_BILINEAR to [h, w]: align_corners, half_pixel_centers, or neither (legacy). */
+  resize(x, [h, w], { alignCorners = false, halfPixel = false, name } = {}) {
+    const [n, , , c] = this.shape(x);
+    const size = this.ints([2], [h, w]);
+    return this.op(
+      'RESIZE_BILINEAR',
+      [x, size],
+      [n, h, w, c],
+      ['ResizeBilinearOptions', [undefined, undefined, ['bool', alignCorners], ['bool', halfPixel]]],
+      name,
+    );
+  },
+  /**
+   * TRANSPOSE_CONV; weights [cout, kh, kw, cin]; output size TensorFlow's: SAME in × stride, VALID
+   * (in − 1) × stride + max(k, stride).
+   */
+  transposeConv(x, w, b, { stride = 2, padding = 'SAME', activation = 'NONE', name } = {}) {
+    const [n, h, wd] = this.shape(x);
+    const [cout, kh, kw] = this.shape(w);
+    const along = (i, k) => (padding === 'SAME' ? i * stride : (i - 1) * stride + Math.max(k, stride));
+    const out = [n, along(h, kh), along(wd, kw), cout];
+    const outShape = this.ints([4], out);
+    const fields = [
+      ['i8', PADDING[padding]],
+      ['i32', stride],
+      ['i32', stride],
+    ];
+    if (activation !== 'NONE') fields.push(['i8', ACTIVATION[activation]]);
+    return this.op(
+      'TRANSPOSE_CONV',
+      b == null ? [outShape, w, x] : [outShape, w, x, b],
+      out,
+      ['TransposeConvOptions', fields],
+      name,
+    );
   },
   unary(kind, x, { name } = {}) {
     return this.op(kind, [x], this.shape(x).slice(), null, name);
@@ -645,11 +703,81 @@ function headModel(values) {
   };
 }
 
-/** { conv, pool, head }: each { bytes, size (input side), layers (compared), embed? (if not layers) }. */
+// HARD_SWISH, LOGISTIC, MUL/ADD/SUB with broadcasting (a squeeze-and-excite gate [1,1,1,c] on
+// either side, a [1,1,1,1] scalar) and with constants ([c] and [1], first or second, SUB with the
+// constant first), fused activations on them, RESIZE_BILINEAR in its three modes, TRANSPOSE_CONV
+// with SAME (odd kernel and even stride: the odd crop pixel after) and VALID padding, with and
+// without bias, f16 weights behind DEQUANTIZE.
+function opsModel(values) {
+  const m = new TfliteBuilder();
+  const x = m.input([1, 12, 12, 3]);
+  const c = m.conv2d(x, m.constant([8, 3, 3, 3], values(216, 1)), m.constant([8], values(8)), { name: 'conv' }); // 12x12x8
+  const hs = m.unary('HARD_SWISH', c, { name: 'hard_swish' });
+  const pooled = m.mean(hs, { keepDims: true, name: 'se/pool' }); // [1,1,1,8]
+  const down = m.conv2d(pooled, m.constant([4, 1, 1, 8], values(32, 1)), m.constant([4], values(4)), {
+    activation: 'RELU',
+    name: 'se/down',
+  });
+  const up = m.conv2d(down, m.constant([8, 1, 1, 4], values(32, 1), { store: 'f16' }), m.constant([8], values(8)), {
+    name: 'se/up',
+  });
+  const gate = m.unary('LOGISTIC', up, { name: 'se/gate' }); // [1,1,1,8]
+  const se = m.mul(hs, gate, { name: 'se/mul' }); // 12x12x8
+  const se2 = m.mul(gate, se, { activation: 'RELU6', name: 'se/mul_gate_first_relu6' });
+  const scalar = m.conv2d(pooled, m.constant([1, 1, 1, 8], values(8, 1)), m.constant([1], values(1)), {
+    name: 'scalar',
+  }); // [1,1,1,1]
+  const s1 = m.sub(se2, scalar, { name: 'sub_scalar' });
+  const a1 = m.binary('ADD', s1, m.constant([8], values(8)), { activation: 'RELU', name: 'add_const_relu' });
+  const m1 = m.mul(m.constant([1, 1, 1, 8], values(8, 2), { store: 'f16' }), a1, { name: 'mul_const_first' });
+  const s2 = m.sub(m1, m.constant([1], [0.25]), { name: 'sub_const' });
+  const s3 = m.sub(m.constant([1], [0.5]), s2, { activation: 'RELU_N1_TO_1', name: 'const_minus_x' });
+  const s4 = m.sub(s3, se, { name: 'sub_same_shape' });
+  const sig = m.unary('LOGISTIC', s4, { name: 'logistic' });
+  const r1 = m.resize(sig, [17, 19], { halfPixel: true, name: 'resize_half_pixel' });
+  const r2 = m.resize(r1, [7, 9], { alignCorners: true, name: 'resize_align_corners' });
+  const r3 = m.resize(r2, [10, 6], { name: 'resize_legacy' });
+  const t1 = m.transposeConv(r3, m.constant([6, 3, 3, 8], values(432)), m.constant([6], values(6)), {
+    stride: 2,
+    padding: 'SAME',
+    name: 'tconv_same_k3_s2',
+  }); // 20x12x6
+  const t2 = m.transposeConv(t1, m.constant([5, 5, 4, 6], values(600), { store: 'f16' }), null, {
+    stride: 2,
+    padding: 'SAME',
+    name: 'tconv_same_k5x4_s2_nobias',
+  }); // 40x24x5
+  const t3 = m.transposeConv(r2, m.constant([4, 4, 3, 8], values(384)), m.constant([4], values(4)), {
+    stride: 3,
+    padding: 'VALID',
+    activation: 'RELU6',
+    name: 'tconv_valid_s3_relu6',
+  }); // 7x9 → 22x27x4
+  const flat = (t, name) => m.flatten(t, { name });
+  // Four compared layers (an embedding has at most four): every other new operator feeds one of
+  // them (the binary chain starts at the gate and HARD_SWISH, the legacy resize reads both others and
+  // feeds the SAME transposed convolutions).
+  const layers = [
+    ['binary', s4],
+    ['resize_legacy', r3],
+    ['tconv_same_nobias', t2],
+    ['tconv_valid', t3],
+  ].map(([name, t]) => [`flat_${name}`, flat(t, `flat_${name}`)]);
+  return {
+    bytes: m.finish(layers.map(([, t]) => t)),
+    size: 12,
+    layers: layers.map(([name]) => name),
+    // TRANSPOSE_CONV's fused activation is newer than the pinned TFLite runtime, which ignores the
+    // field: the test applies the schema's meaning (a clamp of the output) to its result.
+    referenceClamp: { flat_tconv_valid: [0, 6] },
+  };
+}
+
+/** { conv, pool, head, ops }: each { bytes, size (input side), layers (compared), embed? (if not layers) }. */
 function testModels(seed = 20261202) {
   const rnd = random(seed);
   const values = (n, s = 0.5) => Array.from({ length: n }, () => rnd(-s, s));
-  return { conv: convModel(values), pool: poolModel(values), head: headModel(values) };
+  return { conv: convModel(values), pool: poolModel(values), head: headModel(values), ops: opsModel(values) };
 }
 
 module.exports = { testModels, TfliteBuilder, random, toHalf, finishFlatbuffer, table, vector, string, OPS };

@@ -107,9 +107,6 @@ function evaluateModelFile(bytes, image, { stopAfter } = {}) {
           for (let x = 0; x < inShape[1]; x++)
             for (let c = 0; c < oc; c++) out[at(node.shape, y + pt, x + pl, c)] = src[at(inShape, y, x, c)];
         break;
-      case 'ADD':
-        for (let k = 0; k < out.length; k++) out[k] = src[k] + values[node.inputs[1]][k];
-        break;
       case 'CONCAT': {
         let base = 0;
         for (const j of node.inputs) {
@@ -152,6 +149,83 @@ function evaluateModelFile(bytes, image, { stopAfter } = {}) {
         let total = 0;
         for (let k = 0; k < out.length; k++) total += out[k] = Math.exp(src[k] - max);
         for (let k = 0; k < out.length; k++) out[k] /= total;
+        break;
+      }
+      case 'ADD':
+      case 'MUL':
+      case 'SUB': {
+        // Binary ops: the second operand is the second input or the constant in slot 0, of the
+        // first's shape, or one value per channel ([1,1,c] / [c]), or one value ([1,1,1] / [1]).
+        const second = node.inputs.length === 2 ? values[node.inputs[1]] : w(0);
+        const index = second.length === out.length ? (k) => k : second.length === 1 ? () => 0 : (k) => k % oc;
+        for (let k = 0; k < out.length; k++) {
+          const a = src[k];
+          const b = second[index(k)];
+          out[k] = node.op === 'ADD' ? a + b : node.op === 'MUL' ? a * b : a - b;
+        }
+        break;
+      }
+      case 'HARD_SWISH':
+        for (let k = 0; k < out.length; k++) out[k] = (src[k] * Math.min(Math.max(src[k] + 3, 0), 6)) / 6;
+        break;
+      case 'SIGMOID':
+        for (let k = 0; k < out.length; k++) out[k] = 1 / (1 + Math.exp(-src[k]));
+        break;
+      case 'RESIZE_BILINEAR': {
+        // TensorFlow ResizeBilinear: scale in/out, or (in-1)/(out-1) with align_corners; the source
+        // coordinate y*scale, or (y+0.5)*scale-0.5 with half-pixel centres; neighbours clamped to the
+        // image, the fraction taken from the unclamped coordinate. TensorFlow computes the scale and
+        // the coordinate in float32, and so does this: in double, a large downscale's coordinates
+        // differ from float32 ones by an ulp of the coordinate, which shows in the result.
+        const [, , alignCorners, halfPixel] = node.iparams;
+        const f = Math.fround;
+        const axis = (inSize, outSize) => {
+          const scale = f(alignCorners && outSize > 1 ? (inSize - 1) / (outSize - 1) : inSize / outSize);
+          return Array.from({ length: outSize }, (_, o) => {
+            const pos = halfPixel ? f(f(f(o + 0.5) * scale) - 0.5) : f(o * scale);
+            const floor = Math.floor(pos);
+            return { lo: Math.max(floor, 0), hi: Math.min(Math.ceil(pos), inSize - 1), frac: pos - floor };
+          });
+        };
+        const ys = axis(inShape[0], oh);
+        const xs = axis(inShape[1], ow);
+        for (let oy = 0; oy < oh; oy++)
+          for (let ox = 0; ox < ow; ox++)
+            for (let c = 0; c < oc; c++) {
+              const { lo: y0, hi: y1, frac: fy } = ys[oy];
+              const { lo: x0, hi: x1, frac: fx } = xs[ox];
+              const top =
+                src[at(inShape, y0, x0, c)] + (src[at(inShape, y0, x1, c)] - src[at(inShape, y0, x0, c)]) * fx;
+              const bottom =
+                src[at(inShape, y1, x0, c)] + (src[at(inShape, y1, x1, c)] - src[at(inShape, y1, x0, c)]) * fx;
+              out[at(node.shape, oy, ox, c)] = top + (bottom - top) * fy;
+            }
+        break;
+      }
+      case 'TRANSPOSE_CONV2D': {
+        // Every input pixel scatters its kernel-weighted values at (iy*sh + ky, ix*sw + kx) of the full
+        // output; the crops drop top/left rows and columns from its start (bottom/right from its end).
+        const kernel = w(0);
+        const bias = w(1);
+        const cin = inShape[2];
+        const acc = new Float64Array(out.length);
+        for (let k = 0; k < acc.length; k++) acc[k] = bias ? bias[k % oc] : 0;
+        for (let iy = 0; iy < inShape[0]; iy++)
+          for (let ix = 0; ix < inShape[1]; ix++)
+            for (let ky = 0; ky < kh; ky++) {
+              const y = iy * sh + ky - pt;
+              if (y < 0 || y >= oh) continue;
+              for (let kx = 0; kx < kw; kx++) {
+                const x = ix * sw + kx - pl;
+                if (x < 0 || x >= ow) continue;
+                for (let ci = 0; ci < cin; ci++) {
+                  const v = src[at(inShape, iy, ix, ci)];
+                  const krow = ((ky * kw + kx) * cin + ci) * oc;
+                  for (let co = 0; co < oc; co++) acc[at(node.shape, y, x, co)] += v * kernel[krow + co];
+                }
+              }
+            }
+        for (let k = 0; k < out.length; k++) out[k] = Math.min(Math.max(acc[k], lo), hi);
         break;
       }
       case 'FLATTEN':
