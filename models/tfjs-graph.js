@@ -778,7 +778,8 @@ class GraphBuilder {
 
   hardSwish(node, fusion) {
     const x = this.values.get(fusion.x.name);
-    if (!x || x.constant) throw unsupported(node, 'hard-swish of a value imprint does not compute');
+    if (!x || x.constant || fusion.x.index !== 0)
+      throw unsupported(node, `hard-swish of '${fusion.x.name}', which imprint does not compute`);
     const shape = this.shapeOf(x).slice();
     // TF.js computes (x × c) × relu6(x + 3); HARD_SWISH is x × relu6(x + 3) / 6, so a c that is not
     // exactly 1/6 (a float16 weight is 0.16663) becomes a scale by 6c after it.
