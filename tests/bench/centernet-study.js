@@ -9,8 +9,8 @@
 //
 // Screening as tests/bench/backbone-study.js does it: GAP features of each layer through imprint's
 // extractor (cached in .cache/bench by model hash), each part L2-normalised then concatenated, the
-// fixed softmax regression of fewshot-harness.js on centred features. Then the best CenterNet pair
-// is built into one model with the SSD (models/combine.js, as the presets are) for
+// fixed softmax regression of fewshot-harness.js on centred features. Then the best pair (SSD c16d +
+// CenterNet extern1, 2026-12-02) is built into one model (models/combine.js, as the presets are) for
 //   node tests/bench/fewshot.js --only A --model .cache/bench/models/ssd+centernet-224.imprint --no-write
 // which measures it through the public API, as BENCHMARKS.md's preset table does ('accurate': 70.2 at k=5).
 const fs = require('fs');
@@ -144,7 +144,7 @@ async function main() {
 
   if (args.size !== 224) return; // one file has one input size: the SSD's is 224
   const out = path.join(WORK, `ssd+centernet-${args.size}.imprint`);
-  const { bytes, info } = buildCombined(args.size, [CN_LAYERS.e14d, CN_LAYERS.ext1]);
+  const { bytes, info } = buildCombined(args.size, [CN_LAYERS.ext1]); // the best pair of the screening
   fs.writeFileSync(out, bytes);
   console.log(
     `${path.relative(ROOT, out)}: ${info.fileBytes} bytes, embed ${info.embedNodes.join(' + ')} (${info.embedDim}-d)`,
