@@ -10,12 +10,17 @@ const { parseArgs } = require('node:util');
 const { Scan } = require('./cli-scan.cjs');
 const { PRESETS, isPreset } = require('./presets.cjs');
 
-/** True when the file starts like a TensorFlow Lite flatbuffer ("TFL3" at byte 4). */
-function isTfliteFile(file) {
-  const head = Buffer.alloc(8);
+/**
+ * True when the file is a source model rather than an imprint model file: a TensorFlow Lite
+ * flatbuffer ("TFL3" at byte 4) or a TF.js model.json (JSON: its first non-blank byte is '{').
+ */
+function isSourceModelFile(file) {
+  const head = Buffer.alloc(64);
   const fd = fs.openSync(file, 'r');
   try {
-    return fs.readSync(fd, head, 0, 8, 0) === 8 && head.toString('latin1', 4, 8) === 'TFL3';
+    const got = fs.readSync(fd, head, 0, 64, 0);
+    if (got >= 8 && head.toString('latin1', 4, 8) === 'TFL3') return true;
+    return head.toString('latin1', 0, got).trimStart().startsWith('{');
   } finally {
     fs.closeSync(fd);
   }
@@ -125,8 +130,10 @@ Options:
        imprint info --models
 
 Describes a model (default: the default preset): name, input size, embedding, preprocessing, hash
-(and every readable layer with --layers). A TFLite file is listed operator by operator, marking
-what the converter supports. --models lists the preset models.`,
+(and every readable layer with --layers). A source model to convert (a TFLite file, or a TF.js
+graph or layers model.json with its weight files beside it) is listed layer by layer with
+--layers: name, op, output shape and whether the converter supports it (a TFLite file also
+operator by operator). --models lists the preset models.`,
   // convert --help prints the converter's own usage (models/convert.js, USAGE).
   convert: 'Usage: imprint convert <model.json|model.tflite> -o <out.imprint> [options]',
 };
@@ -710,11 +717,22 @@ async function cmdInfo(args, options) {
   }
   if (args.length === 1 && !isPreset(args[0])) requireReadableFile(args[0], 'the model file');
   const model = args[0] || options.model;
-  if (model && !isPreset(model) && isTfliteFile(model)) {
-    // A source model: list its operators, so --embed can name one when converting.
-    const { listTfliteLayers } = require(path.join(__dirname, '..', 'models', 'convert.js'));
-    const layers = listTfliteLayers(new Uint8Array(fs.readFileSync(model)));
-    process.stdout.write(`${JSON.stringify({ format: 'tflite', operators: layers }, null, 2)}\n`);
+  if (model && !isPreset(model) && isSourceModelFile(model)) {
+    // A source model (TFLite, TF.js graph or layers model.json): list its layers, so --embed can
+    // name one when converting.
+    const { listSourceLayers } = require(path.join(__dirname, '..', 'models', 'convert.js'));
+    let listed;
+    try {
+      listed = listSourceLayers(model);
+    } catch (error) {
+      throw new FatalError(`cannot read the source model ${model}: ${error.message}`);
+    }
+    const { format, layers, operators } = listed;
+    const unsupported = [...new Set(layers.filter((l) => !l.supported && !l.needs).map((l) => l.op))];
+    const out = { format, ...(operators ? { operators } : {}) };
+    if (options.layers) out.layers = layers;
+    else Object.assign(out, { layers: `${layers.length} (show them with --layers)`, unsupportedOps: unsupported });
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     return EXIT.OK;
   }
   return withExtractor({ model }, async (extractor) => {

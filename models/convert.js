@@ -5,14 +5,22 @@
 // CLI:      imprint convert model.json -o out.imprint [options] (USAGE below; js/cli.cjs runs main(),
 //           and so does `node models/convert.js ...`)
 //
-// A reader per source format (tfjs-layers.js) builds a graph; this file applies the options
+// A reader per source format (tfjs-layers.js, tfjs-graph.js, tflite.js) builds a graph; this file applies the options
 // (preprocessing, embedding) and hands it to the writer (model-format.js). Only Node built-ins.
 // Weights keep their source dtype; the C loader dequantizes and folds batch norm at load time.
 
 const fs = require('fs');
 const path = require('path');
 const format = require('./model-format.js');
-const { UnsupportedLayerError, readLayersModel } = require('./tfjs-layers.js');
+const { UnsupportedLayerError, readLayersModel, listLayersModelLayers } = require('./tfjs-layers.js');
+const {
+  TfjsGraphError,
+  LIMITS: GRAPH_LIMITS,
+  parseModelJson,
+  isGraphModelJson,
+  readTfjsGraphModel,
+  listTfjsGraphLayers,
+} = require('./tfjs-graph.js');
 const { loadNsfwjsBundle } = require('./nsfwjs.js');
 const { TfliteError, readTfliteModel, listTfliteLayers } = require('./tflite.js');
 
@@ -223,15 +231,108 @@ function convertArtifacts(modelJson, weightData, options = {}) {
   return writeGraph(readLayersModel(modelJson, weightData, options), options);
 }
 
+/**
+ * Reads a model.json (TF.js layers or graph model), refusing a file over 64 MiB before reading it.
+ * @returns {object} the parsed JSON
+ */
+function readModelJsonFile(modelJsonPath) {
+  const size = fs.statSync(modelJsonPath).size;
+  if (size > GRAPH_LIMITS.JSON_BYTES) {
+    throw new TfjsGraphError(
+      'TOO_LARGE',
+      `${modelJsonPath} has ${size} bytes; a model.json is read up to ${GRAPH_LIMITS.JSON_BYTES}`,
+    );
+  }
+  return parseModelJson(fs.readFileSync(modelJsonPath));
+}
+
+/**
+ * The weight files a model.json lists, concatenated in manifest order. Paths must stay inside
+ * model.json's folder, and their total size is checked before anything is read.
+ */
+function readWeightFiles(modelJson, dir) {
+  const manifest = Array.isArray(modelJson.weightsManifest) ? modelJson.weightsManifest : [];
+  const files = [];
+  let total = 0;
+  for (const group of manifest) {
+    for (const p of (group && Array.isArray(group.paths) && group.paths) || []) {
+      if (typeof p !== 'string' || p === '' || path.isAbsolute(p) || p.split(/[\\/]/).includes('..')) {
+        throw new TfjsGraphError(
+          'MODEL_CORRUPT',
+          `weight file path ${JSON.stringify(p)} is not a file beside model.json`,
+        );
+      }
+      const file = path.join(dir, p);
+      let size;
+      try {
+        size = fs.statSync(file).size;
+      } catch {
+        throw new TfjsGraphError('MODEL_CORRUPT', `weight file ${file} (listed in model.json) cannot be read`);
+      }
+      total += size;
+      if (total > GRAPH_LIMITS.WEIGHT_BYTES) {
+        throw new TfjsGraphError('TOO_LARGE', `the weight files hold more than ${GRAPH_LIMITS.WEIGHT_BYTES} bytes`);
+      }
+      files.push(file);
+    }
+  }
+  return Buffer.concat(files.map((f) => fs.readFileSync(f)));
+}
+
 /** Reads model.json and its weight files (paths relative to model.json), then converts. */
 function convertModelJson(modelJsonPath, options = {}) {
-  const modelJson = JSON.parse(fs.readFileSync(modelJsonPath, 'utf8'));
-  const dir = path.dirname(modelJsonPath);
-  const parts = [];
-  for (const group of modelJson.weightsManifest || []) {
-    for (const p of group.paths) parts.push(fs.readFileSync(path.join(dir, p)));
+  const modelJson = readModelJsonFile(modelJsonPath);
+  const weightData = readWeightFiles(modelJson, path.dirname(modelJsonPath));
+  if (isGraphModelJson(modelJson)) return convertGraphModel(modelJson, weightData, options);
+  return convertArtifacts(modelJson, weightData, options);
+}
+
+/**
+ * Converts a TF.js graph model (float32, float16 or uint8 weights). Nodes after the embedding are
+ * dropped; without options.embed the deepest image-shaped layer the model's outputs need and
+ * imprint computes is used (info.embedNodes says which, info.chosenEmbed that it was chosen).
+ * @param {object} modelJson  the parsed model.json (format 'graph-model')
+ * @param {ArrayBuffer|Uint8Array} weightData  its weight files' bytes, concatenated in manifest order
+ * @param {object} [options]  as convertArtifacts; embed names are node names or a unique scope of
+ *   one ('expanded_conv_14/add' → 'tower_0/MobilenetV3/expanded_conv_14/add')
+ */
+function convertGraphModel(modelJson, weightData, options = {}) {
+  const graph = readTfjsGraphModel(modelJson, weightData, options);
+  const result = writeGraph(graph, { ...options, embed: graph.embedNames });
+  result.info.chosenEmbed = graph.chosenEmbed;
+  return result;
+}
+
+/**
+ * The layers of a source model file (a TFLite flatbuffer, or a TF.js graph or layers model.json
+ * with its weight files), before converting: what `imprint info <model> --layers` prints.
+ * @param {string} file
+ * @returns {{format: 'tflite'|'tfjs-graph'|'tfjs-layers', layers: {name: string, op: string,
+ *   shape: number[]|null, supported: boolean}[]}}  shapes with the batch, null where unknown
+ */
+function listSourceLayers(file) {
+  const head = Buffer.alloc(8);
+  const fd = fs.openSync(file, 'r');
+  let got;
+  try {
+    got = fs.readSync(fd, head, 0, 8, 0);
+  } finally {
+    fs.closeSync(fd);
   }
-  return convertArtifacts(modelJson, Buffer.concat(parts), options);
+  if (got === 8 && isTflite(head)) {
+    const operators = listTfliteLayers(new Uint8Array(fs.readFileSync(file)));
+    const layers = operators.map((o) => ({
+      name: o.outputs.length ? o.outputs[0].name.split(';')[0] : `operator ${o.index}`,
+      op: o.op,
+      shape: o.outputs.length ? o.outputs[0].shape : null,
+      supported: o.supported,
+    }));
+    return { format: 'tflite', layers, operators };
+  }
+  const json = readModelJsonFile(file);
+  const weightData = readWeightFiles(json, path.dirname(file));
+  if (isGraphModelJson(json)) return { format: 'tfjs-graph', layers: listTfjsGraphLayers(json, weightData) };
+  return { format: 'tfjs-layers', layers: listLayersModelLayers(json, weightData) };
 }
 
 /**
@@ -289,18 +390,21 @@ function parseArgs(argv) {
 }
 
 /** What `imprint convert --help` prints: how someone who installed the package runs the converter. */
-const USAGE = `usage: imprint convert <model.json> -o <out.imprint> [options]
+const USAGE = `usage: imprint convert <model.json> -o <out.imprint> [options]   (TF.js layers or graph model)
        imprint convert <model.tflite> -o <out.imprint> [options]
        imprint convert --nsfwjs mobilenet_v2|inception_v3|<folder> -o <out.imprint> [options]
 (in a project that installed imprint: npx imprint convert ...)
 
-Writes an imprint model file from a TF.js layers-model (model.json and the weight files it lists,
-beside it), a TensorFlow Lite flatbuffer, or a model bundled in the nsfwjs npm package.
+Writes an imprint model file from a TF.js layers or graph model (model.json and the weight files it
+lists, beside it), a TensorFlow Lite flatbuffer, or a model bundled in the nsfwjs npm package.
+List a source model's layers first with: imprint info <model> --layers
 
 options:
-  --embed <layer,...>       the layers (TFLite: tensors) whose global-average-pooled outputs make
-                            the embedding (default: the input of the model's first global
-                            average pooling; TFLite: its widest supported feature map)
+  --embed <layer,...>       the layers (TFLite: tensors; graph model: nodes, or a unique scope of
+                            one) whose global-average-pooled outputs make the embedding (default:
+                            the input of the model's first global average pooling; TFLite: its
+                            widest supported feature map; graph model: the deepest image-shaped
+                            layer its outputs need that imprint computes)
   --scale 1/255|[-1,1]|<n>  model input = pixel * scale + bias (default 1/255; [-1,1] is 2/255, -1)
   --bias <n>                the bias of a numeric --scale (default 0)
   --name <name>             the name the model reports in info.name
@@ -328,15 +432,31 @@ function main(argv) {
     return args.help ? 0 : 2;
   }
   let result;
+  const name = args.input ? path.basename(args.input, path.extname(args.input)) : undefined;
+  const noteScale = (kind) => {
+    if (args.options.scale == null && args.options.bias == null) {
+      console.error(`convert: note: a ${kind} does not record its input scaling; assuming 1/255 (give --scale)`);
+    }
+  };
   if (args.nsfwjs) result = convertNsfwjsModel(args.nsfwjs, args.options);
   else {
     const head = fs.readFileSync(args.input);
     if (isTflite(head)) {
-      if (args.options.scale == null && args.options.bias == null) {
-        console.error('convert: note: a TFLite file does not record its input scaling; assuming 1/255 (give --scale)');
-      }
-      result = convertTflite(head, { name: path.basename(args.input, path.extname(args.input)), ...args.options });
-    } else result = convertModelJson(args.input, args.options);
+      noteScale('TFLite file');
+      result = convertTflite(head, { name, ...args.options });
+    } else {
+      const modelJson = readModelJsonFile(args.input);
+      const weightData = readWeightFiles(modelJson, path.dirname(args.input));
+      if (isGraphModelJson(modelJson)) {
+        noteScale('graph model');
+        result = convertGraphModel(modelJson, weightData, { name, ...args.options });
+      } else result = convertArtifacts(modelJson, weightData, args.options);
+    }
+  }
+  if (result.info.chosenEmbed) {
+    console.error(
+      `convert: note: no --embed given; embedding ${result.info.embedNodes.join('+')}, the deepest layer the converter chose (list others with: imprint info ${args.input} --layers)`,
+    );
   }
   fs.mkdirSync(path.dirname(path.resolve(args.output)), { recursive: true });
   fs.writeFileSync(args.output, result.bytes);
@@ -355,6 +475,7 @@ module.exports = {
   main,
   UnsupportedLayerError,
   TfliteError,
+  TfjsGraphError,
   writeGraph,
   readLayersModel,
   readTfliteModel,
@@ -363,6 +484,12 @@ module.exports = {
   isTflite,
   listTfliteLayers,
   convertModelJson,
+  convertGraphModel,
+  isGraphModelJson,
+  readTfjsGraphModel,
+  listSourceLayers,
+  readModelJsonFile,
+  readWeightFiles,
   convertNsfwjsModel,
   loadNsfwjsBundle,
   parseScale,

@@ -525,4 +525,34 @@ function readLayersModel(modelJson, weightData, options = {}) {
   };
 }
 
-module.exports = { UnsupportedLayerError, readLayersModel };
+/**
+ * Lists a layers-model's layers with their Keras class, output shape (with the batch) and whether
+ * the converter supports them; a layer after an unsupported one is unsupported too. What `imprint
+ * info <model.json> --layers` prints.
+ */
+function listLayersModelLayers(modelJson, weightData, options = {}) {
+  const model = modelConfig(modelJson.modelTopology);
+  const weights = splitWeights(modelJson.weightsManifest || [], weightData || new Uint8Array(0));
+  const b = new GraphBuilder(weights, options, { f32: 0, f16: 0, u8: 0, u8Exact: 0, u16AsF32: 0 });
+  return model.layers.map((layer) => {
+    const needs = layer.inputs.find((name) => !b.byLayer.has(name));
+    if (needs !== undefined) return { name: layer.name, op: layer.class_name, shape: null, supported: false, needs };
+    let reason = null;
+    try {
+      b.addLayer(layer);
+    } catch (err) {
+      reason = err.message;
+    }
+    const index = b.byLayer.get(layer.name);
+    const node = reason === null && index !== undefined ? b.nodes[index] : null;
+    const rank = node ? node.sourceRank : 0;
+    const shape = !node
+      ? null
+      : rank === 4
+        ? [1, ...node.shape]
+        : [1, ...new Array(Math.max(rank - 2, 0)).fill(1), node.shape[2]];
+    return { name: layer.name, op: layer.class_name, shape, supported: reason === null, ...(reason ? { reason } : {}) };
+  });
+}
+
+module.exports = { UnsupportedLayerError, readLayersModel, listLayersModelLayers };
