@@ -97,7 +97,8 @@ function swapPadsOfOneConv(onnxBytes) {
 // A small model with every op the exporter writes.
 
 function tensorOf(dtype, shape, values) {
-  if (dtype === DTYPE.F32) return { dtype, shape, data: new Uint8Array(Float32Array.from(values).buffer), qMin: 0, qScale: 0 };
+  if (dtype === DTYPE.F32)
+    return { dtype, shape, data: new Uint8Array(Float32Array.from(values).buffer), qMin: 0, qScale: 0 };
   if (dtype === DTYPE.F16) {
     const h = Uint16Array.from(values, floatToHalf);
     return { dtype, shape, data: new Uint8Array(h.buffer), qMin: 0, qScale: 0 };
@@ -121,7 +122,8 @@ function everyOpModel() {
   };
   const positive = () => 0.5 + Math.abs(random());
   const N = [];
-  const node = (op, inputs, shape, fields) => N.push(makeNode(op, `n${N.length}_${Object.keys(OP)[op]}`, inputs, shape, fields)) - 1;
+  const node = (op, inputs, shape, fields) =>
+    N.push(makeNode(op, `n${N.length}_${Object.keys(OP)[op]}`, inputs, shape, fields)) - 1;
   const input = node(OP.INPUT, [], [9, 11, 3]);
   // 3x3 stride 2, pads top 0 left 1 bottom 1 right 0, ReLU6: → [4, 5, 8]
   const c1 = node(OP.CONV2D, [input], [4, 5, 8], {
@@ -166,7 +168,10 @@ function everyOpModel() {
   const concat = node(OP.CONCAT, [avgPool, c3], [2, 3, 20]);
   const gap = node(OP.GLOBAL_AVG_POOL, [concat], [1, 1, 20]);
   const flat = node(OP.FLATTEN, [avgPool], [1, 1, 96]);
-  const d1 = node(OP.DENSE, [flat], [1, 1, 10], { tensors: [add(DTYPE.F16, [96, 10]), add(DTYPE.F16, [10])], outMin: 0 });
+  const d1 = node(OP.DENSE, [flat], [1, 1, 10], {
+    tensors: [add(DTYPE.F16, [96, 10]), add(DTYPE.F16, [10])],
+    outMin: 0,
+  });
   const id = node(OP.IDENTITY, [d1], [1, 1, 10]);
   const d2 = node(OP.DENSE, [gap], [1, 1, 10], { tensors: [add(DTYPE.F32, [20, 10])] });
   const bn3 = node(OP.BATCH_NORM, [d2], [1, 1, 10], {
@@ -183,7 +188,27 @@ function everyOpModel() {
     colourOrder: COLOUR.BGR,
     embedNodes: [gap, maxPool],
   };
-  const layers = [c1, bn1, dw, bn2, clamp, zp1, maxPool, zp3, c2, sum, avgPool, c3, concat, gap, flat, d1, id, bn3, softmax];
+  const layers = [
+    c1,
+    bn1,
+    dw,
+    bn2,
+    clamp,
+    zp1,
+    maxPool,
+    zp3,
+    c2,
+    sum,
+    avgPool,
+    c3,
+    concat,
+    gap,
+    flat,
+    d1,
+    id,
+    bn3,
+    softmax,
+  ];
   return { bytes: serialise(meta, N, tensors).bytes, meta, nodes: N, layers: layers.map((i) => N[i].name) };
 }
 
@@ -257,7 +282,10 @@ test('exported shipped models, run by ONNX Runtime Web, give imprint’s embeddi
         for (const out of outputs) {
           const want = out === 'embedding' ? await ex.embed(raw(rgb)) : await ex.features(raw(rgb), out);
           const r = compare(ours[out], want);
-          assert.ok(agrees(r), `${c.file} ${out} on ${name}: cosine ${r.cosine}, max difference ${r.relative} of the largest value`);
+          assert.ok(
+            agrees(r),
+            `${c.file} ${out} on ${name}: cosine ${r.cosine}, max difference ${r.relative} of the largest value`,
+          );
         }
       }
     } finally {

@@ -36,7 +36,8 @@ const ATTR = { FLOAT: 1, INT: 2, INTS: 7 };
 let modelType = null;
 /** The ModelProto type of tests/bench/onnx-subset.proto (parsed once). */
 function onnxSchema() {
-  if (!modelType) modelType = protobuf.loadSync(path.join(__dirname, 'onnx-subset.proto')).lookupType('onnx.ModelProto');
+  if (!modelType)
+    modelType = protobuf.loadSync(path.join(__dirname, 'onnx-subset.proto')).lookupType('onnx.ModelProto');
   return modelType;
 }
 
@@ -152,7 +153,11 @@ function buildOnnxModel(bytes, options = {}) {
     if (!needed[i] || n.op !== 'BATCH_NORM') return;
     const j = n.inputs[0];
     const src = nodes[j];
-    if (['CONV2D', 'DEPTHWISE_CONV2D', 'DENSE'].includes(src.op) && isInf(src.fparams[0], src.fparams[1]) && readers[j] === 1)
+    if (
+      ['CONV2D', 'DEPTHWISE_CONV2D', 'DENSE'].includes(src.op) &&
+      isInf(src.fparams[0], src.fparams[1]) &&
+      readers[j] === 1
+    )
       foldedBn.set(j, i);
   });
 
@@ -213,7 +218,8 @@ function buildOnnxModel(bytes, options = {}) {
               for (let m = 0; m < (depthwise ? mult : cout); m++) {
                 const co = depthwise ? ci * mult + m : m;
                 const ii = depthwise ? 0 : ci;
-                w[((co * icount + ii) * kh + ky) * kw + kx] = kernel[((ky * kw + kx) * cin + ci) * (depthwise ? mult : cout) + m] * s[co];
+                w[((co * icount + ii) * kh + ky) * kw + kx] =
+                  kernel[((ky * kw + kx) * cin + ci) * (depthwise ? mult : cout) + m] * s[co];
               }
         let input = x;
         let p = [pt, pl, pb, pr];
