@@ -76,10 +76,18 @@ if (!isMainThread) {
 /** A worker thread holding ORT with `threads` threads: { run(kind, px) → { ms }, loadMs, threads, stop }. */
 async function ortWorker(threads) {
   const worker = new Worker(__filename, { workerData: { threads } });
+  // One request at a time: each message answers the pending one; an error fails it (and the next).
+  let pending = null;
+  let failure = null;
+  worker.on('message', (message) => pending && pending.resolve(message));
+  worker.on('error', (error) => {
+    failure = error;
+    if (pending) pending.reject(error);
+  });
   const next = () =>
     new Promise((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
+      if (failure) reject(failure);
+      else pending = { resolve, reject };
     });
   const ready = await next();
   return {
