@@ -125,17 +125,7 @@ window.runBenchmark = async function runBenchmark({ photos, rounds, sameModelUrl
       for (const [name, fn] of Object.entries(cases)) times[name].push(await timed(() => fn(px)));
     }
   }
-  // The same numbers on the same network? (cosine of imprint's out_relu and TF.js's, first image)
-  const a = await sameEx.features(raw(images[0]), 'out_relu');
-  const b = tfRun(tfFull, images[0]);
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
+  // The same numbers on the same network? (cosines of imprint's outputs and each peer's, first image)
   const cos = (x, y) => {
     let d = 0;
     let nx = 0;
@@ -147,6 +137,8 @@ window.runBenchmark = async function runBenchmark({ photos, rounds, sameModelUrl
     }
     return d / Math.sqrt(nx * ny);
   };
+  const a = await sameEx.features(raw(images[0]), 'out_relu');
+  const cosineOutRelu = cos(a, tfRun(tfFull, images[0]));
   const cosineOrt = {
     outRelu: cos(a, await ortRun('full', images[0])),
     embedding: cos(await defaultEx.embed(raw(images[0])), await ortRun('default', images[0])),
@@ -158,7 +150,7 @@ window.runBenchmark = async function runBenchmark({ photos, rounds, sameModelUrl
     names,
     load,
     images: images.length,
-    cosineOutRelu: dot / Math.sqrt(na * nb),
+    cosineOutRelu,
     cosineOrt,
     ortThreads: ort.env.wasm.numThreads,
     tfBackend: tf.getBackend(),
