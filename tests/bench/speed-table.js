@@ -4,7 +4,7 @@
 // model): runs each speed benchmark (each measures imprint and its reference side by side,
 // interleaved), prints their full output, then one summary table of every target with the measured
 // value, and context rows without a target (the 'accurate' preset against TF.js, the same network in
-// both runtimes). Writes the lot to tests/bench/results/speed-table.md.
+// both runtimes, and imprint against the second peer, ONNX Runtime Web, with 1 and 2 threads). Writes the lot to tests/bench/results/speed-table.md.
 //
 //   node tests/bench/speed-table.js
 // Takes about 10-15 minutes on the 2-core machine; run it on an otherwise idle machine.
@@ -122,6 +122,94 @@ const rows = [
       sections.chromium,
       line('same network, imprint / TF.js (median), block_13_depthwise_relu'),
       'the Chromium same-network block_13 ratio',
+    ),
+    null,
+    null,
+    '',
+  ],
+  [
+    'Node: imprint default embedding / ONNX Runtime Web (wasm, 1 thread) on the same exported network, medians',
+    number(
+      sections.node,
+      line('imprint default / ONNX Runtime Web default, ORT 1 thread (median)'),
+      'the Node imprint/ORT 1 thread ratio',
+    ),
+    null,
+    null,
+    '',
+  ],
+  [
+    'Node, same network: imprint / ONNX Runtime Web (wasm, 1 thread), GAP(out_relu), medians',
+    number(
+      sections.node,
+      line('same network, imprint / ONNX Runtime Web (median), out_relu, ORT 1 thread'),
+      'the Node same-network imprint/ORT 1 thread ratio',
+    ),
+    null,
+    null,
+    '',
+  ],
+  [
+    'Node: imprint default embedding / ONNX Runtime Web (wasm, 2 threads) on the same exported network, medians',
+    number(
+      sections.node,
+      line('imprint default / ONNX Runtime Web default, ORT 2 threads (median)'),
+      'the Node imprint/ORT 2 threads ratio',
+    ),
+    null,
+    null,
+    '',
+  ],
+  [
+    'Node, same network: imprint / ONNX Runtime Web (wasm, 2 threads), GAP(out_relu), medians',
+    number(
+      sections.node,
+      line('same network, imprint / ONNX Runtime Web (median), out_relu, ORT 2 threads'),
+      'the Node same-network imprint/ORT 2 threads ratio',
+    ),
+    null,
+    null,
+    '',
+  ],
+  [
+    'Chromium, no isolation: imprint default embedding / ONNX Runtime Web (wasm, 1 thread) on the same exported network, medians',
+    number(
+      sections.chromium,
+      line('imprint default / ONNX Runtime Web default, ORT 1 thread (median)'),
+      'the Chromium imprint/ORT 1 thread ratio',
+    ),
+    null,
+    null,
+    '',
+  ],
+  [
+    'Chromium, no isolation, same network: imprint / ONNX Runtime Web (wasm, 1 thread), GAP(out_relu), medians',
+    number(
+      sections.chromium,
+      line('same network, imprint / ONNX Runtime Web (median), out_relu, ORT 1 thread'),
+      'the Chromium same-network imprint/ORT 1 thread ratio',
+    ),
+    null,
+    null,
+    '',
+  ],
+  [
+    'Chromium, cross-origin isolated page: imprint default embedding / ONNX Runtime Web (wasm, 2 threads) on the same exported network, medians',
+    number(
+      sections.chromium,
+      line('imprint default / ONNX Runtime Web default, ORT 2 threads (median)'),
+      'the Chromium imprint/ORT 2 threads ratio',
+    ),
+    null,
+    null,
+    '',
+  ],
+  [
+    'Chromium, cross-origin isolated page, same network: imprint / ONNX Runtime Web (wasm, 2 threads), GAP(out_relu), medians',
+    number(
+      sections.chromium,
+      line('same network, imprint / ONNX Runtime Web (median), out_relu, ORT 2 threads'),
+      'the Chromium same-network imprint/ORT 2 threads ratio',
     ),
     null,
     null,

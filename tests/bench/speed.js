@@ -7,13 +7,18 @@
 //     MobileNetV2 to GAP(out_relu): the MobileNetV2 a TF.js user runs (issue 12 section 2: the
 //     default at most 0.5x of it; 'accurate' at most 2.5x the default);
 //   - the same network in both: imprint running nsfwjs's MobileNetV2 (dist/models/mobilenet_v2.imprint)
-//     against TF.js, at GAP(out_relu) and GAP(block_13_depthwise_relu).
+//     against TF.js, at GAP(out_relu) and GAP(block_13_depthwise_relu);
+//   - a second peer, ONNX Runtime Web 1.30 (wasm, SIMD), on the same networks and weights exported to
+//     ONNX by tests/bench/onnx-export.js: the default embedding and mobilenet_v2 at both layers, with
+//     1 thread in this thread and with 2 threads in a worker thread (ORT fixes its thread count once
+//     per instance; it runs threads in Node on worker_threads), each timed around session.run.
 // Prints model load times and ms/image (min / median) and the ratios of the medians.
 //
-//   node tests/bench/speed.js [--rounds N]
+//   node tests/bench/speed.js [--rounds N] [--no-ort]
 const fs = require('node:fs');
 const path = require('node:path');
 const os = require('node:os');
+const { Worker, isMainThread, parentPort, workerData } = require('node:worker_threads');
 const jpeg = require('jpeg-js');
 
 const { createExtractor } = require('../..');
@@ -22,6 +27,91 @@ const testdata = require('../support/testdata');
 
 const ROOT = path.join(__dirname, '..', '..');
 const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 5;
+const withOrt = !process.argv.includes('--no-ort');
+const SAME_LAYER = 'block_13_depthwise_relu';
+const ORT_VERSION = withOrt
+  ? JSON.parse(fs.readFileSync(path.join(path.dirname(require.resolve('onnxruntime-web')), '..', 'package.json')))
+      .version
+  : null;
+
+/** ONNX Runtime Web sessions of the exported networks, with `threads` threads (one instance each). */
+async function ortSessions(threads) {
+  const ort = require('onnxruntime-web');
+  const { exportOnnx } = require('./onnx-export.js');
+  ort.env.wasm.numThreads = threads;
+  ort.env.wasm.wasmPaths = `${path.dirname(require.resolve('onnxruntime-web'))}${path.sep}`; // local files
+  const models = path.join(ROOT, 'dist', 'models');
+  const make = (file, options) =>
+    ort.InferenceSession.create(exportOnnx(fs.readFileSync(path.join(models, file)), options), {
+      executionProviders: ['wasm'],
+      graphOptimizationLevel: 'all',
+    });
+  const start = performance.now();
+  const sessions = {
+    default: await make('default.imprint'),
+    full: await make('mobilenet_v2.imprint', { layers: ['out_relu'] }),
+    cut: await make('mobilenet_v2.imprint', { layers: [SAME_LAYER] }),
+  };
+  const loadMs = performance.now() - start;
+  /** Runs one network on 224x224 RGB bytes; returns its one output's values. */
+  const run = async (kind, px) => {
+    const result = await sessions[kind].run({ pixels: new ort.Tensor('uint8', px, [1, 224, 224, 3]) });
+    return Object.values(result)[0].data;
+  };
+  return { run, loadMs, threads: ort.env.wasm.numThreads };
+}
+
+// The 2-thread ORT instance's thread: answers { kind, px } with the time of one run.
+if (!isMainThread) {
+  ortSessions(workerData.threads).then(({ run, loadMs, threads }) => {
+    parentPort.postMessage({ loadMs, threads });
+    parentPort.on('message', async ({ kind, px }) => {
+      const start = performance.now();
+      await run(kind, px);
+      parentPort.postMessage({ ms: performance.now() - start });
+    });
+  });
+}
+
+/** A worker thread holding ORT with `threads` threads: { run(kind, px) → { ms }, loadMs, threads, stop }. */
+async function ortWorker(threads) {
+  const worker = new Worker(__filename, { workerData: { threads } });
+  // One request at a time: each message answers the pending one; an error fails it (and the next).
+  let pending = null;
+  let failure = null;
+  worker.on('message', (message) => pending && pending.resolve(message));
+  worker.on('error', (error) => {
+    failure = error;
+    if (pending) pending.reject(error);
+  });
+  const next = () =>
+    new Promise((resolve, reject) => {
+      if (failure) reject(failure);
+      else pending = { resolve, reject };
+    });
+  const ready = await next();
+  return {
+    ...ready,
+    run: (kind, px) => {
+      const answer = next();
+      worker.postMessage({ kind, px });
+      return answer;
+    },
+    stop: () => worker.terminate(),
+  };
+}
+
+function cosine(a, b) {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
+  }
+  return dot / Math.sqrt(na * nb);
+}
 
 function stats(times) {
   const sorted = [...times].sort((a, b) => a - b);
@@ -42,7 +132,9 @@ async function main() {
   const [accurateEx, accurateLoadMs] = await timedLoad(() => createExtractor({ model: 'accurate' }));
   const sameFile = path.join(ROOT, 'dist', 'models', 'mobilenet_v2.imprint');
   const [sameEx, sameLoadMs] = await timedLoad(() => createExtractor({ model: sameFile }));
-  const sameLayer = 'block_13_depthwise_relu';
+  const sameLayer = SAME_LAYER;
+  const [ort1] = withOrt ? await timedLoad(() => ortSessions(1)) : [null];
+  const ort2 = withOrt ? await ortWorker(2) : null;
 
   // Identical inputs for all: photos decoded once by jpeg-js, resized once (TF.js, as nsfwjs).
   const images = [];
@@ -72,14 +164,30 @@ async function main() {
     [SAME_CUT]: async (px) => sameEx.features(raw(px), sameLayer),
     [TF_CUT]: async (px) => reference.features(px, [sameLayer]),
   };
+  const ORT = {};
+  if (withOrt) {
+    for (const [threads, instance] of [
+      [1, ort1],
+      [2, ort2],
+    ]) {
+      const what = `ORT ${threads} thread${threads > 1 ? 's' : ''}`;
+      ORT[threads] = {
+        default: `ONNX Runtime Web default embedding (${what})`,
+        full: `ONNX Runtime Web mobilenet_v2 GAP(out_relu) (${what})`,
+        cut: `ONNX Runtime Web mobilenet_v2 GAP(${sameLayer}) (${what})`,
+      };
+      for (const kind of ['default', 'full', 'cut']) cases[ORT[threads][kind]] = (px) => instance.run(kind, px);
+    }
+  }
   const times = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
   for (const fn of Object.values(cases)) await fn(images[0]); // warm-up (runtimes built, kernels packed)
   for (let r = 0; r < rounds; r++) {
     for (const px of images) {
       for (const [name, fn] of Object.entries(cases)) {
         const start = performance.now();
-        await fn(px);
-        times[name].push(performance.now() - start);
+        const result = await fn(px);
+        // The 2-thread ORT instance times session.run in its own thread (no message overhead).
+        times[name].push(result && typeof result.ms === 'number' ? result.ms : performance.now() - start);
       }
     }
   }
@@ -87,7 +195,9 @@ async function main() {
   console.log(
     `# imprint speed, ${new Date().toISOString()}, Node ${process.version}, ${cpu}, ${os.cpus().length} cores`,
   );
-  console.log(`# ${images.length} real photos x ${rounds} rounds, interleaved, batch 1, one thread each`);
+  console.log(
+    `# ${images.length} real photos x ${rounds} rounds, interleaved, batch 1, one thread each${withOrt ? ' (ONNX Runtime Web also with 2)' : ''}`,
+  );
   console.log('');
   console.log('| what | ms/image min / median | images |');
   console.log('|---|---|---|');
@@ -99,6 +209,23 @@ async function main() {
   console.log(`imprint accurate / imprint default (median): ${ratio(ACCURATE, DEFAULT)}`);
   console.log(`same network, imprint / TF.js (median), out_relu: ${ratio(SAME_FULL, TF_FULL)}`);
   console.log(`same network, imprint / TF.js (median), ${sameLayer}: ${ratio(SAME_CUT, TF_CUT)}`);
+  if (withOrt) {
+    for (const threads of [1, 2]) {
+      const o = ORT[threads];
+      const tag = `ORT ${threads} thread${threads > 1 ? 's' : ''}`;
+      console.log(`imprint default / ONNX Runtime Web default, ${tag} (median): ${ratio(DEFAULT, o.default)}`);
+      console.log(`same network, imprint / ONNX Runtime Web (median), out_relu, ${tag}: ${ratio(SAME_FULL, o.full)}`);
+      console.log(`same network, imprint / ONNX Runtime Web (median), ${sameLayer}, ${tag}: ${ratio(SAME_CUT, o.cut)}`);
+      console.log(`same network, ONNX Runtime Web ${tag} / TF.js (median), out_relu: ${ratio(o.full, TF_FULL)}`);
+    }
+    const a = await sameEx.features(raw(images[0]), 'out_relu');
+    const b = await ort1.run('full', images[0]);
+    const e = await ort1.run('default', images[0]);
+    console.log(
+      `ONNX Runtime Web ${ORT_VERSION}, wasm SIMD, threads ${ort1.threads} and ${ort2.threads} (worker thread); load (export + session) ${ort1.loadMs.toFixed(0)} ms; same numbers: cosine(imprint, ORT) on the first image, out_relu ${cosine(a, b).toFixed(6)}, default embedding ${cosine(await defaultEx.embed(raw(images[0])), e).toFixed(6)}`,
+    );
+    await ort2.stop();
+  }
   console.log(
     `model load (wasm compile + model parse + graph build): imprint default ${defaultLoadMs.toFixed(0)} ms, accurate ${accurateLoadMs.toFixed(0)} ms, mobilenet_v2.imprint ${sameLoadMs.toFixed(0)} ms; TF.js ${tfjsLoadMs.toFixed(0)} ms (backend init + fast-path load)`,
   );
@@ -109,7 +236,9 @@ async function main() {
   for (const ex of [defaultEx, accurateEx, sameEx]) ex.dispose();
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+if (isMainThread) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

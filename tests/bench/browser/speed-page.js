@@ -1,7 +1,11 @@
 // In the page: imprint (its default and 'accurate' presets, and nsfwjs's MobileNetV2 as an imprint
-// file) and TF.js (wasm backend, nsfwjs's MobileNetV2) on the same 224x224 RGB pixels, interleaved.
-// Called by tests/bench/browser-speed.js through window.runBenchmark(options).
-window.runBenchmark = async function runBenchmark({ photos, rounds, sameModelUrl, sameLayer }) {
+// file), TF.js (wasm backend, nsfwjs's MobileNetV2) and ONNX Runtime Web (wasm backend, the same
+// networks exported by tests/bench/onnx-export.js) on the same 224x224 RGB pixels, interleaved.
+// Called by tests/bench/browser-speed.js through window.runBenchmark(options); with threads > 1 (a
+// cross-origin isolated page) TF.js and ONNX Runtime use that many threads and imprint's worker and
+// 'accurate' cases are left out.
+window.runBenchmark = async function runBenchmark({ photos, rounds, sameModelUrl, sameLayer, ortModels, threads = 1 }) {
+  const full = threads === 1;
   const size = 224;
   const timed = async (fn) => {
     const start = performance.now();
@@ -32,13 +36,16 @@ window.runBenchmark = async function runBenchmark({ photos, rounds, sameModelUrl
   let accurateEx;
   let sameEx;
   load.imprint = await timed(async () => (defaultEx = await imprint.createExtractor()));
-  load.imprintWorker = await timed(async () => (workerEx = await imprint.createExtractor({ worker: true })));
-  load.imprintAccurate = await timed(async () => (accurateEx = await imprint.createExtractor({ model: 'accurate' })));
+  if (full) {
+    load.imprintWorker = await timed(async () => (workerEx = await imprint.createExtractor({ worker: true })));
+    load.imprintAccurate = await timed(async () => (accurateEx = await imprint.createExtractor({ model: 'accurate' })));
+  }
   load.imprintSame = await timed(async () => (sameEx = await imprint.createExtractor({ model: sameModelUrl })));
 
   let model;
   load.tfjs = await timed(async () => {
     tf.wasm.setWasmPaths('/tfjs-wasm/');
+    tf.wasm.setThreadsCount(threads);
     await tf.setBackend('wasm');
     await tf.ready();
     const topology = await (await fetch('/bench/model.json')).json();
@@ -60,23 +67,56 @@ window.runBenchmark = async function runBenchmark({ photos, rounds, sameModelUrl
   };
   const raw = (px) => ({ data: px, width: size, height: size, channels: 3 });
 
+  // ONNX Runtime Web: its own wasm files from /ort/, the exported models from /bench/.
+  const sessions = {};
+  load.ort = await timed(async () => {
+    ort.env.wasm.wasmPaths = '/ort/';
+    ort.env.wasm.numThreads = threads;
+    for (const [kind, url] of Object.entries(ortModels)) {
+      const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+      sessions[kind] = await ort.InferenceSession.create(bytes, {
+        executionProviders: ['wasm'],
+        graphOptimizationLevel: 'all',
+      });
+    }
+  });
+  const ortRun = async (kind, px) => {
+    const result = await sessions[kind].run({ pixels: new ort.Tensor('uint8', px, [1, size, size, 3]) });
+    return Object.values(result)[0].data;
+  };
+  const ortTag = `ORT ${threads} thread${threads > 1 ? 's' : ''}`;
+
   const names = {
     default: `imprint default embed (${defaultEx.info.dim}-d)`,
     worker: `imprint default embed, worker (${defaultEx.info.dim}-d)`,
-    accurate: `imprint accurate embed (${accurateEx.info.dim}-d)`,
+    accurate: `imprint accurate embed (${accurateEx ? accurateEx.info.dim : 0}-d)`,
     tfFull: 'TF.js wasm GAP(out_relu), nsfwjs MobileNetV2',
     sameFull: 'imprint mobilenet_v2.imprint features(out_relu)',
     sameCut: `imprint mobilenet_v2.imprint features(${sameLayer})`,
     tfCut: `TF.js wasm GAP(${sameLayer})`,
+    ortDefault: `ONNX Runtime Web default embedding (${ortTag})`,
+    ortFull: `ONNX Runtime Web mobilenet_v2 GAP(out_relu) (${ortTag})`,
+    ortCut: `ONNX Runtime Web mobilenet_v2 GAP(${sameLayer}) (${ortTag})`,
   };
+  if (!full) {
+    for (const key of ['worker', 'accurate']) delete names[key];
+    const tfThreads = `TF.js ${tf.wasm.getThreadsCount()} thread${tf.wasm.getThreadsCount() > 1 ? 's' : ''}`;
+    names.tfFull += ` (${tfThreads})`;
+    names.tfCut += ` (${tfThreads})`;
+  }
   const cases = {
     [names.default]: (px) => defaultEx.embed(raw(px)),
-    [names.worker]: (px) => workerEx.embed(raw(px)),
-    [names.accurate]: (px) => accurateEx.embed(raw(px)),
+    ...(full && {
+      [names.worker]: (px) => workerEx.embed(raw(px)),
+      [names.accurate]: (px) => accurateEx.embed(raw(px)),
+    }),
     [names.tfFull]: (px) => tfRun(tfFull, px),
     [names.sameFull]: (px) => sameEx.features(raw(px), 'out_relu'),
     [names.sameCut]: (px) => sameEx.features(raw(px), sameLayer),
     [names.tfCut]: (px) => tfRun(tfCut, px),
+    [names.ortDefault]: (px) => ortRun('default', px),
+    [names.ortFull]: (px) => ortRun('full', px),
+    [names.ortCut]: (px) => ortRun('cut', px),
   };
   const times = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
   for (const fn of Object.values(cases)) await fn(images[0]); // warm-up
@@ -85,26 +125,37 @@ window.runBenchmark = async function runBenchmark({ photos, rounds, sameModelUrl
       for (const [name, fn] of Object.entries(cases)) times[name].push(await timed(() => fn(px)));
     }
   }
-  // The same numbers on the same network? (cosine of imprint's out_relu and TF.js's, first image)
+  // The same numbers on the same network? (cosines of imprint's outputs and each peer's, first image)
+  const cos = (x, y) => {
+    let d = 0;
+    let nx = 0;
+    let ny = 0;
+    for (let i = 0; i < x.length; i++) {
+      d += x[i] * y[i];
+      nx += x[i] * x[i];
+      ny += y[i] * y[i];
+    }
+    return d / Math.sqrt(nx * ny);
+  };
   const a = await sameEx.features(raw(images[0]), 'out_relu');
-  const b = tfRun(tfFull, images[0]);
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  for (const ex of [defaultEx, workerEx, accurateEx, sameEx]) ex.dispose();
+  const cosineOutRelu = cos(a, tfRun(tfFull, images[0]));
+  const cosineOrt = {
+    outRelu: cos(a, await ortRun('full', images[0])),
+    embedding: cos(await defaultEx.embed(raw(images[0])), await ortRun('default', images[0])),
+  };
+  for (const ex of [defaultEx, workerEx, accurateEx, sameEx]) if (ex) ex.dispose();
+  for (const session of Object.values(sessions)) await session.release();
   return {
     times,
     names,
     load,
     images: images.length,
-    cosineOutRelu: dot / Math.sqrt(na * nb),
+    cosineOutRelu,
+    cosineOrt,
+    ortThreads: ort.env.wasm.numThreads,
     tfBackend: tf.getBackend(),
     tfThreads: tf.wasm.getThreadsCount(),
+    tfMultithread: await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'),
     simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'),
     crossOriginIsolated: self.crossOriginIsolated,
     userAgent: navigator.userAgent,
