@@ -32,19 +32,20 @@ typedef struct preprocess_spec preprocess_spec;
 imprint_status image_decode_for_model(const uint8_t *bytes, size_t size, const imprint_limits *limits,
                                       const preprocess_spec *spec, imprint_image *out, char *why, size_t why_size);
 
-/* The smallest side of the area filter's boxes (shown size / (2 x input size), in pixels) at which
- * a JPEG is decoded at 1/8 scale (each 8x8 block's mean, from its DC coefficient alone). Boxes
- * smaller than a block would average block means across their edges: measured on the darknet
- * photos upscaled (224x224 model), 6-pixel boxes gave cosine 0.9987-0.9998 to the full decode
- * (under the 0.999 tolerance), 8-pixel boxes 0.9998 or more. */
-#ifndef JPEG_EIGHTH_MIN_BOX
-#define JPEG_EIGHTH_MIN_BOX 8
+/* A JPEG is decoded at 1/8 scale (each 8x8 block's mean, from its DC coefficient alone) when the
+ * area filter's boxes (shown size / (2 x input size) pixels a side) are whole blocks (8, 16, ...)
+ * or at least JPEG_EIGHTH_ANY_BOX pixels; other boxes average block means across block edges.
+ * Measured on the darknet photos upscaled (224x224 model, cosine to the full decode + resize):
+ * boxes of 6 pixels 0.9987-0.9998 (under the 0.999 tolerance), 9 pixels 0.9995-0.9999, 12x8
+ * pixels 0.9998-1.0, 8 pixels 0.99996-1.0; upscaled photos have less detail than real ones, so
+ * boxes of 9-15 pixels stay at 1/4. */
+#ifndef JPEG_EIGHTH_ANY_BOX
+#define JPEG_EIGHTH_ANY_BOX 16
 #endif
 
 /* The scale a JPEG shown shown_width x shown_height (after EXIF orientation) is decoded at for a
- * model input of out_width x out_height under the area filter: 8 when the filter's boxes are at
- * least JPEG_EIGHTH_MIN_BOX pixels, 4 when its 1/4 scale is at least twice the input size, else 0
- * (full size). out_width or out_height 0: 0. */
+ * model input of out_width x out_height under the area filter: 8 as said above, 4 when its 1/4
+ * scale is at least twice the input size, else 0 (full size). out_width or out_height 0: 0. */
 int jpeg_scale_for(uint32_t shown_width, uint32_t shown_height, uint32_t out_width, uint32_t out_height);
 
 /* Rotates/mirrors `in` according to EXIF orientation 2..8 into a new malloc'ed image. */

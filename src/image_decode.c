@@ -184,8 +184,9 @@ int jpeg_scale_for(uint32_t shown_width, uint32_t shown_height, uint32_t out_wid
   if (!out_width || !out_height) return 0;
   /* The area filter's boxes: shown / (2 x out) pixels a side (preprocess.c). */
   uint32_t factor_x = shown_width / (2 * out_width), factor_y = shown_height / (2 * out_height);
-  uint32_t factor = factor_x < factor_y ? factor_x : factor_y;
-  if (factor >= JPEG_EIGHTH_MIN_BOX) return 8;
+  int eighth_x = factor_x % 8 == 0 || factor_x >= JPEG_EIGHTH_ANY_BOX;
+  int eighth_y = factor_y % 8 == 0 || factor_y >= JPEG_EIGHTH_ANY_BOX;
+  if (factor_x >= 8 && factor_y >= 8 && eighth_x && eighth_y) return 8;
   if ((shown_width + 3) / 4 >= 2 * out_width && (shown_height + 3) / 4 >= 2 * out_height) return 4;
   return 0;
 }

@@ -117,7 +117,24 @@ static void test_photo(const char *path) {
   free(bytes);
 }
 
+/* Which scale a JPEG is decoded at for a model's input (image.h): 1/8 when the area filter's boxes
+ * are whole blocks or 16 pixels or more, 1/4 when its 1/4 scale is twice the input, else full size. */
+static void test_scale_choice(void) {
+  CHECK(jpeg_scale_for(4000, 3000, 224, 224) == 4, "12 MP 4:3: boxes of 8x6 pixels take 1/4");
+  CHECK(jpeg_scale_for(3584, 3584, 224, 224) == 8, "3584x3584: boxes of 8 pixels take 1/8");
+  CHECK(jpeg_scale_for(3583, 3584, 224, 224) == 4, "3583 wide: boxes of 7 pixels take 1/4");
+  CHECK(jpeg_scale_for(4300, 4300, 224, 224) == 4, "boxes of 9 pixels take 1/4");
+  CHECK(jpeg_scale_for(5400, 4000, 224, 224) == 4, "boxes of 12x8 pixels take 1/4");
+  CHECK(jpeg_scale_for(7200, 3584, 224, 224) == 8, "boxes of 16x8 pixels take 1/8");
+  CHECK(jpeg_scale_for(7200, 7200, 224, 224) == 8, "boxes of 16 pixels take 1/8");
+  CHECK(jpeg_scale_for(1792, 1792, 224, 224) == 4, "1792 / 4 = 2 x 224 takes 1/4");
+  CHECK(jpeg_scale_for(1792, 1788, 224, 224) == 0, "1788 / 4 < 2 x 224: full size");
+  CHECK(jpeg_scale_for(8000, 8000, 0, 0) == 0, "no model input: full size");
+  CHECK(jpeg_scale_for(128, 128, 8, 8) == 8, "the fuzzer's 8x8 input: 1/8 from 128 pixels a side");
+}
+
 int main(int argc, char **argv) {
+  test_scale_choice();
   for (int i = 1; i < argc; i++) test_photo(argv[i]);
   CHECK(argc > 1, "no photos given");
   printf("%d passed, %d failed\n", passed, failed);
