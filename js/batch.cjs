@@ -7,7 +7,7 @@
 const os = require('node:os');
 const path = require('node:path');
 const { ImprintError, describeValue } = require('./errors.cjs');
-const { normaliseInput } = require('./inputs.cjs');
+const { normaliseInput, isFileSource } = require('./inputs.cjs');
 
 const WORKER = path.join(__dirname, 'batch-worker.cjs');
 
@@ -94,8 +94,13 @@ class BatchEmbedder {
     this.#idle.push(worker);
   }
 
-  /** Embeds one normalised input on `worker`: { vector } or { error }; settles if the worker ends. */
-  #send(worker, normalised) {
+  /**
+   * Embeds one normalised input on `worker`: { vector } or { error }; settles if the worker ends.
+   * `owned`: the bytes were read here from a file, so their memory is handed to the worker as it is;
+   * otherwise the caller's bytes are copied (a typed-array copy: Uint8Array.from iterated them one
+   * by one, several ms per large photo on the main thread, which every worker waits on).
+   */
+  #send(worker, normalised, owned) {
     return new Promise((resolve) => {
       const settle = (result) => {
         worker.off('message', onMessage);
@@ -116,9 +121,11 @@ class BatchEmbedder {
       worker.on('error', onError);
       worker.on('exit', onExit);
       const payload = { ...normalised };
-      if (normalised.kind === 'encoded') payload.bytes = Uint8Array.from(normalised.bytes);
-      else payload.data = Uint8Array.from(normalised.data);
-      worker.postMessage(payload, [(payload.bytes || payload.data).buffer]);
+      const key = normalised.kind === 'encoded' ? 'bytes' : 'data';
+      const source = normalised[key];
+      const whole = source.byteOffset === 0 && source.byteLength === source.buffer.byteLength;
+      payload[key] = owned && whole && source.buffer instanceof ArrayBuffer ? source : new Uint8Array(source);
+      worker.postMessage(payload, [payload[key].buffer]);
     });
   }
 
@@ -133,7 +140,7 @@ class BatchEmbedder {
       return { index, input, error };
     }
     try {
-      return { index, input, ...(await this.#send(worker, normalised)) };
+      return { index, input, ...(await this.#send(worker, normalised, isFileSource(input))) };
     } finally {
       this.#release(worker);
     }

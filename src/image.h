@@ -27,10 +27,26 @@ imprint_status image_decode(const uint8_t *bytes, size_t size, const imprint_lim
 typedef struct preprocess_spec preprocess_spec;
 
 /* As image_decode(), for a model's input: when the model's resize is the area filter, a large JPEG
- * (its 1/4 scale at least twice the input size) is decoded at 1/4 scale and reduced by the
- * filter's boxes here, several times faster than decoding every pixel (BENCHMARKS.md). */
+ * is decoded at reduced scale (jpeg_scale_for) and reduced by the filter's boxes here, several
+ * times faster than decoding every pixel (BENCHMARKS.md). */
 imprint_status image_decode_for_model(const uint8_t *bytes, size_t size, const imprint_limits *limits,
                                       const preprocess_spec *spec, imprint_image *out, char *why, size_t why_size);
+
+/* A JPEG is decoded at 1/8 scale (each 8x8 block's mean, from its DC coefficient alone) when the
+ * area filter's boxes (shown size / (2 x input size) pixels a side) are whole blocks (8, 16, ...)
+ * or at least JPEG_EIGHTH_ANY_BOX pixels; other boxes average block means across block edges.
+ * Measured on the darknet photos upscaled (224x224 model, cosine to the full decode + resize):
+ * boxes of 6 pixels 0.9987-0.9998 (under the 0.999 tolerance), 9 pixels 0.9995-0.9999, 12x8
+ * pixels 0.9998-1.0, 8 pixels 0.99996-1.0; upscaled photos have less detail than real ones, so
+ * boxes of 9-15 pixels stay at 1/4. */
+#ifndef JPEG_EIGHTH_ANY_BOX
+#define JPEG_EIGHTH_ANY_BOX 16
+#endif
+
+/* The scale a JPEG shown shown_width x shown_height (after EXIF orientation) is decoded at for a
+ * model input of out_width x out_height under the area filter: 8 as said above, 4 when its 1/4
+ * scale is at least twice the input size, else 0 (full size). out_width or out_height 0: 0. */
+int jpeg_scale_for(uint32_t shown_width, uint32_t shown_height, uint32_t out_width, uint32_t out_height);
 
 /* Rotates/mirrors `in` according to EXIF orientation 2..8 into a new malloc'ed image. */
 imprint_status image_apply_orientation(const imprint_image *in, int orientation, imprint_image *out);
@@ -53,6 +69,21 @@ typedef struct preprocess_scratch {
 /* Resizes `in` to spec->out_height x spec->out_width, composites alpha over the background, and
  * writes normalised floats (NHWC, 3 channels) into `out`. */
 imprint_status preprocess(const image_view *in, const preprocess_spec *spec, preprocess_scratch *scratch, float *out);
+
+/* The area filter's box step along one stored axis of an image known only as the means of
+ * `square` x `square` squares (a scaled JPEG decode): boxes of `factor` pixels over `size` pixels,
+ * counted from the shown image's origin; `flipped`: the axis runs backwards once oriented, so the
+ * boxes start at its far end. */
+typedef struct box_axis {
+  uint32_t size, factor, square;
+  int flipped;
+} box_axis;
+
+/* The image preprocess()'s box step would make from the full-size pixels (ceil(size / factor)
+ * boxes each way, each the mean of its pixels), from their square means: each box averages the
+ * squares it overlaps, weighted by the overlap. `out->pixels` malloc'ed. */
+imprint_status preprocess_boxes_from_squares(const image_view *squares, const box_axis *x, const box_axis *y,
+                                             imprint_image *out);
 void preprocess_scratch_free(preprocess_scratch *scratch);
 
 #endif

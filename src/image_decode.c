@@ -146,37 +146,12 @@ static int png_over_decoder_limit(const uint8_t *b, size_t n) {
   return width > 0 && height > 0 && (uint64_t)width * height * samples > (1ull << 30);
 }
 
-/* The area filter's first step (preprocess.c, MODEL_RESIZE_AREA_THEN_BILINEAR: boxes of `factor`
- * pixels counted from the shown image's origin) along one stored axis, when only the means of 4x4
- * squares are known: each box averages the squares it overlaps, weighted by the overlap.
- * `flipped`: the axis runs backwards once oriented, so the boxes start at its far end. */
-typedef struct box_axis {
-  uint32_t size, factor, count; /* pixels along the axis, pixels per box, boxes */
-  int flipped;
-} box_axis;
-
-static float box_of_squares(const box_axis *axis, uint32_t j, const uint8_t *line, size_t step) {
-  uint32_t k = axis->flipped ? axis->count - 1 - j : j;
-  uint32_t start = k * axis->factor, end = start + axis->factor < axis->size ? start + axis->factor : axis->size;
-  if (axis->flipped) {
-    uint32_t flipped_start = axis->size - end;
-    end = axis->size - start;
-    start = flipped_start;
-  }
-  float sum = 0.0f;
-  for (uint32_t square = start / 4; square <= (end - 1) / 4; square++) {
-    uint32_t from = square * 4 > start ? square * 4 : start, to = square * 4 + 4 < end ? square * 4 + 4 : end;
-    sum += (float)(to - from) * (float)line[square * step];
-  }
-  return sum / (float)(end - start);
-}
-
-/* From the 1/4-scale image of a JPEG stored width x height, the image the area filter's box step
- * would make from the full decode (same size, each box the overlap-weighted mean of the squares
- * it covers), still in stored orientation; preprocess() then only has its bilinear step left, as
- * on the full path, so both give nearly the same input. */
-static imprint_status boxes_from_quarter(const jpeg_quarter *quarter, uint32_t width, uint32_t height, int orientation,
-                                         uint32_t out_width, uint32_t out_height, imprint_image *out) {
+/* From the scaled image of a JPEG stored width x height, the image the area filter's box step
+ * would make from the full decode (preprocess_boxes_from_squares), still in stored orientation;
+ * preprocess() then only has its bilinear step left, as on the full path, so both give nearly the
+ * same input. */
+static imprint_status boxes_from_scaled(const jpeg_scaled *scaled, uint32_t width, uint32_t height, int orientation,
+                                        uint32_t out_width, uint32_t out_height, imprint_image *out) {
   int swapped = orientation >= 5;
   uint32_t shown_width = swapped ? height : width, shown_height = swapped ? width : height;
   uint32_t factor_x = shown_width / (2 * out_width), factor_y = shown_height / (2 * out_height);
@@ -185,37 +160,11 @@ static imprint_status boxes_from_quarter(const jpeg_quarter *quarter, uint32_t w
   /* Which stored axes run backwards when shown (image_apply_orientation's cases). */
   int flip_x = orientation == 2 || orientation == 3 || orientation == 7 || orientation == 8;
   int flip_y = orientation == 3 || orientation == 4 || orientation == 6 || orientation == 7;
-  box_axis x = {width, swapped ? factor_y : factor_x, 0, flip_x};
-  box_axis y = {height, swapped ? factor_x : factor_y, 0, flip_y};
-  x.count = (width + x.factor - 1) / x.factor;
-  y.count = (height + y.factor - 1) / y.factor;
-  size_t channels = quarter->channels;
-  uint8_t *rows = malloc((size_t)x.count * quarter->height * channels);
-  uint8_t *pixels = malloc((size_t)x.count * y.count * channels);
-  if (!rows || !pixels) {
-    free(rows);
-    free(pixels);
-    return IMPRINT_ERR_OUT_OF_MEMORY;
-  }
-  for (uint32_t row = 0; row < quarter->height; row++)
-    for (uint32_t j = 0; j < x.count; j++)
-      for (size_t c = 0; c < channels; c++) {
-        const uint8_t *line = quarter->pixels + (size_t)row * quarter->width * channels + c;
-        rows[((size_t)row * x.count + j) * channels + c] = (uint8_t)(box_of_squares(&x, j, line, channels) + 0.5f);
-      }
-  for (uint32_t i = 0; i < y.count; i++)
-    for (uint32_t j = 0; j < x.count; j++)
-      for (size_t c = 0; c < channels; c++) {
-        const uint8_t *column = rows + (size_t)j * channels + c;
-        float value = box_of_squares(&y, i, column, (size_t)x.count * channels);
-        pixels[((size_t)i * x.count + j) * channels + c] = (uint8_t)(value + 0.5f);
-      }
-  free(rows);
-  out->pixels = pixels;
-  out->width = x.count;
-  out->height = y.count;
-  out->channels = (uint32_t)channels;
-  return IMPRINT_OK;
+  image_view squares = {scaled->pixels, scaled->width, scaled->height, scaled->channels,
+                        (size_t)scaled->width * scaled->channels};
+  box_axis x = {width, swapped ? factor_y : factor_x, scaled->scale, flip_x};
+  box_axis y = {height, swapped ? factor_x : factor_y, scaled->scale, flip_y};
+  return preprocess_boxes_from_squares(&squares, &x, &y, out);
 }
 
 /* Hands `decoded` (malloc'ed; taken over) out upright as its EXIF orientation says. */
@@ -226,9 +175,20 @@ static imprint_status oriented(imprint_image *decoded, int orientation, imprint_
     return IMPRINT_OK;
   }
   imprint_status status = image_apply_orientation(decoded, orientation, out);
-  free(decoded->pixels); /* stb_image allocates with malloc, as the 1/4-scale decode does */
+  free(decoded->pixels); /* stb_image allocates with malloc, as the scaled decode does */
   if (status != IMPRINT_OK) explain(status, why, why_size, "out of memory while rotating the image");
   return status;
+}
+
+int jpeg_scale_for(uint32_t shown_width, uint32_t shown_height, uint32_t out_width, uint32_t out_height) {
+  if (!out_width || !out_height) return 0;
+  /* The area filter's boxes: shown / (2 x out) pixels a side (preprocess.c). */
+  uint32_t factor_x = shown_width / (2 * out_width), factor_y = shown_height / (2 * out_height);
+  int eighth_x = factor_x % 8 == 0 || factor_x >= JPEG_EIGHTH_ANY_BOX;
+  int eighth_y = factor_y % 8 == 0 || factor_y >= JPEG_EIGHTH_ANY_BOX;
+  if (factor_x >= 8 && factor_y >= 8 && eighth_x && eighth_y) return 8;
+  if ((shown_width + 3) / 4 >= 2 * out_width && (shown_height + 3) / 4 >= 2 * out_height) return 4;
+  return 0;
 }
 
 /* out_width, out_height: a model's input size when its resize is the area filter (else 0): a JPEG
@@ -295,22 +255,21 @@ static imprint_status decode(const uint8_t *bytes, size_t size, const imprint_li
 
   if (scan == JPEG_SCAN_OK) {
     /* stb_image decodes damaged entropy-coded data without a word (missing data becomes zeros),
-     * so imprint Huffman-decodes every scan first; that pass also gives the 1/4-scale image. */
+     * so imprint Huffman-decodes every scan first; that pass also gives the scaled image. */
     uint32_t shown_width = (uint32_t)(swapped ? height : width), shown_height = (uint32_t)(swapped ? width : height);
-    int quarter_enough =
-        out_width && out_height && (shown_width + 3) / 4 >= 2 * out_width && (shown_height + 3) / 4 >= 2 * out_height;
-    jpeg_quarter quarter;
+    int scale = jpeg_scale_for(shown_width, shown_height, out_width, out_height);
+    jpeg_scaled scaled;
     char problem[160];
-    jpeg_data_result data = jpeg_decode_data(bytes, size, quarter_enough ? &quarter : NULL, problem, sizeof problem);
+    jpeg_data_result data = jpeg_decode_data(bytes, size, scale, scale ? &scaled : NULL, problem, sizeof problem);
     if (data == JPEG_DATA_DAMAGED)
       return explain(IMPRINT_ERR_DECODE_FAILED, why, why_size, "the JPEG data is damaged: %s", problem);
     if (data == JPEG_DATA_OUT_OF_MEMORY)
       return explain(IMPRINT_ERR_OUT_OF_MEMORY, why, why_size, "out of memory while decoding the image");
-    if (data == JPEG_DATA_OK && quarter_enough && quarter.pixels) {
+    if (data == JPEG_DATA_OK && scale && scaled.pixels) {
       imprint_image boxes;
       imprint_status made =
-          boxes_from_quarter(&quarter, (uint32_t)width, (uint32_t)height, orientation, out_width, out_height, &boxes);
-      free(quarter.pixels);
+          boxes_from_scaled(&scaled, (uint32_t)width, (uint32_t)height, orientation, out_width, out_height, &boxes);
+      free(scaled.pixels);
       if (made != IMPRINT_OK) return explain(made, why, why_size, "out of memory while decoding the image");
       return oriented(&boxes, orientation, out, why, why_size);
     }

@@ -1,5 +1,5 @@
-/* jpeg_decode.c — Huffman decoding of every scan of a JPEG: damage checks and the 1/4-scale decode
- * (see jpeg_decode.h). Section numbers are ITU-T T.81's. */
+/* jpeg_decode.c — Huffman decoding of every scan of a JPEG: damage checks and the 1/4- and 1/8-scale
+ * decodes (see jpeg_decode.h). Section numbers are ITU-T T.81's. */
 #include "jpeg_decode.h"
 
 #include <stdarg.h>
@@ -12,16 +12,21 @@
 #define FAST_BITS 10 /* codes up to this long are found with one table look-up */
 #define SKIP_BITS 12 /* an AC code and its coefficient bits up to this long are skipped in one step */
 
-#define SKIP_EOB 0x1000
-#define SKIP_ZRL 0x2000
+/* An AC table's one-step entry (0 when the code and its bits are longer than SKIP_BITS): */
+#define SKIP_LENGTH(e) ((e)&31)             /* the code and its coefficient bits */
+#define SKIP_CODE_LENGTH(e) ((e) >> 5 & 31) /* the code alone */
+#define SKIP_SIZE(e) ((e) >> 10 & 15)       /* the coefficient's bit count (0 for EOB, ZRL) */
+#define SKIP_ADVANCE(e) ((e) >> 14 & 31)    /* zig-zag positions passed: the run and the coefficient */
+#define SKIP_EOB 0x80000u
+#define SKIP_ZRL 0x100000u
 
 /* A Huffman table as Annex C builds it from the DHT segment's code-length counts. */
 typedef struct huffman_table {
   int defined;
   uint16_t fast[1 << FAST_BITS]; /* (length << 8) | symbol, 0 when the code is longer */
-  /* For AC tables: a code and the coefficient bits after it, skipped in one step when both fit in
-   * SKIP_BITS: their length | the zig-zag positions it advances << 5 | SKIP_EOB or SKIP_ZRL. */
-  uint16_t skip[1 << SKIP_BITS];
+  /* For AC tables: a code and the coefficient bits after it, read in one step when both fit in
+   * SKIP_BITS (the SKIP_ fields above). */
+  uint32_t skip[1 << SKIP_BITS];
   int32_t max_code[17];     /* largest code of each length, -1 when there is none */
   int32_t value_offset[17]; /* values[value_offset[l] + code] for a code of length l */
   uint8_t values[256];
@@ -34,9 +39,17 @@ typedef struct frame_component {
   uint32_t samples_wide, samples_high;
   int dc_prediction;
   uint8_t dc_table, ac_table;
-  float *quarter;    /* the 1/4-scale decode: each block's four 4x4 quadrant means */
+  float *means;      /* the scaled decode: each block's four 4x4 quadrant means (1/4) or its mean (1/8) */
   uint64_t *nonzero; /* progressive refinement: bit k set once coefficient k (zig-zag) is nonzero */
 } frame_component;
+
+/* Per zig-zag position k of a quadrant term: its weight half_weights[u] * half_weights[v] and
+ * which of the four sums it enters (bit 0: u odd, bit 1: v odd). */
+typedef struct quadrant_terms {
+  uint64_t mask; /* the 24 AC positions (k = 0 apart) */
+  float weight[64];
+  uint8_t kind[64];
+} quadrant_terms;
 
 typedef struct decoder {
   const uint8_t *bytes;
@@ -45,7 +58,9 @@ typedef struct decoder {
   uint16_t quant[4][64]; /* quantisation tables, in zig-zag order as DQT stores them */
   int quant_defined[4];
   frame_component components[4];
-  int component_count, progressive, seen_frame, adobe_rgb, want_quarter;
+  int component_count, progressive, seen_frame, adobe_rgb;
+  int scale;            /* 4 or 8 for a scaled decode of this frame, 0 to only check */
+  quadrant_terms terms; /* the 1/4-scale decode's coefficients */
   uint32_t width, height, h_max, v_max, mcus_wide, mcus_high, restart_interval;
   /* The bit reader (F.2.2.5): bits are taken from the top of `bits`. After the segment's marker
    * it feeds zero bits and counts them in `fake_bits`; consuming one means the data ended early. */
@@ -96,9 +111,10 @@ static int build_table(huffman_table *t, const uint8_t counts[16], const uint8_t
     for (int i = 0; i < counts[length - 1]; i++, code++, k++) {
       int run = symbols[k] >> 4, size = symbols[k] & 15;
       if (length + size > SKIP_BITS || size > 10) continue; /* the slow path decides */
-      uint16_t kind = size ? (uint16_t)((run + 1) << 5) : run == 15 ? SKIP_ZRL : SKIP_EOB;
+      uint32_t kind = size ? (uint32_t)(run + 1) << 14 : run == 15 ? SKIP_ZRL : SKIP_EOB;
+      uint32_t entry = (uint32_t)(length + size) | (uint32_t)length << 5 | (uint32_t)size << 10 | kind;
       int shift = SKIP_BITS - length;
-      for (int j = 0; j < (1 << shift); j++) t->skip[(code << shift) | j] = (uint16_t)((length + size) | kind);
+      for (int j = 0; j < (1 << shift); j++) t->skip[(code << shift) | j] = entry;
     }
   }
   t->defined = 1;
@@ -215,8 +231,6 @@ static int end_segment(decoder *d, const char *where) {
 
 /* ---- Blocks ----------------------------------------------------------------------------- */
 
-/* One block of a sequential (baseline or extended) scan, F.2.2: the DC difference, then the AC
- * coefficients, whose values are skipped. */
 /* Adds a DC difference (F.2.2.1). With 8-bit samples a block's DC coefficient lies in
  * -1024..1016 before quantisation (A.3.3), so a predictor far outside that is damage. */
 static int add_dc_difference(decoder *d, frame_component *c, int al) {
@@ -241,46 +255,84 @@ static const uint8_t half_frequencies[5] = {0, 1, 3, 5, 7};
  * n = 4..7 the odd ones change sign. */
 static const float half_weights[5] = {0.35355339f, 0.32036443f, -0.11249703f, 0.07516811f, -0.06372445f};
 
-static void quadrant_means(const decoder *d, const frame_component *c, const int32_t coefficients[64], int last,
-                           float out[4]) {
-  const uint16_t *q = d->quant[c->quant_table];
-  if (last == 0) { /* DC only (most blocks of smooth photos): the four means are the block's */
-    out[0] = out[1] = out[2] = out[3] = 128.0f + (float)(coefficients[0] * q[0]) * 0.125f;
-    return;
-  }
-  float even_even = 0, odd_even = 0, even_odd = 0, odd_odd = 0; /* (horizontal u, vertical v) */
-  for (int i = 0; i < 5; i++) {
+static void make_quadrant_terms(quadrant_terms *t) {
+  memset(t, 0, sizeof *t);
+  for (int i = 0; i < 5; i++)
     for (int j = 0; j < 5; j++) {
       int k = zigzag_of[half_frequencies[j]][half_frequencies[i]]; /* row v = j, column u = i */
-      if (k > last || !coefficients[k]) continue;
-      float term = (float)(coefficients[k] * q[k]) * half_weights[i] * half_weights[j];
-      if (i == 0 && j == 0)
-        even_even += term;
-      else if (j == 0)
-        odd_even += term;
-      else if (i == 0)
-        even_odd += term;
-      else
-        odd_odd += term;
+      t->weight[k] = half_weights[i] * half_weights[j];
+      t->kind[k] = (uint8_t)((i > 0) | (j > 0) << 1);
+      if (k) t->mask |= 1ull << k;
     }
-  }
-  out[0] = 128.0f + even_even + odd_even + even_odd + odd_odd; /* top left */
-  out[1] = 128.0f + even_even - odd_even + even_odd - odd_odd; /* top right */
-  out[2] = 128.0f + even_even + odd_even - even_odd - odd_odd; /* bottom left */
-  out[3] = 128.0f + even_even - odd_even - even_odd + odd_odd; /* bottom right */
 }
 
-/* A sequential block whose coefficients are kept (the 1/4-scale decode). */
+/* The four quadrant means from the DC coefficient and the nonzero quadrant terms (bits of
+ * `nonzero`; smooth photos have few). */
+static void quadrant_means(const decoder *d, const frame_component *c, const int32_t coefficients[64], uint64_t nonzero,
+                           float out[4]) {
+  const uint16_t *q = d->quant[c->quant_table];
+  float dc = 128.0f + (float)(coefficients[0] * q[0]) * 0.125f;
+  if (!nonzero) { /* DC only (most blocks of smooth photos): the four means are the block's */
+    out[0] = out[1] = out[2] = out[3] = dc;
+    return;
+  }
+  float sums[4] = {dc, 0, 0, 0}; /* (horizontal u, vertical v): even-even, odd-even, even-odd, odd-odd */
+  const quadrant_terms *t = &d->terms;
+  while (nonzero) {
+    int k = __builtin_ctzll(nonzero);
+    nonzero &= nonzero - 1;
+    sums[t->kind[k]] += (float)(coefficients[k] * q[k]) * t->weight[k];
+  }
+  out[0] = sums[0] + sums[1] + sums[2] + sums[3]; /* top left */
+  out[1] = sums[0] - sums[1] + sums[2] - sums[3]; /* top right */
+  out[2] = sums[0] + sums[1] - sums[2] - sums[3]; /* bottom left */
+  out[3] = sums[0] - sums[1] - sums[2] + sums[3]; /* bottom right */
+}
+
+/* A sequential block of the 1/4-scale decode: every AC code is read (one table step for most),
+ * and only the 24 coefficients a quadrant mean depends on are kept. */
 static int sequential_block_values(decoder *d, frame_component *c, size_t block) {
-  int32_t coefficients[64] = {0};
-  int last = 0; /* the last coefficient decoded (zig-zag) */
+  int32_t coefficients[64]; /* read only where `nonzero` (or k = 0) says it was written */
+  uint64_t nonzero = 0, wanted = d->terms.mask;
   if (!add_dc_difference(d, c, 0)) return 0;
   coefficients[0] = c->dc_prediction;
   const huffman_table *ac = &d->ac_tables[c->ac_table];
+  /* The bit reader's state in locals for the one-step codes (the common case), stored back around
+   * the slow path: through `d` the compiler would reload it for every coefficient. */
+  uint64_t bits = d->bits;
+  int bit_count = d->bit_count;
   for (int k = 1; k < 64;) {
+    if (bit_count < 16) {
+      d->bits = bits, d->bit_count = bit_count;
+      fill(d);
+      bits = d->bits, bit_count = d->bit_count;
+    }
+    uint32_t entry = ac->skip[bits >> (64 - SKIP_BITS)];
+    if (entry) {
+      int length = (int)SKIP_LENGTH(entry);
+      if (entry & (SKIP_EOB | SKIP_ZRL)) {
+        bits <<= length, bit_count -= length;
+        if (entry & SKIP_EOB) break;
+        k += 16;
+        continue;
+      }
+      k += (int)SKIP_ADVANCE(entry) - 1; /* the coefficient's position */
+      if (k > 63) return damaged(d, "a block with more than 64 coefficients");
+      if (wanted >> k & 1) {
+        int size = (int)SKIP_SIZE(entry);
+        int32_t value = (int32_t)((bits << SKIP_CODE_LENGTH(entry)) >> (64 - size));
+        coefficients[k] = value < (1 << (size - 1)) ? value - (1 << size) + 1 : value; /* EXTEND */
+        nonzero |= 1ull << k;
+      }
+      bits <<= length, bit_count -= length;
+      k++;
+      continue;
+    }
+    d->bits = bits, d->bit_count = bit_count;
     int rs = decode_symbol(d, ac);
     if (rs < 0) return damaged(d, "an impossible AC code");
     int run = rs >> 4, size = rs & 15;
+    bits = d->bits, bit_count = d->bit_count;
     if (size == 0) {
       if (run != 15) break;
       k += 16;
@@ -288,35 +340,53 @@ static int sequential_block_values(decoder *d, frame_component *c, size_t block)
     }
     k += run;
     if (k > 63 || size > 10) return damaged(d, "a block with more than 64 coefficients");
-    last = k;
-    coefficients[k++] = receive_extend(d, size);
+    int32_t value = receive_extend(d, size);
+    if (wanted >> k & 1) {
+      coefficients[k] = value;
+      nonzero |= 1ull << k;
+    }
+    k++;
+    bits = d->bits, bit_count = d->bit_count;
   }
-  quadrant_means(d, c, coefficients, last, c->quarter + block * 4);
+  d->bits = bits, d->bit_count = bit_count;
+  quadrant_means(d, c, coefficients, nonzero, c->means + block * 4);
   return 1;
 }
 
+/* A sequential block whose AC coefficients are skipped: the check, and the 1/8-scale decode, which
+ * keeps the DC coefficient alone (the block's mean). */
 static int sequential_block(decoder *d, frame_component *c, size_t block) {
-  if (c->quarter) return sequential_block_values(d, c, block);
+  if (d->scale == 4) return sequential_block_values(d, c, block);
   if (!add_dc_difference(d, c, 0)) return 0;
+  if (d->scale == 8) c->means[block] = 128.0f + (float)(c->dc_prediction * d->quant[c->quant_table][0]) * 0.125f;
   const huffman_table *ac = &d->ac_tables[c->ac_table];
+  uint64_t bits = d->bits; /* in locals, as in sequential_block_values */
+  int bit_count = d->bit_count;
   for (int k = 1; k < 64;) {
-    if (d->bit_count < 16) fill(d);
-    uint16_t skip = ac->skip[d->bits >> (64 - SKIP_BITS)];
+    if (bit_count < 16) {
+      d->bits = bits, d->bit_count = bit_count;
+      fill(d);
+      bits = d->bits, bit_count = d->bit_count;
+    }
+    uint32_t skip = ac->skip[bits >> (64 - SKIP_BITS)];
     if (skip) {
-      consume(d, skip & 31);
+      int length = (int)SKIP_LENGTH(skip);
+      bits <<= length, bit_count -= length;
       if (skip & SKIP_EOB) break;
       if (skip & SKIP_ZRL) {
         k += 16;
         continue;
       }
-      k += (skip >> 5) & 127; /* the run of zeros and the coefficient */
+      k += (int)SKIP_ADVANCE(skip); /* the run of zeros and the coefficient */
       if (k > 64) return damaged(d, "a block with more than 64 coefficients");
       continue;
     }
+    d->bits = bits, d->bit_count = bit_count;
     int rs = decode_symbol(d, ac);
     if (rs < 0) return damaged(d, "an impossible AC code");
     int run = rs >> 4, size = rs & 15;
     if (size == 0) {
+      bits = d->bits, bit_count = d->bit_count;
       if (run != 15) break; /* EOB */
       k += 16;              /* ZRL: sixteen zeros */
       continue;
@@ -324,8 +394,10 @@ static int sequential_block(decoder *d, frame_component *c, size_t block) {
     k += run;
     if (k > 63 || size > 10) return damaged(d, "a block with more than 64 coefficients");
     get_bits(d, size);
+    bits = d->bits, bit_count = d->bit_count;
     k++;
   }
+  d->bits = bits, d->bit_count = bit_count;
   return 1;
 }
 
@@ -532,7 +604,8 @@ static int allocate_blocks(decoder *d) {
   for (int i = 0; i < d->component_count; i++) {
     frame_component *c = &d->components[i];
     size_t blocks = (size_t)c->blocks_wide * c->blocks_high;
-    if (d->want_quarter && !(c->quarter = calloc(blocks * 4, sizeof *c->quarter))) return 0;
+    size_t per_block = d->scale == 4 ? 4 : 1;
+    if (d->scale && !(c->means = calloc(blocks * per_block, sizeof *c->means))) return 0;
     if (d->progressive && !(c->nonzero = calloc(blocks, sizeof *c->nonzero))) return 0;
   }
   return 1;
@@ -540,9 +613,9 @@ static int allocate_blocks(decoder *d) {
 
 static void free_blocks(decoder *d) {
   for (int i = 0; i < 4; i++) {
-    free(d->components[i].quarter);
+    free(d->components[i].means);
     free(d->components[i].nonzero);
-    d->components[i].quarter = NULL;
+    d->components[i].means = NULL;
     d->components[i].nonzero = NULL;
   }
 }
@@ -573,45 +646,55 @@ static void read_quant_tables(decoder *d, const uint8_t *p, size_t length) {
   }
 }
 
-/* ---- The 1/4-scale image ------------------------------------------------------------------ */
+/* ---- The scaled image -------------------------------------------------------------------- */
 
-/* The mean of the 4x4 quadrant (x, y) of a component (clamped to the quadrants holding samples). */
-static float quadrant_mean(const frame_component *c, uint32_t x, uint32_t y) {
-  uint32_t last_x = (c->samples_wide + 3) / 4 - 1, last_y = (c->samples_high + 3) / 4 - 1;
-  if (x > last_x) x = last_x;
+/* Row y of a component's squares, 4x4 (1/4 scale) or 8x8 (1/8): `count` square means from x = 0,
+ * clamped to the squares holding samples (on both axes). */
+static void square_row(const decoder *d, const frame_component *c, uint32_t y, uint32_t count, float *out) {
+  uint32_t scale = (uint32_t)d->scale;
+  uint32_t wide = (c->samples_wide + scale - 1) / scale, last_y = (c->samples_high + scale - 1) / scale - 1;
   if (y > last_y) y = last_y;
-  size_t block = (size_t)(y / 2) * c->blocks_wide + x / 2;
-  return c->quarter[block * 4 + (y & 1) * 2 + (x & 1)];
+  uint32_t n = count < wide ? count : wide;
+  if (scale == 8) {
+    memcpy(out, c->means + (size_t)y * c->blocks_wide, n * sizeof *out);
+  } else {
+    const float *block = c->means + (size_t)(y / 2) * c->blocks_wide * 4 + (y & 1) * 2;
+    for (uint32_t x = 0; x < n; x++) out[x] = block[(x / 2) * 4 + (x & 1)];
+  }
+  for (uint32_t x = n; x < count; x++) out[x] = out[n - 1];
 }
 
-/* A component's plane at the output size. Subsampled chroma (factor 2) is interpolated with the
- * triangle filter (3/4 of the nearer sample, 1/4 of the farther), as stb_image and libjpeg's
- * "fancy upsampling" do at full size. */
-static void component_plane(const decoder *d, const frame_component *c, uint32_t width, uint32_t height, float *out) {
+/* Row y of a component's plane at the output size, `width` values. Subsampled chroma (factor 2)
+ * is interpolated with the triangle filter (3/4 of the nearer sample, 1/4 of the farther), as
+ * stb_image and libjpeg's "fancy upsampling" do at full size. `rows`: scratch for two rows of
+ * width + 2 squares. */
+static void component_row(const decoder *d, const frame_component *c, uint32_t y, uint32_t width, float *line,
+                          float *rows) {
   uint32_t fx = d->h_max / c->h, fy = d->v_max / c->v;
   if (fx == 1 && fy == 1) {
-    for (uint32_t y = 0; y < height; y++)
-      for (uint32_t x = 0; x < width; x++) out[(size_t)y * width + x] = quadrant_mean(c, x, y);
+    square_row(d, c, y, width, line);
     return;
   }
-  for (uint32_t y = 0; y < height; y++) {
-    uint32_t sy = y / fy, ny = sy;
-    float wy = 0.0f;
-    if (fy == 2) {
-      ny = (y & 1) ? sy + 1 : (sy ? sy - 1 : 0);
-      wy = 0.25f;
+  uint32_t count = width / fx + 2; /* squares sx = x / fx and the neighbour nx up to sx + 1 */
+  float *near_row = rows, *far_row = rows + count;
+  uint32_t sy = y / fy, ny = sy;
+  float wy = 0.0f;
+  if (fy == 2) {
+    ny = (y & 1) ? sy + 1 : (sy ? sy - 1 : 0);
+    wy = 0.25f;
+  }
+  square_row(d, c, sy, count, near_row);
+  square_row(d, c, ny, count, far_row);
+  for (uint32_t x = 0; x < width; x++) {
+    uint32_t sx = x / fx, nx = sx;
+    float wx = 0.0f;
+    if (fx == 2) {
+      nx = (x & 1) ? sx + 1 : (sx ? sx - 1 : 0);
+      wx = 0.25f;
     }
-    for (uint32_t x = 0; x < width; x++) {
-      uint32_t sx = x / fx, nx = sx;
-      float wx = 0.0f;
-      if (fx == 2) {
-        nx = (x & 1) ? sx + 1 : (sx ? sx - 1 : 0);
-        wx = 0.25f;
-      }
-      float near = quadrant_mean(c, sx, sy) * (1.0f - wx) + quadrant_mean(c, nx, sy) * wx;
-      float far = quadrant_mean(c, sx, ny) * (1.0f - wx) + quadrant_mean(c, nx, ny) * wx;
-      out[(size_t)y * width + x] = near * (1.0f - wy) + far * wy;
-    }
+    float near = near_row[sx] * (1.0f - wx) + near_row[nx] * wx;
+    float far = far_row[sx] * (1.0f - wx) + far_row[nx] * wx;
+    line[x] = near * (1.0f - wy) + far * wy;
   }
 }
 
@@ -620,41 +703,48 @@ static uint8_t to_byte(float v) {
   return v <= 0.0f ? 0 : v >= 255.0f ? 255 : (uint8_t)v;
 }
 
-static jpeg_data_result make_quarter(const decoder *d, jpeg_quarter *out) {
-  uint32_t width = (d->width + 3) / 4, height = (d->height + 3) / 4;
-  size_t n = (size_t)width * height;
+static jpeg_data_result make_scaled(const decoder *d, jpeg_scaled *out) {
+  uint32_t scale = (uint32_t)d->scale;
+  uint32_t width = (d->width + scale - 1) / scale, height = (d->height + scale - 1) / scale;
   int channels = d->component_count == 1 ? 1 : 3;
-  float *planes = malloc(n * (size_t)channels * sizeof *planes);
-  uint8_t *pixels = malloc(n * (size_t)channels);
-  if (!planes || !pixels) {
-    free(planes);
+  /* Row by row: each component's row, then the colour conversion (no full-size float planes). */
+  float *lines = malloc(((size_t)channels * width + 2 * ((size_t)width + 2)) * sizeof *lines);
+  uint8_t *pixels = malloc((size_t)width * height * (size_t)channels);
+  if (!lines || !pixels) {
+    free(lines);
     free(pixels);
     return JPEG_DATA_OUT_OF_MEMORY;
   }
-  for (int i = 0; i < channels; i++) component_plane(d, &d->components[i], width, height, planes + n * (size_t)i);
-  if (channels == 1) {
-    for (size_t i = 0; i < n; i++) pixels[i] = to_byte(planes[i]);
-  } else {
-    /* YCbCr to RGB as JFIF defines it (and stb_image computes it). */
-    for (size_t i = 0; i < n; i++) {
-      float y = planes[i], cb = planes[n + i] - 128.0f, cr = planes[2 * n + i] - 128.0f;
-      pixels[3 * i] = to_byte(y + 1.402f * cr);
-      pixels[3 * i + 1] = to_byte(y - 0.344136f * cb - 0.714136f * cr);
-      pixels[3 * i + 2] = to_byte(y + 1.772f * cb);
+  float *rows = lines + (size_t)channels * width;
+  for (uint32_t y = 0; y < height; y++) {
+    for (int i = 0; i < channels; i++) component_row(d, &d->components[i], y, width, lines + (size_t)i * width, rows);
+    uint8_t *o = pixels + (size_t)y * width * (size_t)channels;
+    if (channels == 1) {
+      for (uint32_t x = 0; x < width; x++) o[x] = to_byte(lines[x]);
+    } else {
+      /* YCbCr to RGB as JFIF defines it (and stb_image computes it). */
+      const float *luma = lines, *blue = lines + width, *red = lines + 2 * (size_t)width;
+      for (uint32_t x = 0; x < width; x++) {
+        float l = luma[x], cb = blue[x] - 128.0f, cr = red[x] - 128.0f;
+        o[3 * x] = to_byte(l + 1.402f * cr);
+        o[3 * x + 1] = to_byte(l - 0.344136f * cb - 0.714136f * cr);
+        o[3 * x + 2] = to_byte(l + 1.772f * cb);
+      }
     }
   }
-  free(planes);
+  free(lines);
   out->pixels = pixels;
   out->width = width;
   out->height = height;
   out->channels = (uint32_t)channels;
+  out->scale = scale;
   return JPEG_DATA_OK;
 }
 
-/* The 1/4-scale decode handles sequential JPEGs that stb_image would convert as gray or YCbCr: one
+/* The scaled decodes handle sequential JPEGs that stb_image would convert as gray or YCbCr: one
  * component, or three that are not RGB (ids 'R','G','B', or Adobe's transform 0), with chroma
  * halved or not. */
-static int quarter_layout(const decoder *d) {
+static int scaled_layout(const decoder *d) {
   if (d->progressive) return 0;
   if (d->component_count == 1) return 1;
   if (d->component_count != 3 || d->adobe_rgb) return 0;
@@ -665,8 +755,8 @@ static int quarter_layout(const decoder *d) {
   return 1;
 }
 
-static int quarter_possible(const decoder *d) {
-  if (!quarter_layout(d)) return 0;
+static int scaled_possible(const decoder *d) {
+  if (!scaled_layout(d)) return 0;
   for (int i = 0; i < d->component_count; i++)
     if (!d->quant_defined[d->components[i].quant_table]) return 0;
   return 1;
@@ -674,7 +764,7 @@ static int quarter_possible(const decoder *d) {
 
 /* ---- The marker walk (B.2, B.3), as jpeg_scan() has already checked it ---------------------- */
 
-static jpeg_data_result walk(decoder *d, jpeg_quarter *quarter) {
+static jpeg_data_result walk(decoder *d, int scale, jpeg_scaled *scaled) {
   size_t pos = 1;
   while (pos < d->size && d->bytes[pos] == 0xFF) pos++;
   pos++; /* SOI */
@@ -696,7 +786,7 @@ static jpeg_data_result walk(decoder *d, jpeg_quarter *quarter) {
       case 0xC1:
       case 0xC2:
         if (!read_frame(d, marker, p, n)) return JPEG_DATA_NOT_CHECKED;
-        d->want_quarter = quarter && quarter_layout(d);
+        d->scale = scaled && (scale == 4 || scale == 8) && scaled_layout(d) ? scale : 0;
         if (!allocate_blocks(d)) return JPEG_DATA_OUT_OF_MEMORY;
         break;
       case 0xC4:
@@ -719,13 +809,13 @@ static jpeg_data_result walk(decoder *d, jpeg_quarter *quarter) {
     }
   }
   if (!d->seen_frame) return JPEG_DATA_NOT_CHECKED;
-  if (d->want_quarter && quarter_possible(d)) return make_quarter(d, quarter);
+  if (d->scale && scaled_possible(d)) return make_scaled(d, scaled);
   return JPEG_DATA_OK;
 }
 
-jpeg_data_result jpeg_decode_data(const uint8_t *bytes, size_t size, jpeg_quarter *quarter, char *problem,
+jpeg_data_result jpeg_decode_data(const uint8_t *bytes, size_t size, int scale, jpeg_scaled *scaled, char *problem,
                                   size_t problem_size) {
-  if (quarter) memset(quarter, 0, sizeof *quarter);
+  if (scaled) memset(scaled, 0, sizeof *scaled);
   if (problem && problem_size) problem[0] = '\0';
   decoder *d = calloc(1, sizeof *d); /* about 5 KB of tables: not on the wasm stack */
   if (!d) return JPEG_DATA_OUT_OF_MEMORY;
@@ -733,12 +823,13 @@ jpeg_data_result jpeg_decode_data(const uint8_t *bytes, size_t size, jpeg_quarte
   d->size = size;
   d->problem = problem;
   d->problem_size = problem_size;
-  jpeg_data_result result = size >= 4 ? walk(d, quarter) : JPEG_DATA_NOT_CHECKED;
+  make_quadrant_terms(&d->terms);
+  jpeg_data_result result = size >= 4 ? walk(d, scale, scaled) : JPEG_DATA_NOT_CHECKED;
   free_blocks(d);
   free(d);
   return result;
 }
 
 jpeg_data_result jpeg_check_data(const uint8_t *bytes, size_t size, char *problem, size_t problem_size) {
-  return jpeg_decode_data(bytes, size, NULL, problem, problem_size);
+  return jpeg_decode_data(bytes, size, 0, NULL, problem, problem_size);
 }

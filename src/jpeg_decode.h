@@ -1,8 +1,9 @@
 /* jpeg_decode.h — the entropy-coded data of a Huffman-coded JPEG (ITU-T T.81), decoded by imprint
  * itself: every scan is checked for the damage stb_image decodes silently (it fills missing data
  * with zeros and ignores codes left over, so zeroed or scribbled bytes come out as artifacts), and,
- * when asked, a sequential JPEG is decoded at 1/4 scale: each 8x8 block's four 4x4 quadrant means,
- * exact from 25 of its coefficients, with no inverse DCT and no full-size colour conversion.
+ * when asked, a sequential JPEG is decoded at reduced scale with no inverse DCT and no full-size
+ * colour conversion: at 1/4, each 8x8 block's four 4x4 quadrant means, exact from 25 of its
+ * coefficients; at 1/8, each block's mean, its DC coefficient (the AC codes are only skipped).
  *
  * Safe on any bytes, but meant to run after jpeg_scan() has returned JPEG_SCAN_OK and the frame
  * size has passed the limits: it allocates memory in proportion to the number of blocks. */
@@ -15,21 +16,22 @@
 typedef enum jpeg_data_result {
   JPEG_DATA_OK = 0,
   JPEG_DATA_DAMAGED = 1,       /* `problem` says what was found and where */
-  JPEG_DATA_OUT_OF_MEMORY = 2, /* bookkeeping for a progressive JPEG, or the 1/4-scale image */
+  JPEG_DATA_OUT_OF_MEMORY = 2, /* bookkeeping for a progressive JPEG, or the scaled image */
   JPEG_DATA_NOT_CHECKED = 3    /* a layout this decoder does not handle (stb_image decides alone) */
 } jpeg_data_result;
 
-/* An image decoded at 1/4 scale: ceil(width / 4) x ceil(height / 4) of the frame, 1 (gray) or 3
- * (RGB) channels, rows packed; pixels malloc'ed. Orientation is not applied. */
-typedef struct jpeg_quarter {
+/* An image decoded at 1/scale (scale 4 or 8): ceil(width / scale) x ceil(height / scale) of the
+ * frame, each pixel the mean of a scale x scale square; 1 (gray) or 3 (RGB) channels, rows packed;
+ * pixels malloc'ed. Orientation is not applied. */
+typedef struct jpeg_scaled {
   uint8_t *pixels;
-  uint32_t width, height, channels;
-} jpeg_quarter;
+  uint32_t width, height, channels, scale;
+} jpeg_scaled;
 
-/* Decodes every scan of the JPEG in bytes[0..size). With `quarter` NULL it only checks; otherwise,
- * when the JPEG is sequential (baseline or extended), gray or YCbCr with chroma subsampled by 1 or
- * 2, it also fills *quarter (else quarter->pixels stays NULL). */
-jpeg_data_result jpeg_decode_data(const uint8_t *bytes, size_t size, jpeg_quarter *quarter, char *problem,
+/* Decodes every scan of the JPEG in bytes[0..size). With `scaled` NULL (or `scale` not 4 or 8) it
+ * only checks; otherwise, when the JPEG is sequential (baseline or extended), gray or YCbCr with
+ * chroma subsampled by 1 or 2, it also fills *scaled at 1/scale (else scaled->pixels stays NULL). */
+jpeg_data_result jpeg_decode_data(const uint8_t *bytes, size_t size, int scale, jpeg_scaled *scaled, char *problem,
                                   size_t problem_size);
 
 /* jpeg_decode_data() without the image: only the check. */

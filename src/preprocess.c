@@ -179,6 +179,102 @@ imprint_status preprocess(const image_view *in, const preprocess_spec *spec, pre
   return IMPRINT_OK;
 }
 
+/* Each box's squares along one axis: box j covers squares first[j] .. first[j] + taps - 1 with
+ * weights weight[j * taps + t], the overlap over the box size in 1/65536ths (0 past the box).
+ * Integer weights: float-to-byte conversions are slow in wasm without non-trapping conversions. */
+#define BOX_ONE 65536u
+typedef struct box_taps {
+  uint32_t count, taps;
+  uint32_t *first, *weight;
+} box_taps;
+
+static int make_taps(const box_axis *axis, box_taps *out) {
+  uint32_t side = axis->square;
+  out->count = (axis->size + axis->factor - 1) / axis->factor;
+  out->taps = (axis->factor + side - 1) / side + 1;
+  out->first = malloc(out->count * sizeof *out->first);
+  out->weight = calloc((size_t)out->count * out->taps, sizeof *out->weight);
+  if (!out->first || !out->weight) return 0;
+  for (uint32_t j = 0; j < out->count; j++) {
+    uint32_t k = axis->flipped ? out->count - 1 - j : j;
+    uint32_t start = k * axis->factor, end = start + axis->factor < axis->size ? start + axis->factor : axis->size;
+    if (axis->flipped) {
+      uint32_t flipped_start = axis->size - end;
+      end = axis->size - start;
+      start = flipped_start;
+    }
+    out->first[j] = start / side;
+    for (uint32_t square = start / side; square <= (end - 1) / side; square++) {
+      uint32_t first = square * side, from = first > start ? first : start,
+               to = first + side < end ? first + side : end;
+      out->weight[(size_t)j * out->taps + (square - start / side)] =
+          (uint32_t)(((uint64_t)(to - from) * BOX_ONE + (end - start) / 2) / (end - start));
+    }
+  }
+  return 1;
+}
+
+static void free_taps(box_taps *t) {
+  free(t->first);
+  free(t->weight);
+}
+
+static inline uint8_t box_value(uint32_t sum) {
+  uint32_t v = (sum + BOX_ONE / 2) / BOX_ONE;
+  return (uint8_t)(v > 255 ? 255 : v);
+}
+
+imprint_status preprocess_boxes_from_squares(const image_view *squares, const box_axis *x_axis, const box_axis *y_axis,
+                                             imprint_image *out) {
+  box_taps x = {0, 0, NULL, NULL}, y = {0, 0, NULL, NULL};
+  int made = make_taps(x_axis, &x) && make_taps(y_axis, &y);
+  size_t channels = squares->channels, line = (size_t)x.count * channels;
+  uint8_t *rows = made ? malloc(line * squares->height) : NULL;
+  uint8_t *pixels = made ? malloc(line * y.count) : NULL;
+  uint32_t *sums = made ? malloc(line * sizeof *sums) : NULL;
+  if (!rows || !pixels || !sums) {
+    free(rows);
+    free(pixels);
+    free(sums);
+    free_taps(&x);
+    free_taps(&y);
+    return IMPRINT_ERR_OUT_OF_MEMORY;
+  }
+  /* Along x, each row of squares; then along y, rows of boxes weighted into whole lines. A box's
+   * taps past its squares (weight 0) are not read. */
+  for (uint32_t row = 0; row < squares->height; row++) {
+    const uint8_t *in = squares->pixels + (size_t)row * squares->stride;
+    uint8_t *o = rows + (size_t)row * line;
+    for (uint32_t j = 0; j < x.count; j++) {
+      const uint32_t *w = x.weight + (size_t)j * x.taps;
+      const uint8_t *first = in + (size_t)x.first[j] * channels;
+      for (size_t c = 0; c < channels; c++) {
+        uint32_t sum = 0;
+        for (uint32_t t = 0; t < x.taps && w[t]; t++) sum += w[t] * first[t * channels + c];
+        o[j * channels + c] = box_value(sum);
+      }
+    }
+  }
+  for (uint32_t i = 0; i < y.count; i++) {
+    const uint32_t *w = y.weight + (size_t)i * y.taps;
+    memset(sums, 0, line * sizeof *sums);
+    for (uint32_t t = 0; t < y.taps && w[t]; t++) {
+      const uint8_t *in = rows + (size_t)(y.first[i] + t) * line;
+      for (size_t k = 0; k < line; k++) sums[k] += w[t] * in[k];
+    }
+    for (size_t k = 0; k < line; k++) pixels[(size_t)i * line + k] = box_value(sums[k]);
+  }
+  free(rows);
+  free(sums);
+  free_taps(&x);
+  free_taps(&y);
+  out->pixels = pixels;
+  out->width = x.count;
+  out->height = y.count;
+  out->channels = (uint32_t)channels;
+  return IMPRINT_OK;
+}
+
 void preprocess_scratch_free(preprocess_scratch *scratch) {
   free(scratch->buffer);
   scratch->buffer = NULL;

@@ -1,8 +1,10 @@
 'use strict';
 // Large JPEGs are embedded from a 1/4-scale decode (each 8x8 block's four 4x4 quadrant means,
 // exact from 25 of its coefficients) when that is still at least twice the model's input size:
-// the area filter's boxes are then 8 pixels or more, averaged from those means. The embedding must
-// stay within a fixed cosine of the full-size decode followed by the same resize. Test photos are
+// the area filter's boxes are then 4 pixels or more, averaged from those means; from a 1/8-scale
+// decode (each block's mean, its DC coefficient) when the boxes are whole blocks (3584 pixels a
+// side for a 224x224 input) or 16 pixels or more. The embedding must stay within a fixed cosine of the full-size decode
+// followed by the same resize. Test photos are
 // real photos upscaled here (nothing large is committed), encoded with jpeg-js (baseline, 4:4:4).
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -99,4 +101,42 @@ test('damage in a large JPEG is found on the 1/4-scale path too', async () => {
   const middle = Math.floor(bytes.length / 2);
   bytes.fill(0, middle, middle + 500);
   await assert.rejects(extractor.embed(bytes), { code: 'DECODE_FAILED', message: /JPEG data is damaged/ });
+});
+
+// 3584 / (2 x 224) = 8: the smallest side whose boxes cover whole blocks.
+test('JPEGs whose area boxes are whole blocks (the 1/8-scale decode) stay within cosine 0.999', async () => {
+  const cases = [
+    ['giraffe', 3584, 3584, 1],
+    ['kite', 4000, 3590, 1],
+    ['scream', 3590, 4000, 6], // shown 4000x3590 once turned: the boxes start at the far end of an axis
+    ['person', 4000, 3600, 3], // turned 180 degrees: the boxes start at both far ends
+  ];
+  for (const [name, width, height, orientation] of cases) {
+    const bytes = largeJpeg(name, width, height);
+    const {
+      fast,
+      full,
+      cosine: c,
+    } = await bothWays(orientation === 1 ? bytes : withExifOrientation(bytes, orientation));
+    assert.ok(c >= MIN_COSINE, `${name} ${width}x${height} orientation ${orientation}: cosine ${c.toFixed(6)}`);
+    assert.notDeepEqual(fast, full, `${name}: the reduced decode was not used`);
+  }
+});
+
+test('damaged and truncated JPEGs on the 1/8-scale path give DECODE_FAILED and leave the extractor usable', async () => {
+  const good = Buffer.from(largeJpeg('dog', 3584, 3584));
+  const zeroed = Buffer.from(good);
+  const middle = Math.floor(zeroed.length / 2);
+  zeroed.fill(0, middle, middle + 500);
+  await assert.rejects(extractor.embed(zeroed), { code: 'DECODE_FAILED', message: /JPEG data is damaged/ });
+  const truncated = good.subarray(0, Math.floor(good.length * 0.6));
+  await assert.rejects(extractor.embed(truncated), { code: 'DECODE_FAILED' });
+  // A marker in the middle of the entropy-coded data: its scan ends early.
+  const cut = Buffer.from(good);
+  cut[middle] = 0xff;
+  cut[middle + 1] = 0xd9;
+  await assert.rejects(extractor.embed(cut), { code: 'DECODE_FAILED' });
+  const after = await extractor.embed(good);
+  const { full } = await bothWays(good);
+  assert.ok(cosine(after, full) >= MIN_COSINE, 'the extractor still embeds after the failures');
 });

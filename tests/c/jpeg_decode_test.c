@@ -1,6 +1,6 @@
 /* jpeg_decode_test.c — imprint's own JPEG Huffman decoding (src/jpeg_decode.c) on the real darknet
- * photos (4:2:0 chroma, restart markers): each passes, its 1/4-scale image matches the 4x4 means of
- * stb_image's full decode, zeroed data is found, and a sweep of damaged bytes over every photo's
+ * photos (subsampled chroma, restart markers): each passes, its 1/4- and 1/8-scale images match the
+ * 4x4 and 8x8 means of stb_image's full decode, zeroed data is found, and a sweep of damaged bytes over every photo's
  * data must never read or write out of bounds (run under ASan + UBSan by tests/c/run-native.sh).
  *
  *   jpeg_decode_test PHOTO.jpg...
@@ -17,25 +17,28 @@
 #include "jpeg_decode.h"
 #include "read_file.h"
 
-/* The 1/4-scale decode averages before it converts colour and interpolates chroma between
- * quadrants (the full decode does both per pixel, then clamps), so the two differ most at colour
- * edges of 4:2:0 photos. Measured on the 7 photos: RMS difference 0.3-4.4 levels (scream.jpg, a
- * painting's brush strokes, the largest); 0.4 on a 4:4:4 file. */
+/* The scaled decodes average before they convert colour and interpolate chroma between squares
+ * (the full decode does both per pixel, then clamps), so the two differ most at colour edges of
+ * subsampled photos. Measured on the 7 photos at 1/4: RMS difference 0.3-4.4 levels (scream.jpg, a
+ * painting's brush strokes, the largest); 0.4 on a 4:4:4 file. At 1/8 each chroma value covers
+ * 16 pixels or more, twice as far: measured 0.6-6.8 (scream.jpg again). */
 #define MAX_RMS_DIFFERENCE 6.0
+#define MAX_RMS_DIFFERENCE_EIGHTH 8.0
 
-/* RMS difference between `quarter` and the 4x4 square means of `full` (same channels). */
-static double square_mean_rms(const jpeg_quarter *quarter, const imprint_image *full) {
+/* RMS difference between `scaled` and the square means of `full` (same channels). */
+static double square_mean_rms(const jpeg_scaled *scaled, const imprint_image *full) {
   double sum = 0;
   size_t count = 0;
-  for (uint32_t y = 0; y < quarter->height; y++) {
-    for (uint32_t x = 0; x < quarter->width; x++) {
-      for (uint32_t c = 0; c < quarter->channels; c++) {
+  uint32_t s = scaled->scale;
+  for (uint32_t y = 0; y < scaled->height; y++) {
+    for (uint32_t x = 0; x < scaled->width; x++) {
+      for (uint32_t c = 0; c < scaled->channels; c++) {
         double total = 0;
         int n = 0;
-        for (uint32_t yy = y * 4; yy < y * 4 + 4 && yy < full->height; yy++)
-          for (uint32_t xx = x * 4; xx < x * 4 + 4 && xx < full->width; xx++, n++)
+        for (uint32_t yy = y * s; yy < y * s + s && yy < full->height; yy++)
+          for (uint32_t xx = x * s; xx < x * s + s && xx < full->width; xx++, n++)
             total += full->pixels[((size_t)yy * full->width + xx) * full->channels + c];
-        double d = total / n - quarter->pixels[((size_t)y * quarter->width + x) * quarter->channels + c];
+        double d = total / n - scaled->pixels[((size_t)y * scaled->width + x) * scaled->channels + c];
         sum += d * d;
         count++;
       }
@@ -63,20 +66,26 @@ static void test_photo(const char *path) {
   char problem[160];
 
   CHECK(jpeg_check_data(bytes, size, problem, sizeof problem) == JPEG_DATA_OK, "%s: %s", path, problem);
-  jpeg_quarter quarter;
   imprint_image full;
-  CHECK(jpeg_decode_data(bytes, size, &quarter, problem, sizeof problem) == JPEG_DATA_OK, "%s: %s", path, problem);
   CHECK(image_decode(bytes, size, NULL, &full, NULL, 0) == IMPRINT_OK, "%s: stb_image decode", path);
-  CHECK(quarter.pixels != NULL, "%s: no 1/4-scale image", path);
-  if (quarter.pixels && full.pixels) {
-    CHECK(quarter.width == (full.width + 3) / 4 && quarter.height == (full.height + 3) / 4, "%s: 1/4 size %ux%u", path,
-          quarter.width, quarter.height);
-    CHECK(quarter.channels == full.channels, "%s: channels %u", path, quarter.channels);
-    double rms = square_mean_rms(&quarter, &full);
-    printf("%s: 1/4 scale %ux%u, RMS difference to 4x4 means %.2f\n", path, quarter.width, quarter.height, rms);
-    CHECK(rms <= MAX_RMS_DIFFERENCE, "%s: RMS difference %.2f", path, rms);
+  for (int scale = 4; scale <= 8; scale += 4) {
+    jpeg_scaled scaled;
+    CHECK(jpeg_decode_data(bytes, size, scale, &scaled, problem, sizeof problem) == JPEG_DATA_OK, "%s: %s", path,
+          problem);
+    CHECK(scaled.pixels != NULL && scaled.scale == (uint32_t)scale, "%s: no 1/%d-scale image", path, scale);
+    if (scaled.pixels && full.pixels) {
+      uint32_t s = (uint32_t)scale;
+      CHECK(scaled.width == (full.width + s - 1) / s && scaled.height == (full.height + s - 1) / s,
+            "%s: 1/%d size %ux%u", path, scale, scaled.width, scaled.height);
+      CHECK(scaled.channels == full.channels, "%s: channels %u", path, scaled.channels);
+      double rms = square_mean_rms(&scaled, &full);
+      printf("%s: 1/%d scale %ux%u, RMS difference to %dx%d means %.2f\n", path, scale, scaled.width, scaled.height,
+             scale, scale, rms);
+      CHECK(rms <= (scale == 4 ? MAX_RMS_DIFFERENCE : MAX_RMS_DIFFERENCE_EIGHTH), "%s: 1/%d RMS difference %.2f", path,
+            scale, rms);
+    }
+    free(scaled.pixels);
   }
-  free(quarter.pixels);
   imprint_image_free(&full);
 
   /* 500 zeroed bytes in the middle of the data: found. */
@@ -108,7 +117,24 @@ static void test_photo(const char *path) {
   free(bytes);
 }
 
+/* Which scale a JPEG is decoded at for a model's input (image.h): 1/8 when the area filter's boxes
+ * are whole blocks or 16 pixels or more, 1/4 when its 1/4 scale is twice the input, else full size. */
+static void test_scale_choice(void) {
+  CHECK(jpeg_scale_for(4000, 3000, 224, 224) == 4, "12 MP 4:3: boxes of 8x6 pixels take 1/4");
+  CHECK(jpeg_scale_for(3584, 3584, 224, 224) == 8, "3584x3584: boxes of 8 pixels take 1/8");
+  CHECK(jpeg_scale_for(3583, 3584, 224, 224) == 4, "3583 wide: boxes of 7 pixels take 1/4");
+  CHECK(jpeg_scale_for(4300, 4300, 224, 224) == 4, "boxes of 9 pixels take 1/4");
+  CHECK(jpeg_scale_for(5400, 4000, 224, 224) == 4, "boxes of 12x8 pixels take 1/4");
+  CHECK(jpeg_scale_for(7200, 3584, 224, 224) == 8, "boxes of 16x8 pixels take 1/8");
+  CHECK(jpeg_scale_for(7200, 7200, 224, 224) == 8, "boxes of 16 pixels take 1/8");
+  CHECK(jpeg_scale_for(1792, 1792, 224, 224) == 4, "1792 / 4 = 2 x 224 takes 1/4");
+  CHECK(jpeg_scale_for(1792, 1788, 224, 224) == 0, "1788 / 4 < 2 x 224: full size");
+  CHECK(jpeg_scale_for(8000, 8000, 0, 0) == 0, "no model input: full size");
+  CHECK(jpeg_scale_for(128, 128, 8, 8) == 8, "the fuzzer's 8x8 input: 1/8 from 128 pixels a side");
+}
+
 int main(int argc, char **argv) {
+  test_scale_choice();
   for (int i = 1; i < argc; i++) test_photo(argv[i]);
   CHECK(argc > 1, "no photos given");
   printf("%d passed, %d failed\n", passed, failed);

@@ -1,5 +1,5 @@
 /* libFuzzer target: outside bytes through the image decoder (stb_image + our JPEG scan, Huffman
- * decoding and 1/4-scale decode, EXIF orientation and limits) and the resize/normalise step, as
+ * decoding and 1/4- and 1/8-scale decodes, EXIF orientation and limits) and the resize/normalise step, as
  * imprint_model_set_input_encoded() runs them. Limits are small so the fuzzer explores parsers
  * rather than allocating gigabytes. */
 #include <stdint.h>
@@ -13,7 +13,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   imprint_limits limits = {2048, 2048, 1u << 20};
   imprint_image image;
   char why[256];
-  /* A model's path with an 8x8 input: a JPEG of 64 pixels or more per side is decoded at 1/4 scale. */
+  /* A model's path with an 8x8 input: a JPEG of 64 pixels or more per side is decoded at 1/4 scale,
+   * of 128 or more at 1/8. */
   preprocess_spec tiny = {8, 8, {1, 1, 1}, {0, 0, 0}, MODEL_RESIZE_AREA_THEN_BILINEAR, 0, {255, 255, 255}};
   if (image_decode_for_model(data, size, &limits, &tiny, &image, why, sizeof why) == IMPRINT_OK) {
     if (!image.pixels || image.width == 0 || image.height == 0 || image.channels < 1 || image.channels > 4) abort();

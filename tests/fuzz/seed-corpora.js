@@ -40,6 +40,13 @@ async function main(out, testdata = '.cache/testdata') {
   const crop = Buffer.alloc(96 * 80 * 4);
   for (let y = 0; y < 80; y++) crop.set(dog.data.subarray(y * dog.width * 4, (y * dog.width + 96) * 4), y * 96 * 4);
   fs.writeFileSync(path.join(images, 'dog-444.jpg'), jpeg.encode({ data: crop, width: 96, height: 80 }, 80).data);
+  // And 128 pixels or more a side: boxes of 8 pixels for the 8x8 input, the 1/8-scale decode.
+  const wide = Buffer.alloc(136 * 128 * 4);
+  for (let y = 0; y < 128; y++) wide.set(dog.data.subarray(y * dog.width * 4, (y * dog.width + 136) * 4), y * 136 * 4);
+  fs.writeFileSync(
+    path.join(images, 'dog-444-eighth.jpg'),
+    jpeg.encode({ data: wide, width: 136, height: 128 }, 80).data,
+  );
   const px = new Uint8Array(16 * 16 * 4).map((_, i) => (i * 37) & 255);
   fs.writeFileSync(path.join(images, 'rgba.png'), encodePng({ width: 16, height: 16, colorType: 6, data: px }));
   fs.writeFileSync(

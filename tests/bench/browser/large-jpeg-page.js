@@ -13,7 +13,7 @@ window.runBenchmark = async function runBenchmark({ url, rounds }) {
 
   const cases = {
     'raw 224x224 pixels (ImageData)': () => extractor.embed(raw),
-    '12 MP JPEG bytes (imprint decodes, 1/4 scale)': () => extractor.embed(bytes),
+    '12 MP JPEG bytes (imprint decodes at reduced scale)': () => extractor.embed(bytes),
     "12 MP JPEG, the browser's decoder (createImageBitmap) + imprint's resize": async () => {
       const decoded = await createImageBitmap(blob);
       try {
