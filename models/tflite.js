@@ -857,6 +857,7 @@ class TfliteGraphBuilder {
     const fused = op.options ? r.fieldU8(op.options, 1, 0) : 0;
     if (axis !== -1 && axis !== 3)
       throw this.fail(op, `axis ${axis}: only the channel axis of [1, h, w, c] is supported`);
+    if (op.inputs.length === 0) throw this.fail(op, 'no inputs to concatenate');
     const inputs = op.inputs.map((_, i) => this.activation(op, i));
     const shapes = op.inputs.map((t) => this.spatialShape(op, t));
     for (const s of shapes)
