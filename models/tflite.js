@@ -379,6 +379,7 @@ function constantOf(model, tensorIndex, producers, what) {
 
 function readConstant(model, tensorIndex, producers, what) {
   let t = model.tensors[tensorIndex];
+  if (!t) return null; // an input left out (-1): no constant; the caller refuses it if it is needed
   const producer = producers.get(tensorIndex);
   if (producer) {
     if (producer.code !== BUILTIN.DEQUANTIZE) return null;
