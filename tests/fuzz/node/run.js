@@ -6,8 +6,9 @@
 //   node tests/fuzz/node/run.js --seeds <target> <dir>     (writes the target's seed corpus)
 //
 // A target module exports { instrument: [source files, relative to the repository], fuzz(bytes),
-// seeds(dir) }. The files it names are instrumented for coverage (instrument.js) before anything
-// loads them; fuzz() must return for every input, or throw only what the target allows itself.
+// seeds(dir) }, and optionally dictionary(): strings libFuzzer should insert whole (-dict). The
+// files it names are instrumented for coverage (instrument.js) before anything loads them; fuzz()
+// must return for every input, or throw only what the target allows itself.
 // Defaults before the given arguments (which override them): -timeout=10 -rss_limit_mb=1024.
 const fs = require('node:fs');
 const path = require('node:path');
@@ -49,9 +50,27 @@ function main(argv) {
   // The target (and through it the instrumented files) loads only now.
   const target = require(targetPath(name));
   console.error(`fuzz_${name}: ${count} coverage counters in ${spec.length} files`);
-  const code = fuzzer.run([`fuzz_${name}`, '-timeout=10', '-rss_limit_mb=1024', ...args], (bytes) =>
-    target.fuzz(bytes),
-  );
+  const defaults = ['-timeout=10', '-rss_limit_mb=1024'];
+  if (target.dictionary) {
+    // libFuzzer's -dict format: one quoted string a line. libFuzzer ends the process with exit(),
+    // past Node's exit handlers, so the file has a fixed name (the same content each run).
+    const file = path.join(require('node:os').tmpdir(), `imprint-fuzz-${name}.dict`);
+    const quote = (token) =>
+      Array.from(Buffer.from(token), (b) =>
+        b >= 0x20 && b < 0x7f && b !== 0x22 && b !== 0x5c
+          ? String.fromCharCode(b)
+          : `\\x${b.toString(16).padStart(2, '0')}`,
+      ).join('');
+    fs.writeFileSync(
+      file,
+      target
+        .dictionary()
+        .map((t) => `"${quote(t)}"\n`)
+        .join(''),
+    );
+    defaults.push(`-dict=${file}`);
+  }
+  const code = fuzzer.run([`fuzz_${name}`, ...defaults, ...args], (bytes) => target.fuzz(bytes));
   process.exitCode = code;
 }
 
