@@ -1015,6 +1015,7 @@ class TfliteGraphBuilder {
 
   input(tensorIndex) {
     const t = this.model.tensors[tensorIndex];
+    if (!t) throw new TfliteError(`TFLite file is damaged: the model's input names tensor ${tensorIndex}`);
     const shape = t.shape.slice();
     if (shape.length !== 4 || shape[0] !== 1 || shape[3] !== 3) {
       throw new TfliteError(`input '${t.name}' has shape [${t.shape}]; an image input [1, h, w, 3] is needed`);
