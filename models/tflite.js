@@ -1214,7 +1214,9 @@ function defaultEmbedTensor(model, producers) {
     ok.set(t, false);
     const op = producers.get(t);
     let result;
-    if (!op) result = model.inputs.includes(t) || model.buffers[model.tensors[t].buffer] != null;
+    if (!model.tensors[t])
+      result = false; // no tensor (-1, or an operator without that input)
+    else if (!op) result = model.inputs.includes(t) || model.buffers[model.tensors[t].buffer] != null;
     else result = SUPPORTED_FOR_DEFAULT.has(op.code) && op.inputs.every((i) => i < 0 || computable(i));
     ok.set(t, result);
     return result;
