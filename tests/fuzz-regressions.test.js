@@ -14,8 +14,9 @@ const targets = fs
   .filter((f) => /^fuzz_\w+\.js$/.test(f))
   .map((f) => f.slice('fuzz_'.length, -'.js'.length));
 
-test('the JavaScript fuzz targets exist and the TFLite importer is one of them', () => {
+test('the JavaScript fuzz targets exist and the TFLite and TF.js graph importers are among them', () => {
   assert.ok(targets.includes('tflite_import'), `targets: ${targets}`);
+  assert.ok(targets.includes('tfjs_graph'), `targets: ${targets}`);
 });
 
 for (const target of targets) {
