@@ -16,6 +16,14 @@ if(EXISTS "${OUT}/head-backbone")
   set(ENV{IMPRINT_FUZZ_HASH} "${hash}")
 endif()
 
+# A JavaScript target (tests/fuzz/fuzz_<t>.js) runs through node: -DNODE=<node> -DRUNNER=<run.js>,
+# with FUZZER the libFuzzer addon.
+if(DEFINED NODE)
+  set(command "${NODE}" --max-old-space-size=1024 "${RUNNER}" "${FUZZER}" "${TARGET}")
+else()
+  set(command "${FUZZER}")
+endif()
+
 # Prints the end of the log as it is (libFuzzer's lines are no CMake list), then fails the test.
 function(fail log lines what)
   execute_process(COMMAND tail -n ${lines} "${log}")
@@ -31,7 +39,7 @@ if(MODE STREQUAL "regressions")
     return()
   endif()
   set(log "${OUT}/${TARGET}-regressions.log")
-  execute_process(COMMAND "${FUZZER}" ${inputs} OUTPUT_FILE "${log}" ERROR_FILE "${log}" RESULT_VARIABLE result)
+  execute_process(COMMAND ${command} ${inputs} OUTPUT_FILE "${log}" ERROR_FILE "${log}" RESULT_VARIABLE result)
   if(NOT result EQUAL 0)
     fail("${log}" 20 "fails on a recorded regression input (see ${log})")
   endif()
@@ -45,7 +53,7 @@ elseif(MODE STREQUAL "fuzz")
   set(log "${OUT}/${TARGET}.log")
   message("fuzz: ${TARGET} for ${seconds}s")
   execute_process(
-    COMMAND "${FUZZER}" "${OUT}/live/${TARGET}" "${OUT}/corpus/${TARGET}" -max_total_time=${seconds}
+    COMMAND ${command} "${OUT}/live/${TARGET}" "${OUT}/corpus/${TARGET}" -max_total_time=${seconds}
             -rss_limit_mb=2048 -max_len=4000000 "-artifact_prefix=${OUT}/crashes/${TARGET}/" -print_final_stats=1
     OUTPUT_FILE "${log}" ERROR_FILE "${log}" RESULT_VARIABLE result)
   if(NOT result EQUAL 0)

@@ -379,6 +379,7 @@ function constantOf(model, tensorIndex, producers, what) {
 
 function readConstant(model, tensorIndex, producers, what) {
   let t = model.tensors[tensorIndex];
+  if (!t) return null; // an input left out (-1): no constant; the caller refuses it if it is needed
   const producer = producers.get(tensorIndex);
   if (producer) {
     if (producer.code !== BUILTIN.DEQUANTIZE) return null;
@@ -857,6 +858,7 @@ class TfliteGraphBuilder {
     const fused = op.options ? r.fieldU8(op.options, 1, 0) : 0;
     if (axis !== -1 && axis !== 3)
       throw this.fail(op, `axis ${axis}: only the channel axis of [1, h, w, c] is supported`);
+    if (op.inputs.length === 0) throw this.fail(op, 'no inputs to concatenate');
     const inputs = op.inputs.map((_, i) => this.activation(op, i));
     const shapes = op.inputs.map((t) => this.spatialShape(op, t));
     for (const s of shapes)
@@ -1013,6 +1015,7 @@ class TfliteGraphBuilder {
 
   input(tensorIndex) {
     const t = this.model.tensors[tensorIndex];
+    if (!t) throw new TfliteError(`TFLite file is damaged: the model's input names tensor ${tensorIndex}`);
     const shape = t.shape.slice();
     if (shape.length !== 4 || shape[0] !== 1 || shape[3] !== 3) {
       throw new TfliteError(`input '${t.name}' has shape [${t.shape}]; an image input [1, h, w, 3] is needed`);
@@ -1211,7 +1214,9 @@ function defaultEmbedTensor(model, producers) {
     ok.set(t, false);
     const op = producers.get(t);
     let result;
-    if (!op) result = model.inputs.includes(t) || model.buffers[model.tensors[t].buffer] != null;
+    if (!model.tensors[t])
+      result = false; // no tensor (-1, or an operator without that input)
+    else if (!op) result = model.inputs.includes(t) || model.buffers[model.tensors[t].buffer] != null;
     else result = SUPPORTED_FOR_DEFAULT.has(op.code) && op.inputs.every((i) => i < 0 || computable(i));
     ok.set(t, result);
     return result;

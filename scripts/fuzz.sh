@@ -1,8 +1,10 @@
 #!/bin/sh
 # Fuzz every parser that takes outside bytes with libFuzzer (clang, AddressSanitizer + UBSan):
 # image decode + preprocessing, the model file loader, the head file loader, the index file
-# loader. Seed corpora are real files: the test photos and stamps, a small converted model, a head
-# and an index saved by the library.
+# loader; and the converter's TensorFlow Lite and TF.js graph readers (JavaScript:
+# tests/fuzz/fuzz_tflite_import.js, fuzz_tfjs_graph.js, under the same libFuzzer through
+# tests/fuzz/node/). Seed corpora are real files: the test photos and stamps, a small converted
+# model, a head and an index saved by the library, generated TFLite and graph models.
 #
 #   scripts/fuzz.sh [seconds per target, default 60] [target ...]
 #
@@ -15,7 +17,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 SECONDS_PER_TARGET=${1:-60}
 [ "$#" -gt 0 ] && shift
-TARGETS=${*:-image_decode model_file head_file index_file}
+TARGETS=${*:-image_decode model_file head_file index_file tflite_import tfjs_graph}
 BUILD=${IMPRINT_FUZZ_BUILD_DIR:-build/fuzz}
 
 command -v clang >/dev/null || { echo "fuzz: clang not found; run scripts/setup.sh" >&2; exit 1; }

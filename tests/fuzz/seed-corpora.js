@@ -2,7 +2,7 @@
 // Seed corpora for the fuzzers (the ctest fixture fuzz-seeds, cmake/Fuzz.cmake): small real files,
 // since the fuzzer mutates them and big ones only slow it down.
 //   node tests/fuzz/seed-corpora.js OUT_DIR [TESTDATA_DIR, default .cache/testdata]
-// Writes OUT_DIR/corpus/<target>/ and OUT_DIR/head-backbone ("<dim> <model hash>" of the backbone
+// Writes OUT_DIR/corpus/<target>/ (for the JavaScript targets: their own seeds()) and OUT_DIR/head-backbone ("<dim> <model hash>" of the backbone
 // the seed heads and indexes were saved with, for the head-file and index-file fuzzers).
 const fs = require('node:fs');
 const path = require('node:path');
@@ -86,6 +86,11 @@ async function main(out, testdata = '.cache/testdata') {
   index.dispose();
   classifier.dispose();
   extractor.dispose();
+
+  // The JavaScript targets (tests/fuzz/fuzz_<target>.js) write their own seeds.
+  for (const f of fs.readdirSync(__dirname).filter((n) => /^fuzz_\w+\.js$/.test(n))) {
+    require(path.join(__dirname, f)).seeds(corpus(f.slice('fuzz_'.length, -'.js'.length)));
+  }
 }
 
 main(...process.argv.slice(2)).catch((error) => {
