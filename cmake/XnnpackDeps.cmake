@@ -41,8 +41,12 @@ set(XNNPACK_BUILD_ALL_MICROKERNELS OFF)
 set(XNNPACK_ENABLE_KLEIDIAI OFF)
 set(PTHREADPOOL_SOURCE_DIR "${IMPRINT_THIRD_PARTY_DIR}/pthreadpool-src")
 set(FXDIV_SOURCE_DIR "${IMPRINT_THIRD_PARTY_DIR}/fxdiv-src")
-# pthreadpool builds its single-threaded shim on Emscripten; we always pass a
-# NULL threadpool, so nothing here needs -pthread.
+# pthreadpool builds its single-threaded shim on Emscripten (the default wasm build passes a NULL
+# threadpool). The threaded wasm build (IMPRINT_THREADS, build/wasm-threads) needs its real
+# implementation, which its CMake never builds for Emscripten: XNNPACK only adds pthreadpool when no
+# target of that name exists, so it is defined here from the same pinned sources, compiled with
+# -pthread (the whole build is, see CMakeLists.txt) and _GNU_SOURCE (posix_memalign). Its Emscripten
+# code path waits with emscripten_futex_wait.
 set(PTHREADPOOL_BUILD_TESTS OFF)
 set(PTHREADPOOL_BUILD_BENCHMARKS OFF)
 set(FXDIV_BUILD_TESTS OFF)
@@ -68,6 +72,19 @@ if(NOT CMAKE_SYSTEM_NAME STREQUAL "Emscripten")
                  AVX512VBMI AVX512VNNI AVX512VNNIGFNI AVX512AMX AVX512FP16)
     set(XNNPACK_ENABLE_${family} OFF)
   endforeach()
+endif()
+
+if(CMAKE_SYSTEM_NAME STREQUAL "Emscripten" AND IMPRINT_THREADS)
+  set(pthreadpool_dir "${IMPRINT_THIRD_PARTY_DIR}/pthreadpool-src")
+  add_library(pthreadpool STATIC EXCLUDE_FROM_ALL
+    "${pthreadpool_dir}/src/portable-api.c" "${pthreadpool_dir}/src/memory.c"
+    "${pthreadpool_dir}/src/pthreads.c")
+  target_include_directories(pthreadpool SYSTEM PUBLIC "${pthreadpool_dir}/include")
+  target_include_directories(pthreadpool PRIVATE "${pthreadpool_dir}/src")
+  target_compile_definitions(pthreadpool PRIVATE _GNU_SOURCE=1 PTHREADPOOL_USE_FASTPATH=0)
+  target_compile_definitions(pthreadpool PUBLIC PTHREADPOOL_NO_DEPRECATED_API=1)
+  set_target_properties(pthreadpool PROPERTIES C_STANDARD 11 C_EXTENSIONS OFF)
+  target_include_directories(pthreadpool SYSTEM PRIVATE "${IMPRINT_THIRD_PARTY_DIR}/fxdiv-src/include")
 endif()
 
 # EXCLUDE_FROM_ALL: only what our targets link (XNNPACK and its pieces) is built.

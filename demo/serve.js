@@ -10,6 +10,10 @@
 // accepts it (Node's zlib; each file compressed once per version and kept in memory).
 //
 //   node demo/serve.js [--port 8080]        (0 picks a free port)
+//   node demo/serve.js --isolated           also sends Cross-Origin-Opener-Policy: same-origin and
+//                                           Cross-Origin-Embedder-Policy: require-corp, which make the
+//                                           page cross-origin isolated: imprint then runs one image on
+//                                           several threads (README: Threads)
 // Tests use createServer({ port: 0, mounts: { '/fixture/': dir } }) to serve extra folders.
 const fs = require('node:fs');
 const http = require('node:http');
@@ -185,6 +189,12 @@ function createServer(options = {}) {
       'Permissions-Policy': 'camera=(self), microphone=(), geolocation=()',
     };
     if (csp) headers['Content-Security-Policy'] = csp;
+    // Cross-origin isolation (SharedArrayBuffer, so imprint's threads build). Every response already
+    // carries Cross-Origin-Resource-Policy, which require-corp asks of what the page embeds.
+    if (options.isolated) {
+      headers['Cross-Origin-Opener-Policy'] = 'same-origin';
+      headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
+    }
     const send = (status, body, type = 'text/plain; charset=utf-8') => {
       res.writeHead(status, { ...headers, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
       res.end(req.method === 'HEAD' ? undefined : body);
@@ -259,11 +269,15 @@ function createServer(options = {}) {
 if (require.main === module) {
   const args = process.argv.slice(2);
   let port = 8080;
+  let isolated = false;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--port' || args[i] === '-p') port = Number(args[++i]);
+    else if (args[i] === '--isolated') isolated = true;
     else if (args[i].startsWith('--port=')) port = Number(args[i].slice(7));
     else if (args[i] === '--help' || args[i] === '-h') {
-      console.log('usage: node demo/serve.js [--port N]   (serves the demo on http://127.0.0.1:N/)');
+      console.log(
+        'usage: node demo/serve.js [--port N] [--isolated]   (serves the demo on http://127.0.0.1:N/; --isolated: cross-origin isolated, so imprint uses threads)',
+      );
       process.exit(0);
     } else {
       console.error(`serve: unknown argument ${args[i]}`);
@@ -278,8 +292,11 @@ if (require.main === module) {
     console.error('serve: dist/web/ is missing; run scripts/build.sh (or node scripts/build-web.js) first');
     process.exit(1);
   }
-  createServer({ port, log: process.env.IMPRINT_SERVE_LOG ? console.log : undefined }).then(
-    ({ url }) => console.log(`imprint demo: ${url}  (Ctrl-C to stop; nothing leaves this machine)`),
+  createServer({ port, isolated, log: process.env.IMPRINT_SERVE_LOG ? console.log : undefined }).then(
+    ({ url }) =>
+      console.log(
+        `imprint demo: ${url}${isolated ? ' (cross-origin isolated: threads)' : ''}  (Ctrl-C to stop; nothing leaves this machine)`,
+      ),
     (error) => {
       console.error(`serve: ${error.message}`);
       process.exit(1);

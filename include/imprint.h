@@ -111,6 +111,20 @@ imprint_status imprint_model_create(const uint8_t *bytes, size_t size, char *err
                                     imprint_model **out);
 void imprint_model_destroy(imprint_model *model);
 
+/* Threads for the backbone (XNNPACK's thread pool), for the whole process: set once, before the
+ * models that should use them are created; a model's calls still return when the work is done.
+ * 1, the default, runs everything on the calling thread. A build without threads (the default
+ * WebAssembly core) accepts only 1; the threads build (imprint-core-threads, for cross-origin
+ * isolated pages) must have started threads - 1 pthread Workers (its JS loader does).
+ * Errors: IMPRINT_ERR_INVALID_ARGUMENT (0, more than imprint_max_threads(), or another count
+ * after one above 1 was set), IMPRINT_ERR_OUT_OF_MEMORY. */
+imprint_status imprint_set_threads(uint32_t threads);
+/* The threads the backbone runs on: 1 unless imprint_set_threads() set more. */
+uint32_t imprint_threads(void);
+/* The most threads this build can use: 1 for a build without threads, else IMPRINT_MAX_THREADS. */
+uint32_t imprint_max_threads(void);
+#define IMPRINT_MAX_THREADS 64u
+
 /* The detail of the last failed call on `model` ("" after a success). Valid until the next call. */
 const char *imprint_model_last_error(const imprint_model *model);
 

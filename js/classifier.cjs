@@ -143,7 +143,8 @@ class Classifier {
       const length = scratch.alloc(4, 'a label length');
       for (let i = 0; i < count; i++) {
         const ptr = c._imprint_head_label(this.#head, i, length);
-        out.push(decoder.decode(c.HEAPU8.subarray(ptr, ptr + readU32(c, length))));
+        // A copy (slice): TextDecoder refuses views of shared memory (the threads build's).
+        out.push(decoder.decode(c.HEAPU8.slice(ptr, ptr + readU32(c, length))));
       }
     });
     return out;

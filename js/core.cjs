@@ -37,8 +37,18 @@ function compileCore() {
   return compiled;
 }
 
-/** Instantiates a fresh core: its own wasm memory, sharing the compiled code. */
-async function instantiateCore() {
+/**
+ * Instantiates a fresh core: its own wasm memory, sharing the compiled code. Node runs one image on
+ * one thread (the default build); embedBatch(list, { threads }) spreads images over worker threads.
+ */
+async function instantiateCore(options = {}, runtime = {}) {
+  if (runtime.build === 'threads') {
+    const { ImprintError } = require('./errors.cjs');
+    throw new ImprintError(
+      'INVALID_ARGUMENT',
+      "build: 'threads' is for cross-origin isolated web pages; in Node one image runs on one thread, and embedBatch(list, { threads }) uses several",
+    );
+  }
   // V8 compiles the wasm on background threads; load the glue on this one meanwhile.
   const compiling = compileCore();
   compiling.catch(() => {}); // awaited below; a missing glue file must not leave it unhandled

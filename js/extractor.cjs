@@ -44,6 +44,12 @@ async function toModelBytes(model, options, onBytes) {
   );
 }
 
+/** Frees a model; for the threads build also ends the core's pthread Workers (nothing else uses them). */
+function destroyModel(core, model) {
+  core._imprint_model_destroy(model);
+  if (core.imprintBuild === 'threads') core.PThread.terminateAllThreads();
+}
+
 class Extractor {
   #source; // what createExtractor() was given, for worker threads that load the same model
   #core;
@@ -79,6 +85,8 @@ class Extractor {
       embeddingLayers: Object.freeze(readString(c, c._imprint_model_embedding_layers(model)).split(',')),
       unknownThreshold: c._imprint_model_unknown_threshold(model),
       layers: Object.freeze(layers.map((l) => Object.freeze({ name: l.name, shape: Object.freeze(l.shape) }))),
+      build: core.imprintBuild || 'default',
+      threads: c._imprint_threads(),
       preprocessing: Object.freeze({
         scale: Object.freeze(channel(c._imprint_model_input_scale)),
         bias: Object.freeze(channel(c._imprint_model_input_bias)),
@@ -88,7 +96,7 @@ class Extractor {
         exifOrientation: true,
       }),
     });
-    guard(this, () => core._imprint_model_destroy(model));
+    guard(this, () => destroyModel(core, model));
   }
 
   #check() {
@@ -328,7 +336,8 @@ class Extractor {
 
   /** Frees the model and its wasm memory. Safe to call twice. */
   dispose() {
-    if (!this.#disposed) release(this, () => this.#core._imprint_model_destroy(this.#model));
+    const [core, model] = [this.#core, this.#model];
+    if (!this.#disposed) release(this, () => destroyModel(core, model));
     this.#disposed = true;
     this.#core = null;
   }
@@ -363,11 +372,31 @@ async function createExtractor(options = {}) {
     Object.assign(bytesRead, { loaded, total });
     report('model', total ? Math.min(1, loaded / total) : 0);
   };
+  const runtime = checkRuntime(options);
   report('model', 0);
-  const [bytes, core] = await Promise.all([
-    toModelBytes(options.model, options, onBytes),
-    platform.instantiateCore(options),
-  ]);
+  const coreReady = platform.instantiateCore(options, runtime);
+  coreReady.catch(() => {}); // awaited below, after the model's bytes: not unhandled meanwhile
+  // A threads core whose extractor is never made must not keep its pthread Workers running.
+  const stopThreads = (core) => core.imprintBuild === 'threads' && core.PThread.terminateAllThreads();
+  let bytes;
+  try {
+    bytes = await toModelBytes(options.model, options, onBytes);
+  } catch (error) {
+    coreReady.then(stopThreads, () => {});
+    throw error;
+  }
+  const core = await coreReady;
+  try {
+    return makeExtractor(core, bytes, { limits, background, report, bytesRead, runtime });
+  } catch (error) {
+    stopThreads(core);
+    throw error;
+  }
+}
+
+function makeExtractor(core, bytes, { limits, background, report, bytesRead, runtime }) {
+  // The threads build runs the backbone on `threads` threads from here on (imprint_set_threads()).
+  if (core.imprintBuild === 'threads') check(core, core._imprint_set_threads(core.imprintThreads));
   Object.assign(bytesRead, { loaded: bytes.length, total: bytes.length });
   report('model', 1);
   report('core', 1);
@@ -395,6 +424,25 @@ async function createExtractor(options = {}) {
   const extractor = new Extractor(core, model, background, { model: bytes, limits: limits || undefined, background });
   report('ready', 1);
   return extractor;
+}
+
+/**
+ * options.build ('auto' by default: the threads build where the platform can run it, else the default
+ * build; 'default' or 'threads' to choose) and options.threads (the most threads for one image; in a
+ * browser the default is navigator.hardwareConcurrency, at most 4).
+ */
+function checkRuntime({ build = 'auto', threads }) {
+  if (!['auto', 'default', 'threads'].includes(build))
+    throw new ImprintError(
+      'INVALID_ARGUMENT',
+      `options.build must be 'auto', 'default' or 'threads', not ${describeValue(build)}`,
+    );
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 64))
+    throw new ImprintError(
+      'INVALID_ARGUMENT',
+      `options.threads must be an integer from 1 to 64, not ${describeValue(threads)}`,
+    );
+  return { build, threads };
 }
 
 function checkLimits(limits) {

@@ -127,6 +127,10 @@ export interface ExtractorInfo {
   /** Layers readable with features(). */
   readonly layers: readonly LayerInfo[];
   readonly preprocessing: PreprocessingInfo;
+  /** The WebAssembly core running: 'threads' (cross-origin isolated pages) or 'default'. */
+  readonly build: 'default' | 'threads';
+  /** The threads one image's embedding runs on (1 in Node and with the default build). */
+  readonly threads: number;
 }
 
 export interface Limits {
@@ -162,6 +166,15 @@ export interface ExtractorOptions {
   limits?: Limits;
   /** Colour that transparent pixels are composited over; default [255, 255, 255]. */
   background?: readonly [number, number, number];
+  /**
+   * Which WebAssembly core: 'auto' (default) takes the threads build in a cross-origin isolated page
+   * (README: Threads) and the default build elsewhere; 'default' or 'threads' choose (Node: only
+   * the default build; 'threads' where the page is not isolated is INVALID_ARGUMENT).
+   */
+  build?: 'auto' | 'default' | 'threads';
+  /** The most threads for one image with the threads build, 1 to 64 (default: the browser's
+   *  navigator.hardwareConcurrency, at most 4). */
+  threads?: number;
 }
 
 /** embedBatch() options. Platforms add theirs (Node: threads). */

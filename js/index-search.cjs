@@ -92,7 +92,8 @@ class SimilarityIndex {
   #idAt(item, lengthPtr) {
     const c = this.#core;
     const ptr = c._imprint_index_id(this.#index, item, lengthPtr);
-    return decoder.decode(c.HEAPU8.subarray(ptr, ptr + readU32(c, lengthPtr)));
+    // A copy (slice): TextDecoder refuses views of shared memory (the threads build's).
+    return decoder.decode(c.HEAPU8.slice(ptr, ptr + readU32(c, lengthPtr)));
   }
 
   /** The ids, in the order they were first added. */

@@ -4,8 +4,12 @@
 // build puts the second in place of the first. A platform may export more for its own files.
 //
 // Required:
-//   instantiateCore(options) → Promise<core>
-//       a fresh Emscripten module of dist/imprint-core (its own wasm memory, shared compiled code)
+//   instantiateCore(options, { build, threads }) → Promise<core>
+//       a fresh Emscripten module of dist/imprint-core (its own wasm memory, shared compiled code);
+//       build 'auto' | 'default' | 'threads' and threads (or undefined) as createExtractor() was
+//       given them. A platform that can run the threads build (imprint-core-threads: browsers) sets
+//       core.imprintBuild = 'threads' and core.imprintThreads (the count) on such a core; others
+//       refuse build 'threads'.
 //   readPresetModel(name, options, onBytes?) → Promise<Uint8Array>
 //       the file of a preset model (js/presets.cjs: 'default', ...); onBytes(loaded, total)
 //       reports a download as it goes

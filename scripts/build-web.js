@@ -7,6 +7,8 @@
 //   imprint.mjs        ES module: import { createExtractor } from './imprint.mjs'
 //   imprint-worker.js  the Web Worker behind createExtractor({ worker: true })
 //   imprint-core.wasm, <preset>.imprint       fetched next to the scripts (js/presets.cjs)
+//   imprint-core-threads.{js,wasm,worker.js}  the threads build (Emscripten's output as it is), loaded
+//                      only by cross-origin isolated pages (web/platform.js)
 //   imprint.d.ts, imprint.d.mts, imprint-common.d.ts   types (web/*.d.*ts over js/imprint-common.d.ts)
 // js/platform.cjs is replaced by web/platform.js (js/platform-contract.cjs); each script has a
 // source map beside it (browsers fetch it only when developer tools are open).
@@ -29,6 +31,10 @@ const OUT = path.join(DIST, 'web');
 const ASSETS = {
   wasm: 'imprint-core.wasm',
   worker: 'imprint-worker.js',
+  // The threads build for cross-origin isolated pages (README: Threads), fetched only there.
+  threads_glue: 'imprint-core-threads.js',
+  threads_wasm: 'imprint-core-threads.wasm',
+  threads_worker: 'imprint-core-threads.worker.js',
   ...Object.fromEntries(Object.entries(PRESETS).map(([name, p]) => [`model_${name}`, p.file])),
 };
 
@@ -141,7 +147,13 @@ async function bundle(name, options, format) {
 
 async function main() {
   const presetFiles = Object.values(PRESETS).map((p) => p.file);
-  for (const file of ['imprint-core.js', 'imprint-core.wasm', ...presetFiles.map((f) => path.join('models', f))]) {
+  const threadFiles = ['imprint-core-threads.js', 'imprint-core-threads.wasm', 'imprint-core-threads.worker.js'];
+  for (const file of [
+    'imprint-core.js',
+    'imprint-core.wasm',
+    ...threadFiles,
+    ...presetFiles.map((f) => path.join('models', f)),
+  ]) {
     if (!fs.existsSync(path.join(DIST, file)))
       throw new Error(`build-web: dist/${file} is missing (run scripts/build.sh)`);
   }
@@ -167,6 +179,8 @@ async function main() {
     )),
     ...(await bundle('imprint-worker.js', { entryPoints: ['web/worker-host.js'], format: 'iife' }, 'worker')),
   ];
+  for (const file of threadFiles.filter((f) => f.endsWith('.js')))
+    outputs.push({ name: file, text: fs.readFileSync(path.join(DIST, file), 'utf8'), copied: true });
   for (const output of outputs) {
     if (!output.name.endsWith('.map') && /\beval\s*\(|new\s+Function\s*\(/.test(output.text)) {
       throw new Error(`build-web: ${output.name} contains eval or new Function`);
@@ -177,7 +191,8 @@ async function main() {
     if (!moduleText.includes(reference)) throw new Error(`build-web: imprint.mjs lost the literal ${reference}`);
   }
   for (const name of ['require', '__filename', '__dirname']) {
-    if (new RegExp(`\\b${name}\\b`).test(moduleText)) throw new Error(`build-web: imprint.mjs still uses ${name}`);
+    // (?!-): the header value require-corp in an error message is no use of require.
+    if (new RegExp(`\\b${name}\\b(?!-)`).test(moduleText)) throw new Error(`build-web: imprint.mjs still uses ${name}`);
   }
   // Write beside, then rename: a page (or a parallel test run building too) never sees half a file.
   const place = (file, write) => {
@@ -187,6 +202,7 @@ async function main() {
   for (const output of outputs) place(path.join(OUT, output.name), (tmp) => fs.writeFileSync(tmp, output.text));
   for (const [from, to] of [
     ['imprint-core.wasm', 'imprint-core.wasm'],
+    ['imprint-core-threads.wasm', 'imprint-core-threads.wasm'],
     ...presetFiles.map((f) => [path.join('models', f), f]),
   ]) {
     place(path.join(OUT, to), (tmp) => fs.copyFileSync(path.join(DIST, from), tmp));
@@ -201,7 +217,7 @@ async function main() {
     place(path.join(OUT, to), (tmp) => fs.copyFileSync(path.join(ROOT, from), tmp));
   }
   console.log(
-    `build-web: dist/web/: imprint.js, imprint.mjs, imprint-worker.js (+ source maps), imprint-core.wasm, ${presetFiles.join(', ')}`,
+    `build-web: dist/web/: imprint.js, imprint.mjs, imprint-worker.js (+ source maps), imprint-core.wasm, imprint-core-threads.{js,wasm,worker.js}, ${presetFiles.join(', ')}`,
   );
 }
 

@@ -6,6 +6,10 @@
 #   scripts/build.sh xnnpack-smoke                  # build only the named targets
 #   IMPRINT_BUILD_DIR=/tmp/b scripts/build.sh       # another build directory
 #
+# Then the threads variant (dist/imprint-core-threads.*, for cross-origin isolated pages; README:
+# Threads) in <build directory>-threads, e.g. build/wasm-threads: XNNPACK compiled a second time,
+# with -pthread. IMPRINT_THREADS=0 skips it (dist/web then cannot be made).
+#
 # Fetches the pinned sources if needed (scripts/fetch-deps.sh; a no-op when
 # cached), configures once (Ninja, Emscripten toolchain), then builds
 # incrementally: XNNPACK is unpacked, patched and compiled only the first time.
@@ -57,6 +61,22 @@ fi
 # toolchain works even while src/ is mid-change.
 cmake --build "$BUILD_DIR" --target xnnpack-smoke
 cmake --build "$BUILD_DIR"
+
+if [ "${IMPRINT_THREADS:-1}" != 0 ]; then
+    THREADS_DIR="$BUILD_DIR-threads"
+    exec 8>"$THREADS_DIR.lock"
+    if ! flock -n 8; then
+        say "waiting for another build in ${THREADS_DIR#"$ROOT"/} to finish"
+        flock 8
+    fi
+    if [ ! -f "$THREADS_DIR/build.ninja" ]; then
+        say "configuring the $BUILD_TYPE threads build in ${THREADS_DIR#"$ROOT"/}"
+        emcmake cmake -S "$ROOT" -B "$THREADS_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" \
+            -DIMPRINT_THREADS=ON >/dev/null
+    fi
+    say "building the threads variant (dist/imprint-core-threads.*)"
+    cmake --build "$THREADS_DIR" --target imprint-core
+fi
 
 if [ -f "$ROOT/models/build-default.js" ]; then
     say "building the default model (models/build-default.js)"

@@ -579,7 +579,7 @@ imprint_status backbone_runtime_create(backbone *bb, const uint32_t *nodes, uint
   if (status != IMPRINT_OK) goto done;
 
   xnn_runtime_t runtime = NULL;
-  s = xnn_create_runtime_v2(builder.subgraph, NULL, 0, &runtime);
+  s = xnn_create_runtime_v2(builder.subgraph, (pthreadpool_t)backbone_threadpool(), 0, &runtime);
   if (s != xnn_status_success) {
     status = xnn_failed(g, s, nodes[0], "the runtime");
     goto done;

@@ -51,6 +51,10 @@ int backbone_node_readable(const backbone *bb, uint32_t index);
 
 /* Builds a runtime that reads `input` (input_height * input_width * 3 floats + XNN_EXTRA_BYTES,
  * valid for the runtime's lifetime) and pools `count` readable nodes. */
+/* The thread pool runtimes are created with (a pthreadpool_t; NULL: the calling thread only),
+ * set by imprint_set_threads() (threads.c). */
+void *backbone_threadpool(void);
+
 imprint_status backbone_runtime_create(backbone *bb, const uint32_t *nodes, uint32_t count, float *input,
                                        backbone_runtime *out, char *why, size_t why_size);
 imprint_status backbone_run(backbone_runtime *rt);

@@ -228,3 +228,19 @@ test('options are checked, not ignored: a misspelt option or a mirror that is no
   );
   assert.deepEqual(await extractor.embed(dogBytes, {}), dogEmbedding);
 });
+
+test('Node runs the default build on one thread: info says so; build: threads and bad threads/build values are INVALID_ARGUMENT', async () => {
+  assert.equal(extractor.info.build, 'default');
+  assert.equal(extractor.info.threads, 1);
+  await expectCode(createExtractor({ build: 'threads' }), 'INVALID_ARGUMENT', /embedBatch\(list, \{ threads \}\)/);
+  for (const options of [{ threads: 0 }, { threads: 65 }, { threads: 2.5 }, { threads: '2' }, { build: 'fast' }])
+    await expectCode(createExtractor(options), 'INVALID_ARGUMENT', /options\.(threads|build)/);
+  // Any valid count is accepted (the most threads to use) and runs on one thread here.
+  const four = await createExtractor({ threads: 4, build: 'auto' });
+  try {
+    assert.deepEqual([four.info.build, four.info.threads], ['default', 1]);
+    assert.deepEqual(Array.from(await four.embed(dogBytes)), Array.from(dogEmbedding));
+  } finally {
+    four.dispose();
+  }
+});

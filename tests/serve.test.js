@@ -212,3 +212,33 @@ test('the demo server revalidates: ETag and Last-Modified, 304 while a file is u
     fs.rmSync(fixture, { recursive: true, force: true });
   }
 });
+
+test('demo/serve.js --isolated: COOP and COEP (with CORP) on every response, including 404s; not without it', async () => {
+  buildWeb();
+  const isolated = await createServer({ port: 0, isolated: true });
+  const plain = await createServer({ port: 0 });
+  try {
+    for (const path of [
+      '/',
+      '/app.js',
+      '/imprint/imprint.js',
+      '/imprint/imprint-core-threads.js',
+      '/imprint/imprint-core-threads.worker.js',
+      '/imprint/imprint-core-threads.wasm',
+      '/nothing.html',
+    ]) {
+      const res = await request(new URL(path, isolated.url).href);
+      assert.equal(res.status, path === '/nothing.html' ? 404 : 200, path);
+      assert.equal(res.headers['cross-origin-opener-policy'], 'same-origin', path);
+      assert.equal(res.headers['cross-origin-embedder-policy'], 'require-corp', path);
+      assert.equal(res.headers['cross-origin-resource-policy'], 'same-origin', path);
+      assert.equal(res.headers['content-security-policy'], STRICT_CSP, path);
+      const without = await request(new URL(path, plain.url).href);
+      assert.equal(without.headers['cross-origin-opener-policy'], undefined, path);
+      assert.equal(without.headers['cross-origin-embedder-policy'], undefined, path);
+    }
+  } finally {
+    await isolated.close();
+    await plain.close();
+  }
+});

@@ -61,6 +61,9 @@ declare module './imprint-common.js' {
     /** The worker script, relative to the page (default: imprint-worker.js beside the script, or
      *  wherever the app's bundler emitted it). */
     workerUrl?: string | URL;
+    /** Where the threads build's files are, relative to the page (default: imprint-core-threads.js,
+     *  .wasm and .worker.js beside the script, or wherever the app's bundler emitted them). */
+    threadsFiles?: { glue?: string | URL; wasm?: string | URL; worker?: string | URL };
   }
 }
 

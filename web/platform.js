@@ -144,19 +144,87 @@ function compileCore(url) {
   return compiled.get(url);
 }
 
-/** A fresh core (its own wasm memory) sharing the compiled code of every core from the same URL. */
-async function instantiateCore(options = {}) {
-  const wasmUrl = resolve(options.wasmUrl, 'wasm');
-  const wasmModule = await compileCore(wasmUrl);
-  return createImprintCore({
+/** Emscripten's module options for a core compiled from `wasmModule`. */
+function moduleOptions(wasmModule, more) {
+  return {
     instantiateWasm(imports, receiveInstance) {
       WebAssembly.instantiate(wasmModule, imports).then((instance) => receiveInstance(instance, wasmModule));
       return {};
     },
-    locateFile: () => wasmUrl, // unused: instantiateWasm gives the instance
     print: () => {},
     printErr: () => {},
-  });
+    ...more,
+  };
+}
+
+// The threads build (README: Threads): its glue is a script of its own, not part of this bundle, because
+// its pthread Workers load it again by URL; a page adds it as a <script>, a classic worker imports it.
+const canThreads = () =>
+  globalThis.crossOriginIsolated === true &&
+  typeof SharedArrayBuffer === 'function' &&
+  (typeof document !== 'undefined' || typeof importScripts === 'function');
+const glues = new Map(); // absolute glue URL → Promise<createImprintThreadsCore>
+
+function loadThreadsGlue(url) {
+  if (!glues.has(url)) {
+    const promise = new Promise((done, fail) => {
+      if (typeof document === 'undefined') return done(importScripts(url));
+      const script = document.createElement('script');
+      script.src = url;
+      script.onload = done;
+      script.onerror = () => fail(new Error('the script did not load'));
+      document.head.appendChild(script);
+    })
+      .then(() => globalThis.createImprintThreadsCore)
+      .catch((cause) => {
+        glues.delete(url);
+        throw new ImprintError('FILE_NOT_FOUND', `cannot load imprint's threads core from ${url}: ${cause.message}`, {
+          cause,
+        });
+      });
+    glues.set(url, promise);
+  }
+  return glues.get(url);
+}
+
+/**
+ * A fresh core (its own wasm memory) sharing the compiled code of every core from the same URL:
+ * the threads build with `threads` threads when the page can run it (cross-origin isolated) and
+ * more than one is asked for, or when build is 'threads'; else the default build.
+ */
+async function instantiateCore(options = {}, { build, threads } = {}) {
+  const isolated = canThreads();
+  if (build === 'threads' && !isolated) {
+    throw new ImprintError(
+      'INVALID_ARGUMENT',
+      "build: 'threads' needs a cross-origin isolated page: serve it with the headers Cross-Origin-Opener-Policy: same-origin " +
+        "and Cross-Origin-Embedder-Policy: require-corp (README: Threads), or leave build at 'auto'",
+    );
+  }
+  if (threads === undefined)
+    threads = Math.min(4, (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) || 1);
+  if (build === 'threads' || (build !== 'default' && isolated && threads > 1)) {
+    const files = options.threadsFiles || {};
+    const wasmUrl = resolve(files.wasm, 'threads_wasm');
+    const glueUrl = resolve(files.glue, 'threads_glue');
+    const workerUrl = resolve(files.worker, 'threads_worker');
+    const [create, wasmModule] = await Promise.all([loadThreadsGlue(glueUrl), compileCore(wasmUrl)]);
+    const core = await create(
+      moduleOptions(wasmModule, {
+        // The pthread Workers started with the core (CMakeLists.txt): threads - 1, but at least one, since
+        // Emscripten 3.1.6 never finishes starting a core whose pool of Workers is empty.
+        imprintWorkers: Math.max(1, threads - 1),
+        mainScriptUrlOrBlob: glueUrl,
+        locateFile: (name) => (name.endsWith('.worker.js') ? workerUrl : wasmUrl),
+      }),
+    );
+    core.imprintBuild = 'threads';
+    core.imprintThreads = threads;
+    return core;
+  }
+  const wasmUrl = resolve(options.wasmUrl, 'wasm');
+  const wasmModule = await compileCore(wasmUrl);
+  return createImprintCore(moduleOptions(wasmModule, { locateFile: () => wasmUrl })); // unused: instantiateWasm
 }
 
 /**

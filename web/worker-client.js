@@ -411,6 +411,12 @@ async function createWorkerExtractor(options = {}) {
   // a bundler may have put the worker elsewhere than the core and the model.
   createOptions.wasmUrl = platform.resolve(createOptions.wasmUrl, 'wasm');
   createOptions.modelUrl = platform.resolve(createOptions.modelUrl, 'model_default');
+  const files = createOptions.threadsFiles || {};
+  createOptions.threadsFiles = {
+    glue: platform.resolve(files.glue, 'threads_glue'),
+    wasm: platform.resolve(files.wasm, 'threads_wasm'),
+    worker: platform.resolve(files.worker, 'threads_worker'),
+  };
   let worker;
   try {
     worker = new Worker(platform.resolve(workerUrl, 'worker'), { name: 'imprint' });

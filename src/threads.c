@@ -1,0 +1,41 @@
+/* threads.c — the backbone's thread pool (imprint_set_threads() in imprint.h).
+ *
+ * One pthreadpool for the process, made by imprint_set_threads() and handed to every XNNPACK
+ * runtime created afterwards (backbone_runtime_create()). It is never replaced once made, because
+ * runtimes keep a pointer to it; in the browser each extractor has its own wasm instance, so the
+ * count is set once per instance anyway. Builds without threads (Emscripten without -pthread,
+ * where pthreadpool is only a single-threaded shim) keep a NULL pool: XNNPACK then runs every
+ * operator on the calling thread. */
+#include "backbone.h"
+
+#include <pthreadpool.h>
+
+#if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
+#define THREADS_SUPPORTED 0
+#else
+#define THREADS_SUPPORTED 1
+#endif
+
+static pthreadpool_t pool = NULL;
+
+uint32_t imprint_max_threads(void) { return THREADS_SUPPORTED ? IMPRINT_MAX_THREADS : 1; }
+
+uint32_t imprint_threads(void) { return pool ? (uint32_t)pthreadpool_get_threads_count(pool) : 1; }
+
+imprint_status imprint_set_threads(uint32_t threads) {
+  if (threads == 0 || threads > imprint_max_threads()) return IMPRINT_ERR_INVALID_ARGUMENT;
+  if (pool) return threads == imprint_threads() ? IMPRINT_OK : IMPRINT_ERR_INVALID_ARGUMENT;
+  if (threads == 1) return IMPRINT_OK;
+#if THREADS_SUPPORTED
+  pool = pthreadpool_create(threads);
+  if (!pool) return IMPRINT_ERR_OUT_OF_MEMORY;
+  if (pthreadpool_get_threads_count(pool) != threads) {
+    pthreadpool_destroy(pool);
+    pool = NULL;
+    return IMPRINT_ERR_OUT_OF_MEMORY;
+  }
+#endif
+  return IMPRINT_OK;
+}
+
+void *backbone_threadpool(void) { return pool; }
