@@ -1294,6 +1294,18 @@ function readTfjsGraphModel(json, weightData, options = {}) {
       );
     }
   }
+  // Two names for one layer (a Squeeze or Identity and the node it passes on): one embedding.
+  const byNode = new Map();
+  for (const t of targets) {
+    const node = b.values.get(t).node;
+    if (byNode.has(node)) {
+      throw new TfjsGraphError(
+        'INVALID_ARGUMENT',
+        `'${t}' and '${byNode.get(node)}' are the same layer (one passes the other on); name it once`,
+      );
+    }
+    byNode.set(node, t);
+  }
   const layerNodes = new Map();
   for (const [name, v] of b.values) if (!v.constant) layerNodes.set(name, v.node);
   for (const [i, n] of b.nodes.entries()) if (!layerNodes.has(n.name)) layerNodes.set(n.name, i);

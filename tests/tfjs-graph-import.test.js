@@ -157,6 +157,12 @@ test('an unsupported op is an error naming the op and the node, unless the embed
     () => convertGraphModel(mv3.modelJson, mv3.weightData, { embed: 'mul' }),
     (err) => err.code === 'INVALID_ARGUMENT' && /names several layers/.test(err.message),
   );
+  // Two names of one layer (a Squeeze passes its input on); found by fuzz_tfjs_graph.
+  const classifier = testGraphModels().classifier;
+  assert.throws(
+    () => convertGraphModel(classifier.modelJson, classifier.weightData, { embed: ['pool/Squeeze', 'pool/Mean_keep'] }),
+    (err) => err instanceof TfjsGraphError && err.code === 'INVALID_ARGUMENT' && /same layer/.test(err.message),
+  );
 });
 
 test('forms a model file cannot hold are refused by name: NCHW, grouped convolution, fused batch norm, two inputs', () => {
