@@ -3,7 +3,8 @@
 //
 //   node models/build-default.js                        → dist/models/default.imprint and mobilenet_v2.imprint
 //   node models/build-default.js --model inception_v3   → dist/models/inception_v3.imprint
-//   options: --force (rebuild even if up to date), --out <file>, --embed a,b (override)
+//   options: --force (rebuild even if up to date), --out <file>, --embed a,b (override),
+//            --precision int8 (header flag: convolutions in int8 at run time; default name <model>-int8.imprint)
 //
 // Skips the work when the output is newer than every input (the package files and the converter's
 // sources in this folder).
@@ -153,8 +154,10 @@ function buildDefault(opts = {}) {
   const model = opts.model || 'default';
   const recipe = MODELS[model];
   if (!recipe) throw new Error(`unknown model '${model}' (known: ${Object.keys(MODELS).join(', ')})`);
-  const output = opts.out || path.join(ROOT, 'dist', 'models', `${model}.imprint`);
-  const options = { ...recipe, embed: opts.embed || recipe.embed };
+  const int8 = opts.precision === 'int8';
+  if (opts.precision && !int8) throw new Error(`unknown precision '${opts.precision}' (known: int8)`);
+  const output = opts.out || path.join(ROOT, 'dist', 'models', `${model}${int8 ? '-int8' : ''}.imprint`);
+  const options = { ...recipe, embed: opts.embed || recipe.embed, precision: int8 ? 1 : 0 };
   let inputs;
   let convert;
   if (recipe.source === 'nsfwjs') {
@@ -193,6 +196,7 @@ function main(argv) {
     else if (a === '--out' || a === '-o') opts.out = argv[++i];
     else if (a === '--force') opts.force = true;
     else if (a === '--embed') opts.embed = argv[++i].split(',');
+    else if (a === '--precision') opts.precision = argv[++i];
     else throw new Error(`unknown argument ${a}`);
   }
   const models = opts.model ? [opts.model] : BUILT_BY_DEFAULT;

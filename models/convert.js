@@ -152,6 +152,7 @@ function writeGraph(graph, options) {
     colourOrder,
     embedNodes,
     unknownThreshold,
+    precision: options.precision || 0, // header `precision`: 0 float32, 1 int8 convolutions
   };
   const { bytes, hash } = serialise(meta, nodes, graph.tensors);
   return {

@@ -16,6 +16,9 @@ const FORMAT = Object.freeze({
   NONE: 0xffffffff,
 });
 
+// Header field `precision`: how the runtime computes full convolutions.
+const PRECISION = Object.freeze({ F32: 0, INT8: 1 });
+
 const DTYPE = Object.freeze({ F32: 0, F16: 1, U8_AFFINE: 2 });
 const DTYPE_BYTES = [4, 2, 1]; // per element, indexed by DTYPE
 
@@ -226,7 +229,8 @@ function serialise(meta, nodes, tensors) {
   for (let i = 0; i < FORMAT.MAX_EMBED; i++)
     u32(92 + 4 * i, i < meta.embedNodes.length ? meta.embedNodes[i] : FORMAT.NONE);
   f32(108, meta.unknownThreshold || 0);
-  // 112..127 reserved, zero.
+  u32(112, meta.precision || PRECISION.F32);
+  // 116..127 reserved, zero.
 
   let at = FORMAT.HEADER_BYTES;
   for (const s of strings) {
@@ -302,6 +306,7 @@ function readModelFile(bytes) {
     embedCount: u32(88),
     embedNodes: [u32(92), u32(96), u32(100), u32(104)],
     unknownThreshold: f32(108),
+    precision: u32(112),
   };
   const trailer = dv.getBigUint64(buf.length - 8, true);
   const hash = fnv1a64(buf.subarray(0, buf.length - 8));
@@ -338,8 +343,26 @@ function readModelFile(bytes) {
   return { header, tensors, nodes, hash, checksumOk: hash === trailer };
 }
 
+/**
+ * A copy of a model file with another compute precision in its header (PRECISION.F32 or
+ * PRECISION.INT8) and the trailer recomputed; the graph and weights are unchanged.
+ * @param {Uint8Array} bytes
+ * @param {number} precision
+ * @returns {Uint8Array}
+ */
+function withPrecision(bytes, precision) {
+  if (!Object.values(PRECISION).includes(precision)) throw new Error(`unknown precision ${precision}`);
+  const out = new Uint8Array(bytes);
+  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  dv.setUint32(112, precision, true);
+  dv.setBigUint64(out.length - FORMAT.TRAILER_BYTES, fnv1a64(out.subarray(0, out.length - FORMAT.TRAILER_BYTES)), true);
+  return out;
+}
+
 module.exports = {
   FORMAT,
+  PRECISION,
+  withPrecision,
   DTYPE,
   DTYPE_BYTES,
   OP,

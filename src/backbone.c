@@ -84,7 +84,10 @@ static void free_node_weights(backbone_node *b) {
   free(b->weights);
   free(b->bias);
   free(b->shift);
-  b->weights = b->bias = b->shift = NULL;
+  free(b->qweights);
+  free(b->qscale);
+  b->weights = b->bias = b->shift = b->qscale = NULL;
+  b->qweights = NULL;
 }
 
 void backbone_free(backbone *bb) {
@@ -248,6 +251,7 @@ typedef struct graph_builder {
   xnn_subgraph_t subgraph;
   uint32_t *value_id; /* per node: XNNPACK value id of its output, or XNN_INVALID_VALUE_ID */
   uint8_t *needed;
+  uint32_t *qvalue_id; /* int8 precision, per node: the dynamically quantized copy of its output, if made */
   char *why;
   size_t why_size;
 } graph_builder;
@@ -306,6 +310,78 @@ static imprint_status define_static(graph_builder *g, uint32_t node, size_t rank
   return IMPRINT_OK;
 }
 
+/* ----- int8 precision (MODEL_PRECISION_INT8) ------------------------------------------------ */
+
+/* Quantizes a CONV2D's folded float weights (OHWI) symmetrically per output channel: scale =
+ * max|w| / 127, q = round(w / scale) in [-127, 127]. The float copy is then released. */
+static imprint_status quantize_conv_weights(backbone_node *b, uint32_t cout, size_t per_channel) {
+  if (b->qweights) return IMPRINT_OK;
+  int8_t *q = malloc((size_t)cout * per_channel + XNN_EXTRA_BYTES);
+  float *scale = malloc(cout * sizeof(float) + XNN_EXTRA_BYTES);
+  if (!q || !scale) {
+    free(q);
+    free(scale);
+    return IMPRINT_ERR_OUT_OF_MEMORY;
+  }
+  for (uint32_t o = 0; o < cout; o++) {
+    const float *w = b->weights + (size_t)o * per_channel;
+    float max_abs = 0.0f;
+    for (size_t i = 0; i < per_channel; i++) max_abs = fmaxf(max_abs, fabsf(w[i]));
+    scale[o] = max_abs > 0.0f ? max_abs / 127.0f : 1.0f;
+    for (size_t i = 0; i < per_channel; i++) {
+      float r = nearbyintf(w[i] / scale[o]);
+      q[(size_t)o * per_channel + i] = (int8_t)(r > 127.0f ? 127.0f : r < -127.0f ? -127.0f : r);
+    }
+  }
+  b->qweights = q;
+  b->qscale = scale;
+  free(b->weights);
+  b->weights = NULL;
+  return IMPRINT_OK;
+}
+
+/* The dynamically quantized (QD8) copy of a node's float output: one scale and zero point per
+ * image, computed by XNNPACK at run time from the tensor's range. Made once per producer. */
+static imprint_status quantized_input(graph_builder *g, uint32_t consumer, uint32_t producer, uint32_t *id) {
+  uint32_t p = g->bb->nodes[producer].value_node;
+  if (g->qvalue_id[p] == XNN_INVALID_VALUE_ID) {
+    const model_node *n = &g->bb->file->nodes[p];
+    size_t shape[4] = {1, n->out_shape[0], n->out_shape[1], n->out_shape[2]};
+    XNN_CHECK(xnn_define_dynamically_quantized_tensor_value(g->subgraph, xnn_datatype_qdint8, 4, 3, shape,
+                                                            XNN_INVALID_VALUE_ID, 0, &g->qvalue_id[p]),
+              consumer, "a quantized tensor");
+    XNN_CHECK(xnn_define_unary(g->subgraph, xnn_unary_convert, NULL, g->value_id[p], g->qvalue_id[p], 0), consumer,
+              "the dynamic quantization");
+  }
+  *id = g->qvalue_id[p];
+  return IMPRINT_OK;
+}
+
+/* A full convolution as QD8 activations x QC8W weights with a float32 bias and output. */
+static imprint_status define_conv_int8(graph_builder *g, uint32_t v) {
+  const model_file *file = g->bb->file;
+  const model_node *node = &file->nodes[v];
+  backbone_node *b = &g->bb->nodes[v];
+  const model_tensor *k = &file->tensors[node->tensors[0]];
+  uint32_t kh = k->dims[0], kw = k->dims[1], cin = k->dims[2], cout = k->dims[3];
+  imprint_status status = quantize_conv_weights(b, cout, (size_t)kh * kw * cin);
+  if (status != IMPRINT_OK) return status;
+  uint32_t input, filter, bias;
+  if ((status = quantized_input(g, v, b->input_node, &input)) != IMPRINT_OK) return status;
+  size_t filter_dims[4] = {cout, kh, kw, cin}, bias_dims[1] = {cout};
+  XNN_CHECK(xnn_define_channelwise_quantized_tensor_value(g->subgraph, xnn_datatype_qcint8, b->qscale, 4, 0,
+                                                          filter_dims, b->qweights, XNN_INVALID_VALUE_ID, 0, &filter),
+            v, "a quantized weight tensor");
+  if ((status = define_static(g, v, 1, bias_dims, b->bias, &bias)) != IMPRINT_OK) return status;
+  XNN_CHECK(xnn_define_convolution_2d(g->subgraph, b->pad[0], b->pad[3], b->pad[2], b->pad[1], kh, kw, node->iparams[2],
+                                      node->iparams[3], node->iparams[4], node->iparams[5], 1, cin, cout, b->out_min,
+                                      b->out_max, input, filter, bias, g->value_id[v], 0),
+            v, "the int8 convolution");
+  return IMPRINT_OK;
+}
+
+/* ----- graph nodes -------------------------------------------------------------------------- */
+
 static imprint_status define_node(graph_builder *g, uint32_t v) {
   const model_file *file = g->bb->file;
   const model_node *node = &file->nodes[v];
@@ -313,6 +389,7 @@ static imprint_status define_node(graph_builder *g, uint32_t v) {
   uint32_t out = g->value_id[v];
   imprint_status status = prepare_weights(g->bb, v);
   if (status != IMPRINT_OK) return status;
+  if (node->op == MODEL_OP_CONV2D && file->precision == MODEL_PRECISION_INT8) return define_conv_int8(g, v);
   switch (node->op) {
     case MODEL_OP_INPUT: return IMPRINT_OK;
     case MODEL_OP_CONV2D:
@@ -520,16 +597,17 @@ imprint_status backbone_runtime_create(backbone *bb, const uint32_t *nodes, uint
   enum xnn_status s = xnn_initialize(NULL);
   if (s != xnn_status_success)
     return explain(IMPRINT_ERR_BACKEND_FAILED, why, why_size, "XNNPACK failed to initialise (status %d)", (int)s);
-  graph_builder builder = {bb, NULL, NULL, NULL, why, why_size};
+  graph_builder builder = {bb, NULL, NULL, NULL, NULL, why, why_size};
   graph_builder *g = &builder;
   imprint_status status = IMPRINT_OK;
   builder.value_id = malloc(sizeof(uint32_t) * file->node_count);
   builder.needed = calloc(file->node_count, 1);
-  if (!builder.value_id || !builder.needed) {
+  builder.qvalue_id = malloc(sizeof(uint32_t) * file->node_count);
+  if (!builder.value_id || !builder.needed || !builder.qvalue_id) {
     status = IMPRINT_ERR_OUT_OF_MEMORY;
     goto done;
   }
-  for (uint32_t i = 0; i < file->node_count; i++) builder.value_id[i] = XNN_INVALID_VALUE_ID;
+  for (uint32_t i = 0; i < file->node_count; i++) builder.value_id[i] = builder.qvalue_id[i] = XNN_INVALID_VALUE_ID;
   for (uint32_t k = 0; k < count && status == IMPRINT_OK; k++) status = mark_needed(g, nodes[k]);
   if (status != IMPRINT_OK) goto done;
 
@@ -600,6 +678,7 @@ done:
   if (builder.subgraph) xnn_delete_subgraph(builder.subgraph);
   free(builder.value_id);
   free(builder.needed);
+  free(builder.qvalue_id);
   if (status != IMPRINT_OK) backbone_runtime_free(out);
   return status;
 }

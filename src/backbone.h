@@ -28,6 +28,8 @@ typedef struct backbone_node {
   float *weights; /* prepared weights in XNNPACK's layout (NULL until needed) */
   float *bias;    /* prepared bias (or per-channel scale/shift for an unfolded batch norm) */
   float *shift;
+  int8_t *qweights; /* int8 precision: the CONV2D weights quantized per output channel (NULL until needed) */
+  float *qscale;    /* int8 precision: one scale per output channel, weight = qweights * qscale */
 } backbone_node;
 
 typedef struct backbone {

@@ -27,7 +27,8 @@
 #define MAX_PAD 1024u
 
 #define HEADER_UNKNOWN_THRESHOLD_AT 108u
-#define HEADER_RESERVED_AT 112u
+#define HEADER_PRECISION_AT 112u
+#define HEADER_RESERVED_AT 116u
 #define TRAILER_BYTES 8u
 
 static const char *const op_names[MODEL_OP_COUNT_] = {"INPUT",
@@ -563,6 +564,9 @@ static imprint_status parse_header(parse_ctx *c) {
   m->unknown_threshold = le_get_f32(b + HEADER_UNKNOWN_THRESHOLD_AT);
   if (!(m->unknown_threshold >= 0.0f && m->unknown_threshold < 1.0f))
     return CORRUPT(c->why, c->why_size, "unknown threshold is not in [0, 1)");
+  m->precision = le_get_u32(b + HEADER_PRECISION_AT);
+  if (m->precision > MODEL_PRECISION_INT8)
+    return CORRUPT(c->why, c->why_size, "unknown compute precision %u", m->precision);
   for (uint32_t k = HEADER_RESERVED_AT; k < MODEL_FILE_HEADER_BYTES; k++)
     if (b[k] != 0) return CORRUPT(c->why, c->why_size, "reserved header byte %u is not zero", k);
   return IMPRINT_OK;

@@ -84,6 +84,13 @@ typedef struct model_node {
   uint32_t out_shape[3]; /* h, w, c — checked by the parser's own shape inference */
 } model_node;
 
+/* How the runtime computes the convolutions (header field `precision`). */
+typedef enum model_precision {
+  MODEL_PRECISION_F32 = 0, /* float32 throughout */
+  MODEL_PRECISION_INT8 = 1 /* full convolutions in int8: activations quantized per image at run time (QD8),
+                              weights per output channel (QC8W); everything else float32 */
+} model_precision;
+
 typedef struct model_file {
   uint32_t version;
   const char *name;
@@ -95,6 +102,7 @@ typedef struct model_file {
   uint32_t embed_count;
   uint32_t embed_nodes[MODEL_FILE_MAX_EMBED];
   float unknown_threshold; /* suggested head unknown threshold for this embedding; 0 = none */
+  uint32_t precision;      /* model_precision */
   uint32_t tensor_count, node_count;
   model_tensor *tensors; /* owned (malloc) */
   model_node *nodes;     /* owned (malloc) */

@@ -328,6 +328,7 @@ static void test_targeted(const uint8_t *bytes, size_t size) {
   expect_rejected(bytes, size, 92, 0, "embedding", "input as embedding");
   expect_rejected(bytes, size, 92, 100000, "embedding", "embedding past the nodes");
   expect_rejected(bytes, size, 104, 1, "unused embedding", "unused embedding slot");
+  expect_rejected(bytes, size, 112, 2, "precision", "unknown compute precision");
   expect_rejected(bytes, size, 120, 1, "reserved", "reserved header byte");
   expect_rejected(bytes, size, kt + 0, 9, "dtype", "unknown dtype");
   expect_rejected(bytes, size, kt + 4, 5, "rank", "rank 5");
