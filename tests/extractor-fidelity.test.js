@@ -11,33 +11,11 @@ const jpeg = require('jpeg-js');
 const { createExtractor } = require('..');
 const { loadReference } = require('./support/tfjs-reference');
 const testdata = require('./support/testdata');
+const { cosine, maxRelativeError } = require('./support/compare');
 
 const LAYERS = ['block_10_project_BN', 'out_relu'];
 // The nsfwjs model TF.js runs, as models/build-default.js converts it (not the default model).
 const NSFWJS_MODEL = path.join(__dirname, '..', 'dist', 'models', 'mobilenet_v2.imprint');
-
-function cosine(a, b) {
-  let dot = 0,
-    na = 0,
-    nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return dot / Math.sqrt(na * nb);
-}
-
-/** Largest absolute difference, relative to the largest magnitude in the reference. */
-function maxRelativeError(actual, reference) {
-  let maxDiff = 0,
-    maxRef = 0;
-  for (let i = 0; i < reference.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(actual[i] - reference[i]));
-    maxRef = Math.max(maxRef, Math.abs(reference[i]));
-  }
-  return maxDiff / maxRef;
-}
 
 test('features() matches TF.js 4.22 (wasm) on the darknet photos for block_10_project_BN and out_relu', async (t) => {
   let worstCosine = 1;

@@ -14,6 +14,7 @@ const jpeg = require('jpeg-js');
 const { createExtractor } = require('..');
 const testdata = require('./support/testdata');
 const { resizeRgba: upscale } = require('./support/resize-rgba');
+const { cosine } = require('./support/compare');
 
 /** The tolerance issue 13 sets: cosine to the full-resolution decode + resize. */
 const MIN_COSINE = 0.999;
@@ -31,18 +32,6 @@ function withExifOrientation(jpegBytes, orientation) {
   const payload = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff]);
   const header = Buffer.from([0xff, 0xe1, (payload.length + 2) >> 8, (payload.length + 2) & 255]);
   return Buffer.concat([jpegBytes.subarray(0, 2), header, payload, jpegBytes.subarray(2)]);
-}
-
-function cosine(a, b) {
-  let dot = 0,
-    na = 0,
-    nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return dot / Math.sqrt(na * nb);
 }
 
 let extractor;

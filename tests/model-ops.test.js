@@ -11,6 +11,7 @@ const assert = require('node:assert/strict');
 const { createExtractor } = require('..');
 const { makeOpsModel } = require('./support/make-ops-model.js');
 const { evaluateModelFile } = require('./support/model-file-eval.js');
+const { cosine, maxRelativeError, modelInput } = require('./support/compare');
 
 // Element-wise bound: the largest absolute difference relative to the largest reference value.
 // Measured (x86-64, Node 20): ≤ 1e-6 on every layer except the two after the 102x41 → 9x7 resize
@@ -18,35 +19,6 @@ const { evaluateModelFile } = require('./support/model-file-eval.js');
 // TensorFlow as (y + 1/2) × scale − 1/2, both in float32; at coordinates near 100 one float32 ulp is
 // 7.6e-6, times a neighbour difference of up to ~2 here. The evaluator accumulates in double.
 const BOUND = 5e-5;
-
-function cosine(a, b) {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return na === 0 && nb === 0 ? 1 : dot / Math.sqrt(na * nb);
-}
-
-function maxRelativeError(actual, reference) {
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < reference.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(actual[i] - reference[i]));
-    maxRef = Math.max(maxRef, Math.abs(reference[i]));
-  }
-  return maxRef === 0 ? maxDiff : maxDiff / maxRef;
-}
-
-/** The float32 model input the library computes from 8-bit RGB pixels at the model's own size. */
-function modelInput(pixels, { scale, bias }) {
-  return Float32Array.from(pixels, (p, i) =>
-    Math.fround(Math.fround(p * Math.fround(scale[i % 3])) + Math.fround(bias[i % 3])),
-  );
-}
 
 function pixelsFor(seed, n) {
   let s = seed;

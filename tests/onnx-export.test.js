@@ -21,6 +21,7 @@ const { OP, DTYPE, COLOUR, RESIZE, FORMAT, makeNode, serialise, floatToHalf } = 
 const { evaluateModelFile } = require('./support/model-file-eval.js');
 const { resizeRgba } = require('./support/resize-rgba.js');
 const testdata = require('./support/testdata.js');
+const { cosine } = require('./support/compare');
 
 const ROOT = path.join(__dirname, '..');
 const MODELS = path.join(ROOT, 'dist', 'models');
@@ -34,18 +35,6 @@ ort.env.wasm.numThreads = 1;
 // on these photos, over the three models: cosine 1 - 3e-12, 2.6e-6 of the largest value).
 const MIN_COSINE = 0.9999;
 const MAX_RELATIVE = 1e-4;
-
-function cosine(a, b) {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return dot / Math.sqrt(na * nb);
-}
 
 /** { cosine, relative }: relative = max |a - b| / max |b|. */
 function compare(actual, expected) {

@@ -27,44 +27,13 @@ const { testGraphModels } = require('./support/make-tfjs-graph');
 const { random } = require('./support/make-tflite');
 const { resizeRgba } = require('./support/resize-rgba');
 const testdata = require('./support/testdata');
+const { cosine, maxRelativeError, modelInput } = require('./support/compare');
 
 // Element-wise bounds: the largest absolute difference relative to the largest reference magnitude.
 // Measured here (x86-64, Node 20): see the diagnostics; the margins cover other XNNPACK kernel
 // choices. The real model's layers pass through ~60 convolutions in float32.
 const SMALL_BOUND = 1e-5;
 const REAL_BOUND = 1e-4;
-
-function cosine(a, b) {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return na === 0 && nb === 0 ? 1 : dot / Math.sqrt(na * nb);
-}
-
-function maxRelativeError(actual, reference) {
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < reference.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(actual[i] - reference[i]));
-    maxRef = Math.max(maxRef, Math.abs(reference[i]));
-  }
-  return maxRef === 0 ? maxDiff : maxDiff / maxRef;
-}
-
-/** The float32 model input imprint computes from 8-bit RGB pixels at the model's size. */
-function modelInput(pixels, { scale, bias }) {
-  const out = new Float32Array(pixels.length);
-  for (let i = 0; i < pixels.length; i++) {
-    const c = i % 3;
-    out[i] = Math.fround(Math.fround(pixels[i] * Math.fround(scale[c])) + Math.fround(bias[c]));
-  }
-  return out;
-}
 
 /** What features() returns for a reference output: the global average pool of [1, h, w, c]. */
 function asFeatures({ data, shape }) {

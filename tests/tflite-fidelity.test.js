@@ -27,6 +27,7 @@ const { objectronSsdBytes } = require('../models/sources.js');
 const { runTflite } = require('./support/tflite-reference');
 const { testModels, random, TfliteBuilder } = require('./support/make-tflite');
 const testdata = require('./support/testdata');
+const { cosine, maxRelativeError, modelInput } = require('./support/compare');
 
 // Element-wise bounds: the largest absolute difference relative to the largest reference magnitude.
 // Measured here (x86-64, Node 20): 2.0e-7 on the SSD's pooled layers, at most 1.6e-7 on the
@@ -35,40 +36,6 @@ const testdata = require('./support/testdata');
 // both runtimes dequantize exactly.
 const SSD_BOUND = 1e-4;
 const SMALL_BOUND = 1e-5;
-
-function cosine(a, b) {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return na === 0 && nb === 0 ? 1 : dot / Math.sqrt(na * nb);
-}
-
-/** Largest absolute difference, relative to the largest magnitude in the reference. */
-function maxRelativeError(actual, reference) {
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < reference.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(actual[i] - reference[i]));
-    maxRef = Math.max(maxRef, Math.abs(reference[i]));
-  }
-  return maxDiff / maxRef;
-}
-
-/** The float32 model input imprint computes from 8-bit RGB pixels at the model's size. */
-function modelInput(pixels, preprocessing) {
-  const { scale, bias } = preprocessing;
-  const out = new Float32Array(pixels.length);
-  for (let i = 0; i < pixels.length; i++) {
-    const c = i % 3;
-    out[i] = Math.fround(Math.fround(pixels[i] * Math.fround(scale[c])) + Math.fround(bias[c]));
-  }
-  return out;
-}
 
 /** Global average pool of an NHWC tensor [1, h, w, c]. */
 function pool(data, shape) {

@@ -4,6 +4,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { cosine } = require('./compare');
 
 const CHROMIUM = process.env.IMPRINT_CHROMIUM || '/usr/bin/chromium';
 const ARGS = [
@@ -55,18 +56,6 @@ function watchPage(page) {
     if (message.type() === 'error') problems.push(`console.error: ${message.text()}`);
   });
   return problems;
-}
-
-function cosine(a, b) {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return dot / Math.sqrt(na * nb);
 }
 
 /** Regenerates dist/web/ from web/, js/ and the current dist/ core (a second; keeps them in step). */
