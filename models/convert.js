@@ -365,6 +365,13 @@ function convertNsfwjsModel(nameOrDir, options = {}) {
 // ---------------------------------------------------------------------------------------------
 // CLI.
 
+/** --precision float32|int8 → the header's PRECISION value. */
+function parsePrecision(value) {
+  const known = { float32: format.PRECISION.F32, int8: format.PRECISION.INT8 };
+  if (!(value in known)) throw new Error(`--precision must be float32 or int8; got '${value}'`);
+  return known[value];
+}
+
 function parseArgs(argv) {
   const args = { options: {} };
   for (let i = 0; i < argv.length; i++) {
@@ -382,6 +389,7 @@ function parseArgs(argv) {
     else if (a === '--colour' || a === '--color') args.options.colourOrder = next();
     else if (a === '--input-size') args.options.inputSize = next().split('x').map(Number);
     else if (a === '--weights') args.options.weights = next();
+    else if (a === '--precision') args.options.precision = parsePrecision(next());
     else if (a === '--nsfwjs') args.nsfwjs = next();
     else if (a === '-h' || a === '--help') args.help = true;
     else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
@@ -416,6 +424,9 @@ options:
   --input-size <h>x<w>      the input size, for models whose input layer does not say
   --weights keep|f16|u8     keep the weights as the source has them (default), store float32 as
                             float16, or store convolution and dense kernels as u8
+  --precision float32|int8  how the runtime computes full convolutions (default float32; int8:
+                            activations quantized per image, weights per channel at load; about
+                            1.25x faster on the default model with the same few-shot accuracy)
   -h, --help                this text
 The file format: models/MODEL_FORMAT.md in the package; use the file with
 createExtractor({ model: 'out.imprint' }) or imprint <command> --model out.imprint.

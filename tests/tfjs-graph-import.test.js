@@ -70,6 +70,14 @@ test('imprint convert tells a graph model from a layers model and says which lay
   assert.match(r.stderr, /no --embed given; embedding features\/dw/);
   const model = readModelFile(fs.readFileSync(out));
   assert.equal(model.nodes[model.header.embedNodes[0]].name, 'features/dw');
+  assert.equal(model.header.precision, 0);
+  // --precision int8 sets the header's compute precision; another value is a usage error.
+  const int8 = path.join(work, 'classifier-int8.imprint');
+  assert.equal(imprint(['convert', file, '-o', int8, '--precision', 'int8']).code, 0);
+  assert.equal(readModelFile(fs.readFileSync(int8)).header.precision, 1);
+  const wrong = imprint(['convert', file, '-o', int8, '--precision', 'int4']);
+  assert.notEqual(wrong.code, 0);
+  assert.match(wrong.stderr, /--precision must be float32 or int8/);
   // A layers model (nsfwjs's mobilenet_v2, written out as model.json + a weight file) converts as before.
   const bundle = loadNsfwjsBundle('mobilenet_v2');
   const layersFile = writeModel('layers', { modelJson: bundle, weightData: bundle.weightData });
