@@ -355,7 +355,8 @@ float imprint_head_unknown_threshold(const imprint_head *head);
  * with IMPRINT_HEAD_DEFAULT_UNKNOWN_RATE (measured: about 10% of held-out images of taught classes,
  * on two data sets). Rates are in [0, IMPRINT_HEAD_MAX_UNKNOWN_RATE]; others are
  * IMPRINT_ERR_INVALID_ARGUMENT. Saved in head files (with the estimate, so a head saved without
- * examples keeps it). */
+ * examples keeps it; another rate on such a head has no examples to estimate from, so the fixed
+ * threshold applies). */
 #define IMPRINT_HEAD_DEFAULT_UNKNOWN_RATE 0.075f
 #define IMPRINT_HEAD_MAX_UNKNOWN_RATE 0.5f
 #define IMPRINT_HEAD_MIN_RATE_EXAMPLES 6

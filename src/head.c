@@ -426,6 +426,8 @@ float imprint_head_unknown_threshold(const imprint_head *head) { return head ? h
 
 imprint_status imprint_head_set_unknown_rate(imprint_head *head, float rate) {
   if (!head || !(rate >= 0.0f && rate <= IMPRINT_HEAD_MAX_UNKNOWN_RATE)) return IMPRINT_ERR_INVALID_ARGUMENT;
+  /* Without examples (a head saved without them) the saved estimate belongs to the saved rate. */
+  if (rate != head->unknown_rate && head->example_count == 0) head->rate_threshold = NAN;
   head->unknown_rate = rate;
   if (!head->imprint_stale) head_refresh_rate_threshold(head);
   return IMPRINT_OK;

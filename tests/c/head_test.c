@@ -453,6 +453,13 @@ static void test_unknown_rate(void) {
     CHECK(imprint_head_load(bytes, size, dim, HASH, &loaded) == IMPRINT_OK, "load (flags %u)", flags);
     CHECK(imprint_head_unknown_rate(loaded) == 0.3f && imprint_head_threshold_in_force(loaded) == higher,
           "rate and threshold survive saving (flags %u): %g", flags, imprint_head_threshold_in_force(loaded));
+    /* Another rate: estimated again from the examples, or (saved without them) the fixed threshold. */
+    CHECK(imprint_head_set_unknown_rate(loaded, 0.2f) == IMPRINT_OK, "another rate on the loaded head");
+    float expect_other =
+        flags ? rate_threshold_ref(points, cls, n, classes, dim, 0.2f) : imprint_head_unknown_threshold(loaded);
+    CHECK(fabsf(imprint_head_threshold_in_force(loaded) - expect_other) < 1e-5f,
+          "another rate after loading (flags %u): %g vs %g", flags, imprint_head_threshold_in_force(loaded),
+          expect_other);
     imprint_head_destroy(loaded);
     free(bytes);
   }
