@@ -24,6 +24,7 @@ const jpeg = require('jpeg-js');
 const { createExtractor } = require('../..');
 const { loadReference } = require('../support/tfjs-reference');
 const testdata = require('../support/testdata');
+const { cosine } = require('../support/compare');
 
 const ROOT = path.join(__dirname, '..', '..');
 const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 5;
@@ -101,17 +102,6 @@ async function ortWorker(threads) {
   };
 }
 
-function cosine(a, b) {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return dot / Math.sqrt(na * nb);
-}
 
 function stats(times) {
   const sorted = [...times].sort((a, b) => a - b);
