@@ -102,7 +102,6 @@ async function ortWorker(threads) {
   };
 }
 
-
 function stats(times) {
   const sorted = [...times].sort((a, b) => a - b);
   return { min: sorted[0], median: sorted[Math.floor(sorted.length / 2)], n: sorted.length };
