@@ -109,6 +109,12 @@ typedef struct imprint_model imprint_model;
  * Errors: IMPRINT_ERR_MODEL_CORRUPT, IMPRINT_ERR_OUT_OF_MEMORY, IMPRINT_ERR_BACKEND. */
 imprint_status imprint_model_create(const uint8_t *bytes, size_t size, char *error, size_t error_size,
                                     imprint_model **out);
+/* imprint_model_create() without its copy of the file: the model takes over `bytes`, a block of at
+ * least `size` bytes from this library's malloc() (imprint's JS allocates it with the exported
+ * malloc), whatever the outcome: the model frees it when destroyed, a failed call before it
+ * returns. A model file is megabytes: loading holds it once in memory instead of twice. */
+imprint_status imprint_model_create_owned(uint8_t *bytes, size_t size, char *error, size_t error_size,
+                                          imprint_model **out);
 void imprint_model_destroy(imprint_model *model);
 
 /* Threads for the backbone (XNNPACK's thread pool), for the whole process: set once, before the

@@ -9,6 +9,7 @@ const { PRESETS, isPreset } = require('./presets.cjs');
 const {
   Status,
   withScratch,
+  ownedCopy,
   guard,
   release,
   readStruct,
@@ -387,14 +388,19 @@ async function createExtractor(options = {}) {
   }
   const core = await coreReady;
   try {
-    return makeExtractor(core, bytes, { limits, background, report, bytesRead, runtime });
+    // What worker threads load for embedBatch({ threads }): a preset by its name (a file of the
+    // package, read again by each worker), anything else as the very bytes loaded here, so no
+    // copy of a preset's bytes stays alive in this thread for the extractor's lifetime.
+    const model =
+      options.model === undefined || options.model === null || isPreset(options.model) ? options.model : bytes;
+    return makeExtractor(core, bytes, { model, limits, background, report, bytesRead, runtime });
   } catch (error) {
     stopThreads(core);
     throw error;
   }
 }
 
-function makeExtractor(core, bytes, { limits, background, report, bytesRead, runtime }) {
+function makeExtractor(core, bytes, { model: source, limits, background, report, bytesRead, runtime }) {
   // The threads build runs the backbone on `threads` threads from here on (imprint_set_threads()).
   if (core.imprintBuild === 'threads') check(core, core._imprint_set_threads(core.imprintThreads));
   Object.assign(bytesRead, { loaded: bytes.length, total: bytes.length });
@@ -403,8 +409,8 @@ function makeExtractor(core, bytes, { limits, background, report, bytesRead, run
   const model = withScratch(core, (scratch) => {
     const error = scratch.alloc(MODEL_ERROR_BYTES, 'the error message');
     const out = scratch.alloc(4, 'the model handle');
-    const status = core._imprint_model_create(
-      scratch.bytes(bytes, 'the model'),
+    const status = core._imprint_model_create_owned(
+      ownedCopy(core, bytes, 'the model'),
       bytes.length,
       error,
       MODEL_ERROR_BYTES,
@@ -421,7 +427,7 @@ function makeExtractor(core, bytes, { limits, background, report, bytesRead, run
     throw error;
   }
   core._imprint_model_set_background(model, background[0], background[1], background[2]);
-  const extractor = new Extractor(core, model, background, { model: bytes, limits: limits || undefined, background });
+  const extractor = new Extractor(core, model, background, { model: source, limits: limits || undefined, background });
   report('ready', 1);
   return extractor;
 }

@@ -155,6 +155,21 @@ function release(owner, destroy) {
   destroy();
 }
 
+/**
+ * A copy of `data` in the wasm heap for a C function that takes it over (frees it itself, as
+ * imprint_model_create_owned does), so the only copy is the one the core keeps.
+ */
+function ownedCopy(core, data, what) {
+  const ptr = core._malloc(Math.max(1, data.byteLength));
+  if (!ptr)
+    throw new ImprintError(
+      'OUT_OF_MEMORY',
+      `could not allocate ${data.byteLength} bytes in the wasm heap for ${what}: it is full`,
+    );
+  core.HEAPU8.set(data, ptr);
+  return ptr;
+}
+
 /** Runs fn(scratch) and frees what it allocated, whatever happens (once settled if fn is async). */
 function withScratch(core, fn) {
   const scratch = new Scratch(core);
@@ -191,6 +206,7 @@ module.exports = {
   Status,
   Constants,
   withScratch,
+  ownedCopy,
   guard,
   release,
   readStruct,

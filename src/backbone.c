@@ -80,6 +80,11 @@ imprint_status backbone_init(backbone *bb, const model_file *file, char *why, si
   return IMPRINT_OK;
 }
 
+/* Operators whose static weights XNNPACK packs into its own buffers when a runtime is created. */
+static int weights_are_packed(model_op op) {
+  return is_conv(op) || op == MODEL_OP_TRANSPOSE_CONV2D || op == MODEL_OP_DENSE;
+}
+
 static void free_node_weights(backbone_node *b) {
   free(b->weights);
   free(b->bias);
@@ -663,6 +668,14 @@ imprint_status backbone_runtime_create(backbone *bb, const uint32_t *nodes, uint
     goto done;
   }
   out->runtime = runtime;
+  /* XNNPACK packed the static weights of the convolutions and dense layers into the runtime when it
+   * created it, and reads only its packed copy from now on: the float copies go (a later runtime
+   * makes them again with prepare_weights()). This keeps a model's weights once in memory, not
+   * twice. The constant operands of ADD, MUL and SUB and an unfolded batch norm's scale and shift
+   * are read at every run and stay. */
+  for (uint32_t v = 0; v < file->node_count; v++)
+    if (builder.needed[v] && bb->nodes[v].value_node == v && weights_are_packed(file->nodes[v].op))
+      free_node_weights(&bb->nodes[v]);
   struct xnn_external_value externals[1 + BACKBONE_MAX_OUTPUTS];
   externals[0].id = 0;
   externals[0].data = input;

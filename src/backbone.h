@@ -2,8 +2,9 @@
  *
  * backbone_init() resolves the graph once: batch norm folded into the convolution before it, zero
  * padding merged into the convolution after it, no-op layers aliased to their input. Weights are
- * expanded to float (and folded) lazily, the first time a runtime needs them, and kept for the
- * backbone's lifetime because XNNPACK may read static data for as long as a runtime lives.
+ * expanded to float (and folded) when a runtime is built; those XNNPACK packs into the runtime
+ * (convolutions, dense layers) are released once it is created, the constant operands it reads at
+ * every run (ADD/MUL/SUB constants, an unfolded batch norm) are kept for the backbone's lifetime.
  * A runtime computes the global average pool of a set of nodes from the shared input buffer; it is
  * created once and invoked many times without allocating. */
 #ifndef IMPRINT_BACKBONE_H

@@ -15,7 +15,7 @@
 #define ERROR_BYTES 320
 
 struct imprint_model {
-  uint8_t *file_bytes; /* our copy: model_file and lazily expanded weights point into it */
+  uint8_t *file_bytes; /* the file, owned: model_file and lazily expanded weights point into it */
   model_file file;
   backbone bb;
   float *input; /* NHWC input tensor + XNN_EXTRA_BYTES */
@@ -51,14 +51,31 @@ imprint_status imprint_model_create(const uint8_t *bytes, size_t size, char *err
   if (!out) return IMPRINT_ERR_INVALID_ARGUMENT;
   *out = NULL;
   if (!bytes || size == 0) return explain(IMPRINT_ERR_MODEL_CORRUPT, error, error_size, "the model data is empty");
+  uint8_t *copy = malloc(size);
+  if (!copy) return explain(IMPRINT_ERR_OUT_OF_MEMORY, error, error_size, "out of memory while loading the model");
+  memcpy(copy, bytes, size);
+  return imprint_model_create_owned(copy, size, error, error_size, out);
+}
+
+imprint_status imprint_model_create_owned(uint8_t *bytes, size_t size, char *error, size_t error_size,
+                                          imprint_model **out) {
+  if (!out) {
+    free(bytes);
+    return IMPRINT_ERR_INVALID_ARGUMENT;
+  }
+  *out = NULL;
+  if (!bytes || size == 0) {
+    free(bytes);
+    return explain(IMPRINT_ERR_MODEL_CORRUPT, error, error_size, "the model data is empty");
+  }
   imprint_model *m = calloc(1, sizeof *m);
-  if (!m) return IMPRINT_ERR_OUT_OF_MEMORY;
+  if (!m) {
+    free(bytes);
+    return IMPRINT_ERR_OUT_OF_MEMORY;
+  }
+  m->file_bytes = bytes; /* freed with the model, also on failure below */
   char why[ERROR_BYTES] = "out of memory while loading the model";
-  imprint_status status = IMPRINT_ERR_OUT_OF_MEMORY;
-  m->file_bytes = malloc(size);
-  if (!m->file_bytes) goto fail;
-  memcpy(m->file_bytes, bytes, size);
-  status = model_file_parse(m->file_bytes, size, &m->file, why, sizeof why);
+  imprint_status status = model_file_parse(m->file_bytes, size, &m->file, why, sizeof why);
   if (status != IMPRINT_OK) goto fail;
   status = backbone_init(&m->bb, &m->file, why, sizeof why);
   if (status != IMPRINT_OK) goto fail;

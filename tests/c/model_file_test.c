@@ -151,6 +151,35 @@ static void test_half_to_float(void) {
     wrong += (double)f != v;
   }
   CHECK(wrong == 0, "%d of 63488 finite halves convert inexactly", wrong);
+
+  /* Every half again, in one tensor (the four-at-a-time path), bit-exact: finite values as above,
+   * infinities and NaNs with sign and payload kept. */
+  uint8_t *all = malloc(2 * 0x10000 + 1);
+  float *converted = malloc(sizeof(float) * 0x10000);
+  CHECK(all && converted, "out of memory");
+  if (!all || !converted) {
+    free(all);
+    free(converted);
+    return;
+  }
+  for (uint32_t h = 0; h < 0x10000; h++) all[1 + 2 * h] = (uint8_t)h, all[2 + 2 * h] = (uint8_t)(h >> 8);
+  model_tensor every = {MODEL_DTYPE_F16, 1, {0x10000, 1, 1, 1}, 0x10000, all + 1, 0, 0};
+  model_tensor_to_f32(&every, converted);
+  wrong = 0;
+  for (uint32_t h = 0; h < 0x10000; h++) {
+    uint32_t e = (h >> 10) & 31, m = h & 1023, bits;
+    memcpy(&bits, &converted[h], sizeof bits);
+    if (e == 31) {
+      wrong += bits != ((h & 0x8000u) << 16 | 0x7F800000u | m << 13);
+    } else {
+      double v = e ? ldexp(1024.0 + m, (int)e - 25) : ldexp((double)m, -24);
+      if (h & 0x8000) v = -v;
+      wrong += (double)converted[h] != v || !signbit(converted[h]) != !signbit(v);
+    }
+  }
+  CHECK(wrong == 0, "%d of 65536 halves convert inexactly in one tensor", wrong);
+  free(all);
+  free(converted);
 }
 
 static void test_affine_and_f32(void) {
@@ -181,6 +210,19 @@ static void test_affine_and_f32(void) {
   CHECK(fnv1a64((const uint8_t *)"", 0) == 0xcbf29ce484222325ull, "FNV-1a of nothing");
   CHECK(fnv1a64((const uint8_t *)"a", 1) == 0xaf63dc4c8601ec8cull, "FNV-1a of 'a'");
   CHECK(fnv1a64((const uint8_t *)"foobar", 6) == 0x85944171f73967e8ull, "FNV-1a of 'foobar'");
+  /* Eight bytes per step with a byte tail: every length and offset against the byte-by-byte
+   * definition. */
+  uint8_t text[64];
+  for (int i = 0; i < 64; i++) text[i] = (uint8_t)(i * 37 + 11);
+  int fnv_wrong = 0;
+  for (size_t offset = 0; offset < 8; offset++) {
+    for (size_t len = 0; offset + len <= sizeof text; len++) {
+      uint64_t h = 0xcbf29ce484222325ull;
+      for (size_t i = 0; i < len; i++) h = (h ^ text[offset + i]) * 0x100000001b3ull;
+      fnv_wrong += fnv1a64(text + offset, len) != h;
+    }
+  }
+  CHECK(fnv_wrong == 0, "FNV-1a differs from its definition for %d lengths", fnv_wrong);
 }
 
 /* ---- damage ------------------------------------------------------------------------------- */
