@@ -8,10 +8,14 @@
 // the page is not cross-origin isolated, as on most hosting. Everything is served from 127.0.0.1 by
 // demo/serve.js (TF.js from node_modules; the model handed to tf.io.fromMemory). Prints a table.
 // A second peer, ONNX Runtime Web 1.30 (wasm, SIMD; its files from node_modules), runs the same
-// networks exported to ONNX by tests/bench/onnx-export.js in the same page (1 thread). Then a second
-// page, served by a second server with COOP/COEP headers so that it is cross-origin isolated, runs
-// imprint (1 thread: one image is one thread), TF.js and ONNX Runtime with 2 threads, interleaved,
-// and prints its own table and ratios.
+// networks exported to ONNX by tests/bench/onnx-export.js in the same page (1 thread).
+// Then threads (issue 13): a second page, served by a second server with COOP/COEP headers so that
+// it is cross-origin isolated, runs every runtime on 1 and on 2 threads side by side, interleaved:
+// imprint's default build and its threads build on 2 threads, TF.js on 1 and 2 threads and ONNX
+// Runtime on 1 and 2 threads (each peer's thread count in an iframe of its own, as both fix it once
+// per instance; tests/bench/browser/threads-page.js), and prints its own tables and ratios. Each
+// runtime's thread count is checked (TF.js: getThreadsCount() and its running pthread workers) and
+// the run fails if one runs fewer threads than asked.
 //
 //   node tests/bench/browser-speed.js [--rounds N]
 const fs = require('node:fs');
@@ -29,9 +33,74 @@ const NODE_MODULES = path.join(ROOT, 'node_modules');
 const argRounds = process.argv.indexOf('--rounds');
 const rounds = argRounds > 0 ? Number(process.argv[argRounds + 1]) : 5;
 
+const THREADS = 2; // the isolated page's second thread count (the machine the targets speak of has 2 cores)
+const loadAverage = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
+
 function stats(times) {
   const sorted = [...times].sort((a, b) => a - b);
   return { min: sorted[0], median: sorted[Math.floor(sorted.length / 2)], n: sorted.length };
+}
+
+/** The isolated page's output: per-image times, then each ratio with 1 thread each and 2 threads each. */
+function printThreads(r, rounds) {
+  const [one, two] = [1, THREADS];
+  const tfOwn = Math.min(Math.max(Math.floor(r.hardwareConcurrency / 2), 1), 8);
+  console.log('');
+  console.log(
+    `# cross-origin isolated page (COOP/COEP): every runtime on 1 and on ${two} threads in one page, ${r.images} photos x ${rounds} rounds, interleaved, batch 1; crossOriginIsolated ${r.crossOriginIsolated}, navigator.hardwareConcurrency ${r.hardwareConcurrency}; load average (1, 5, 15 min) ${r.loadAverage}`,
+  );
+  for (const count of [one, two]) {
+    const { tf, ortThreads, imprint } = r.info[count];
+    console.log(
+      `# ${count} thread(s): imprint ${imprint} build; TF.js getThreadsCount() ${tf.threads}, pthread workers running ${tf.pthreadsRunning}, threaded SIMD binary ${tf.threadedBinary}; ONNX Runtime Web numThreads ${ortThreads}`,
+    );
+  }
+  console.log(
+    `# TF.js caps its thread pool at navigator.hardwareConcurrency / 2 (its backend.cc), whatever setThreadsCount asks: left alone it runs ${tfOwn} thread(s) here; for ${two} threads it is shown ${2 * two} logical cores while its backend starts (tests/bench/browser/peers.js)`,
+  );
+  console.log('');
+  console.log('| what | ms/image min / median | images |');
+  console.log('|---|---|---|');
+  for (const [name, list] of Object.entries(r.times)) {
+    const s = stats(list);
+    console.log(`| ${name} | ${s.min.toFixed(1)} / ${s.median.toFixed(1)} | ${s.n} |`);
+  }
+  const m = (count, key) => stats(r.times[r.names[count][key]]).median;
+  const q = (count, a, b) => (m(count, a) / m(count, b)).toFixed(2);
+  console.log('');
+  console.log(`| ratio of medians, isolated page | 1 thread each | ${two} threads each |`);
+  console.log('|---|---|---|');
+  for (const [what, a, b] of [
+    ['imprint default embedding / TF.js MobileNetV2 GAP(out_relu)', 'default', 'tfFull'],
+    ['same network, imprint / TF.js, GAP(out_relu)', 'sameFull', 'tfFull'],
+    ['imprint default embedding / ONNX Runtime Web, same exported network', 'default', 'ortDefault'],
+    ['same network, imprint / ONNX Runtime Web, GAP(out_relu)', 'sameFull', 'ortFull'],
+    ['same network, ONNX Runtime Web / TF.js, GAP(out_relu)', 'ortFull', 'tfFull'],
+  ])
+    console.log(`| ${what} | ${q(one, a, b)} | ${q(two, a, b)} |`);
+  console.log('');
+  console.log(`| ${two} threads / 1 thread, same runtime, medians | ratio |`);
+  console.log('|---|---|');
+  for (const [what, key] of [
+    ['imprint default embedding (threads build / default build)', 'default'],
+    ['imprint mobilenet_v2 GAP(out_relu) (threads build / default build)', 'sameFull'],
+    ['TF.js GAP(out_relu)', 'tfFull'],
+    ['ONNX Runtime Web default embedding', 'ortDefault'],
+    ['ONNX Runtime Web mobilenet_v2 GAP(out_relu)', 'ortFull'],
+  ])
+    console.log(`| ${what} | ${(m(two, key) / m(one, key)).toFixed(2)} |`);
+  console.log('');
+  for (const count of [one, two]) {
+    const c = r.cosines[count];
+    const l = r.info[count].load;
+    console.log(
+      `${count} thread(s): cosine(imprint, peer) on the first photo: TF.js out_relu ${c.tfOutRelu.toFixed(6)}, ORT out_relu ${c.ortOutRelu.toFixed(6)}, ORT default embedding ${c.ortEmbedding.toFixed(6)}; load: imprint ${l.imprint.toFixed(0)} ms + ${l.imprintSame.toFixed(0)} ms (mobilenet_v2), TF.js ${l.tfjs.toFixed(0)} ms, ORT ${l.ort.toFixed(0)} ms (2 sessions)`,
+    );
+  }
 }
 
 async function main() {
@@ -55,7 +124,8 @@ async function main() {
     fs.writeFileSync(path.join(scratch, `${kind}.onnx`), onnx);
     ortModels[kind] = `/bench/${kind}.onnx`;
   }
-  for (const name of ['speed.html', 'speed-page.js'])
+  const pages = ['speed.html', 'speed-page.js', 'threads.html', 'threads-page.js', 'peers.html', 'peers.js'];
+  for (const name of [...pages, 'bench-common.js'])
     fs.copyFileSync(path.join(__dirname, 'browser', name), path.join(scratch, name));
 
   const photosDir = path.dirname(testdata.photo('dog'));
@@ -95,12 +165,22 @@ async function main() {
     const page = await browser.context.newPage();
     page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
     await page.goto(`${server.url}bench/speed.html`);
+    const loadBefore = loadAverage();
     const r = await page.evaluate((o) => window.runBenchmark(o), options);
+    r.loadAverage = `${loadBefore} before, ${loadAverage()} after`;
     await page.close();
     const threaded = await browser.context.newPage();
     threaded.on('pageerror', (e) => console.error(`page error (isolated): ${e.message}`));
-    await threaded.goto(`${isolated.url}bench/speed.html`);
-    const r2 = await threaded.evaluate((o) => window.runBenchmark(o), { ...options, threads: 2 });
+    await threaded.goto(`${isolated.url}bench/threads.html`);
+    const loadBefore2 = loadAverage();
+    const r2 = await threaded.evaluate((o) => window.runThreadsBenchmark(o), {
+      photos,
+      rounds,
+      sameModelUrl: options.sameModelUrl,
+      ortModels: { default: ortModels.default, full: ortModels.full },
+      threads: THREADS,
+    });
+    r2.loadAverage = `${loadBefore2} before, ${loadAverage()} after`;
     await threaded.close();
     // Blob URLs of the page's own origins (TF.js starts its threads' workers from them) are local.
     const local = [server.url, isolated.url].flatMap((u) => [u, `blob:${u}`]);
@@ -112,7 +192,7 @@ async function main() {
       `# browser speed, ${new Date().toISOString()}, headless Chromium ${chromium ? chromium[1] : '?'}, ${os.cpus()[0].model}, ${os.cpus().length} cores`,
     );
     console.log(
-      `# ${r.images} real photos x ${rounds} rounds, interleaved, batch 1; TF.js backend ${r.tfBackend}, ${r.tfThreads} thread(s), SIMD ${r.simd}; crossOriginIsolated ${r.crossOriginIsolated}`,
+      `# ${r.images} real photos x ${rounds} rounds, interleaved, batch 1; TF.js backend ${r.tfBackend}, ${r.tfThreads} thread(s), SIMD ${r.simd}; crossOriginIsolated ${r.crossOriginIsolated}; load average (1, 5, 15 min) ${r.loadAverage}`,
     );
     console.log('');
     console.log('| what | ms/image min / median | images |');
@@ -137,43 +217,22 @@ async function main() {
     console.log(
       `same numbers on the same network: cosine(imprint out_relu, TF.js out_relu) on the first photo = ${r.cosineOutRelu.toFixed(6)}`,
     );
-    const ortRatios = (run, tag) => {
-      const m = (key) => stats(run.times[run.names[key]]).median;
-      const q = (a, b) => (m(a) / m(b)).toFixed(2);
-      console.log(`imprint default / ONNX Runtime Web default, ${tag} (median): ${q('default', 'ortDefault')}`);
-      console.log(`same network, imprint / ONNX Runtime Web (median), out_relu, ${tag}: ${q('sameFull', 'ortFull')}`);
-      console.log(
-        `same network, imprint / ONNX Runtime Web (median), block_13_depthwise_relu, ${tag}: ${q('sameCut', 'ortCut')}`,
-      );
-      console.log(`same network, ONNX Runtime Web ${tag} / TF.js (median), out_relu: ${q('ortFull', 'tfFull')}`);
-      console.log(
-        `ONNX Runtime Web: ${run.ortThreads} thread(s), load ${run.load.ort.toFixed(0)} ms (3 sessions); cosine(imprint, ORT) on the first photo: out_relu ${run.cosineOrt.outRelu.toFixed(6)}, default embedding ${run.cosineOrt.embedding.toFixed(6)}`,
-      );
-    };
-    ortRatios(r, 'ORT 1 thread');
+    // ONNX Runtime Web on 1 thread (this page is not isolated); its 2-thread figures are in the isolated page's tables.
+    const ortTag = 'ORT 1 thread';
+    console.log(`imprint default / ONNX Runtime Web default, ${ortTag} (median): ${ratio('default', 'ortDefault')}`);
+    console.log(
+      `same network, imprint / ONNX Runtime Web (median), out_relu, ${ortTag}: ${ratio('sameFull', 'ortFull')}`,
+    );
+    console.log(
+      `same network, imprint / ONNX Runtime Web (median), block_13_depthwise_relu, ${ortTag}: ${ratio('sameCut', 'ortCut')}`,
+    );
+    console.log(`same network, ONNX Runtime Web ${ortTag} / TF.js (median), out_relu: ${ratio('ortFull', 'tfFull')}`);
+    console.log(
+      `ONNX Runtime Web: ${r.ortThreads} thread(s), load ${r.load.ort.toFixed(0)} ms (3 sessions); cosine(imprint, ORT) on the first photo: out_relu ${r.cosineOrt.outRelu.toFixed(6)}, default embedding ${r.cosineOrt.embedding.toFixed(6)}`,
+    );
     console.log(`requests: ${requests.length}, all to ${server.url} and ${isolated.url}`);
 
-    // The cross-origin isolated page: TF.js and ONNX Runtime with 2 threads.
-    console.log('');
-    console.log(
-      `# cross-origin isolated page (COOP/COEP), ${r2.images} photos x ${rounds} rounds, interleaved, batch 1: crossOriginIsolated ${r2.crossOriginIsolated}; TF.js ${r2.tfThreads} thread(s) (its multithread support: ${r2.tfMultithread}), ONNX Runtime Web ${r2.ortThreads} thread(s), imprint 1 thread`,
-    );
-    console.log('');
-    console.log('| what | ms/image min / median | images |');
-    console.log('|---|---|---|');
-    for (const [name, list] of Object.entries(r2.times)) {
-      const s = stats(list);
-      console.log(`| ${name} | ${s.min.toFixed(1)} / ${s.median.toFixed(1)} | ${s.n} |`);
-    }
-    const m2 = (key) => stats(r2.times[r2.names[key]]).median;
-    console.log('');
-    console.log(
-      `isolated page, imprint default (1 thread) / TF.js MobileNetV2 (${r2.tfThreads} thread(s)) (median): ${(m2('default') / m2('tfFull')).toFixed(2)}`,
-    );
-    console.log(
-      `isolated page, same network, imprint (1 thread) / TF.js (${r2.tfThreads} thread(s)) (median), out_relu: ${(m2('sameFull') / m2('tfFull')).toFixed(2)}`,
-    );
-    ortRatios(r2, 'ORT 2 threads');
+    printThreads(r2, rounds);
   } finally {
     await browser.close();
     await server.close();

@@ -4,7 +4,9 @@
 // model): runs each speed benchmark (each measures imprint and its reference side by side,
 // interleaved), prints their full output, then one summary table of every target with the measured
 // value, and context rows without a target (the 'accurate' preset against TF.js, the same network in
-// both runtimes, and imprint against the second peer, ONNX Runtime Web, with 1 and 2 threads). Writes the lot to tests/bench/results/speed-table.md.
+// both runtimes, imprint against the second peer, ONNX Runtime Web, with 1 and 2 threads, and, in a
+// cross-origin isolated Chromium page, imprint's default build and threads build against TF.js and ONNX
+// Runtime Web on 1 thread each and on 2 threads each). Writes the lot to tests/bench/results/speed-table.md.
 //
 //   node tests/bench/speed-table.js
 // Takes about 10-15 minutes on the 2-core machine; run it on an otherwise idle machine.
@@ -36,6 +38,15 @@ const sections = {
   startup: runBench('startup.js'),
   batch: runBench('batch-speed.js'),
 };
+
+/** The `column`-th number (1: the first after the label) of the markdown table row labelled `label`. */
+function cell(text, label, column) {
+  const row = text.split('\n').find((l) => l.startsWith(`| ${label} |`));
+  const value = row ? Number(row.split('|')[column + 1]) : NaN;
+  if (!Number.isFinite(value))
+    throw new Error(`speed-table: could not find "${label}", column ${column}, in the output:\n${text}`);
+  return value;
+}
 
 // Each row: what, measured value, comparison, goal (shown as written), unit. Rows with a null goal are context (no target).
 const line = (label) => new RegExp(`${label.replace(/[()/.]/g, '\\$&')}: ([\\d.]+)`);
@@ -194,23 +205,78 @@ const rows = [
     '',
   ],
   [
-    'Chromium, cross-origin isolated page: imprint default embedding / ONNX Runtime Web (wasm, 2 threads) on the same exported network, medians',
-    number(
-      sections.chromium,
-      line('imprint default / ONNX Runtime Web default, ORT 2 threads (median)'),
-      'the Chromium imprint/ORT 2 threads ratio',
-    ),
+    'Chromium, cross-origin isolated page, 1 thread each: imprint default embedding (default build) / TF.js wasm MobileNetV2 GAP(out_relu) (1 thread), medians',
+    cell(sections.chromium, 'imprint default embedding / TF.js MobileNetV2 GAP(out_relu)', 1),
     null,
     null,
     '',
   ],
   [
-    'Chromium, cross-origin isolated page, same network: imprint / ONNX Runtime Web (wasm, 2 threads), GAP(out_relu), medians',
-    number(
-      sections.chromium,
-      line('same network, imprint / ONNX Runtime Web (median), out_relu, ORT 2 threads'),
-      'the Chromium same-network imprint/ORT 2 threads ratio',
-    ),
+    'Chromium, cross-origin isolated page, 2 threads each: imprint default embedding (threads build) / TF.js wasm MobileNetV2 GAP(out_relu) (2 threads), medians',
+    cell(sections.chromium, 'imprint default embedding / TF.js MobileNetV2 GAP(out_relu)', 2),
+    null,
+    null,
+    '',
+  ],
+  [
+    'Chromium, cross-origin isolated page, 1 thread each, same network: imprint / TF.js, GAP(out_relu), medians',
+    cell(sections.chromium, 'same network, imprint / TF.js, GAP(out_relu)', 1),
+    null,
+    null,
+    '',
+  ],
+  [
+    'Chromium, cross-origin isolated page, 2 threads each, same network: imprint / TF.js, GAP(out_relu), medians',
+    cell(sections.chromium, 'same network, imprint / TF.js, GAP(out_relu)', 2),
+    null,
+    null,
+    '',
+  ],
+  [
+    'Chromium, cross-origin isolated page, 1 thread each: imprint default embedding / ONNX Runtime Web on the same exported network, medians',
+    cell(sections.chromium, 'imprint default embedding / ONNX Runtime Web, same exported network', 1),
+    null,
+    null,
+    '',
+  ],
+  [
+    'Chromium, cross-origin isolated page, 2 threads each: imprint default embedding / ONNX Runtime Web on the same exported network, medians',
+    cell(sections.chromium, 'imprint default embedding / ONNX Runtime Web, same exported network', 2),
+    null,
+    null,
+    '',
+  ],
+  [
+    'Chromium, cross-origin isolated page, 1 thread each, same network: imprint / ONNX Runtime Web, GAP(out_relu), medians',
+    cell(sections.chromium, 'same network, imprint / ONNX Runtime Web, GAP(out_relu)', 1),
+    null,
+    null,
+    '',
+  ],
+  [
+    'Chromium, cross-origin isolated page, 2 threads each, same network: imprint / ONNX Runtime Web, GAP(out_relu), medians',
+    cell(sections.chromium, 'same network, imprint / ONNX Runtime Web, GAP(out_relu)', 2),
+    null,
+    null,
+    '',
+  ],
+  [
+    'Chromium, cross-origin isolated page, imprint default embedding, threads build on 2 threads / default build, medians',
+    cell(sections.chromium, 'imprint default embedding (threads build / default build)', 1),
+    null,
+    null,
+    '',
+  ],
+  [
+    'Chromium, cross-origin isolated page, TF.js GAP(out_relu), 2 threads / 1 thread, medians',
+    cell(sections.chromium, 'TF.js GAP(out_relu)', 1),
+    null,
+    null,
+    '',
+  ],
+  [
+    'Chromium, cross-origin isolated page, ONNX Runtime Web default embedding, 2 threads / 1 thread, medians',
+    cell(sections.chromium, 'ONNX Runtime Web default embedding', 1),
     null,
     null,
     '',

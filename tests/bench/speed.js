@@ -12,6 +12,11 @@
 //     ONNX by tests/bench/onnx-export.js: the default embedding and mobilenet_v2 at both layers, with
 //     1 thread in this thread and with 2 threads in a worker thread (ORT fixes its thread count once
 //     per instance; it runs threads in Node on worker_threads), each timed around session.run.
+// TF.js runs on 1 thread only: tfjs-backend-wasm 4.22 has no threads in Node (its flags_wasm.js
+// answers WASM_HAS_MULTITHREAD_SUPPORT false under Node, TF.js issue 3830, so it loads its
+// non-threaded SIMD binary; forcing the flag fails, as its threaded binary starts its pthread
+// workers from blob: URLs, which Node's worker_threads refuses). The output says so with the
+// figures the backend reports; TF.js's 2-thread row is in tests/bench/browser-speed.js (Chromium).
 // Prints model load times and ms/image (min / median) and the ratios of the medians.
 //
 //   node tests/bench/speed.js [--rounds N] [--no-ort]
@@ -22,7 +27,7 @@ const { Worker, isMainThread, parentPort, workerData } = require('node:worker_th
 const jpeg = require('jpeg-js');
 
 const { createExtractor } = require('../..');
-const { loadReference } = require('../support/tfjs-reference');
+const { loadReference, tf } = require('../support/tfjs-reference');
 const testdata = require('../support/testdata');
 const { cosine } = require('../support/compare');
 
@@ -215,6 +220,15 @@ async function main() {
     );
     await ort2.stop();
   }
+  const tfMultithread = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+  const tfThreads = require('@tensorflow/tfjs-backend-wasm').getThreadsCount();
+  if (tfMultithread || tfThreads !== 1)
+    throw new Error(
+      `TF.js reports threads in Node now (${tfThreads}, multithread ${tfMultithread}): time its 2 threads too`,
+    );
+  console.log(
+    `TF.js ${tf.version.tfjs} wasm backend in Node: ${tfThreads} thread; WASM_HAS_MULTITHREAD_SUPPORT ${tfMultithread} (tfjs-backend-wasm turns threads off under Node, TF.js issue 3830; its threaded binary cannot start workers from blob: URLs there), so Node has no TF.js 2-thread row`,
+  );
   console.log(
     `model load (wasm compile + model parse + graph build): imprint default ${defaultLoadMs.toFixed(0)} ms, accurate ${accurateLoadMs.toFixed(0)} ms, mobilenet_v2.imprint ${sameLoadMs.toFixed(0)} ms; TF.js ${tfjsLoadMs.toFixed(0)} ms (backend init + fast-path load)`,
   );
