@@ -177,16 +177,19 @@ static imprint_status prepare_weights(backbone *bb, uint32_t index) {
       if (status == IMPRINT_OK) {
         if (node->op != MODEL_OP_DEPTHWISE_CONV2D) {
           /* Keras HWIO [kh][kw][cin][cout] -> XNNPACK OHWI [cout][kh][kw][cin] (the deconvolution's
-           * filter layout is the convolution's). */
-          for (uint32_t o = 0; o < cout; o++)
-            for (uint32_t y = 0; y < kh; y++)
-              for (uint32_t x = 0; x < kw; x++)
-                for (uint32_t i = 0; i < cin; i++)
-                  weights[(((size_t)o * kh + y) * kw + x) * cin + i] =
-                      (float)(kernel[(((size_t)y * kw + x) * cin + i) * cout + o] * scale[o]);
+           * filter layout is the convolution's). Read in the file's order, one output channel
+           * apart in the destination: this runs over every weight at load, mostly before the wasm
+           * engine has optimised it, so the inner loop is kept to a load, a multiply and a store. */
+          size_t taps = (size_t)kh * kw * cin; /* one output channel's weights */
+          const float *src = kernel;
+          for (size_t tap = 0; tap < taps; tap++, src += cout) {
+            float *dst = weights + tap;
+            for (uint32_t o = 0; o < cout; o++, dst += taps) *dst = (float)(src[o] * scale[o]);
+          }
         } else {
           /* Keras [kh][kw][cin][mult] and XNNPACK [1][kh][kw][cin*mult] share one order. */
-          for (size_t e = 0; e < k->element_count; e++) weights[e] = (float)(kernel[e] * scale[e % cout]);
+          for (size_t e = 0; e < k->element_count; e += cout)
+            for (uint32_t o = 0; o < cout; o++) weights[e + o] = (float)(kernel[e + o] * scale[o]);
         }
         for (uint32_t o = 0; o < cout; o++) bias[o] = (float)(bias[o] * scale[o] + shift[o]);
         b->weights = weights;

@@ -2,9 +2,10 @@
  *
  * Every size, offset, index, name and shape is checked before the graph builder sees it; after
  * model_file_parse() returns IMPRINT_OK nothing in the model can make a reader index out of bounds
- * or build a graph with inconsistent shapes. All reads go through memcpy-free byte assembly
- * (little-endian, unaligned-safe), and all offset arithmetic is done in uint64_t against limits
- * checked first, so no sum can wrap. */
+ * or build a graph with inconsistent shapes. All reads go through byte assembly (little-endian,
+ * unaligned-safe; the loops over every weight load sixteen bytes at a time with memcpy on
+ * little-endian machines), and all offset arithmetic is done in uint64_t against limits checked
+ * first, so no sum can wrap. */
 #include "model_file.h"
 
 #include "byte_order.h"
@@ -13,6 +14,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* GCC/Clang vector extensions for the loops over every weight: wasm SIMD in the core, SSE2 in the
+ * native tests, one source. */
+typedef uint32_t u32x4 __attribute__((vector_size(16)));
+typedef float f32x4 __attribute__((vector_size(16)));
 
 /* Limits (documented in models/MODEL_FORMAT.md, "Validation"). Far above any real CNN, low enough that
  * no product of them overflows 64 bits and no activation exceeds what 32-bit wasm can hold. */
@@ -82,10 +88,7 @@ static uint32_t window_out(uint32_t in, uint32_t k, uint32_t stride, uint32_t di
  * four at a time and without branches: a model's weights are mostly float16 and this runs over
  * every one of them at load. The half's exponent and mantissa, shifted into a float's, are the
  * value scaled by 2^-112 (a subnormal half becomes a subnormal float, still exact), so one multiply
- * by 2^112 rebiases normals and normalises subnormals; exponent 31 (inf, NaN) maps to 255 directly.
- * GCC/Clang vector extensions: wasm SIMD in the core, SSE2 in the native tests, one source. */
-typedef uint32_t u32x4 __attribute__((vector_size(16)));
-typedef float f32x4 __attribute__((vector_size(16)));
+ * by 2^112 rebiases normals and normalises subnormals; exponent 31 (inf, NaN) maps to 255 directly. */
 
 static u32x4 halves_to_float_bits(u32x4 h) {
   u32x4 em = (h & 0x7FFFu) << 13;
@@ -101,11 +104,15 @@ static u32x4 halves_to_float_bits(u32x4 h) {
 
 static void halves_to_floats(const uint8_t *p, size_t n, float *dst) {
   size_t i = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  typedef uint16_t u16x4 __attribute__((vector_size(8)));
   for (; i + 4 <= n; i += 4) {
-    u32x4 h = {le_get_u16(p + 2 * i), le_get_u16(p + 2 * i + 2), le_get_u16(p + 2 * i + 4), le_get_u16(p + 2 * i + 6)};
-    u32x4 bits = halves_to_float_bits(h);
+    u16x4 h;
+    memcpy(&h, p + 2 * i, sizeof h);
+    u32x4 bits = halves_to_float_bits(__builtin_convertvector(h, u32x4));
     memcpy(dst + i, &bits, sizeof bits);
   }
+#endif
   for (; i < n; i++) {
     u32x4 h = {le_get_u16(p + 2 * i), 0, 0, 0};
     u32x4 bits = halves_to_float_bits(h);
@@ -174,17 +181,41 @@ static imprint_status check_string(parse_ctx *c, uint32_t offset, uint32_t len, 
   return IMPRINT_OK;
 }
 
+/* Sixteen bytes per step on a little-endian machine (wasm, x86; the weights are little-endian),
+ * then element by element to the one found: this reads every weight at load. */
+size_t model_first_not_finite(const uint8_t *p, size_t n, int f16) {
+  size_t i = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  typedef uint16_t u16x8 __attribute__((vector_size(16)));
+  size_t per_step = f16 ? 8 : 4;
+  for (; i + per_step <= n; i += per_step) {
+    uint64_t lanes[2];
+    if (f16) {
+      u16x8 v;
+      memcpy(&v, p + 2 * i, sizeof v);
+      u16x8 bad = (u16x8)((v & 0x7C00u) == 0x7C00u);
+      memcpy(lanes, &bad, sizeof lanes);
+    } else {
+      u32x4 v;
+      memcpy(&v, p + 4 * i, sizeof v);
+      u32x4 bad = (u32x4)((v & 0x7F800000u) == 0x7F800000u);
+      memcpy(lanes, &bad, sizeof lanes);
+    }
+    if (lanes[0] | lanes[1]) break;
+  }
+#endif
+  for (; i < n; i++) {
+    if (f16 ? (le_get_u16(p + 2 * i) & 0x7C00u) == 0x7C00u : (le_get_u32(p + 4 * i) & 0x7F800000u) == 0x7F800000u)
+      return i;
+  }
+  return n;
+}
+
 static imprint_status check_values_finite(parse_ctx *c, uint32_t index) {
   const model_tensor *t = &c->m->tensors[index];
-  const uint8_t *p = t->data;
-  if (t->dtype == MODEL_DTYPE_F32) {
-    for (size_t i = 0; i < t->element_count; i++)
-      if ((le_get_u32(p + 4 * i) & 0x7F800000u) == 0x7F800000u)
-        return CORRUPT(c->why, c->why_size, "tensor %u: element %zu is not finite", index, i);
-  } else if (t->dtype == MODEL_DTYPE_F16) {
-    for (size_t i = 0; i < t->element_count; i++)
-      if ((le_get_u16(p + 2 * i) & 0x7C00u) == 0x7C00u)
-        return CORRUPT(c->why, c->why_size, "tensor %u: element %zu is not finite", index, i);
+  if (t->dtype == MODEL_DTYPE_F32 || t->dtype == MODEL_DTYPE_F16) {
+    size_t i = model_first_not_finite(t->data, t->element_count, t->dtype == MODEL_DTYPE_F16);
+    if (i < t->element_count) return CORRUPT(c->why, c->why_size, "tensor %u: element %zu is not finite", index, i);
   } else {
     /* Largest and smallest dequantized values must be finite floats. */
     double lo = (double)t->q_min, hi = (double)t->q_scale * 255.0 + t->q_min;

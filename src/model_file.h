@@ -118,6 +118,10 @@ void model_file_free(model_file *model);
 /* Dequantizes/converts tensor `t` into `dst` (t->element_count floats). */
 void model_tensor_to_f32(const model_tensor *t, float *dst);
 
+/* The index of the first of n little-endian floats at p (float16 if f16, else float32) that is inf
+ * or NaN, or n when all are finite. The parser's check of every weight; exposed for its tests. */
+size_t model_first_not_finite(const uint8_t *p, size_t n, int f16);
+
 /* The op's name as models/MODEL_FORMAT.md spells it ("CONV2D"), for messages. */
 const char *model_op_name(model_op op);
 

@@ -336,6 +336,44 @@ static void expect_rejected(const uint8_t *bytes, size_t size, size_t at, uint32
   expect_rejected2(bytes, size, at, value, 0, 0, expect, what);
 }
 
+/* The check of every weight finds the first inf or NaN wherever it sits against its sixteen-byte
+ * steps (and unaligned), in float16 and float32, and passes finite values, subnormals and -0. */
+static void test_not_finite(void) {
+  enum { N = 64 };
+  uint8_t raw[4 * N + 1];
+  int wrong = 0;
+  for (int f16 = 0; f16 < 2; f16++) {
+    size_t width = f16 ? 2 : 4;
+    uint8_t *p = raw + 1; /* unaligned on purpose */
+    for (size_t i = 0; i < N; i++) {
+      /* finite: 1.5, a subnormal, -0, the largest finite value, in turn */
+      static const uint32_t f32[4] = {0x3FC00000u, 0x00000001u, 0x80000000u, 0x7F7FFFFFu};
+      static const uint16_t half[4] = {0x3E00, 0x0001, 0x8000, 0x7BFF};
+      if (f16)
+        p[2 * i] = (uint8_t)half[i % 4], p[2 * i + 1] = (uint8_t)(half[i % 4] >> 8);
+      else
+        le_put_u32(p + 4 * i, f32[i % 4]);
+    }
+    for (size_t n = 0; n <= N; n++) wrong += model_first_not_finite(p, n, f16) != n;
+    for (size_t bad = 0; bad < N; bad++) {
+      for (int nan = 0; nan < 2; nan++) {
+        uint8_t saved[4];
+        memcpy(saved, p + bad * width, width);
+        if (f16) {
+          uint16_t h = nan ? 0xFE01 : 0x7C00; /* -NaN, +inf */
+          p[2 * bad] = (uint8_t)h, p[2 * bad + 1] = (uint8_t)(h >> 8);
+        } else {
+          le_put_u32(p + 4 * bad, nan ? 0xFFC00001u : 0x7F800000u);
+        }
+        wrong += model_first_not_finite(p, N, f16) != bad;
+        wrong += model_first_not_finite(p, bad, f16) != bad; /* before it: all finite */
+        memcpy(p + bad * width, saved, width);
+      }
+    }
+  }
+  CHECK(wrong == 0, "the finite check misplaced %d of its answers", wrong);
+}
+
 static void test_targeted(const uint8_t *bytes, size_t size) {
   const size_t strings = le_get_u32(bytes + 24), tensors = 128 + strings, tensor_count = le_get_u32(bytes + 28);
   const size_t nodes = tensors + tensor_count * 48;
@@ -643,6 +681,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   test_half_to_float();
+  test_not_finite();
   test_affine_and_f32();
   test_valid_model(bytes, size);
   test_new_ops();
