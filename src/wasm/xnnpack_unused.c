@@ -27,7 +27,8 @@
  * f32 relu, transpose and x32 pack_lh are not listed either.
  *
  * A new op in the model format may need a getter listed here: remove it from the list (DEVELOPERS.md,
- * "Download size"). Only the wasm link wraps: the native build (tests/c) links XNNPACK whole. */
+ * "Download size and XNNPACK's datatypes"). Only the wasm link wraps: the native build (tests/c)
+ * links XNNPACK whole. */
 #include <stddef.h>
 
 #include "xnnpack/config.h"
