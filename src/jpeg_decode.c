@@ -9,27 +9,32 @@
 
 #include "byte_order.h"
 
-#define FAST_BITS 10 /* codes up to this long are found with one table look-up */
-#define SKIP_BITS 12 /* an AC code and its coefficient bits up to this long are skipped in one step */
+#define FAST_BITS 10  /* codes up to this long are found with one table look-up */
+#define MULTI_BITS 12 /* AC codes with their coefficient bits, up to three, read in one step */
 
-/* An AC table's one-step entry (0 when the code and its bits are longer than SKIP_BITS): */
-#define SKIP_LENGTH(e) ((e)&31)             /* the code and its coefficient bits */
-#define SKIP_CODE_LENGTH(e) ((e) >> 5 & 31) /* the code alone */
-#define SKIP_SIZE(e) ((e) >> 10 & 15)       /* the coefficient's bit count (0 for EOB, ZRL) */
-#define SKIP_ADVANCE(e) ((e) >> 14 & 31)    /* zig-zag positions passed: the run and the coefficient */
-#define SKIP_EOB 0x80000u
-#define SKIP_ZRL 0x100000u
+/* An AC table's multi-symbol entry (0 when the first code and its bits are longer than MULTI_BITS
+ * or its coefficient needs more than 7 bits): up to three (run, size) codes each with the
+ * coefficient bits after it, then possibly an EOB, all within MULTI_BITS. */
+#define MULTI_LENGTH(e) ((int)((e)&15))         /* bits taken by the codes and coefficient bits */
+#define MULTI_ADVANCE(e) ((int)((e) >> 4 & 63)) /* zig-zag positions passed (runs, coefficients, ZRLs, EOB) */
+#define MULTI_EOB 0x400u                        /* the last code is an EOB: the block ends */
+/* Coefficient i (0..2): its zig-zag position relative to the first one passed, plus 1 (0: none),
+ * and its value (EXTENDed, -127..127). */
+#define MULTI_PLACE(e, i) ((int)((e) >> (11 + 6 * (i)) & 63))
+#define MULTI_VALUE(e, i) ((int32_t)(int8_t)((e) >> (32 + 8 * (i)) & 255))
+#define MULTI_COEFFICIENTS (1u << 29) /* at least one coefficient is placed */
 
 /* A Huffman table as Annex C builds it from the DHT segment's code-length counts. */
 typedef struct huffman_table {
   int defined;
   uint16_t fast[1 << FAST_BITS]; /* (length << 8) | symbol, 0 when the code is longer */
-  /* For AC tables: a code and the coefficient bits after it, read in one step when both fit in
-   * SKIP_BITS (the SKIP_ fields above). */
-  uint32_t skip[1 << SKIP_BITS];
-  int32_t max_code[17];     /* largest code of each length, -1 when there is none */
-  int32_t value_offset[17]; /* values[value_offset[l] + code] for a code of length l */
+  int32_t max_code[17];          /* largest code of each length, -1 when there is none */
+  int32_t value_offset[17];      /* values[value_offset[l] + code] for a code of length l */
   uint8_t values[256];
+  /* For AC tables: the multi-symbol entries above, by the next MULTI_BITS bits, and apart (read
+   * only by the 1/4-scale decode, and not needed to find the next code) their three values. */
+  uint32_t multi[1 << MULTI_BITS];
+  uint32_t multi_values[1 << MULTI_BITS];
 } huffman_table;
 
 typedef struct frame_component {
@@ -59,8 +64,9 @@ typedef struct decoder {
   int quant_defined[4];
   frame_component components[4];
   int component_count, progressive, seen_frame, adobe_rgb;
-  int scale;            /* 4 or 8 for a scaled decode of this frame, 0 to only check */
-  quadrant_terms terms; /* the 1/4-scale decode's coefficients */
+  int scale;                        /* 4 or 8 for a scaled decode of this frame, 0 to only check */
+  quadrant_terms terms;             /* the 1/4-scale decode's coefficients */
+  float quadrant_weights[4][64][4]; /* make_quadrant_weights(), per quantisation table */
   uint32_t width, height, h_max, v_max, mcus_wide, mcus_high, restart_interval;
   /* The bit reader (F.2.2.5): bits are taken from the top of `bits`. After the segment's marker
    * it feeds zero bits and counts them in `fake_bits`; consuming one means the data ended early. */
@@ -88,7 +94,77 @@ damaged(decoder *d, const char *format, ...) {
 
 /* ---- Huffman tables (C.2, F.2.2.3) ---------------------------------------------------------- */
 
-static int build_table(huffman_table *t, const uint8_t counts[16], const uint8_t *symbols) {
+/* The symbol of the code at the top of the `avail`-bit window, and its length; -1 when no code
+ * of at most `avail` bits matches (F.2.2.3's DECODE over the window). */
+static int window_symbol(const huffman_table *t, uint32_t window, int avail, int *length) {
+  for (int l = 1; l <= avail; l++) {
+    int32_t code = (int32_t)(window >> (avail - l));
+    if (code <= t->max_code[l]) {
+      *length = l;
+      return t->values[t->value_offset[l] + code];
+    }
+  }
+  return -1;
+}
+
+/* The multi-symbol entries of an AC table (MULTI_ above), for every MULTI_BITS-bit pattern: the
+ * codes it starts with, as the one-symbol path would read them at a position k that leaves room
+ * (the decode checks k + advance <= 64 before taking an entry whole). A code whose coefficient
+ * needs more than 7 bits, a ZRL past 63 positions or a fourth coefficient ends the entry; an EOB
+ * ends it too, as it ends the block. */
+static void make_multi_entries(huffman_table *t) {
+  const uint32_t top = 1u << MULTI_BITS;
+  for (uint32_t pattern = 0; pattern < top; pattern++) {
+    int used = 0, advance = 0, count = 0;
+    uint64_t entry = 0;
+    for (;;) {
+      int avail = MULTI_BITS - used, length = 0;
+      uint32_t window = pattern & ((1u << avail) - 1); /* the bits left, at the bottom */
+      int symbol = avail > 0 ? window_symbol(t, window, avail, &length) : -1;
+      if (symbol < 0) break;
+      int run = symbol >> 4, size = symbol & 15;
+      if (size == 0) {
+        if (run == 15) { /* ZRL: sixteen zeros */
+          if (advance + 16 > 63) break;
+          advance += 16;
+          used += length;
+          continue;
+        }
+        /* EOB (any size-0 code but ZRL ends a sequential block). It counts as one more position
+         * passed: a block whose 63rd coefficient is coded has no EOB, so an entry ending in one
+         * is taken only when k + advance <= 64 leaves a position for it. */
+        if (advance + 1 > 63) break;
+        advance++;
+        entry |= MULTI_EOB;
+        used += length;
+        break;
+      }
+      if (length + size > avail || size > 7 || count == 3 || advance + run + 1 > 63) break;
+      uint32_t raw = (window >> (avail - length - size)) & ((1u << size) - 1);
+      int32_t value = raw < (1u << (size - 1)) ? (int32_t)raw - (1 << size) + 1 : (int32_t)raw; /* EXTEND */
+      advance += run + 1;
+      entry |= (uint64_t)advance << (11 + 6 * count) | (uint64_t)(uint8_t)(int8_t)value << (32 + 8 * count);
+      used += length + size;
+      count++;
+    }
+    if (!used) continue; /* the first code does not fit: the one-symbol path */
+    /* Unused coefficient slots repeat the last one (the decode stores all three). With none, all
+     * three name the last position passed (a zero of the run, or the EOB's): never marked, and
+     * any later code placing a coefficient there overwrites it. */
+    if (count) {
+      entry |= MULTI_COEFFICIENTS;
+      for (int i = count; i < 3; i++)
+        entry |= (uint64_t)MULTI_PLACE(entry, count - 1) << (11 + 6 * i) |
+                 (uint64_t)(uint8_t)MULTI_VALUE(entry, count - 1) << (32 + 8 * i);
+    } else {
+      for (int i = 0; i < 3; i++) entry |= (uint64_t)advance << (11 + 6 * i);
+    }
+    t->multi[pattern] = (uint32_t)(entry | (uint64_t)advance << 4 | (uint64_t)used);
+    t->multi_values[pattern] = (uint32_t)(entry >> 32);
+  }
+}
+
+static int build_table(huffman_table *t, const uint8_t counts[16], const uint8_t *symbols, int ac) {
   memset(t, 0, sizeof *t);
   int32_t code = 0, k = 0;
   for (int length = 1; length <= 16; length++) {
@@ -105,18 +181,7 @@ static int build_table(huffman_table *t, const uint8_t counts[16], const uint8_t
     }
     code <<= 1;
   }
-  /* The skip table from the codes again (C.2: canonical codes in order of length). */
-  code = 0, k = 0;
-  for (int length = 1; length <= 16; length++, code <<= 1) {
-    for (int i = 0; i < counts[length - 1]; i++, code++, k++) {
-      int run = symbols[k] >> 4, size = symbols[k] & 15;
-      if (length + size > SKIP_BITS || size > 10) continue; /* the slow path decides */
-      uint32_t kind = size ? (uint32_t)(run + 1) << 14 : run == 15 ? SKIP_ZRL : SKIP_EOB;
-      uint32_t entry = (uint32_t)(length + size) | (uint32_t)length << 5 | (uint32_t)size << 10 | kind;
-      int shift = SKIP_BITS - length;
-      for (int j = 0; j < (1 << shift); j++) t->skip[(code << shift) | j] = entry;
-    }
-  }
+  if (ac) make_multi_entries(t);
   t->defined = 1;
   return 1;
 }
@@ -151,6 +216,21 @@ static void fill(decoder *d) {
     d->bits |= (uint64_t)byte << (56 - d->bit_count);
     d->bit_count += 8;
   }
+}
+
+/* The bit reader's common case, inline: the next 8 bytes hold no 0xFF (so no stuffed byte and no
+ * marker), and as many whole bytes as fit are taken at once. Bits below `*bit_count` may then
+ * hold the start of the next byte: its true bits, which the next refill ORs in again. 0 when the
+ * slow path (fill) must run. */
+static inline int refill_fast(decoder *d, uint64_t *bits, int *bit_count) {
+  if (d->at_marker || d->pos + 8 > d->size) return 0;
+  uint64_t word = be_get_u64(d->bytes + d->pos);
+  uint64_t inverted = ~word; /* a zero byte where the data has 0xFF */
+  if ((inverted - 0x0101010101010101ull) & ~inverted & 0x8080808080808080ull) return 0;
+  *bits |= word >> *bit_count;
+  d->pos += (size_t)((63 - *bit_count) >> 3);
+  *bit_count |= 56;
+  return 1;
 }
 
 static inline void consume(decoder *d, int n) {
@@ -266,139 +346,145 @@ static void make_quadrant_terms(quadrant_terms *t) {
     }
 }
 
+/* Each quadrant term's weight times its quantisation step, signed for each of the four quadrants
+ * (top left, top right, bottom left, bottom right: an odd horizontal frequency changes sign from
+ * left to right, an odd vertical one from top to bottom), for the quantisation tables in use. */
+static void make_quadrant_weights(decoder *d) {
+  for (int t = 0; t < 4; t++)
+    for (int k = 0; k < 64; k++) {
+      float w = d->terms.weight[k] * (float)d->quant[t][k];
+      int odd_u = d->terms.kind[k] & 1, odd_v = d->terms.kind[k] >> 1;
+      d->quadrant_weights[t][k][0] = w;
+      d->quadrant_weights[t][k][1] = odd_u ? -w : w;
+      d->quadrant_weights[t][k][2] = odd_v ? -w : w;
+      d->quadrant_weights[t][k][3] = odd_u != odd_v ? -w : w;
+    }
+}
+
 /* The four quadrant means from the DC coefficient and the nonzero quadrant terms (bits of
  * `nonzero`; smooth photos have few). */
-static void quadrant_means(const decoder *d, const frame_component *c, const int32_t coefficients[64], uint64_t nonzero,
-                           float out[4]) {
-  const uint16_t *q = d->quant[c->quant_table];
-  float dc = 128.0f + (float)(coefficients[0] * q[0]) * 0.125f;
-  if (!nonzero) { /* DC only (most blocks of smooth photos): the four means are the block's */
-    out[0] = out[1] = out[2] = out[3] = dc;
-    return;
-  }
-  float sums[4] = {dc, 0, 0, 0}; /* (horizontal u, vertical v): even-even, odd-even, even-odd, odd-odd */
-  const quadrant_terms *t = &d->terms;
+static void quadrant_means(const decoder *d, const frame_component *c, int32_t dc_coefficient,
+                           const int32_t coefficients[64], uint64_t nonzero, float out[4]) {
+  float dc = 128.0f + (float)(dc_coefficient * d->quant[c->quant_table][0]) * 0.125f;
+  float m0 = dc, m1 = dc, m2 = dc, m3 = dc;
+  const float(*w)[4] = d->quadrant_weights[c->quant_table];
   while (nonzero) {
     int k = __builtin_ctzll(nonzero);
     nonzero &= nonzero - 1;
-    sums[t->kind[k]] += (float)(coefficients[k] * q[k]) * t->weight[k];
+    float v = (float)coefficients[k];
+    m0 += v * w[k][0];
+    m1 += v * w[k][1];
+    m2 += v * w[k][2];
+    m3 += v * w[k][3];
   }
-  out[0] = sums[0] + sums[1] + sums[2] + sums[3]; /* top left */
-  out[1] = sums[0] - sums[1] + sums[2] - sums[3]; /* top right */
-  out[2] = sums[0] + sums[1] - sums[2] - sums[3]; /* bottom left */
-  out[3] = sums[0] - sums[1] - sums[2] + sums[3]; /* bottom right */
+  out[0] = m0, out[1] = m1, out[2] = m2, out[3] = m3;
 }
 
-/* A sequential block of the 1/4-scale decode: every AC code is read (one table step for most),
- * and only the 24 coefficients a quadrant mean depends on are kept. */
-static int sequential_block_values(decoder *d, frame_component *c, size_t block) {
-  int32_t coefficients[64]; /* read only where `nonzero` (or k = 0) says it was written */
-  uint64_t nonzero = 0, wanted = d->terms.mask;
-  if (!add_dc_difference(d, c, 0)) return 0;
-  coefficients[0] = c->dc_prediction;
-  const huffman_table *ac = &d->ac_tables[c->ac_table];
-  /* The bit reader's state in locals for the one-step codes (the common case), stored back around
-   * the slow path: through `d` the compiler would reload it for every coefficient. */
+/* The bit reader's state in locals (through `d` the compiler would reload it for every code),
+ * stored back around the calls that take `d`. REFILL leaves 32 bits or more: any one code with its
+ * coefficient bits (at most 16 + 11). */
+#define STORE_BITS() (d->bits = bits, d->bit_count = bit_count)
+#define LOAD_BITS() (bits = d->bits, bit_count = d->bit_count)
+#define REFILL()                                                \
+  do {                                                          \
+    if (bit_count < 32 && !refill_fast(d, &bits, &bit_count)) { \
+      STORE_BITS();                                             \
+      fill(d);                                                  \
+      LOAD_BITS();                                              \
+    }                                                           \
+  } while (0)
+
+/* A sequential block (F.2.2): the DC difference, then every AC code, mostly several per table
+ * step. values = 1 (the 1/4-scale decode) keeps the coefficients the quadrant means need and
+ * computes them; values = 0 only reads past the AC codes (the check, and the 1/8-scale decode,
+ * which keeps the DC coefficient: the block's mean). */
+static inline int sequential_block_with(decoder *d, frame_component *c, size_t block, int values) {
   uint64_t bits = d->bits;
   int bit_count = d->bit_count;
-  for (int k = 1; k < 64;) {
-    if (bit_count < 16) {
-      d->bits = bits, d->bit_count = bit_count;
-      fill(d);
-      bits = d->bits, bit_count = d->bit_count;
-    }
-    uint32_t entry = ac->skip[bits >> (64 - SKIP_BITS)];
-    if (entry) {
-      int length = (int)SKIP_LENGTH(entry);
-      if (entry & (SKIP_EOB | SKIP_ZRL)) {
-        bits <<= length, bit_count -= length;
-        if (entry & SKIP_EOB) break;
-        k += 16;
-        continue;
-      }
-      k += (int)SKIP_ADVANCE(entry) - 1; /* the coefficient's position */
-      if (k > 63) return damaged(d, "a block with more than 64 coefficients");
-      if (wanted >> k & 1) {
-        int size = (int)SKIP_SIZE(entry);
-        int32_t value = (int32_t)((bits << SKIP_CODE_LENGTH(entry)) >> (64 - size));
-        coefficients[k] = value < (1 << (size - 1)) ? value - (1 << size) + 1 : value; /* EXTEND */
-        nonzero |= 1ull << k;
-      }
-      bits <<= length, bit_count -= length;
-      k++;
-      continue;
-    }
-    d->bits = bits, d->bit_count = bit_count;
-    int rs = decode_symbol(d, ac);
-    if (rs < 0) return damaged(d, "an impossible AC code");
-    int run = rs >> 4, size = rs & 15;
-    bits = d->bits, bit_count = d->bit_count;
-    if (size == 0) {
-      if (run != 15) break;
-      k += 16;
-      continue;
-    }
-    k += run;
-    if (k > 63 || size > 10) return damaged(d, "a block with more than 64 coefficients");
-    int32_t value = receive_extend(d, size);
-    if (wanted >> k & 1) {
-      coefficients[k] = value;
-      nonzero |= 1ull << k;
-    }
-    k++;
-    bits = d->bits, bit_count = d->bit_count;
+  REFILL();
+  /* The DC difference (F.2.2.1): with 8-bit samples the coefficient lies in -1024..1016 before
+   * quantisation (A.3.3), so a predictor far outside that is damage. */
+  const huffman_table *dc_table = &d->dc_tables[c->dc_table];
+  uint16_t fast = dc_table->fast[bits >> (64 - FAST_BITS)];
+  int s;
+  if (fast) {
+    s = fast & 255;
+    bits <<= fast >> 8, bit_count -= fast >> 8;
+  } else {
+    STORE_BITS();
+    s = decode_symbol(d, dc_table);
+    LOAD_BITS();
   }
-  d->bits = bits, d->bit_count = bit_count;
-  quadrant_means(d, c, coefficients, nonzero, c->means + block * 4);
-  return 1;
-}
+  if (s < 0 || s > 11) return damaged(d, "an impossible DC code");
+  if (s) {
+    int32_t raw = (int32_t)(bits >> (64 - s));
+    bits <<= s, bit_count -= s;
+    c->dc_prediction += raw < (1 << (s - 1)) ? raw - (1 << s) + 1 : raw; /* EXTEND */
+    if (c->dc_prediction > 2047 || c->dc_prediction < -2048) return damaged(d, "a DC coefficient out of range");
+  }
 
-/* A sequential block whose AC coefficients are skipped: the check, and the 1/8-scale decode, which
- * keeps the DC coefficient alone (the block's mean). */
-static int sequential_block(decoder *d, frame_component *c, size_t block) {
-  if (d->scale == 4) return sequential_block_values(d, c, block);
-  if (!add_dc_difference(d, c, 0)) return 0;
-  if (d->scale == 8) c->means[block] = 128.0f + (float)(c->dc_prediction * d->quant[c->quant_table][0]) * 0.125f;
+  int32_t coefficients[64]; /* read only where `nonzero` says it was written */
+  uint64_t nonzero = 0;
   const huffman_table *ac = &d->ac_tables[c->ac_table];
-  uint64_t bits = d->bits; /* in locals, as in sequential_block_values */
-  int bit_count = d->bit_count;
   for (int k = 1; k < 64;) {
-    if (bit_count < 16) {
-      d->bits = bits, d->bit_count = bit_count;
-      fill(d);
-      bits = d->bits, bit_count = d->bit_count;
-    }
-    uint32_t skip = ac->skip[bits >> (64 - SKIP_BITS)];
-    if (skip) {
-      int length = (int)SKIP_LENGTH(skip);
-      bits <<= length, bit_count -= length;
-      if (skip & SKIP_EOB) break;
-      if (skip & SKIP_ZRL) {
-        k += 16;
-        continue;
+    REFILL();
+    uint32_t index = (uint32_t)(bits >> (64 - MULTI_BITS)), entry = ac->multi[index];
+    if (entry && k + MULTI_ADVANCE(entry) <= 64) {
+      if (values) {
+        /* All three slots stored (unused ones repeat a used one, or name an unmarked position). */
+        int p0 = MULTI_PLACE(entry, 0), p1 = MULTI_PLACE(entry, 1), p2 = MULTI_PLACE(entry, 2);
+        uint64_t three = (uint64_t)ac->multi_values[index] << 32;
+        coefficients[k - 1 + p0] = MULTI_VALUE(three, 0);
+        coefficients[k - 1 + p1] = MULTI_VALUE(three, 1);
+        coefficients[k - 1 + p2] = MULTI_VALUE(three, 2);
+        uint64_t placed = ((1ull << p0 | 1ull << p1 | 1ull << p2) >> 1) << k;
+        nonzero |= placed & (0 - (uint64_t)((entry & MULTI_COEFFICIENTS) != 0)); /* none placed: no bit */
       }
-      k += (int)SKIP_ADVANCE(skip); /* the run of zeros and the coefficient */
-      if (k > 64) return damaged(d, "a block with more than 64 coefficients");
+      int length = MULTI_LENGTH(entry);
+      bits <<= length, bit_count -= length;
+      k += MULTI_ADVANCE(entry);
+      if (entry & MULTI_EOB) break;
       continue;
     }
-    d->bits = bits, d->bit_count = bit_count;
-    int rs = decode_symbol(d, ac);
-    if (rs < 0) return damaged(d, "an impossible AC code");
+    /* One code at a time: long codes, large coefficients, and codes near the end of the block;
+     * codes up to FAST_BITS long in one look-up, longer ones by decode_symbol(). */
+    uint16_t fast_ac = ac->fast[bits >> (64 - FAST_BITS)];
+    int rs;
+    if (fast_ac) {
+      rs = fast_ac & 255;
+      bits <<= fast_ac >> 8, bit_count -= fast_ac >> 8;
+    } else {
+      STORE_BITS();
+      rs = decode_symbol(d, ac);
+      LOAD_BITS();
+      if (rs < 0) return damaged(d, "an impossible AC code");
+    }
     int run = rs >> 4, size = rs & 15;
     if (size == 0) {
-      bits = d->bits, bit_count = d->bit_count;
       if (run != 15) break; /* EOB */
       k += 16;              /* ZRL: sixteen zeros */
       continue;
     }
     k += run;
     if (k > 63 || size > 10) return damaged(d, "a block with more than 64 coefficients");
-    get_bits(d, size);
-    bits = d->bits, bit_count = d->bit_count;
+    int32_t raw = (int32_t)(bits >> (64 - size));
+    bits <<= size, bit_count -= size;
+    if (values) {
+      coefficients[k] = raw < (1 << (size - 1)) ? raw - (1 << size) + 1 : raw; /* EXTEND */
+      nonzero |= 1ull << k;
+    }
     k++;
   }
-  d->bits = bits, d->bit_count = bit_count;
+  STORE_BITS();
+  if (values)
+    quadrant_means(d, c, c->dc_prediction, coefficients, nonzero & d->terms.mask, c->means + block * 4);
+  else if (d->scale == 8)
+    c->means[block] = 128.0f + (float)(c->dc_prediction * d->quant[c->quant_table][0]) * 0.125f;
   return 1;
+}
+
+static int sequential_block(decoder *d, frame_component *c, size_t block) {
+  return d->scale == 4 ? sequential_block_with(d, c, block, 1) : sequential_block_with(d, c, block, 0);
 }
 
 /* Progressive DC scans, G.1.2.1: the first sets the coefficient's high bits, later ones add one. */
@@ -526,6 +612,7 @@ static int decode_scan(decoder *d, const uint8_t *payload, size_t length) {
   uint32_t wide = count == 1 ? scan[0]->used_wide : d->mcus_wide;
   uint32_t high = count == 1 ? scan[0]->used_high : d->mcus_high;
   uint64_t units = (uint64_t)wide * high;
+  if (d->scale == 4) make_quadrant_weights(d);
   start_segment(d, d->pos);
   uint32_t restart_expected = 0;
   for (uint64_t unit = 0; unit < units; unit++) {
@@ -628,7 +715,7 @@ static int read_huffman_tables(decoder *d, const uint8_t *p, size_t length) {
     for (int i = 1; i <= 16; i++) symbols += p[at + i];
     if (tc > 1 || th > 3 || symbols > 256 || length - at - 17 < symbols) return damaged(d, "a malformed Huffman table");
     huffman_table *t = tc ? &d->ac_tables[th] : &d->dc_tables[th];
-    if (!build_table(t, p + at + 1, p + at + 17)) return damaged(d, "a Huffman table with impossible code lengths");
+    if (!build_table(t, p + at + 1, p + at + 17, tc)) return damaged(d, "a Huffman table with impossible code lengths");
     at += 17 + symbols;
   }
   return 1;
