@@ -5,7 +5,9 @@
 // decode (each block's mean, its DC coefficient) when the boxes are whole blocks (3584 pixels a
 // side for a 224x224 input) or 16 pixels or more. The embedding must stay within a fixed cosine of the full-size decode
 // followed by the same resize. Test photos are
-// real photos upscaled here (nothing large is committed), encoded with jpeg-js (baseline, 4:4:4).
+// real photos upscaled here (nothing large is committed), encoded with jpeg-js (baseline, 4:4:4),
+// and phone-like 12 MP JPEGs: a mosaic of the test photos at native resolution encoded by cjpeg
+// (4:2:0, quality 92, baseline and progressive; tests/support/phone-jpeg.js).
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -15,6 +17,7 @@ const { createExtractor } = require('..');
 const testdata = require('./support/testdata');
 const { resizeRgba: upscale } = require('./support/resize-rgba');
 const { cosine } = require('./support/compare');
+const { phoneJpeg } = require('./support/phone-jpeg');
 
 /** The tolerance issue 13 sets: cosine to the full-resolution decode + resize. */
 const MIN_COSINE = 0.999;
@@ -53,6 +56,39 @@ test('a 12-megapixel JPEG embeds within cosine 0.999 of its full-size decode + r
   assert.ok(c >= MIN_COSINE, `cosine ${c.toFixed(6)}`);
   // The reduced decode was taken: a different path, not the same pixels.
   assert.notDeepEqual(fast, full);
+});
+
+test('phone-like 12 MP JPEGs (4:2:0, quality 92, baseline and progressive) stay within cosine 0.999', async () => {
+  const baseline = phoneJpeg(4000, 3000);
+  const { fast, full, cosine: c } = await bothWays(baseline);
+  assert.ok(c >= MIN_COSINE, `baseline: cosine ${c.toFixed(6)}`);
+  assert.notDeepEqual(fast, full, 'baseline: the reduced decode was not used');
+  const progressive = phoneJpeg(4000, 3000, { progressive: true });
+  const p = await bothWays(progressive);
+  assert.ok(p.cosine >= MIN_COSINE, `progressive: cosine ${p.cosine.toFixed(6)}`);
+  // Turned by EXIF (shown 3000x4000), and at 3584 pixels a side: the 1/8-scale decode's size.
+  const turned = await bothWays(withExifOrientation(baseline, 6));
+  assert.ok(turned.cosine >= MIN_COSINE, `baseline turned: cosine ${turned.cosine.toFixed(6)}`);
+  const eighth = await bothWays(phoneJpeg(3584, 3584));
+  assert.ok(eighth.cosine >= MIN_COSINE, `3584x3584: cosine ${eighth.cosine.toFixed(6)}`);
+  assert.notDeepEqual(eighth.fast, eighth.full, '3584x3584: the reduced decode was not used');
+});
+
+test('damage in a phone-like JPEG is found (baseline and progressive)', async () => {
+  // Scribbled bytes and a marker in the middle of the data. (Zeroed bytes are not always damage
+  // here: with the standard Huffman tables cjpeg writes, zero bits decode as valid codes, and in
+  // the baseline file the decode falls back in step after them: a limit of any Huffman check.)
+  for (const progressive of [false, true]) {
+    const good = Buffer.from(phoneJpeg(1920, 1440, { progressive }));
+    const middle = Math.floor(good.length / 2);
+    const scribbled = Buffer.from(good);
+    for (let i = 0; i < 500; i++) scribbled[middle + i] = ((i * 97 + 13) & 255) === 255 ? 254 : (i * 97 + 13) & 255;
+    await assert.rejects(extractor.embed(scribbled), { code: 'DECODE_FAILED', message: /JPEG data is damaged/ });
+    const cut = Buffer.from(good);
+    cut[middle] = 0xff;
+    cut[middle + 1] = 0xd9;
+    await assert.rejects(extractor.embed(cut), { code: 'DECODE_FAILED' });
+  }
 });
 
 test('large JPEGs of every photo, at and above the 1/4-scale threshold, stay within cosine 0.999', async () => {
