@@ -44,8 +44,9 @@ typedef struct frame_component {
   uint32_t samples_wide, samples_high;
   int dc_prediction;
   uint8_t dc_table, ac_table;
-  float *means;      /* the scaled decode: each block's four 4x4 quadrant means (1/4) or its mean (1/8) */
-  uint64_t *nonzero; /* progressive refinement: bit k set once coefficient k (zig-zag) is nonzero */
+  float *means;       /* the scaled decode: each block's four 4x4 quadrant means (1/4) or its mean (1/8) */
+  uint64_t *nonzero;  /* progressive refinement: bit k set once coefficient k (zig-zag) is nonzero */
+  uint64_t *negative; /* progressive, 1/4 scale: bit k set when that nonzero coefficient is negative */
 } frame_component;
 
 /* Per zig-zag position k of a quadrant term: its weight half_weights[u] * half_weights[v] and
@@ -487,17 +488,40 @@ static int sequential_block(decoder *d, frame_component *c, size_t block) {
   return d->scale == 4 ? sequential_block_with(d, c, block, 1) : sequential_block_with(d, c, block, 0);
 }
 
-/* Progressive DC scans, G.1.2.1: the first sets the coefficient's high bits, later ones add one. */
-static int dc_first_block(decoder *d, frame_component *c, int al) { return add_dc_difference(d, c, al); }
+/* A progressive JPEG's scaled decode adds each coefficient's share (value: its bits so far, or a
+ * refinement's change) to the block's means as it arrives: its DC coefficient to every mean, and
+ * at 1/4 scale the quadrant terms to their quadrants. */
+static void add_term(decoder *d, frame_component *c, size_t block, int k, int32_t value) {
+  if (k == 0) {
+    float v = (float)(value * d->quant[c->quant_table][0]) * 0.125f;
+    if (d->scale == 8) c->means[block] += v;
+    if (d->scale == 4)
+      for (int i = 0; i < 4; i++) c->means[block * 4 + i] += v;
+  } else if (d->scale == 4 && (d->terms.mask >> k & 1)) {
+    const float *w = d->quadrant_weights[c->quant_table][k];
+    for (int i = 0; i < 4; i++) c->means[block * 4 + i] += (float)value * w[i];
+  }
+}
 
-static int dc_refine_block(decoder *d) {
-  get_bits(d, 1);
+/* Progressive DC scans, G.1.2.1: the first sets the coefficient's high bits, later ones add one. */
+static int dc_first_block(decoder *d, frame_component *c, size_t block, int al) {
+  if (!add_dc_difference(d, c, al)) return 0;
+  if (d->scale) {
+    add_term(d, c, block, 0, c->dc_prediction * (1 << al));
+    float *means = c->means + block * (d->scale == 4 ? 4 : 1);
+    for (int i = 0; i < (d->scale == 4 ? 4 : 1); i++) means[i] += 128.0f; /* the level shift (A.3.1) */
+  }
   return 1;
 }
 
-/* Progressive AC scans, G.1.2.2 (one component each): only which coefficients are nonzero is
- * kept, since that decides how a refinement scan is read. */
-static int ac_first_block(decoder *d, frame_component *c, size_t block, int ss, int se) {
+static int dc_refine_block(decoder *d, frame_component *c, size_t block, int al) {
+  if (get_bits(d, 1) && d->scale) add_term(d, c, block, 0, 1 << al);
+  return 1;
+}
+
+/* Progressive AC scans, G.1.2.2 (one component each): which coefficients are nonzero decides how
+ * a refinement scan is read; the scaled decodes also keep their signs and add their shares. */
+static int ac_first_block(decoder *d, frame_component *c, size_t block, int ss, int se, int al) {
   if (d->eob_run) {
     d->eob_run--;
     return 1;
@@ -518,15 +542,45 @@ static int ac_first_block(decoder *d, frame_component *c, size_t block, int ss, 
     }
     k += run;
     if (k > se || size > 10) return damaged(d, "a block with coefficients past its spectral band");
-    get_bits(d, size);
+    int32_t value = receive_extend(d, size);
     nonzero |= 1ull << k;
+    if (d->scale == 4) {
+      if (value < 0) c->negative[block] |= 1ull << k;
+      add_term(d, c, block, k, value * (1 << al));
+    }
     k++;
   }
   c->nonzero[block] = nonzero;
   return 1;
 }
 
-static int ac_refine_block(decoder *d, frame_component *c, size_t block, int ss, int se) {
+/* The correction bits of a refinement scan for the nonzero coefficients at the set bits of
+ * `passed` (one bit each, in zig-zag order, G.1.2.3): a set bit grows the coefficient's magnitude
+ * by 1 << al. Read 16 at a time. */
+static void read_corrections(decoder *d, frame_component *c, size_t block, uint64_t passed, int al) {
+  if (d->scale != 4) { /* only read past */
+    for (int n = __builtin_popcountll(passed); n > 0; n -= 16) get_bits(d, n < 16 ? n : 16);
+    return;
+  }
+  while (passed) {
+    int n = __builtin_popcountll(passed);
+    if (n > 16) n = 16;
+    uint32_t bits = get_bits(d, n);
+    for (int i = n - 1; i >= 0; i--) {
+      int k = __builtin_ctzll(passed);
+      passed &= passed - 1;
+      if (bits >> i & 1) add_term(d, c, block, k, (c->negative[block] >> k & 1) ? -(1 << al) : 1 << al);
+    }
+  }
+}
+
+/* Zig-zag positions from..to as bits. */
+static uint64_t band_mask(int from, int to) {
+  uint64_t upto = to >= 63 ? ~0ull : (1ull << (to + 1)) - 1;
+  return upto & ~((1ull << from) - 1);
+}
+
+static int ac_refine_block(decoder *d, frame_component *c, size_t block, int ss, int se, int al) {
   uint64_t nonzero = c->nonzero[block];
   int k = ss;
   if (!d->eob_run) {
@@ -534,33 +588,34 @@ static int ac_refine_block(decoder *d, frame_component *c, size_t block, int ss,
     for (; k <= se; k++) {
       int rs = decode_symbol(d, ac);
       if (rs < 0) return damaged(d, "an impossible AC code");
-      int run = rs >> 4, size = rs & 15;
+      int run = rs >> 4, size = rs & 15, positive = 0;
       if (size == 0 && run < 15) {
         d->eob_run = (1u << run) + get_bits(d, run);
         break;
       }
       if (size != 0) {
         if (size != 1) return damaged(d, "a refinement coefficient larger than one bit");
-        get_bits(d, 1); /* its sign */
+        positive = (int)get_bits(d, 1); /* its sign */
       }
-      /* Skip `run` zero coefficients, reading a correction bit for each nonzero one passed. */
-      for (; k <= se; k++) {
-        if (nonzero >> k & 1) {
-          get_bits(d, 1);
-        } else {
-          if (run == 0) break;
-          run--;
-        }
-      }
+      /* Pass `run` zero coefficients and stop at the next zero one (the new coefficient's place;
+       * past se when there is none), reading a correction bit for each nonzero one passed. */
+      uint64_t band = band_mask(k, se), zeros = ~nonzero & band;
+      for (int r = 0; r < run && zeros; r++) zeros &= zeros - 1;
+      int stop = zeros ? __builtin_ctzll(zeros) : se + 1;
+      read_corrections(d, c, block, nonzero & band & (stop > 63 ? ~0ull : (1ull << stop) - 1), al);
+      k = stop;
       if (size != 0) {
         if (k > se) return damaged(d, "a block with coefficients past its spectral band");
         nonzero |= 1ull << k;
+        if (d->scale == 4) {
+          if (!positive) c->negative[block] |= 1ull << k;
+          add_term(d, c, block, k, positive ? 1 << al : -(1 << al));
+        }
       }
     }
   }
   if (d->eob_run) {
-    for (; k <= se; k++)
-      if (nonzero >> k & 1) get_bits(d, 1);
+    if (k <= se) read_corrections(d, c, block, nonzero & band_mask(k, se), al);
     d->eob_run--;
   }
   c->nonzero[block] = nonzero;
@@ -571,8 +626,8 @@ static int ac_refine_block(decoder *d, frame_component *c, size_t block, int ss,
 
 static int decode_block(decoder *d, frame_component *c, size_t block, int ss, int se, int ah, int al) {
   if (!d->progressive) return sequential_block(d, c, block);
-  if (ss == 0) return ah ? dc_refine_block(d) : dc_first_block(d, c, al);
-  return ah ? ac_refine_block(d, c, block, ss, se) : ac_first_block(d, c, block, ss, se);
+  if (ss == 0) return ah ? dc_refine_block(d, c, block, al) : dc_first_block(d, c, block, al);
+  return ah ? ac_refine_block(d, c, block, ss, se, al) : ac_first_block(d, c, block, ss, se, al);
 }
 
 /* One scan (B.2.3) whose header is payload[0..length) and whose data starts at d->pos; leaves
@@ -694,6 +749,7 @@ static int allocate_blocks(decoder *d) {
     size_t per_block = d->scale == 4 ? 4 : 1;
     if (d->scale && !(c->means = calloc(blocks * per_block, sizeof *c->means))) return 0;
     if (d->progressive && !(c->nonzero = calloc(blocks, sizeof *c->nonzero))) return 0;
+    if (d->progressive && d->scale == 4 && !(c->negative = calloc(blocks, sizeof *c->negative))) return 0;
   }
   return 1;
 }
@@ -702,8 +758,10 @@ static void free_blocks(decoder *d) {
   for (int i = 0; i < 4; i++) {
     free(d->components[i].means);
     free(d->components[i].nonzero);
+    free(d->components[i].negative);
     d->components[i].means = NULL;
     d->components[i].nonzero = NULL;
+    d->components[i].negative = NULL;
   }
 }
 
@@ -828,11 +886,10 @@ static jpeg_data_result make_scaled(const decoder *d, jpeg_scaled *out) {
   return JPEG_DATA_OK;
 }
 
-/* The scaled decodes handle sequential JPEGs that stb_image would convert as gray or YCbCr: one
- * component, or three that are not RGB (ids 'R','G','B', or Adobe's transform 0), with chroma
- * halved or not. */
+/* The scaled decodes handle JPEGs (sequential or progressive) that stb_image would convert as gray
+ * or YCbCr: one component, or three that are not RGB (ids 'R','G','B', or Adobe's transform 0),
+ * with chroma halved or not. */
 static int scaled_layout(const decoder *d) {
-  if (d->progressive) return 0;
   if (d->component_count == 1) return 1;
   if (d->component_count != 3 || d->adobe_rgb) return 0;
   const frame_component *c = d->components;

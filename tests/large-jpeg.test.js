@@ -7,7 +7,8 @@
 // followed by the same resize. Test photos are
 // real photos upscaled here (nothing large is committed), encoded with jpeg-js (baseline, 4:4:4),
 // and phone-like 12 MP JPEGs: a mosaic of the test photos at native resolution encoded by cjpeg
-// (4:2:0, quality 92, baseline and progressive; tests/support/phone-jpeg.js).
+// (4:2:0, quality 92, baseline and progressive; tests/support/phone-jpeg.js). Progressive JPEGs
+// take the same reduced decodes, their scans adding each coefficient's share to the means.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -66,6 +67,9 @@ test('phone-like 12 MP JPEGs (4:2:0, quality 92, baseline and progressive) stay 
   const progressive = phoneJpeg(4000, 3000, { progressive: true });
   const p = await bothWays(progressive);
   assert.ok(p.cosine >= MIN_COSINE, `progressive: cosine ${p.cosine.toFixed(6)}`);
+  assert.notDeepEqual(p.fast, p.full, 'progressive: the reduced decode was not used');
+  // The same coefficients in another order: the same embedding but for float rounding.
+  assert.ok(cosine(p.fast, fast) >= 0.99999, `progressive / baseline: cosine ${cosine(p.fast, fast).toFixed(6)}`);
   // Turned by EXIF (shown 3000x4000), and at 3584 pixels a side: the 1/8-scale decode's size.
   const turned = await bothWays(withExifOrientation(baseline, 6));
   assert.ok(turned.cosine >= MIN_COSINE, `baseline turned: cosine ${turned.cosine.toFixed(6)}`);

@@ -4,7 +4,7 @@
  * 4x4 and 8x8 means of stb_image's full decode, zeroed data is found, and a sweep of damaged bytes over every photo's
  * data must never read or write out of bounds (run under ASan + UBSan by tests/c/run-native.sh).
  *
- *   jpeg_decode_test PHOTO.jpg...
+ *   jpeg_decode_test PHOTO.jpg... [--same BASELINE.jpg PROGRESSIVE.jpg]...
  *
  * Prints "N passed, N failed"; exits 1 on any failure. */
 #include <stdio.h>
@@ -255,11 +255,50 @@ static void test_scale_choice(void) {
   CHECK(jpeg_scale_for(128, 128, 8, 8) == 8, "the fuzzer's 8x8 input: 1/8 from 128 pixels a side");
 }
 
+/* Two JPEGs with the same coefficients (one baseline, one progressive: cjpeg writes both from the
+ * same quantised blocks): the same scaled images, but for float rounding (at most one level). */
+static void test_same_coefficients(const char *baseline, const char *progressive) {
+  size_t sizes[2];
+  uint8_t *bytes[2] = {read_file(baseline, &sizes[0]), read_file(progressive, &sizes[1])};
+  CHECK(bytes[0] && bytes[1], "%s, %s: cannot read", baseline, progressive);
+  for (int scale = 4; bytes[0] && bytes[1] && scale <= 8; scale += 4) {
+    jpeg_scaled a, b;
+    char problem[160];
+    CHECK(jpeg_decode_data(bytes[0], sizes[0], scale, &a, problem, sizeof problem) == JPEG_DATA_OK &&
+              jpeg_decode_data(bytes[1], sizes[1], scale, &b, problem, sizeof problem) == JPEG_DATA_OK,
+          "%s: %s", progressive, problem);
+    if (a.pixels && b.pixels && a.width == b.width && a.height == b.height && a.channels == b.channels) {
+      int most = 0;
+      for (size_t i = 0; i < (size_t)a.width * a.height * a.channels; i++) {
+        int d = abs((int)a.pixels[i] - (int)b.pixels[i]);
+        if (d > most) most = d;
+      }
+      printf("%s: 1/%d scale, largest difference to the baseline file %d\n", progressive, scale, most);
+      CHECK(most <= 1, "%s: 1/%d scale differs from the baseline file by %d", progressive, scale, most);
+    } else {
+      CHECK(0, "%s: 1/%d scale images missing or of different sizes", progressive, scale);
+    }
+    free(a.pixels);
+    free(b.pixels);
+  }
+  free(bytes[0]);
+  free(bytes[1]);
+}
+
 int main(int argc, char **argv) {
   test_scale_choice();
   test_synthetic();
-  for (int i = 1; i < argc; i++) test_photo(argv[i]);
-  CHECK(argc > 1, "no photos given");
+  int photos = 0;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--same") == 0 && i + 2 < argc) {
+      test_same_coefficients(argv[i + 1], argv[i + 2]);
+      i += 2;
+      continue;
+    }
+    test_photo(argv[i]);
+    photos++;
+  }
+  CHECK(photos > 0, "no photos given");
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }
