@@ -367,18 +367,18 @@ static void make_quadrant_weights(decoder *d) {
 static void quadrant_means(const decoder *d, const frame_component *c, int32_t dc_coefficient,
                            const int32_t coefficients[64], uint64_t nonzero, float out[4]) {
   float dc = 128.0f + (float)(dc_coefficient * d->quant[c->quant_table][0]) * 0.125f;
-  float m0 = dc, m1 = dc, m2 = dc, m3 = dc;
+  /* The four sums side by side (one SIMD register where there is one, wasm's included). */
+  typedef float four_floats __attribute__((vector_size(16)));
+  four_floats sums = {dc, dc, dc, dc};
   const float(*w)[4] = d->quadrant_weights[c->quant_table];
   while (nonzero) {
     int k = __builtin_ctzll(nonzero);
     nonzero &= nonzero - 1;
-    float v = (float)coefficients[k];
-    m0 += v * w[k][0];
-    m1 += v * w[k][1];
-    m2 += v * w[k][2];
-    m3 += v * w[k][3];
+    four_floats weights;
+    memcpy(&weights, w[k], sizeof weights);
+    sums += (float)coefficients[k] * weights;
   }
-  out[0] = m0, out[1] = m1, out[2] = m2, out[3] = m3;
+  memcpy(out, &sums, sizeof sums);
 }
 
 /* The bit reader's state in locals (through `d` the compiler would reload it for every code),
@@ -669,9 +669,10 @@ static int decode_scan(decoder *d, const uint8_t *payload, size_t length) {
   uint64_t units = (uint64_t)wide * high;
   if (d->scale == 4) make_quadrant_weights(d);
   start_segment(d, d->pos);
-  uint32_t restart_expected = 0;
+  uint32_t restart_expected = 0, x = 0, y = 0, until_restart = d->restart_interval;
   for (uint64_t unit = 0; unit < units; unit++) {
-    if (d->restart_interval && unit > 0 && unit % d->restart_interval == 0) {
+    if (d->restart_interval && unit > 0 && --until_restart == 0) {
+      until_restart = d->restart_interval;
       if (!end_segment(d, "before a restart marker")) return 0;
       size_t at = d->pos;
       while (at < d->size && d->bytes[at] == 0xFF) at++; /* fill bytes may precede a marker (B.1.1.2) */
@@ -682,7 +683,6 @@ static int decode_scan(decoder *d, const uint8_t *payload, size_t length) {
       restart_expected = (restart_expected + 1) & 7;
       start_segment(d, at + 1);
     }
-    uint32_t x = (uint32_t)(unit % wide), y = (uint32_t)(unit / wide);
     if (count == 1) {
       frame_component *c = scan[0];
       if (!decode_block(d, c, (size_t)y * c->blocks_wide + x, ss, se, ah, al)) return 0;
@@ -699,6 +699,7 @@ static int decode_scan(decoder *d, const uint8_t *payload, size_t length) {
     if (ran_out(d))
       return damaged(d, "its compressed data ends early (after %llu of %llu MCUs)", (unsigned long long)unit + 1,
                      (unsigned long long)units);
+    if (++x == wide) x = 0, y++; /* the unit's place, without a division per unit */
   }
   return end_segment(d, "after the last MCU of a scan");
 }
@@ -809,38 +810,45 @@ static void square_row(const decoder *d, const frame_component *c, uint32_t y, u
   for (uint32_t x = n; x < count; x++) out[x] = out[n - 1];
 }
 
-/* Row y of a component's plane at the output size, `width` values. Subsampled chroma (factor 2)
- * is interpolated with the triangle filter (3/4 of the nearer sample, 1/4 of the farther), as
- * stb_image and libjpeg's "fancy upsampling" do at full size. `rows`: scratch for two rows of
- * width + 2 squares. */
+/* Subsampled chroma (factor 2) is interpolated with the triangle filter (3/4 of the nearer sample,
+ * 1/4 of the farther), as stb_image and libjpeg's "fancy upsampling" do at full size: first along
+ * rows, then between them. A component's rows of squares, upsampled along the row, are kept for
+ * the next output rows (three: a square row serves the output rows from its neighbours' middles). */
+typedef struct upsampled_rows {
+  float *rows[3];    /* width values each */
+  uint32_t index[3]; /* the square row each holds, UINT32_MAX for none */
+  float *squares;    /* scratch: width / 2 + 2 squares */
+} upsampled_rows;
+
+static const float *upsampled_row(const decoder *d, const frame_component *c, uint32_t sy, uint32_t width,
+                                  upsampled_rows *cache) {
+  uint32_t slot = sy % 3;
+  float *out = cache->rows[slot];
+  if (cache->index[slot] == sy) return out;
+  cache->index[slot] = sy;
+  if (d->h_max == c->h) {
+    square_row(d, c, sy, width, out);
+    return out;
+  }
+  float *squares = cache->squares;
+  square_row(d, c, sy, width / 2 + 2, squares); /* squares sx = x / 2 and the neighbour up to sx + 1 */
+  for (uint32_t x = 0; x < width; x++) {
+    uint32_t sx = x / 2, nx = (x & 1) ? sx + 1 : (sx ? sx - 1 : 0);
+    out[x] = squares[sx] * 0.75f + squares[nx] * 0.25f;
+  }
+  return out;
+}
+
+/* Row y of a component's plane at the output size, `width` values. */
 static void component_row(const decoder *d, const frame_component *c, uint32_t y, uint32_t width, float *line,
-                          float *rows) {
-  uint32_t fx = d->h_max / c->h, fy = d->v_max / c->v;
-  if (fx == 1 && fy == 1) {
-    square_row(d, c, y, width, line);
+                          upsampled_rows *cache) {
+  if (d->v_max == c->v) {
+    memcpy(line, upsampled_row(d, c, y, width, cache), width * sizeof *line);
     return;
   }
-  uint32_t count = width / fx + 2; /* squares sx = x / fx and the neighbour nx up to sx + 1 */
-  float *near_row = rows, *far_row = rows + count;
-  uint32_t sy = y / fy, ny = sy;
-  float wy = 0.0f;
-  if (fy == 2) {
-    ny = (y & 1) ? sy + 1 : (sy ? sy - 1 : 0);
-    wy = 0.25f;
-  }
-  square_row(d, c, sy, count, near_row);
-  square_row(d, c, ny, count, far_row);
-  for (uint32_t x = 0; x < width; x++) {
-    uint32_t sx = x / fx, nx = sx;
-    float wx = 0.0f;
-    if (fx == 2) {
-      nx = (x & 1) ? sx + 1 : (sx ? sx - 1 : 0);
-      wx = 0.25f;
-    }
-    float near = near_row[sx] * (1.0f - wx) + near_row[nx] * wx;
-    float far = far_row[sx] * (1.0f - wx) + far_row[nx] * wx;
-    line[x] = near * (1.0f - wy) + far * wy;
-  }
+  uint32_t sy = y / 2, ny = (y & 1) ? sy + 1 : (sy ? sy - 1 : 0);
+  const float *near_row = upsampled_row(d, c, sy, width, cache), *far_row = upsampled_row(d, c, ny, width, cache);
+  for (uint32_t x = 0; x < width; x++) line[x] = near_row[x] * 0.75f + far_row[x] * 0.25f;
 }
 
 static uint8_t to_byte(float v) {
@@ -853,16 +861,26 @@ static jpeg_data_result make_scaled(const decoder *d, jpeg_scaled *out) {
   uint32_t width = (d->width + scale - 1) / scale, height = (d->height + scale - 1) / scale;
   int channels = d->component_count == 1 ? 1 : 3;
   /* Row by row: each component's row, then the colour conversion (no full-size float planes). */
-  float *lines = malloc(((size_t)channels * width + 2 * ((size_t)width + 2)) * sizeof *lines);
+  size_t per_component = 4 * (size_t)width + (size_t)width / 2 + 2; /* the line, 3 cached rows, squares */
+  float *lines = malloc((size_t)channels * per_component * sizeof *lines);
   uint8_t *pixels = malloc((size_t)width * height * (size_t)channels);
   if (!lines || !pixels) {
     free(lines);
     free(pixels);
     return JPEG_DATA_OUT_OF_MEMORY;
   }
-  float *rows = lines + (size_t)channels * width;
+  upsampled_rows caches[3];
+  for (int i = 0; i < channels; i++) {
+    float *base = lines + (size_t)channels * width + (size_t)i * (per_component - width);
+    for (int r = 0; r < 3; r++) {
+      caches[i].rows[r] = base + (size_t)r * width;
+      caches[i].index[r] = UINT32_MAX;
+    }
+    caches[i].squares = base + 3 * (size_t)width;
+  }
   for (uint32_t y = 0; y < height; y++) {
-    for (int i = 0; i < channels; i++) component_row(d, &d->components[i], y, width, lines + (size_t)i * width, rows);
+    for (int i = 0; i < channels; i++)
+      component_row(d, &d->components[i], y, width, lines + (size_t)i * width, &caches[i]);
     uint8_t *o = pixels + (size_t)y * width * (size_t)channels;
     if (channels == 1) {
       for (uint32_t x = 0; x < width; x++) o[x] = to_byte(lines[x]);
