@@ -1,7 +1,8 @@
 'use strict';
 // Large JPEGs are embedded from a 1/4-scale decode (each 8x8 block's four 4x4 quadrant means,
 // exact from 25 of its coefficients) when that is still at least twice the model's input size:
-// the area filter's boxes are then 4 pixels or more, averaged from those means; from a 1/8-scale
+// the area filter's boxes are then 4 pixels or more, averaged from those means (but boxes of 5
+// pixels against 4 or 5 take the full decode: too far from whole squares); from a 1/8-scale
 // decode (each block's mean, its DC coefficient) when the boxes are whole blocks (3584 pixels a
 // side for a 224x224 input) or 16 pixels or more. The embedding must stay within a fixed cosine of the full-size decode
 // followed by the same resize. Test photos are
@@ -78,6 +79,23 @@ test('phone-like 12 MP JPEGs (4:2:0, quality 92, baseline and progressive) stay 
   assert.notDeepEqual(eighth.fast, eighth.full, '3584x3584: the reduced decode was not used');
 });
 
+test('phone-like JPEGs of the common camera sizes stay within cosine 0.999 (boxes of 5x4 pixels: full size)', async () => {
+  // 8 MP (3264x2448: boxes of 7x5 pixels), 6x4, 4x4 boxes: the 1/4-scale decode; 5 MP (2592x1944:
+  // boxes of 5x4 pixels, measured 0.9988 from 4x4 means) and 5x5: decoded in full.
+  for (const [width, height, reduced] of [
+    [3264, 2448, true],
+    [2688, 2016, true],
+    [1792, 1792, true],
+    [2592, 1944, false],
+    [2400, 2400, false],
+  ]) {
+    const { fast, full, cosine: c } = await bothWays(phoneJpeg(width, height));
+    assert.ok(c >= MIN_COSINE, `${width}x${height}: cosine ${c.toFixed(6)}`);
+    if (reduced) assert.notDeepEqual(fast, full, `${width}x${height}: the reduced decode was not used`);
+    else assert.deepEqual(fast, full, `${width}x${height}: not decoded in full`);
+  }
+});
+
 test('damage in a phone-like JPEG is found (baseline and progressive)', async () => {
   // Scribbled bytes and a marker in the middle of the data. (Zeroed bytes are not always damage
   // here: with the standard Huffman tables cjpeg writes, zero bits decode as valid codes, and in
@@ -99,8 +117,8 @@ test('large JPEGs of every photo, at and above the 1/4-scale threshold, stay wit
   // 1792 / 4 = 448 = 2 x 224: the smallest side that takes the 1/4-scale decode for a 224x224 model.
   const sizes = [
     [1792, 1792],
-    [2400, 1800],
-    [1800, 2400],
+    [2688, 2016],
+    [2016, 2688],
   ];
   for (const [i, name] of testdata.PHOTO_NAMES.entries()) {
     const [width, height] = sizes[i % sizes.length];

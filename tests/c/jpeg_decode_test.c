@@ -250,6 +250,11 @@ static void test_scale_choice(void) {
   CHECK(jpeg_scale_for(7200, 3584, 224, 224) == 8, "boxes of 16x8 pixels take 1/8");
   CHECK(jpeg_scale_for(7200, 7200, 224, 224) == 8, "boxes of 16 pixels take 1/8");
   CHECK(jpeg_scale_for(1792, 1792, 224, 224) == 4, "1792 / 4 = 2 x 224 takes 1/4");
+  CHECK(jpeg_scale_for(2592, 1944, 224, 224) == 0, "5 MP 4:3: boxes of 5x4 pixels, full size");
+  CHECK(jpeg_scale_for(1944, 2592, 224, 224) == 0, "5 MP 3:4: boxes of 4x5 pixels, full size");
+  CHECK(jpeg_scale_for(2400, 2400, 224, 224) == 0, "boxes of 5 pixels, full size");
+  CHECK(jpeg_scale_for(3000, 2250, 224, 224) == 4, "boxes of 6x5 pixels take 1/4");
+  CHECK(jpeg_scale_for(2688, 2016, 224, 224) == 4, "boxes of 6x4 pixels take 1/4");
   CHECK(jpeg_scale_for(1792, 1788, 224, 224) == 0, "1788 / 4 < 2 x 224: full size");
   CHECK(jpeg_scale_for(8000, 8000, 0, 0) == 0, "no model input: full size");
   CHECK(jpeg_scale_for(128, 128, 8, 8) == 8, "the fuzzer's 8x8 input: 1/8 from 128 pixels a side");
