@@ -563,13 +563,21 @@ static void read_corrections(decoder *d, frame_component *c, size_t block, uint6
     return;
   }
   while (passed) {
+    /* The next (up to) 16 positions' bits; only the quadrant terms among them matter. */
     int n = __builtin_popcountll(passed);
-    if (n > 16) n = 16;
+    uint64_t chunk = passed;
+    if (n > 16) {
+      n = 16;
+      for (int i = 0; i < 16; i++) chunk &= chunk - 1; /* positions after the 16th */
+      chunk = passed & ~chunk;
+    }
+    passed &= ~chunk;
     uint32_t bits = get_bits(d, n);
-    for (int i = n - 1; i >= 0; i--) {
-      int k = __builtin_ctzll(passed);
-      passed &= passed - 1;
-      if (bits >> i & 1) add_term(d, c, block, k, (c->negative[block] >> k & 1) ? -(1 << al) : 1 << al);
+    if (!bits) continue;
+    for (uint64_t terms = chunk & d->terms.mask; terms; terms &= terms - 1) {
+      int k = __builtin_ctzll(terms);
+      int i = __builtin_popcountll(chunk & ((1ull << k) - 1)); /* k's place among the chunk's bits */
+      if (bits >> (n - 1 - i) & 1) add_term(d, c, block, k, (c->negative[block] >> k & 1) ? -(1 << al) : 1 << al);
     }
   }
 }
