@@ -431,21 +431,28 @@ static inline int sequential_block_with(decoder *d, frame_component *c, size_t b
     REFILL();
     uint32_t index = (uint32_t)(bits >> (64 - MULTI_BITS)), entry = ac->multi[index];
     if (entry && k + MULTI_ADVANCE(entry) <= 64) {
-      if (values) {
-        /* All three slots stored (unused ones repeat a used one, or name an unmarked position). */
-        int p0 = MULTI_PLACE(entry, 0), p1 = MULTI_PLACE(entry, 1), p2 = MULTI_PLACE(entry, 2);
-        uint64_t three = (uint64_t)ac->multi_values[index] << 32;
-        coefficients[k - 1 + p0] = MULTI_VALUE(three, 0);
-        coefficients[k - 1 + p1] = MULTI_VALUE(three, 1);
-        coefficients[k - 1 + p2] = MULTI_VALUE(three, 2);
-        uint64_t placed = ((1ull << p0 | 1ull << p1 | 1ull << p2) >> 1) << k;
-        nonzero |= placed & (0 - (uint64_t)((entry & MULTI_COEFFICIENTS) != 0)); /* none placed: no bit */
-      }
-      int length = MULTI_LENGTH(entry);
-      bits <<= length, bit_count -= length;
-      k += MULTI_ADVANCE(entry);
-      if (entry & MULTI_EOB) break;
-      continue;
+      /* Two table steps per refill: 32 bits were there, a step takes 12 at most (in wasm the
+       * refill check costs as much as a step). */
+      int steps = 0;
+      do {
+        if (values) {
+          /* All three slots stored (unused ones repeat a used one, or name an unmarked position). */
+          int p0 = MULTI_PLACE(entry, 0), p1 = MULTI_PLACE(entry, 1), p2 = MULTI_PLACE(entry, 2);
+          uint64_t three = (uint64_t)ac->multi_values[index] << 32;
+          coefficients[k - 1 + p0] = MULTI_VALUE(three, 0);
+          coefficients[k - 1 + p1] = MULTI_VALUE(three, 1);
+          coefficients[k - 1 + p2] = MULTI_VALUE(three, 2);
+          uint64_t placed = ((1ull << p0 | 1ull << p1 | 1ull << p2) >> 1) << k;
+          nonzero |= placed & (0 - (uint64_t)((entry & MULTI_COEFFICIENTS) != 0)); /* none placed: no bit */
+        }
+        int length = MULTI_LENGTH(entry);
+        bits <<= length, bit_count -= length;
+        k += MULTI_ADVANCE(entry);
+        if (entry & MULTI_EOB) goto block_end;
+        if (++steps == 2) break;
+        index = (uint32_t)(bits >> (64 - MULTI_BITS)), entry = ac->multi[index];
+      } while (entry && k + MULTI_ADVANCE(entry) <= 64);
+      continue; /* a refill, then the next step or the one-code path */
     }
     /* One code at a time: long codes, large coefficients, and codes near the end of the block;
      * codes up to FAST_BITS long in one look-up, longer ones by decode_symbol(). */
@@ -476,6 +483,7 @@ static inline int sequential_block_with(decoder *d, frame_component *c, size_t b
     }
     k++;
   }
+block_end:
   STORE_BITS();
   if (values)
     quadrant_means(d, c, c->dc_prediction, coefficients, nonzero & d->terms.mask, c->means + block * 4);
