@@ -111,12 +111,23 @@ set_tests_properties(head_test PROPERTIES LABELS unit)
 add_test(NAME index_test COMMAND index_test WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}")
 set_tests_properties(index_test PROPERTIES LABELS unit)
 
-# imprint's JPEG Huffman decoding on the real photos: the 1/8-scale image against stb_image's full
-# decode, damage found, and a sweep of damaged bytes under the sanitizers.
+# imprint's JPEG Huffman decoding on the real photos and on phone-like JPEGs made from them by cjpeg
+# (baseline q92, progressive 4:2:0, 4:4:4 and gray; the fixture jpeg-test-images): the 1/4- and
+# 1/8-scale images against stb_image's full decode, damage found, and a sweep of damaged bytes
+# under the sanitizers.
 file(GLOB IMPRINT_TEST_PHOTOS "${IMPRINT_TESTDATA_DIR}/photos/*.jpg")
-add_test(NAME jpeg_decode_test COMMAND jpeg_decode_test ${IMPRINT_TEST_PHOTOS}
+set(jpeg_test_images "${CMAKE_BINARY_DIR}/jpeg-test-images")
+add_test(NAME jpeg-test-images
+  COMMAND "${IMPRINT_NODE}" tests/c/make-test-jpegs.js "${jpeg_test_images}"
   WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}")
-set_tests_properties(jpeg_decode_test PROPERTIES LABELS unit)
+set_tests_properties(jpeg-test-images PROPERTIES FIXTURES_SETUP jpeg-test-images LABELS unit
+  ENVIRONMENT "IMPRINT_TESTDATA=${IMPRINT_TESTDATA_DIR}")
+add_test(NAME jpeg_decode_test COMMAND jpeg_decode_test ${IMPRINT_TEST_PHOTOS}
+  "${jpeg_test_images}/phone-420.jpg" "${jpeg_test_images}/phone-progressive-420.jpg"
+  "${jpeg_test_images}/phone-progressive-444.jpg" "${jpeg_test_images}/phone-progressive-gray.jpg"
+  --same "${jpeg_test_images}/phone-420.jpg" "${jpeg_test_images}/phone-progressive-420.jpg"
+  WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}")
+set_tests_properties(jpeg_decode_test PROPERTIES LABELS unit FIXTURES_REQUIRED jpeg-test-images)
 
 # The whole core on real photos and stamps against the wasm build: reference values from
 # dist/imprint-core.wasm for the same files, under the wasm build's lock so that a build running

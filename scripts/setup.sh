@@ -21,7 +21,9 @@ die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 # patch: applies cmake/xnnpack-emscripten.patch; xz-utils, ca-certificates: fetching
 # libcpuinfo-dev: x86 CPU detection for the native XNNPACK of the C tests (cmake/Native.cmake)
 # clang-format: the C style check of scripts/check-format.sh (Debian 12's is version 14)
-PACKAGES="emscripten cmake ninja-build python3 libstb-dev clang clang-format patch xz-utils ca-certificates libcpuinfo-dev"
+# libjpeg-turbo-progs: cjpeg, which tests/support/phone-jpeg.js runs to encode phone-like JPEGs
+# (4:2:0, quality 92, baseline and progressive) for the large-JPEG test and benchmarks
+PACKAGES="emscripten cmake ninja-build python3 libstb-dev clang clang-format patch xz-utils ca-certificates libcpuinfo-dev libjpeg-turbo-progs"
 
 is_installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'

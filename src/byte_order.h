@@ -26,6 +26,7 @@ static inline uint32_t be_get_u32(const uint8_t *p) {
   return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
 }
 
+static inline uint64_t be_get_u64(const uint8_t *p) { return (uint64_t)be_get_u32(p) << 32 | be_get_u32(p + 4); }
 static inline void le_put_u32(uint8_t *p, uint32_t v) {
   for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
 }

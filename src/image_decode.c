@@ -187,6 +187,10 @@ int jpeg_scale_for(uint32_t shown_width, uint32_t shown_height, uint32_t out_wid
   int eighth_x = factor_x % 8 == 0 || factor_x >= JPEG_EIGHTH_ANY_BOX;
   int eighth_y = factor_y % 8 == 0 || factor_y >= JPEG_EIGHTH_ANY_BOX;
   if (factor_x >= 8 && factor_y >= 8 && eighth_x && eighth_y) return 8;
+  /* Boxes of 5 pixels against 4 or 5: partial squares on both axes (image.h). */
+  if ((factor_x == JPEG_QUARTER_SMALL_BOX && factor_y <= JPEG_QUARTER_SMALL_BOX) ||
+      (factor_y == JPEG_QUARTER_SMALL_BOX && factor_x <= JPEG_QUARTER_SMALL_BOX))
+    return 0;
   if ((shown_width + 3) / 4 >= 2 * out_width && (shown_height + 3) / 4 >= 2 * out_height) return 4;
   return 0;
 }

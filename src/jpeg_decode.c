@@ -9,27 +9,32 @@
 
 #include "byte_order.h"
 
-#define FAST_BITS 10 /* codes up to this long are found with one table look-up */
-#define SKIP_BITS 12 /* an AC code and its coefficient bits up to this long are skipped in one step */
+#define FAST_BITS 10  /* codes up to this long are found with one table look-up */
+#define MULTI_BITS 12 /* AC codes with their coefficient bits, up to three, read in one step */
 
-/* An AC table's one-step entry (0 when the code and its bits are longer than SKIP_BITS): */
-#define SKIP_LENGTH(e) ((e)&31)             /* the code and its coefficient bits */
-#define SKIP_CODE_LENGTH(e) ((e) >> 5 & 31) /* the code alone */
-#define SKIP_SIZE(e) ((e) >> 10 & 15)       /* the coefficient's bit count (0 for EOB, ZRL) */
-#define SKIP_ADVANCE(e) ((e) >> 14 & 31)    /* zig-zag positions passed: the run and the coefficient */
-#define SKIP_EOB 0x80000u
-#define SKIP_ZRL 0x100000u
+/* An AC table's multi-symbol entry (0 when the first code and its bits are longer than MULTI_BITS
+ * or its coefficient needs more than 7 bits): up to three (run, size) codes each with the
+ * coefficient bits after it, then possibly an EOB, all within MULTI_BITS. */
+#define MULTI_LENGTH(e) ((int)((e)&15))         /* bits taken by the codes and coefficient bits */
+#define MULTI_ADVANCE(e) ((int)((e) >> 4 & 63)) /* zig-zag positions passed (runs, coefficients, ZRLs, EOB) */
+#define MULTI_EOB 0x400u                        /* the last code is an EOB: the block ends */
+/* Coefficient i (0..2): its zig-zag position relative to the first one passed, plus 1 (0: none),
+ * and its value (EXTENDed, -127..127). */
+#define MULTI_PLACE(e, i) ((int)((e) >> (11 + 6 * (i)) & 63))
+#define MULTI_VALUE(e, i) ((int32_t)(int8_t)((e) >> (32 + 8 * (i)) & 255))
+#define MULTI_COEFFICIENTS (1u << 29) /* at least one coefficient is placed */
 
 /* A Huffman table as Annex C builds it from the DHT segment's code-length counts. */
 typedef struct huffman_table {
   int defined;
   uint16_t fast[1 << FAST_BITS]; /* (length << 8) | symbol, 0 when the code is longer */
-  /* For AC tables: a code and the coefficient bits after it, read in one step when both fit in
-   * SKIP_BITS (the SKIP_ fields above). */
-  uint32_t skip[1 << SKIP_BITS];
-  int32_t max_code[17];     /* largest code of each length, -1 when there is none */
-  int32_t value_offset[17]; /* values[value_offset[l] + code] for a code of length l */
+  int32_t max_code[17];          /* largest code of each length, -1 when there is none */
+  int32_t value_offset[17];      /* values[value_offset[l] + code] for a code of length l */
   uint8_t values[256];
+  /* For AC tables: the multi-symbol entries above, by the next MULTI_BITS bits, and apart (read
+   * only by the 1/4-scale decode, and not needed to find the next code) their three values. */
+  uint32_t multi[1 << MULTI_BITS];
+  uint32_t multi_values[1 << MULTI_BITS];
 } huffman_table;
 
 typedef struct frame_component {
@@ -39,8 +44,9 @@ typedef struct frame_component {
   uint32_t samples_wide, samples_high;
   int dc_prediction;
   uint8_t dc_table, ac_table;
-  float *means;      /* the scaled decode: each block's four 4x4 quadrant means (1/4) or its mean (1/8) */
-  uint64_t *nonzero; /* progressive refinement: bit k set once coefficient k (zig-zag) is nonzero */
+  float *means;       /* the scaled decode: each block's four 4x4 quadrant means (1/4) or its mean (1/8) */
+  uint64_t *nonzero;  /* progressive refinement: bit k set once coefficient k (zig-zag) is nonzero */
+  uint64_t *negative; /* progressive, 1/4 scale: bit k set when that nonzero coefficient is negative */
 } frame_component;
 
 /* Per zig-zag position k of a quadrant term: its weight half_weights[u] * half_weights[v] and
@@ -59,8 +65,9 @@ typedef struct decoder {
   int quant_defined[4];
   frame_component components[4];
   int component_count, progressive, seen_frame, adobe_rgb;
-  int scale;            /* 4 or 8 for a scaled decode of this frame, 0 to only check */
-  quadrant_terms terms; /* the 1/4-scale decode's coefficients */
+  int scale;                        /* 4 or 8 for a scaled decode of this frame, 0 to only check */
+  quadrant_terms terms;             /* the 1/4-scale decode's coefficients */
+  float quadrant_weights[4][64][4]; /* make_quadrant_weights(), per quantisation table */
   uint32_t width, height, h_max, v_max, mcus_wide, mcus_high, restart_interval;
   /* The bit reader (F.2.2.5): bits are taken from the top of `bits`. After the segment's marker
    * it feeds zero bits and counts them in `fake_bits`; consuming one means the data ended early. */
@@ -88,7 +95,77 @@ damaged(decoder *d, const char *format, ...) {
 
 /* ---- Huffman tables (C.2, F.2.2.3) ---------------------------------------------------------- */
 
-static int build_table(huffman_table *t, const uint8_t counts[16], const uint8_t *symbols) {
+/* The symbol of the code at the top of the `avail`-bit window, and its length; -1 when no code
+ * of at most `avail` bits matches (F.2.2.3's DECODE over the window). */
+static int window_symbol(const huffman_table *t, uint32_t window, int avail, int *length) {
+  for (int l = 1; l <= avail; l++) {
+    int32_t code = (int32_t)(window >> (avail - l));
+    if (code <= t->max_code[l]) {
+      *length = l;
+      return t->values[t->value_offset[l] + code];
+    }
+  }
+  return -1;
+}
+
+/* The multi-symbol entries of an AC table (MULTI_ above), for every MULTI_BITS-bit pattern: the
+ * codes it starts with, as the one-symbol path would read them at a position k that leaves room
+ * (the decode checks k + advance <= 64 before taking an entry whole). A code whose coefficient
+ * needs more than 7 bits, a ZRL past 63 positions or a fourth coefficient ends the entry; an EOB
+ * ends it too, as it ends the block. */
+static void make_multi_entries(huffman_table *t) {
+  const uint32_t top = 1u << MULTI_BITS;
+  for (uint32_t pattern = 0; pattern < top; pattern++) {
+    int used = 0, advance = 0, count = 0;
+    uint64_t entry = 0;
+    for (;;) {
+      int avail = MULTI_BITS - used, length = 0;
+      uint32_t window = pattern & ((1u << avail) - 1); /* the bits left, at the bottom */
+      int symbol = avail > 0 ? window_symbol(t, window, avail, &length) : -1;
+      if (symbol < 0) break;
+      int run = symbol >> 4, size = symbol & 15;
+      if (size == 0) {
+        if (run == 15) { /* ZRL: sixteen zeros */
+          if (advance + 16 > 63) break;
+          advance += 16;
+          used += length;
+          continue;
+        }
+        /* EOB (any size-0 code but ZRL ends a sequential block). It counts as one more position
+         * passed: a block whose 63rd coefficient is coded has no EOB, so an entry ending in one
+         * is taken only when k + advance <= 64 leaves a position for it. */
+        if (advance + 1 > 63) break;
+        advance++;
+        entry |= MULTI_EOB;
+        used += length;
+        break;
+      }
+      if (length + size > avail || size > 7 || count == 3 || advance + run + 1 > 63) break;
+      uint32_t raw = (window >> (avail - length - size)) & ((1u << size) - 1);
+      int32_t value = raw < (1u << (size - 1)) ? (int32_t)raw - (1 << size) + 1 : (int32_t)raw; /* EXTEND */
+      advance += run + 1;
+      entry |= (uint64_t)advance << (11 + 6 * count) | (uint64_t)(uint8_t)(int8_t)value << (32 + 8 * count);
+      used += length + size;
+      count++;
+    }
+    if (!used) continue; /* the first code does not fit: the one-symbol path */
+    /* Unused coefficient slots repeat the last one (the decode stores all three). With none, all
+     * three name the last position passed (a zero of the run, or the EOB's): never marked, and
+     * any later code placing a coefficient there overwrites it. */
+    if (count) {
+      entry |= MULTI_COEFFICIENTS;
+      for (int i = count; i < 3; i++)
+        entry |= (uint64_t)MULTI_PLACE(entry, count - 1) << (11 + 6 * i) |
+                 (uint64_t)(uint8_t)MULTI_VALUE(entry, count - 1) << (32 + 8 * i);
+    } else {
+      for (int i = 0; i < 3; i++) entry |= (uint64_t)advance << (11 + 6 * i);
+    }
+    t->multi[pattern] = (uint32_t)(entry | (uint64_t)advance << 4 | (uint64_t)used);
+    t->multi_values[pattern] = (uint32_t)(entry >> 32);
+  }
+}
+
+static int build_table(huffman_table *t, const uint8_t counts[16], const uint8_t *symbols, int ac) {
   memset(t, 0, sizeof *t);
   int32_t code = 0, k = 0;
   for (int length = 1; length <= 16; length++) {
@@ -105,18 +182,7 @@ static int build_table(huffman_table *t, const uint8_t counts[16], const uint8_t
     }
     code <<= 1;
   }
-  /* The skip table from the codes again (C.2: canonical codes in order of length). */
-  code = 0, k = 0;
-  for (int length = 1; length <= 16; length++, code <<= 1) {
-    for (int i = 0; i < counts[length - 1]; i++, code++, k++) {
-      int run = symbols[k] >> 4, size = symbols[k] & 15;
-      if (length + size > SKIP_BITS || size > 10) continue; /* the slow path decides */
-      uint32_t kind = size ? (uint32_t)(run + 1) << 14 : run == 15 ? SKIP_ZRL : SKIP_EOB;
-      uint32_t entry = (uint32_t)(length + size) | (uint32_t)length << 5 | (uint32_t)size << 10 | kind;
-      int shift = SKIP_BITS - length;
-      for (int j = 0; j < (1 << shift); j++) t->skip[(code << shift) | j] = entry;
-    }
-  }
+  if (ac) make_multi_entries(t);
   t->defined = 1;
   return 1;
 }
@@ -151,6 +217,21 @@ static void fill(decoder *d) {
     d->bits |= (uint64_t)byte << (56 - d->bit_count);
     d->bit_count += 8;
   }
+}
+
+/* The bit reader's common case, inline: the next 8 bytes hold no 0xFF (so no stuffed byte and no
+ * marker), and as many whole bytes as fit are taken at once. Bits below `*bit_count` may then
+ * hold the start of the next byte: its true bits, which the next refill ORs in again. 0 when the
+ * slow path (fill) must run. */
+static inline int refill_fast(decoder *d, uint64_t *bits, int *bit_count) {
+  if (d->at_marker || d->pos + 8 > d->size) return 0;
+  uint64_t word = be_get_u64(d->bytes + d->pos);
+  uint64_t inverted = ~word; /* a zero byte where the data has 0xFF */
+  if ((inverted - 0x0101010101010101ull) & ~inverted & 0x8080808080808080ull) return 0;
+  *bits |= word >> *bit_count;
+  d->pos += (size_t)((63 - *bit_count) >> 3);
+  *bit_count |= 56;
+  return 1;
 }
 
 static inline void consume(decoder *d, int n) {
@@ -266,152 +347,189 @@ static void make_quadrant_terms(quadrant_terms *t) {
     }
 }
 
+/* Each quadrant term's weight times its quantisation step, signed for each of the four quadrants
+ * (top left, top right, bottom left, bottom right: an odd horizontal frequency changes sign from
+ * left to right, an odd vertical one from top to bottom), for the quantisation tables in use. */
+static void make_quadrant_weights(decoder *d) {
+  for (int t = 0; t < 4; t++)
+    for (int k = 0; k < 64; k++) {
+      float w = d->terms.weight[k] * (float)d->quant[t][k];
+      int odd_u = d->terms.kind[k] & 1, odd_v = d->terms.kind[k] >> 1;
+      d->quadrant_weights[t][k][0] = w;
+      d->quadrant_weights[t][k][1] = odd_u ? -w : w;
+      d->quadrant_weights[t][k][2] = odd_v ? -w : w;
+      d->quadrant_weights[t][k][3] = odd_u != odd_v ? -w : w;
+    }
+}
+
 /* The four quadrant means from the DC coefficient and the nonzero quadrant terms (bits of
  * `nonzero`; smooth photos have few). */
-static void quadrant_means(const decoder *d, const frame_component *c, const int32_t coefficients[64], uint64_t nonzero,
-                           float out[4]) {
-  const uint16_t *q = d->quant[c->quant_table];
-  float dc = 128.0f + (float)(coefficients[0] * q[0]) * 0.125f;
-  if (!nonzero) { /* DC only (most blocks of smooth photos): the four means are the block's */
-    out[0] = out[1] = out[2] = out[3] = dc;
-    return;
-  }
-  float sums[4] = {dc, 0, 0, 0}; /* (horizontal u, vertical v): even-even, odd-even, even-odd, odd-odd */
-  const quadrant_terms *t = &d->terms;
+static void quadrant_means(const decoder *d, const frame_component *c, int32_t dc_coefficient,
+                           const int32_t coefficients[64], uint64_t nonzero, float out[4]) {
+  float dc = 128.0f + (float)(dc_coefficient * d->quant[c->quant_table][0]) * 0.125f;
+  /* The four sums side by side (one SIMD register where there is one, wasm's included). */
+  typedef float four_floats __attribute__((vector_size(16)));
+  four_floats sums = {dc, dc, dc, dc};
+  const float(*w)[4] = d->quadrant_weights[c->quant_table];
   while (nonzero) {
     int k = __builtin_ctzll(nonzero);
     nonzero &= nonzero - 1;
-    sums[t->kind[k]] += (float)(coefficients[k] * q[k]) * t->weight[k];
+    four_floats weights;
+    memcpy(&weights, w[k], sizeof weights);
+    sums += (float)coefficients[k] * weights;
   }
-  out[0] = sums[0] + sums[1] + sums[2] + sums[3]; /* top left */
-  out[1] = sums[0] - sums[1] + sums[2] - sums[3]; /* top right */
-  out[2] = sums[0] + sums[1] - sums[2] - sums[3]; /* bottom left */
-  out[3] = sums[0] - sums[1] - sums[2] + sums[3]; /* bottom right */
+  memcpy(out, &sums, sizeof sums);
 }
 
-/* A sequential block of the 1/4-scale decode: every AC code is read (one table step for most),
- * and only the 24 coefficients a quadrant mean depends on are kept. */
-static int sequential_block_values(decoder *d, frame_component *c, size_t block) {
-  int32_t coefficients[64]; /* read only where `nonzero` (or k = 0) says it was written */
-  uint64_t nonzero = 0, wanted = d->terms.mask;
-  if (!add_dc_difference(d, c, 0)) return 0;
-  coefficients[0] = c->dc_prediction;
-  const huffman_table *ac = &d->ac_tables[c->ac_table];
-  /* The bit reader's state in locals for the one-step codes (the common case), stored back around
-   * the slow path: through `d` the compiler would reload it for every coefficient. */
+/* The bit reader's state in locals (through `d` the compiler would reload it for every code),
+ * stored back around the calls that take `d`. REFILL leaves 32 bits or more: any one code with its
+ * coefficient bits (at most 16 + 11). */
+#define STORE_BITS() (d->bits = bits, d->bit_count = bit_count)
+#define LOAD_BITS() (bits = d->bits, bit_count = d->bit_count)
+#define REFILL()                                                \
+  do {                                                          \
+    if (bit_count < 32 && !refill_fast(d, &bits, &bit_count)) { \
+      STORE_BITS();                                             \
+      fill(d);                                                  \
+      LOAD_BITS();                                              \
+    }                                                           \
+  } while (0)
+
+/* A sequential block (F.2.2): the DC difference, then every AC code, mostly several per table
+ * step. values = 1 (the 1/4-scale decode) keeps the coefficients the quadrant means need and
+ * computes them; values = 0 only reads past the AC codes (the check, and the 1/8-scale decode,
+ * which keeps the DC coefficient: the block's mean). */
+static inline int sequential_block_with(decoder *d, frame_component *c, size_t block, int values) {
   uint64_t bits = d->bits;
   int bit_count = d->bit_count;
-  for (int k = 1; k < 64;) {
-    if (bit_count < 16) {
-      d->bits = bits, d->bit_count = bit_count;
-      fill(d);
-      bits = d->bits, bit_count = d->bit_count;
-    }
-    uint32_t entry = ac->skip[bits >> (64 - SKIP_BITS)];
-    if (entry) {
-      int length = (int)SKIP_LENGTH(entry);
-      if (entry & (SKIP_EOB | SKIP_ZRL)) {
-        bits <<= length, bit_count -= length;
-        if (entry & SKIP_EOB) break;
-        k += 16;
-        continue;
-      }
-      k += (int)SKIP_ADVANCE(entry) - 1; /* the coefficient's position */
-      if (k > 63) return damaged(d, "a block with more than 64 coefficients");
-      if (wanted >> k & 1) {
-        int size = (int)SKIP_SIZE(entry);
-        int32_t value = (int32_t)((bits << SKIP_CODE_LENGTH(entry)) >> (64 - size));
-        coefficients[k] = value < (1 << (size - 1)) ? value - (1 << size) + 1 : value; /* EXTEND */
-        nonzero |= 1ull << k;
-      }
-      bits <<= length, bit_count -= length;
-      k++;
-      continue;
-    }
-    d->bits = bits, d->bit_count = bit_count;
-    int rs = decode_symbol(d, ac);
-    if (rs < 0) return damaged(d, "an impossible AC code");
-    int run = rs >> 4, size = rs & 15;
-    bits = d->bits, bit_count = d->bit_count;
-    if (size == 0) {
-      if (run != 15) break;
-      k += 16;
-      continue;
-    }
-    k += run;
-    if (k > 63 || size > 10) return damaged(d, "a block with more than 64 coefficients");
-    int32_t value = receive_extend(d, size);
-    if (wanted >> k & 1) {
-      coefficients[k] = value;
-      nonzero |= 1ull << k;
-    }
-    k++;
-    bits = d->bits, bit_count = d->bit_count;
+  REFILL();
+  /* The DC difference (F.2.2.1): with 8-bit samples the coefficient lies in -1024..1016 before
+   * quantisation (A.3.3), so a predictor far outside that is damage. */
+  const huffman_table *dc_table = &d->dc_tables[c->dc_table];
+  uint16_t fast = dc_table->fast[bits >> (64 - FAST_BITS)];
+  int s;
+  if (fast) {
+    s = fast & 255;
+    bits <<= fast >> 8, bit_count -= fast >> 8;
+  } else {
+    STORE_BITS();
+    s = decode_symbol(d, dc_table);
+    LOAD_BITS();
   }
-  d->bits = bits, d->bit_count = bit_count;
-  quadrant_means(d, c, coefficients, nonzero, c->means + block * 4);
-  return 1;
-}
+  if (s < 0 || s > 11) return damaged(d, "an impossible DC code");
+  if (s) {
+    int32_t raw = (int32_t)(bits >> (64 - s));
+    bits <<= s, bit_count -= s;
+    c->dc_prediction += raw < (1 << (s - 1)) ? raw - (1 << s) + 1 : raw; /* EXTEND */
+    if (c->dc_prediction > 2047 || c->dc_prediction < -2048) return damaged(d, "a DC coefficient out of range");
+  }
 
-/* A sequential block whose AC coefficients are skipped: the check, and the 1/8-scale decode, which
- * keeps the DC coefficient alone (the block's mean). */
-static int sequential_block(decoder *d, frame_component *c, size_t block) {
-  if (d->scale == 4) return sequential_block_values(d, c, block);
-  if (!add_dc_difference(d, c, 0)) return 0;
-  if (d->scale == 8) c->means[block] = 128.0f + (float)(c->dc_prediction * d->quant[c->quant_table][0]) * 0.125f;
+  int32_t coefficients[64]; /* read only where `nonzero` says it was written */
+  uint64_t nonzero = 0;
   const huffman_table *ac = &d->ac_tables[c->ac_table];
-  uint64_t bits = d->bits; /* in locals, as in sequential_block_values */
-  int bit_count = d->bit_count;
   for (int k = 1; k < 64;) {
-    if (bit_count < 16) {
-      d->bits = bits, d->bit_count = bit_count;
-      fill(d);
-      bits = d->bits, bit_count = d->bit_count;
+    REFILL();
+    uint32_t index = (uint32_t)(bits >> (64 - MULTI_BITS)), entry = ac->multi[index];
+    if (entry && k + MULTI_ADVANCE(entry) <= 64) {
+      /* Two table steps per refill: 32 bits were there, a step takes 12 at most (in wasm the
+       * refill check costs as much as a step). */
+      int steps = 0;
+      do {
+        if (values) {
+          /* All three slots stored (unused ones repeat a used one, or name an unmarked position). */
+          int p0 = MULTI_PLACE(entry, 0), p1 = MULTI_PLACE(entry, 1), p2 = MULTI_PLACE(entry, 2);
+          uint64_t three = (uint64_t)ac->multi_values[index] << 32;
+          coefficients[k - 1 + p0] = MULTI_VALUE(three, 0);
+          coefficients[k - 1 + p1] = MULTI_VALUE(three, 1);
+          coefficients[k - 1 + p2] = MULTI_VALUE(three, 2);
+          uint64_t placed = ((1ull << p0 | 1ull << p1 | 1ull << p2) >> 1) << k;
+          nonzero |= placed & (0 - (uint64_t)((entry & MULTI_COEFFICIENTS) != 0)); /* none placed: no bit */
+        }
+        int length = MULTI_LENGTH(entry);
+        bits <<= length, bit_count -= length;
+        k += MULTI_ADVANCE(entry);
+        if (entry & MULTI_EOB) goto block_end;
+        if (++steps == 2) break;
+        index = (uint32_t)(bits >> (64 - MULTI_BITS)), entry = ac->multi[index];
+      } while (entry && k + MULTI_ADVANCE(entry) <= 64);
+      continue; /* a refill, then the next step or the one-code path */
     }
-    uint32_t skip = ac->skip[bits >> (64 - SKIP_BITS)];
-    if (skip) {
-      int length = (int)SKIP_LENGTH(skip);
-      bits <<= length, bit_count -= length;
-      if (skip & SKIP_EOB) break;
-      if (skip & SKIP_ZRL) {
-        k += 16;
-        continue;
-      }
-      k += (int)SKIP_ADVANCE(skip); /* the run of zeros and the coefficient */
-      if (k > 64) return damaged(d, "a block with more than 64 coefficients");
-      continue;
+    /* One code at a time: long codes, large coefficients, and codes near the end of the block;
+     * codes up to FAST_BITS long in one look-up, longer ones by decode_symbol(). */
+    uint16_t fast_ac = ac->fast[bits >> (64 - FAST_BITS)];
+    int rs;
+    if (fast_ac) {
+      rs = fast_ac & 255;
+      bits <<= fast_ac >> 8, bit_count -= fast_ac >> 8;
+    } else {
+      STORE_BITS();
+      rs = decode_symbol(d, ac);
+      LOAD_BITS();
+      if (rs < 0) return damaged(d, "an impossible AC code");
     }
-    d->bits = bits, d->bit_count = bit_count;
-    int rs = decode_symbol(d, ac);
-    if (rs < 0) return damaged(d, "an impossible AC code");
     int run = rs >> 4, size = rs & 15;
     if (size == 0) {
-      bits = d->bits, bit_count = d->bit_count;
       if (run != 15) break; /* EOB */
       k += 16;              /* ZRL: sixteen zeros */
       continue;
     }
     k += run;
     if (k > 63 || size > 10) return damaged(d, "a block with more than 64 coefficients");
-    get_bits(d, size);
-    bits = d->bits, bit_count = d->bit_count;
+    int32_t raw = (int32_t)(bits >> (64 - size));
+    bits <<= size, bit_count -= size;
+    if (values) {
+      coefficients[k] = raw < (1 << (size - 1)) ? raw - (1 << size) + 1 : raw; /* EXTEND */
+      nonzero |= 1ull << k;
+    }
     k++;
   }
-  d->bits = bits, d->bit_count = bit_count;
+block_end:
+  STORE_BITS();
+  if (values)
+    quadrant_means(d, c, c->dc_prediction, coefficients, nonzero & d->terms.mask, c->means + block * 4);
+  else if (d->scale == 8)
+    c->means[block] = 128.0f + (float)(c->dc_prediction * d->quant[c->quant_table][0]) * 0.125f;
   return 1;
+}
+
+static int sequential_block(decoder *d, frame_component *c, size_t block) {
+  return d->scale == 4 ? sequential_block_with(d, c, block, 1) : sequential_block_with(d, c, block, 0);
+}
+
+/* A progressive JPEG's scaled decode adds each coefficient's share (value: its bits so far, or a
+ * refinement's change) to the block's means as it arrives: its DC coefficient to every mean, and
+ * at 1/4 scale the quadrant terms to their quadrants. */
+static void add_term(decoder *d, frame_component *c, size_t block, int k, int32_t value) {
+  if (k == 0) {
+    float v = (float)(value * d->quant[c->quant_table][0]) * 0.125f;
+    if (d->scale == 8) c->means[block] += v;
+    if (d->scale == 4)
+      for (int i = 0; i < 4; i++) c->means[block * 4 + i] += v;
+  } else if (d->scale == 4 && (d->terms.mask >> k & 1)) {
+    const float *w = d->quadrant_weights[c->quant_table][k];
+    for (int i = 0; i < 4; i++) c->means[block * 4 + i] += (float)value * w[i];
+  }
 }
 
 /* Progressive DC scans, G.1.2.1: the first sets the coefficient's high bits, later ones add one. */
-static int dc_first_block(decoder *d, frame_component *c, int al) { return add_dc_difference(d, c, al); }
-
-static int dc_refine_block(decoder *d) {
-  get_bits(d, 1);
+static int dc_first_block(decoder *d, frame_component *c, size_t block, int al) {
+  if (!add_dc_difference(d, c, al)) return 0;
+  if (d->scale) {
+    add_term(d, c, block, 0, c->dc_prediction * (1 << al));
+    float *means = c->means + block * (d->scale == 4 ? 4 : 1);
+    for (int i = 0; i < (d->scale == 4 ? 4 : 1); i++) means[i] += 128.0f; /* the level shift (A.3.1) */
+  }
   return 1;
 }
 
-/* Progressive AC scans, G.1.2.2 (one component each): only which coefficients are nonzero is
- * kept, since that decides how a refinement scan is read. */
-static int ac_first_block(decoder *d, frame_component *c, size_t block, int ss, int se) {
+static int dc_refine_block(decoder *d, frame_component *c, size_t block, int al) {
+  if (get_bits(d, 1) && d->scale) add_term(d, c, block, 0, 1 << al);
+  return 1;
+}
+
+/* Progressive AC scans, G.1.2.2 (one component each): which coefficients are nonzero decides how
+ * a refinement scan is read; the scaled decodes also keep their signs and add their shares. */
+static int ac_first_block(decoder *d, frame_component *c, size_t block, int ss, int se, int al) {
   if (d->eob_run) {
     d->eob_run--;
     return 1;
@@ -432,15 +550,53 @@ static int ac_first_block(decoder *d, frame_component *c, size_t block, int ss, 
     }
     k += run;
     if (k > se || size > 10) return damaged(d, "a block with coefficients past its spectral band");
-    get_bits(d, size);
+    int32_t value = receive_extend(d, size);
     nonzero |= 1ull << k;
+    if (d->scale == 4) {
+      if (value < 0) c->negative[block] |= 1ull << k;
+      add_term(d, c, block, k, value * (1 << al));
+    }
     k++;
   }
   c->nonzero[block] = nonzero;
   return 1;
 }
 
-static int ac_refine_block(decoder *d, frame_component *c, size_t block, int ss, int se) {
+/* The correction bits of a refinement scan for the nonzero coefficients at the set bits of
+ * `passed` (one bit each, in zig-zag order, G.1.2.3): a set bit grows the coefficient's magnitude
+ * by 1 << al. Read 16 at a time. */
+static void read_corrections(decoder *d, frame_component *c, size_t block, uint64_t passed, int al) {
+  if (d->scale != 4) { /* only read past */
+    for (int n = __builtin_popcountll(passed); n > 0; n -= 16) get_bits(d, n < 16 ? n : 16);
+    return;
+  }
+  while (passed) {
+    /* The next (up to) 16 positions' bits; only the quadrant terms among them matter. */
+    int n = __builtin_popcountll(passed);
+    uint64_t chunk = passed;
+    if (n > 16) {
+      n = 16;
+      for (int i = 0; i < 16; i++) chunk &= chunk - 1; /* positions after the 16th */
+      chunk = passed & ~chunk;
+    }
+    passed &= ~chunk;
+    uint32_t bits = get_bits(d, n);
+    if (!bits) continue;
+    for (uint64_t terms = chunk & d->terms.mask; terms; terms &= terms - 1) {
+      int k = __builtin_ctzll(terms);
+      int i = __builtin_popcountll(chunk & ((1ull << k) - 1)); /* k's place among the chunk's bits */
+      if (bits >> (n - 1 - i) & 1) add_term(d, c, block, k, (c->negative[block] >> k & 1) ? -(1 << al) : 1 << al);
+    }
+  }
+}
+
+/* Zig-zag positions from..to as bits. */
+static uint64_t band_mask(int from, int to) {
+  uint64_t upto = to >= 63 ? ~0ull : (1ull << (to + 1)) - 1;
+  return upto & ~((1ull << from) - 1);
+}
+
+static int ac_refine_block(decoder *d, frame_component *c, size_t block, int ss, int se, int al) {
   uint64_t nonzero = c->nonzero[block];
   int k = ss;
   if (!d->eob_run) {
@@ -448,33 +604,34 @@ static int ac_refine_block(decoder *d, frame_component *c, size_t block, int ss,
     for (; k <= se; k++) {
       int rs = decode_symbol(d, ac);
       if (rs < 0) return damaged(d, "an impossible AC code");
-      int run = rs >> 4, size = rs & 15;
+      int run = rs >> 4, size = rs & 15, positive = 0;
       if (size == 0 && run < 15) {
         d->eob_run = (1u << run) + get_bits(d, run);
         break;
       }
       if (size != 0) {
         if (size != 1) return damaged(d, "a refinement coefficient larger than one bit");
-        get_bits(d, 1); /* its sign */
+        positive = (int)get_bits(d, 1); /* its sign */
       }
-      /* Skip `run` zero coefficients, reading a correction bit for each nonzero one passed. */
-      for (; k <= se; k++) {
-        if (nonzero >> k & 1) {
-          get_bits(d, 1);
-        } else {
-          if (run == 0) break;
-          run--;
-        }
-      }
+      /* Pass `run` zero coefficients and stop at the next zero one (the new coefficient's place;
+       * past se when there is none), reading a correction bit for each nonzero one passed. */
+      uint64_t band = band_mask(k, se), zeros = ~nonzero & band;
+      for (int r = 0; r < run && zeros; r++) zeros &= zeros - 1;
+      int stop = zeros ? __builtin_ctzll(zeros) : se + 1;
+      read_corrections(d, c, block, nonzero & band & (stop > 63 ? ~0ull : (1ull << stop) - 1), al);
+      k = stop;
       if (size != 0) {
         if (k > se) return damaged(d, "a block with coefficients past its spectral band");
         nonzero |= 1ull << k;
+        if (d->scale == 4) {
+          if (!positive) c->negative[block] |= 1ull << k;
+          add_term(d, c, block, k, positive ? 1 << al : -(1 << al));
+        }
       }
     }
   }
   if (d->eob_run) {
-    for (; k <= se; k++)
-      if (nonzero >> k & 1) get_bits(d, 1);
+    if (k <= se) read_corrections(d, c, block, nonzero & band_mask(k, se), al);
     d->eob_run--;
   }
   c->nonzero[block] = nonzero;
@@ -485,8 +642,8 @@ static int ac_refine_block(decoder *d, frame_component *c, size_t block, int ss,
 
 static int decode_block(decoder *d, frame_component *c, size_t block, int ss, int se, int ah, int al) {
   if (!d->progressive) return sequential_block(d, c, block);
-  if (ss == 0) return ah ? dc_refine_block(d) : dc_first_block(d, c, al);
-  return ah ? ac_refine_block(d, c, block, ss, se) : ac_first_block(d, c, block, ss, se);
+  if (ss == 0) return ah ? dc_refine_block(d, c, block, al) : dc_first_block(d, c, block, al);
+  return ah ? ac_refine_block(d, c, block, ss, se, al) : ac_first_block(d, c, block, ss, se, al);
 }
 
 /* One scan (B.2.3) whose header is payload[0..length) and whose data starts at d->pos; leaves
@@ -526,10 +683,12 @@ static int decode_scan(decoder *d, const uint8_t *payload, size_t length) {
   uint32_t wide = count == 1 ? scan[0]->used_wide : d->mcus_wide;
   uint32_t high = count == 1 ? scan[0]->used_high : d->mcus_high;
   uint64_t units = (uint64_t)wide * high;
+  if (d->scale == 4) make_quadrant_weights(d);
   start_segment(d, d->pos);
-  uint32_t restart_expected = 0;
+  uint32_t restart_expected = 0, x = 0, y = 0, until_restart = d->restart_interval;
   for (uint64_t unit = 0; unit < units; unit++) {
-    if (d->restart_interval && unit > 0 && unit % d->restart_interval == 0) {
+    if (d->restart_interval && unit > 0 && --until_restart == 0) {
+      until_restart = d->restart_interval;
       if (!end_segment(d, "before a restart marker")) return 0;
       size_t at = d->pos;
       while (at < d->size && d->bytes[at] == 0xFF) at++; /* fill bytes may precede a marker (B.1.1.2) */
@@ -540,7 +699,6 @@ static int decode_scan(decoder *d, const uint8_t *payload, size_t length) {
       restart_expected = (restart_expected + 1) & 7;
       start_segment(d, at + 1);
     }
-    uint32_t x = (uint32_t)(unit % wide), y = (uint32_t)(unit / wide);
     if (count == 1) {
       frame_component *c = scan[0];
       if (!decode_block(d, c, (size_t)y * c->blocks_wide + x, ss, se, ah, al)) return 0;
@@ -557,6 +715,7 @@ static int decode_scan(decoder *d, const uint8_t *payload, size_t length) {
     if (ran_out(d))
       return damaged(d, "its compressed data ends early (after %llu of %llu MCUs)", (unsigned long long)unit + 1,
                      (unsigned long long)units);
+    if (++x == wide) x = 0, y++; /* the unit's place, without a division per unit */
   }
   return end_segment(d, "after the last MCU of a scan");
 }
@@ -607,6 +766,7 @@ static int allocate_blocks(decoder *d) {
     size_t per_block = d->scale == 4 ? 4 : 1;
     if (d->scale && !(c->means = calloc(blocks * per_block, sizeof *c->means))) return 0;
     if (d->progressive && !(c->nonzero = calloc(blocks, sizeof *c->nonzero))) return 0;
+    if (d->progressive && d->scale == 4 && !(c->negative = calloc(blocks, sizeof *c->negative))) return 0;
   }
   return 1;
 }
@@ -615,8 +775,10 @@ static void free_blocks(decoder *d) {
   for (int i = 0; i < 4; i++) {
     free(d->components[i].means);
     free(d->components[i].nonzero);
+    free(d->components[i].negative);
     d->components[i].means = NULL;
     d->components[i].nonzero = NULL;
+    d->components[i].negative = NULL;
   }
 }
 
@@ -628,7 +790,7 @@ static int read_huffman_tables(decoder *d, const uint8_t *p, size_t length) {
     for (int i = 1; i <= 16; i++) symbols += p[at + i];
     if (tc > 1 || th > 3 || symbols > 256 || length - at - 17 < symbols) return damaged(d, "a malformed Huffman table");
     huffman_table *t = tc ? &d->ac_tables[th] : &d->dc_tables[th];
-    if (!build_table(t, p + at + 1, p + at + 17)) return damaged(d, "a Huffman table with impossible code lengths");
+    if (!build_table(t, p + at + 1, p + at + 17, tc)) return damaged(d, "a Huffman table with impossible code lengths");
     at += 17 + symbols;
   }
   return 1;
@@ -664,38 +826,45 @@ static void square_row(const decoder *d, const frame_component *c, uint32_t y, u
   for (uint32_t x = n; x < count; x++) out[x] = out[n - 1];
 }
 
-/* Row y of a component's plane at the output size, `width` values. Subsampled chroma (factor 2)
- * is interpolated with the triangle filter (3/4 of the nearer sample, 1/4 of the farther), as
- * stb_image and libjpeg's "fancy upsampling" do at full size. `rows`: scratch for two rows of
- * width + 2 squares. */
+/* Subsampled chroma (factor 2) is interpolated with the triangle filter (3/4 of the nearer sample,
+ * 1/4 of the farther), as stb_image and libjpeg's "fancy upsampling" do at full size: first along
+ * rows, then between them. A component's rows of squares, upsampled along the row, are kept for
+ * the next output rows (three: a square row serves the output rows from its neighbours' middles). */
+typedef struct upsampled_rows {
+  float *rows[3];    /* width values each */
+  uint32_t index[3]; /* the square row each holds, UINT32_MAX for none */
+  float *squares;    /* scratch: width / 2 + 2 squares */
+} upsampled_rows;
+
+static const float *upsampled_row(const decoder *d, const frame_component *c, uint32_t sy, uint32_t width,
+                                  upsampled_rows *cache) {
+  uint32_t slot = sy % 3;
+  float *out = cache->rows[slot];
+  if (cache->index[slot] == sy) return out;
+  cache->index[slot] = sy;
+  if (d->h_max == c->h) {
+    square_row(d, c, sy, width, out);
+    return out;
+  }
+  float *squares = cache->squares;
+  square_row(d, c, sy, width / 2 + 2, squares); /* squares sx = x / 2 and the neighbour up to sx + 1 */
+  for (uint32_t x = 0; x < width; x++) {
+    uint32_t sx = x / 2, nx = (x & 1) ? sx + 1 : (sx ? sx - 1 : 0);
+    out[x] = squares[sx] * 0.75f + squares[nx] * 0.25f;
+  }
+  return out;
+}
+
+/* Row y of a component's plane at the output size, `width` values. */
 static void component_row(const decoder *d, const frame_component *c, uint32_t y, uint32_t width, float *line,
-                          float *rows) {
-  uint32_t fx = d->h_max / c->h, fy = d->v_max / c->v;
-  if (fx == 1 && fy == 1) {
-    square_row(d, c, y, width, line);
+                          upsampled_rows *cache) {
+  if (d->v_max == c->v) {
+    memcpy(line, upsampled_row(d, c, y, width, cache), width * sizeof *line);
     return;
   }
-  uint32_t count = width / fx + 2; /* squares sx = x / fx and the neighbour nx up to sx + 1 */
-  float *near_row = rows, *far_row = rows + count;
-  uint32_t sy = y / fy, ny = sy;
-  float wy = 0.0f;
-  if (fy == 2) {
-    ny = (y & 1) ? sy + 1 : (sy ? sy - 1 : 0);
-    wy = 0.25f;
-  }
-  square_row(d, c, sy, count, near_row);
-  square_row(d, c, ny, count, far_row);
-  for (uint32_t x = 0; x < width; x++) {
-    uint32_t sx = x / fx, nx = sx;
-    float wx = 0.0f;
-    if (fx == 2) {
-      nx = (x & 1) ? sx + 1 : (sx ? sx - 1 : 0);
-      wx = 0.25f;
-    }
-    float near = near_row[sx] * (1.0f - wx) + near_row[nx] * wx;
-    float far = far_row[sx] * (1.0f - wx) + far_row[nx] * wx;
-    line[x] = near * (1.0f - wy) + far * wy;
-  }
+  uint32_t sy = y / 2, ny = (y & 1) ? sy + 1 : (sy ? sy - 1 : 0);
+  const float *near_row = upsampled_row(d, c, sy, width, cache), *far_row = upsampled_row(d, c, ny, width, cache);
+  for (uint32_t x = 0; x < width; x++) line[x] = near_row[x] * 0.75f + far_row[x] * 0.25f;
 }
 
 static uint8_t to_byte(float v) {
@@ -708,16 +877,26 @@ static jpeg_data_result make_scaled(const decoder *d, jpeg_scaled *out) {
   uint32_t width = (d->width + scale - 1) / scale, height = (d->height + scale - 1) / scale;
   int channels = d->component_count == 1 ? 1 : 3;
   /* Row by row: each component's row, then the colour conversion (no full-size float planes). */
-  float *lines = malloc(((size_t)channels * width + 2 * ((size_t)width + 2)) * sizeof *lines);
+  size_t per_component = 4 * (size_t)width + (size_t)width / 2 + 2; /* the line, 3 cached rows, squares */
+  float *lines = malloc((size_t)channels * per_component * sizeof *lines);
   uint8_t *pixels = malloc((size_t)width * height * (size_t)channels);
   if (!lines || !pixels) {
     free(lines);
     free(pixels);
     return JPEG_DATA_OUT_OF_MEMORY;
   }
-  float *rows = lines + (size_t)channels * width;
+  upsampled_rows caches[3];
+  for (int i = 0; i < channels; i++) {
+    float *base = lines + (size_t)channels * width + (size_t)i * (per_component - width);
+    for (int r = 0; r < 3; r++) {
+      caches[i].rows[r] = base + (size_t)r * width;
+      caches[i].index[r] = UINT32_MAX;
+    }
+    caches[i].squares = base + 3 * (size_t)width;
+  }
   for (uint32_t y = 0; y < height; y++) {
-    for (int i = 0; i < channels; i++) component_row(d, &d->components[i], y, width, lines + (size_t)i * width, rows);
+    for (int i = 0; i < channels; i++)
+      component_row(d, &d->components[i], y, width, lines + (size_t)i * width, &caches[i]);
     uint8_t *o = pixels + (size_t)y * width * (size_t)channels;
     if (channels == 1) {
       for (uint32_t x = 0; x < width; x++) o[x] = to_byte(lines[x]);
@@ -741,11 +920,10 @@ static jpeg_data_result make_scaled(const decoder *d, jpeg_scaled *out) {
   return JPEG_DATA_OK;
 }
 
-/* The scaled decodes handle sequential JPEGs that stb_image would convert as gray or YCbCr: one
- * component, or three that are not RGB (ids 'R','G','B', or Adobe's transform 0), with chroma
- * halved or not. */
+/* The scaled decodes handle JPEGs (sequential or progressive) that stb_image would convert as gray
+ * or YCbCr: one component, or three that are not RGB (ids 'R','G','B', or Adobe's transform 0),
+ * with chroma halved or not. */
 static int scaled_layout(const decoder *d) {
-  if (d->progressive) return 0;
   if (d->component_count == 1) return 1;
   if (d->component_count != 3 || d->adobe_rgb) return 0;
   const frame_component *c = d->components;

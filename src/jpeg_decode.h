@@ -1,9 +1,10 @@
 /* jpeg_decode.h — the entropy-coded data of a Huffman-coded JPEG (ITU-T T.81), decoded by imprint
  * itself: every scan is checked for the damage stb_image decodes silently (it fills missing data
  * with zeros and ignores codes left over, so zeroed or scribbled bytes come out as artifacts), and,
- * when asked, a sequential JPEG is decoded at reduced scale with no inverse DCT and no full-size
- * colour conversion: at 1/4, each 8x8 block's four 4x4 quadrant means, exact from 25 of its
- * coefficients; at 1/8, each block's mean, its DC coefficient (the AC codes are only skipped).
+ * when asked, the JPEG is decoded at reduced scale with no inverse DCT and no full-size colour
+ * conversion: at 1/4, each 8x8 block's four 4x4 quadrant means, exact from 25 of its coefficients;
+ * at 1/8, each block's mean, its DC coefficient (the AC codes are only read past). A progressive
+ * JPEG's scans add each coefficient's share to the means as they come.
  *
  * Safe on any bytes, but meant to run after jpeg_scan() has returned JPEG_SCAN_OK and the frame
  * size has passed the limits: it allocates memory in proportion to the number of blocks. */
@@ -29,7 +30,7 @@ typedef struct jpeg_scaled {
 } jpeg_scaled;
 
 /* Decodes every scan of the JPEG in bytes[0..size). With `scaled` NULL (or `scale` not 4 or 8) it
- * only checks; otherwise, when the JPEG is sequential (baseline or extended), gray or YCbCr with
+ * only checks; otherwise, when the JPEG (baseline, extended or progressive) is gray or YCbCr with
  * chroma subsampled by 1 or 2, it also fills *scaled at 1/scale (else scaled->pixels stays NULL). */
 jpeg_data_result jpeg_decode_data(const uint8_t *bytes, size_t size, int scale, jpeg_scaled *scaled, char *problem,
                                   size_t problem_size);

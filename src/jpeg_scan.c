@@ -116,7 +116,9 @@ jpeg_scan_result jpeg_scan(const uint8_t *bytes, size_t size, jpeg_info *info) {
       if (!seen_frame) return JPEG_SCAN_MALFORMED;
       /* Entropy-coded data: runs until a marker other than a stuffed 0xFF00 or a restart marker. */
       for (;;) {
-        while (pos < size && bytes[pos] != 0xFF) pos++;
+        /* memchr: megabytes of data for a large photo, read a word at a time */
+        const uint8_t *ff = pos < size ? memchr(bytes + pos, 0xFF, size - pos) : NULL;
+        pos = ff ? (size_t)(ff - bytes) : size;
         if (pos + 1 >= size) return JPEG_SCAN_TRUNCATED;
         uint8_t next = bytes[pos + 1];
         if (next == 0x00 || (next >= 0xD0 && next <= 0xD7) || next == 0xFF) {

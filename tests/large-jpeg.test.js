@@ -1,11 +1,15 @@
 'use strict';
 // Large JPEGs are embedded from a 1/4-scale decode (each 8x8 block's four 4x4 quadrant means,
 // exact from 25 of its coefficients) when that is still at least twice the model's input size:
-// the area filter's boxes are then 4 pixels or more, averaged from those means; from a 1/8-scale
+// the area filter's boxes are then 4 pixels or more, averaged from those means (but boxes of 5
+// pixels against 4 or 5 take the full decode: too far from whole squares); from a 1/8-scale
 // decode (each block's mean, its DC coefficient) when the boxes are whole blocks (3584 pixels a
 // side for a 224x224 input) or 16 pixels or more. The embedding must stay within a fixed cosine of the full-size decode
 // followed by the same resize. Test photos are
-// real photos upscaled here (nothing large is committed), encoded with jpeg-js (baseline, 4:4:4).
+// real photos upscaled here (nothing large is committed), encoded with jpeg-js (baseline, 4:4:4),
+// and phone-like 12 MP JPEGs: a mosaic of the test photos at native resolution encoded by cjpeg
+// (4:2:0, quality 92, baseline and progressive; tests/support/phone-jpeg.js). Progressive JPEGs
+// take the same reduced decodes, their scans adding each coefficient's share to the means.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -15,6 +19,7 @@ const { createExtractor } = require('..');
 const testdata = require('./support/testdata');
 const { resizeRgba: upscale } = require('./support/resize-rgba');
 const { cosine } = require('./support/compare');
+const { phoneJpeg } = require('./support/phone-jpeg');
 
 /** The tolerance issue 13 sets: cosine to the full-resolution decode + resize. */
 const MIN_COSINE = 0.999;
@@ -55,12 +60,65 @@ test('a 12-megapixel JPEG embeds within cosine 0.999 of its full-size decode + r
   assert.notDeepEqual(fast, full);
 });
 
+test('phone-like 12 MP JPEGs (4:2:0, quality 92, baseline and progressive) stay within cosine 0.999', async () => {
+  const baseline = phoneJpeg(4000, 3000);
+  const { fast, full, cosine: c } = await bothWays(baseline);
+  assert.ok(c >= MIN_COSINE, `baseline: cosine ${c.toFixed(6)}`);
+  assert.notDeepEqual(fast, full, 'baseline: the reduced decode was not used');
+  const progressive = phoneJpeg(4000, 3000, { progressive: true });
+  const p = await bothWays(progressive);
+  assert.ok(p.cosine >= MIN_COSINE, `progressive: cosine ${p.cosine.toFixed(6)}`);
+  assert.notDeepEqual(p.fast, p.full, 'progressive: the reduced decode was not used');
+  // The same coefficients in another order: the same embedding but for float rounding.
+  assert.ok(cosine(p.fast, fast) >= 0.99999, `progressive / baseline: cosine ${cosine(p.fast, fast).toFixed(6)}`);
+  // Turned by EXIF (shown 3000x4000), and at 3584 pixels a side: the 1/8-scale decode's size.
+  const turned = await bothWays(withExifOrientation(baseline, 6));
+  assert.ok(turned.cosine >= MIN_COSINE, `baseline turned: cosine ${turned.cosine.toFixed(6)}`);
+  const eighth = await bothWays(phoneJpeg(3584, 3584));
+  assert.ok(eighth.cosine >= MIN_COSINE, `3584x3584: cosine ${eighth.cosine.toFixed(6)}`);
+  assert.notDeepEqual(eighth.fast, eighth.full, '3584x3584: the reduced decode was not used');
+});
+
+test('phone-like JPEGs of the common camera sizes stay within cosine 0.999 (boxes of 5x4 pixels: full size)', async () => {
+  // 8 MP (3264x2448: boxes of 7x5 pixels), 6x4, 4x4 boxes: the 1/4-scale decode; 5 MP (2592x1944:
+  // boxes of 5x4 pixels, measured 0.9988 from 4x4 means) and 5x5: decoded in full.
+  for (const [width, height, reduced] of [
+    [3264, 2448, true],
+    [2688, 2016, true],
+    [1792, 1792, true],
+    [2592, 1944, false],
+    [2400, 2400, false],
+  ]) {
+    const { fast, full, cosine: c } = await bothWays(phoneJpeg(width, height));
+    assert.ok(c >= MIN_COSINE, `${width}x${height}: cosine ${c.toFixed(6)}`);
+    if (reduced) assert.notDeepEqual(fast, full, `${width}x${height}: the reduced decode was not used`);
+    else assert.deepEqual(fast, full, `${width}x${height}: not decoded in full`);
+  }
+});
+
+test('damage in a phone-like JPEG is found (baseline and progressive)', async () => {
+  // Scribbled bytes and a marker in the middle of the data. (Zeroed bytes are not always damage
+  // here: with the standard Huffman tables cjpeg writes, zero bits decode as valid codes, and in
+  // the baseline file the decode falls back in step after them: a limit of any Huffman check.)
+  for (const progressive of [false, true]) {
+    const good = Buffer.from(phoneJpeg(1920, 1440, { progressive }));
+    const middle = Math.floor(good.length / 2);
+    const scribbled = Buffer.from(good);
+    for (let i = 0; i < 500; i++) scribbled[middle + i] = ((i * 97 + 13) & 255) === 255 ? 254 : (i * 97 + 13) & 255;
+    await assert.rejects(extractor.embed(scribbled), { code: 'DECODE_FAILED', message: /JPEG data is damaged/ });
+    const cut = Buffer.from(good);
+    cut[middle] = 0xff;
+    cut[middle + 1] = 0xd9;
+    await assert.rejects(extractor.embed(cut), { code: 'DECODE_FAILED' });
+  }
+});
+
 test('large JPEGs of every photo, at and above the 1/4-scale threshold, stay within cosine 0.999', async () => {
   // 1792 / 4 = 448 = 2 x 224: the smallest side that takes the 1/4-scale decode for a 224x224 model.
   const sizes = [
     [1792, 1792],
-    [2400, 1800],
-    [1800, 2400],
+    [2688, 2016],
+    [2016, 2688],
   ];
   for (const [i, name] of testdata.PHOTO_NAMES.entries()) {
     const [width, height] = sizes[i % sizes.length];

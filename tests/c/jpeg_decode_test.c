@@ -1,9 +1,10 @@
 /* jpeg_decode_test.c — imprint's own JPEG Huffman decoding (src/jpeg_decode.c) on the real darknet
- * photos (subsampled chroma, restart markers): each passes, its 1/4- and 1/8-scale images match the
+ * photos (subsampled chroma, restart markers) and a synthetic JPEG whose blocks end every way a block
+ * can (the edges of the multi-code table steps): each passes, its 1/4- and 1/8-scale images match the
  * 4x4 and 8x8 means of stb_image's full decode, zeroed data is found, and a sweep of damaged bytes over every photo's
  * data must never read or write out of bounds (run under ASan + UBSan by tests/c/run-native.sh).
  *
- *   jpeg_decode_test PHOTO.jpg...
+ *   jpeg_decode_test PHOTO.jpg... [--same BASELINE.jpg PROGRESSIVE.jpg]...
  *
  * Prints "N passed, N failed"; exits 1 on any failure. */
 #include <stdio.h>
@@ -117,6 +118,127 @@ static void test_photo(const char *path) {
   free(bytes);
 }
 
+/* ---- A synthetic JPEG for the edges of the multi-code table steps ---------------------------- */
+
+typedef struct bit_writer {
+  uint8_t *out;
+  size_t n;
+  uint32_t acc;
+  int count;
+} bit_writer;
+
+static void put_bits(bit_writer *w, uint32_t code, int length) {
+  for (int i = length - 1; i >= 0; i--) {
+    w->acc = w->acc << 1 | (code >> i & 1);
+    if (++w->count == 8) {
+      w->out[w->n++] = (uint8_t)w->acc;
+      if ((uint8_t)w->acc == 0xFF) w->out[w->n++] = 0x00; /* stuffed */
+      w->acc = 0;
+      w->count = 0;
+    }
+  }
+}
+
+/* A 64x8 gray baseline JPEG (8 blocks, quantisation 8) with its own small Huffman tables, whose
+ * blocks end every way a block can: no EOB after the 63rd coefficient (reached by single codes
+ * or by three ZRLs and a run of 14), an EOB after coefficient 62 or 61, an EOB alone. With
+ * `damaged`, block 3's last code runs past coefficient 63. Returns the size; `out` >= 1024 bytes. */
+static size_t synthetic_jpeg(uint8_t *out, int damaged) {
+  /* AC codes (canonical, by length): 00 (0,1), 01 EOB, 100 ZRL, 101 (14,1), 1100 (0,2), 1101 (13,1),
+   * 11100 (15,1). DC: 0 (category 0). */
+  static const uint8_t header[] = {
+      0xFF, 0xD8, 0xFF, 0xDB, 0x00, 0x43, 0x00, /* DQT: 64 x 8 follow */
+  };
+  static const uint8_t frame[] = {0xFF, 0xC0, 0x00, 0x0B, 8, 0x00, 8, 0x00, 64, 1, 1, 0x11, 0,
+                                  /* DHT DC: one code of length 1 */
+                                  0xFF, 0xC4, 0x00, 0x14, 0x00, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x00,
+                                  /* DHT AC */
+                                  0xFF, 0xC4, 0x00, 0x1A, 0x10, 0, 2, 2, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01,
+                                  0x00, 0xF0, 0xE1, 0x02, 0xD1, 0xF1,
+                                  /* SOS */
+                                  0xFF, 0xDA, 0x00, 0x08, 1, 1, 0x00, 0, 63, 0};
+  size_t n = 0;
+  memcpy(out, header, sizeof header);
+  n += sizeof header;
+  memset(out + n, 8, 64);
+  n += 64;
+  memcpy(out + n, frame, sizeof frame);
+  n += sizeof frame;
+  bit_writer w = {out + n, 0, 0, 0};
+  enum { ONE = 0, EOB = 1, ZRL = 4, RUN14 = 5, TWO = 12, RUN13 = 13, RUN15 = 28 };
+  static const int lengths[32] = {[ONE] = 2, [EOB] = 2, [ZRL] = 3, [RUN14] = 3, [TWO] = 4, [RUN13] = 4, [RUN15] = 5};
+#define CODE(c) put_bits(&w, (c), lengths[(c)])
+  for (int block = 0; block < 8; block++) {
+    put_bits(&w, 0, 1); /* DC difference 0 */
+    switch (block) {
+      case 0: /* 63 coefficients +-1, no EOB */
+      case 6:
+        for (int k = 1; k < 64; k++) CODE(ONE), put_bits(&w, (uint32_t)(k & 1), 1);
+        break;
+      case 1:
+      case 7: CODE(EOB); break;
+      case 2: /* three ZRLs and a run of 14: coefficient 63, no EOB */
+        CODE(ZRL), CODE(ZRL), CODE(ZRL), CODE(RUN14), put_bits(&w, 1, 1);
+        break;
+      case 3: /* coefficient 62, then EOB (damaged: a run of 15 to "coefficient 64") */
+        CODE(ZRL), CODE(ZRL), CODE(ZRL);
+        if (damaged)
+          CODE(RUN15), put_bits(&w, 1, 1);
+        else
+          CODE(RUN13), put_bits(&w, 0, 1), CODE(EOB);
+        break;
+      case 4: /* +3, -2, then 59 coefficients +-1 and EOB after coefficient 61 */
+        CODE(TWO), put_bits(&w, 3, 2), CODE(TWO), put_bits(&w, 1, 2);
+        for (int k = 3; k < 62; k++) CODE(ONE), put_bits(&w, (uint32_t)(k % 3 == 0), 1);
+        CODE(EOB);
+        break;
+      case 5: /* 62 coefficients, EOB after coefficient 62 */
+        for (int k = 1; k < 63; k++) CODE(ONE), put_bits(&w, (uint32_t)(k % 5 != 0), 1);
+        CODE(EOB);
+        break;
+    }
+  }
+#undef CODE
+  if (w.count) put_bits(&w, (1u << (8 - w.count)) - 1, 8 - w.count); /* pad with 1-bits */
+  n += w.n;
+  out[n++] = 0xFF;
+  out[n++] = 0xD9;
+  return n;
+}
+
+static void test_synthetic(void) {
+  uint8_t bytes[2048];
+  size_t size = synthetic_jpeg(bytes, 0);
+  CHECK(size < 1024, "synthetic JPEG of %zu bytes", size);
+  char problem[160];
+  CHECK(jpeg_check_data(bytes, size, problem, sizeof problem) == JPEG_DATA_OK, "synthetic: %s", problem);
+  imprint_image full;
+  CHECK(image_decode(bytes, size, NULL, &full, NULL, 0) == IMPRINT_OK, "synthetic: stb_image decode");
+  for (int scale = 4; scale <= 8; scale += 4) {
+    jpeg_scaled scaled;
+    CHECK(jpeg_decode_data(bytes, size, scale, &scaled, problem, sizeof problem) == JPEG_DATA_OK, "synthetic 1/%d: %s",
+          scale, problem);
+    if (scaled.pixels && full.pixels) {
+      /* Only IDCT rounding apart (measured 0.3-0.5). */
+      double rms = square_mean_rms(&scaled, &full);
+      printf("synthetic: 1/%d scale, RMS difference to %dx%d means %.2f\n", scale, scale, scale, rms);
+      CHECK(rms <= 1.0, "synthetic 1/%d: RMS difference %.2f", scale, rms);
+    }
+    free(scaled.pixels);
+  }
+  imprint_image_free(&full);
+  size = synthetic_jpeg(bytes, 1);
+  CHECK(jpeg_check_data(bytes, size, problem, sizeof problem) == JPEG_DATA_DAMAGED &&
+            strstr(problem, "more than 64 coefficients"),
+        "synthetic, a coefficient past 63: %s", problem);
+  for (int scale = 4; scale <= 8; scale += 4) {
+    jpeg_scaled scaled;
+    CHECK(jpeg_decode_data(bytes, size, scale, &scaled, problem, sizeof problem) == JPEG_DATA_DAMAGED,
+          "synthetic 1/%d, a coefficient past 63: not found", scale);
+    CHECK(scaled.pixels == NULL, "synthetic 1/%d: an image from damaged data", scale);
+  }
+}
+
 /* Which scale a JPEG is decoded at for a model's input (image.h): 1/8 when the area filter's boxes
  * are whole blocks or 16 pixels or more, 1/4 when its 1/4 scale is twice the input, else full size. */
 static void test_scale_choice(void) {
@@ -128,15 +250,60 @@ static void test_scale_choice(void) {
   CHECK(jpeg_scale_for(7200, 3584, 224, 224) == 8, "boxes of 16x8 pixels take 1/8");
   CHECK(jpeg_scale_for(7200, 7200, 224, 224) == 8, "boxes of 16 pixels take 1/8");
   CHECK(jpeg_scale_for(1792, 1792, 224, 224) == 4, "1792 / 4 = 2 x 224 takes 1/4");
+  CHECK(jpeg_scale_for(2592, 1944, 224, 224) == 0, "5 MP 4:3: boxes of 5x4 pixels, full size");
+  CHECK(jpeg_scale_for(1944, 2592, 224, 224) == 0, "5 MP 3:4: boxes of 4x5 pixels, full size");
+  CHECK(jpeg_scale_for(2400, 2400, 224, 224) == 0, "boxes of 5 pixels, full size");
+  CHECK(jpeg_scale_for(3000, 2250, 224, 224) == 4, "boxes of 6x5 pixels take 1/4");
+  CHECK(jpeg_scale_for(2688, 2016, 224, 224) == 4, "boxes of 6x4 pixels take 1/4");
   CHECK(jpeg_scale_for(1792, 1788, 224, 224) == 0, "1788 / 4 < 2 x 224: full size");
   CHECK(jpeg_scale_for(8000, 8000, 0, 0) == 0, "no model input: full size");
   CHECK(jpeg_scale_for(128, 128, 8, 8) == 8, "the fuzzer's 8x8 input: 1/8 from 128 pixels a side");
 }
 
+/* Two JPEGs with the same coefficients (one baseline, one progressive: cjpeg writes both from the
+ * same quantised blocks): the same scaled images, but for float rounding (at most one level). */
+static void test_same_coefficients(const char *baseline, const char *progressive) {
+  size_t sizes[2];
+  uint8_t *bytes[2] = {read_file(baseline, &sizes[0]), read_file(progressive, &sizes[1])};
+  CHECK(bytes[0] && bytes[1], "%s, %s: cannot read", baseline, progressive);
+  for (int scale = 4; bytes[0] && bytes[1] && scale <= 8; scale += 4) {
+    jpeg_scaled a, b;
+    char problem[160];
+    CHECK(jpeg_decode_data(bytes[0], sizes[0], scale, &a, problem, sizeof problem) == JPEG_DATA_OK &&
+              jpeg_decode_data(bytes[1], sizes[1], scale, &b, problem, sizeof problem) == JPEG_DATA_OK,
+          "%s: %s", progressive, problem);
+    if (a.pixels && b.pixels && a.width == b.width && a.height == b.height && a.channels == b.channels) {
+      int most = 0;
+      for (size_t i = 0; i < (size_t)a.width * a.height * a.channels; i++) {
+        int d = abs((int)a.pixels[i] - (int)b.pixels[i]);
+        if (d > most) most = d;
+      }
+      printf("%s: 1/%d scale, largest difference to the baseline file %d\n", progressive, scale, most);
+      CHECK(most <= 1, "%s: 1/%d scale differs from the baseline file by %d", progressive, scale, most);
+    } else {
+      CHECK(0, "%s: 1/%d scale images missing or of different sizes", progressive, scale);
+    }
+    free(a.pixels);
+    free(b.pixels);
+  }
+  free(bytes[0]);
+  free(bytes[1]);
+}
+
 int main(int argc, char **argv) {
   test_scale_choice();
-  for (int i = 1; i < argc; i++) test_photo(argv[i]);
-  CHECK(argc > 1, "no photos given");
+  test_synthetic();
+  int photos = 0;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--same") == 0 && i + 2 < argc) {
+      test_same_coefficients(argv[i + 1], argv[i + 2]);
+      i += 2;
+      continue;
+    }
+    test_photo(argv[i]);
+    photos++;
+  }
+  CHECK(photos > 0, "no photos given");
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }

@@ -9,6 +9,7 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const jpeg = require('jpeg-js');
 const { encodePng } = require('../support/png-writer');
+const { phoneJpeg } = require('../support/phone-jpeg');
 const { createExtractor, createClassifier, createIndex } = require('../..');
 
 async function main(out, testdata = '.cache/testdata') {
@@ -47,6 +48,12 @@ async function main(out, testdata = '.cache/testdata') {
     path.join(images, 'dog-444-eighth.jpg'),
     jpeg.encode({ data: wide, width: 136, height: 128 }, 80).data,
   );
+  // Phone-like JPEGs (the mosaic of tests/support/phone-jpeg.js, cjpeg 4:2:0 quality 92): dense
+  // codes for the multi-code table steps, baseline at 1/4 and 1/8 scale, and progressive.
+  fs.writeFileSync(path.join(images, 'phone-420.jpg'), phoneJpeg(96, 80));
+  fs.writeFileSync(path.join(images, 'phone-420-eighth.jpg'), phoneJpeg(136, 128));
+  fs.writeFileSync(path.join(images, 'phone-progressive.jpg'), phoneJpeg(96, 80, { progressive: true }));
+  fs.writeFileSync(path.join(images, 'phone-progressive-eighth.jpg'), phoneJpeg(136, 128, { progressive: true }));
   const px = new Uint8Array(16 * 16 * 4).map((_, i) => (i * 37) & 255);
   fs.writeFileSync(path.join(images, 'rgba.png'), encodePng({ width: 16, height: 16, colorType: 6, data: px }));
   fs.writeFileSync(

@@ -1,0 +1,20 @@
+'use strict';
+// Small phone-like JPEGs for the native JPEG test (tests/c/jpeg_decode_test.c, the ctest fixture
+// jpeg-test-images in cmake/Native.cmake), made with cjpeg from the mosaic of the test photos
+// (tests/support/phone-jpeg.js): progressive ones (successive approximation: refinement scans),
+// 4:2:0, 4:4:4 and gray, and a baseline 4:2:0 one at quality 92 (dense codes).
+//   node tests/c/make-test-jpegs.js OUT_DIR
+const fs = require('node:fs');
+const path = require('node:path');
+const { phoneJpeg } = require('../support/phone-jpeg');
+
+const out = process.argv[2];
+if (!out) throw new Error('usage: make-test-jpegs.js OUT_DIR');
+fs.mkdirSync(out, { recursive: true });
+const images = {
+  'phone-420.jpg': phoneJpeg(320, 240),
+  'phone-progressive-420.jpg': phoneJpeg(320, 240, { progressive: true }),
+  'phone-progressive-444.jpg': phoneJpeg(240, 176, { progressive: true, sample: '1x1' }),
+  'phone-progressive-gray.jpg': phoneJpeg(200, 152, { progressive: true, gray: true }),
+};
+for (const [name, bytes] of Object.entries(images)) fs.writeFileSync(path.join(out, name), bytes);
