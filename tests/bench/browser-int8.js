@@ -27,21 +27,12 @@ function stats(times) {
 // Runs in the page.
 async function runInPage({ photos, rounds, urls }) {
   const size = 224;
-  const canvas = new OffscreenCanvas(size, size);
-  const context = canvas.getContext('2d', { willReadFrequently: true });
-  const images = [];
-  for (const url of photos) {
-    const bitmap = await createImageBitmap(await (await fetch(url)).blob());
-    context.drawImage(bitmap, 0, 0, size, size);
-    const rgba = context.getImageData(0, 0, size, size).data;
-    const rgb = new Uint8Array(size * size * 3);
-    for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
-      rgb[j] = rgba[i];
-      rgb[j + 1] = rgba[i + 1];
-      rgb[j + 2] = rgba[i + 2];
-    }
-    images.push({ data: rgb, width: size, height: size, channels: 3 });
-  }
+  const images = (await window.loadBenchImages(photos, size)).map((data) => ({
+    data,
+    width: size,
+    height: size,
+    channels: 3,
+  }));
   const extractors = {};
   for (const [name, url] of Object.entries(urls)) extractors[name] = await imprint.createExtractor({ model: url });
   const times = Object.fromEntries(Object.keys(urls).map((k) => [k, []]));
@@ -71,8 +62,10 @@ async function main() {
   fs.writeFileSync(path.join(scratch, 'default-int8.imprint'), withPrecision(f32, PRECISION.INT8));
   fs.writeFileSync(
     path.join(scratch, 'int8.html'),
-    '<!doctype html>\n<meta charset="utf-8">\n<title>int8</title>\n<script src="/imprint/imprint.js"></script>\n',
+    '<!doctype html>\n<meta charset="utf-8">\n<title>int8</title>\n<script src="/imprint/imprint.js"></script>\n<script src="/bench/bench-common.js"></script>\n',
   );
+  // The same inputs as the speed pages: each photo decoded and resized once by the browser.
+  fs.copyFileSync(path.join(__dirname, 'browser', 'bench-common.js'), path.join(scratch, 'bench-common.js'));
   const stampsDir = testdata.stampsDir();
   const photos = [
     ...testdata.PHOTO_NAMES.map((n) => `/photos/${n}.jpg`),
