@@ -146,6 +146,48 @@ static int png_over_decoder_limit(const uint8_t *b, size_t n) {
   return width > 0 && height > 0 && (uint64_t)width * height * samples > (1ull << 30);
 }
 
+/* stb_image forms `idata + 0` from a NULL idata when an empty IDAT chunk comes before the first one
+ * with data (stbi__parse_png_file; undefined behaviour that the fuzzer's UBSan reports). Empty IDAT
+ * chunks hold nothing, so the same PNG without them decodes to the same pixels: returns such a copy
+ * (its size in *copy_size), or NULL when there is nothing to drop (also for anything not a PNG, or
+ * chunks that run past the end: stb_image refuses those itself). *failed is set when the copy
+ * cannot be allocated. */
+static uint8_t *png_without_leading_empty_idat(const uint8_t *b, size_t n, size_t *copy_size, int *failed) {
+  *failed = 0;
+  if (n < 8 || memcmp(b, "\x89PNG\r\n\x1a\n", 8) != 0) return NULL;
+  size_t pos = 8, empty = 0;
+  while (pos + 12 <= n) {
+    uint32_t len = be_get_u32(b + pos);
+    if (len > n - pos - 12) break;
+    int idat = memcmp(b + pos + 4, "IDAT", 4) == 0;
+    if (idat && len > 0) break;
+    if (idat) empty++;
+    if (memcmp(b + pos + 4, "IEND", 4) == 0) break;
+    pos += 12 + (size_t)len;
+  }
+  if (!empty) return NULL;
+  uint8_t *copy = malloc(n);
+  if (!copy) {
+    *failed = 1;
+    return NULL;
+  }
+  size_t in = 8, out = 8;
+  memcpy(copy, b, 8);
+  while (empty) {
+    uint32_t len = be_get_u32(b + in);
+    if (len == 0 && memcmp(b + in + 4, "IDAT", 4) == 0) {
+      empty--;
+    } else {
+      memcpy(copy + out, b + in, 12 + (size_t)len);
+      out += 12 + (size_t)len;
+    }
+    in += 12 + (size_t)len;
+  }
+  memcpy(copy + out, b + in, n - in);
+  *copy_size = out + (n - in);
+  return copy;
+}
+
 /* From the scaled image of a JPEG stored width x height, the image the area filter's box step
  * would make from the full decode (preprocess_boxes_from_squares), still in stored orientation;
  * preprocess() then only has its bilinear step left, as on the full path, so both give nearly the
@@ -279,8 +321,13 @@ static imprint_status decode(const uint8_t *bytes, size_t size, const imprint_li
     }
   }
 
-  int decoded_width = 0, decoded_height = 0, file_channels = 0;
-  uint8_t *pixels = stbi_load_from_memory(bytes, (int)size, &decoded_width, &decoded_height, &file_channels, 0);
+  int decoded_width = 0, decoded_height = 0, file_channels = 0, copy_failed;
+  size_t png_size = 0;
+  uint8_t *png = png_without_leading_empty_idat(bytes, size, &png_size, &copy_failed);
+  if (copy_failed) return explain(IMPRINT_ERR_OUT_OF_MEMORY, why, why_size, "out of memory while decoding the image");
+  uint8_t *pixels = png ? stbi_load_from_memory(png, (int)png_size, &decoded_width, &decoded_height, &file_channels, 0)
+                        : stbi_load_from_memory(bytes, (int)size, &decoded_width, &decoded_height, &file_channels, 0);
+  free(png);
   if (!pixels) {
     const char *reason = stbi_failure_reason();
     if (reason && strcmp(reason, "too large") == 0)

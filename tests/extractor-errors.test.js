@@ -8,7 +8,7 @@ const zlib = require('node:zlib');
 
 const { createExtractor, ImprintError } = require('..');
 const testdata = require('./support/testdata');
-const { crc32 } = require('./support/png-writer');
+const { crc32, encodePng } = require('./support/png-writer');
 
 const DEFAULT_MODEL = path.join(__dirname, '..', 'dist', 'models', 'default.imprint');
 // nsfwjs's Keras MobileNetV2, whose batch norms the loader folds (models/build-default.js).
@@ -180,6 +180,26 @@ test('a disposed extractor says DISPOSED; dispose() twice is safe', async () => 
   other.dispose();
   other.dispose();
   await assert.rejects(other.embed(dogBytes), { code: 'DISPOSED' });
+});
+
+test('a PNG with empty IDAT chunks before its data decodes as the same PNG without them', async () => {
+  // stb_image would form NULL + 0 on the first, empty one (a fuzzer finding, UBSan); the decoder
+  // drops such chunks first. Empty IDATs are valid PNG: the pixels must not change.
+  const width = 5,
+    height = 3;
+  const data = Uint8Array.from({ length: width * height * 3 }, (_, i) => (i * 37) % 256);
+  const png = encodePng({ width, height, colorType: 2, data });
+  const emptyIdat = Buffer.alloc(12);
+  emptyIdat.write('IDAT', 4, 'latin1');
+  emptyIdat.writeUInt32BE(crc32(Buffer.from('IDAT', 'latin1')), 8);
+  const ihdrEnd = 8 + 12 + 13;
+  const withEmpty = Buffer.concat([png.subarray(0, ihdrEnd), emptyIdat, emptyIdat, png.subarray(ihdrEnd)]);
+  const plain = await extractor.decode(png);
+  const decoded = await extractor.decode(withEmpty);
+  assert.deepEqual([decoded.width, decoded.height, decoded.channels], [width, height, 3]);
+  assert.deepEqual(Buffer.from(decoded.data), Buffer.from(plain.data));
+  assert.deepEqual(Buffer.from(plain.data), Buffer.from(data));
+  await extractor.embed(withEmpty);
 });
 
 test('inputs that once crashed the fuzzers are refused cleanly (tests/fuzz/regressions)', async () => {
