@@ -46,6 +46,16 @@ function stats(times) {
 }
 
 /** The isolated page's output: per-image times, then each ratio with 1 thread each and 2 threads each. */
+/** The table of ms per image (min / median) for each runtime in `times`, as both pages print it. */
+function printTimes(times) {
+  console.log('| what | ms/image min / median | images |');
+  console.log('|---|---|---|');
+  for (const [name, list] of Object.entries(times)) {
+    const s = stats(list);
+    console.log(`| ${name} | ${s.min.toFixed(1)} / ${s.median.toFixed(1)} | ${s.n} |`);
+  }
+}
+
 function printThreads(r, rounds) {
   const [one, two] = [1, THREADS];
   const tfOwn = Math.min(Math.max(Math.floor(r.hardwareConcurrency / 2), 1), 8);
@@ -63,12 +73,7 @@ function printThreads(r, rounds) {
     `# TF.js caps its thread pool at navigator.hardwareConcurrency / 2 (its backend.cc), whatever setThreadsCount asks: left alone it runs ${tfOwn} thread(s) here; for ${two} threads it is shown ${2 * two} logical cores while its backend starts (tests/bench/browser/peers.js)`,
   );
   console.log('');
-  console.log('| what | ms/image min / median | images |');
-  console.log('|---|---|---|');
-  for (const [name, list] of Object.entries(r.times)) {
-    const s = stats(list);
-    console.log(`| ${name} | ${s.min.toFixed(1)} / ${s.median.toFixed(1)} | ${s.n} |`);
-  }
+  printTimes(r.times);
   const m = (count, key) => stats(r.times[r.names[count][key]]).median;
   const q = (count, a, b) => (m(count, a) / m(count, b)).toFixed(2);
   console.log('');
@@ -195,12 +200,7 @@ async function main() {
       `# ${r.images} real photos x ${rounds} rounds, interleaved, batch 1; TF.js backend ${r.tfBackend}, ${r.tfThreads} thread(s), SIMD ${r.simd}; crossOriginIsolated ${r.crossOriginIsolated}; load average (1, 5, 15 min) ${r.loadAverage}`,
     );
     console.log('');
-    console.log('| what | ms/image min / median | images |');
-    console.log('|---|---|---|');
-    for (const [name, list] of Object.entries(r.times)) {
-      const s = stats(list);
-      console.log(`| ${name} | ${s.min.toFixed(1)} / ${s.median.toFixed(1)} | ${s.n} |`);
-    }
+    printTimes(r.times);
     const median = (key) => stats(r.times[r.names[key]]).median;
     const ratio = (a, b) => (median(a) / median(b)).toFixed(2);
     console.log('');
