@@ -239,6 +239,7 @@ static inline void boxes_along_row(const uint8_t *in, uint8_t *o, const box_taps
 
 imprint_status preprocess_boxes_from_squares(const image_view *squares, const box_axis *x_axis, const box_axis *y_axis,
                                              imprint_image *out) {
+  if (squares->channels < 1 || squares->channels > 4) return IMPRINT_ERR_INVALID_ARGUMENT; /* boxes_along_row's sums */
   box_taps x = {0, 0, NULL, NULL}, y = {0, 0, NULL, NULL};
   int made = make_taps(x_axis, &x) && make_taps(y_axis, &y);
   size_t channels = squares->channels, line = (size_t)x.count * channels;
