@@ -9,6 +9,14 @@
 
 #include "byte_order.h"
 
+#ifdef __wasm_simd128__
+#include <wasm_simd128.h>
+#endif
+
+/* Four floats or ints side by side: one SIMD register where there is one, wasm's included. */
+typedef float four_floats __attribute__((vector_size(16)));
+typedef int32_t four_ints __attribute__((vector_size(16)));
+
 #define FAST_BITS 10  /* codes up to this long are found with one table look-up */
 #define MULTI_BITS 12 /* AC codes with their coefficient bits, up to three, read in one step */
 
@@ -396,7 +404,6 @@ static void quadrant_means(const decoder *d, frame_component *c, int32_t dc_coef
   float dc = 128.0f + (float)(dc_coefficient * d->quant[c->quant_table][0]) * 0.125f;
   /* The four sums side by side (one SIMD register where there is one, wasm's included), in two
    * accumulators so consecutive terms do not wait on each other. */
-  typedef float four_floats __attribute__((vector_size(16)));
   four_floats sums = {dc, dc, dc, dc}, more = {0.0f, 0.0f, 0.0f, 0.0f};
   const float(*w)[4] = d->quadrant_weights[c->quant_table];
   int32_t *coefficients = c->coefficients;
@@ -887,10 +894,14 @@ static const float *upsampled_row(const decoder *d, const frame_component *c, ui
   }
   float *squares = cache->squares;
   square_row(d, c, sy, width / 2 + 2, squares); /* squares sx = x / 2 and the neighbour up to sx + 1 */
-  for (uint32_t x = 0; x < width; x++) {
-    uint32_t sx = x / 2, nx = (x & 1) ? sx + 1 : (sx ? sx - 1 : 0);
-    out[x] = squares[sx] * 0.75f + squares[nx] * 0.25f;
+  /* Output 2i from square i and the one before it (the first: itself), 2i + 1 from i and i + 1. */
+  out[0] = squares[0] * 0.75f + squares[0] * 0.25f;
+  if (width > 1) out[1] = squares[0] * 0.75f + squares[1] * 0.25f;
+  for (uint32_t i = 1; 2 * i + 1 < width; i++) {
+    out[2 * i] = squares[i] * 0.75f + squares[i - 1] * 0.25f;
+    out[2 * i + 1] = squares[i] * 0.75f + squares[i + 1] * 0.25f;
   }
+  if (width > 2 && width % 2) out[width - 1] = squares[width / 2] * 0.75f + squares[width / 2 - 1] * 0.25f;
   return out;
 }
 
@@ -909,6 +920,45 @@ static void component_row(const decoder *d, const frame_component *c, uint32_t y
 static uint8_t to_byte(float v) {
   v += 0.5f;
   return v <= 0.0f ? 0 : v >= 255.0f ? 255 : (uint8_t)v;
+}
+
+/* to_byte() of four values at once (the same results): in wasm, one saturating SIMD conversion
+ * instead of four scalar ones, which without non-trapping conversions are slow. */
+static inline four_ints to_bytes4(four_floats v) {
+  const four_floats zero = {0.0f, 0.0f, 0.0f, 0.0f}, top = {255.0f, 255.0f, 255.0f, 255.0f};
+  v += 0.5f;
+#ifdef __wasm_simd128__
+  v = (four_floats)wasm_f32x4_pmin(wasm_f32x4_pmax((v128_t)v, (v128_t)zero), (v128_t)top);
+#else
+  v = __builtin_elementwise_min(__builtin_elementwise_max(v, zero), top);
+#endif
+  return __builtin_convertvector(v, four_ints);
+}
+
+/* One row of YCbCr to RGB as JFIF defines it (and stb_image computes it), four pixels a step. */
+static void rgb_row(const float *luma, const float *blue, const float *red, uint32_t width, uint8_t *o) {
+  uint32_t x = 0;
+  for (; x + 4 <= width; x += 4, o += 12) {
+    four_floats l, cb, cr;
+    memcpy(&l, luma + x, sizeof l);
+    memcpy(&cb, blue + x, sizeof cb);
+    memcpy(&cr, red + x, sizeof cr);
+    cb -= 128.0f;
+    cr -= 128.0f;
+    four_ints r = to_bytes4(l + 1.402f * cr), g = to_bytes4(l - 0.344136f * cb - 0.714136f * cr),
+              b = to_bytes4(l + 1.772f * cb);
+    for (int i = 0; i < 4; i++) {
+      o[3 * i] = (uint8_t)r[i];
+      o[3 * i + 1] = (uint8_t)g[i];
+      o[3 * i + 2] = (uint8_t)b[i];
+    }
+  }
+  for (; x < width; x++, o += 3) {
+    float l = luma[x], cb = blue[x] - 128.0f, cr = red[x] - 128.0f;
+    o[0] = to_byte(l + 1.402f * cr);
+    o[1] = to_byte(l - 0.344136f * cb - 0.714136f * cr);
+    o[2] = to_byte(l + 1.772f * cb);
+  }
 }
 
 static jpeg_data_result make_scaled(const decoder *d, jpeg_scaled *out) {
@@ -940,14 +990,7 @@ static jpeg_data_result make_scaled(const decoder *d, jpeg_scaled *out) {
     if (channels == 1) {
       for (uint32_t x = 0; x < width; x++) o[x] = to_byte(lines[x]);
     } else {
-      /* YCbCr to RGB as JFIF defines it (and stb_image computes it). */
-      const float *luma = lines, *blue = lines + width, *red = lines + 2 * (size_t)width;
-      for (uint32_t x = 0; x < width; x++) {
-        float l = luma[x], cb = blue[x] - 128.0f, cr = red[x] - 128.0f;
-        o[3 * x] = to_byte(l + 1.402f * cr);
-        o[3 * x + 1] = to_byte(l - 0.344136f * cb - 0.714136f * cr);
-        o[3 * x + 2] = to_byte(l + 1.772f * cb);
-      }
+      rgb_row(lines, lines + width, lines + 2 * (size_t)width, width, o);
     }
   }
   free(lines);
