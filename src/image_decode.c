@@ -209,6 +209,20 @@ static imprint_status boxes_from_scaled(const jpeg_scaled *scaled, uint32_t widt
   return preprocess_boxes_from_squares(&squares, &x, &y, out);
 }
 
+/* The stored axes along which boxes_from_scaled()'s boxes will be whole 8x8 blocks (a multiple of 8
+ * pixels, over a size that is a multiple of 8, so from either end): JPEG_WHOLE_BLOCKS_X / _Y for
+ * jpeg_decode_data(). */
+static int whole_block_axes(uint32_t width, uint32_t height, int orientation, uint32_t out_width, uint32_t out_height) {
+  int swapped = orientation >= 5;
+  uint32_t shown_width = swapped ? height : width, shown_height = swapped ? width : height;
+  uint32_t factor_x = shown_width / (2 * out_width), factor_y = shown_height / (2 * out_height);
+  uint32_t stored_x = swapped ? factor_y : factor_x, stored_y = swapped ? factor_x : factor_y;
+  int axes = 0;
+  if (stored_x >= 8 && stored_x % 8 == 0 && width % 8 == 0) axes |= JPEG_WHOLE_BLOCKS_X;
+  if (stored_y >= 8 && stored_y % 8 == 0 && height % 8 == 0) axes |= JPEG_WHOLE_BLOCKS_Y;
+  return axes;
+}
+
 /* Hands `decoded` (malloc'ed; taken over) out upright as its EXIF orientation says. */
 static imprint_status oriented(imprint_image *decoded, int orientation, imprint_image *out, char *why,
                                size_t why_size) {
@@ -306,7 +320,10 @@ static imprint_status decode(const uint8_t *bytes, size_t size, const imprint_li
     int scale = jpeg_scale_for(shown_width, shown_height, out_width, out_height);
     jpeg_scaled scaled;
     char problem[160];
-    jpeg_data_result data = jpeg_decode_data(bytes, size, scale, scale ? &scaled : NULL, problem, sizeof problem);
+    int whole_axes =
+        scale ? whole_block_axes((uint32_t)width, (uint32_t)height, orientation, out_width, out_height) : 0;
+    jpeg_data_result data =
+        jpeg_decode_data(bytes, size, scale, whole_axes, scale ? &scaled : NULL, problem, sizeof problem);
     if (data == JPEG_DATA_DAMAGED)
       return explain(IMPRINT_ERR_DECODE_FAILED, why, why_size, "the JPEG data is damaged: %s", problem);
     if (data == JPEG_DATA_OUT_OF_MEMORY)

@@ -9,6 +9,14 @@
 
 #include "byte_order.h"
 
+#ifdef __wasm_simd128__
+#include <wasm_simd128.h>
+#endif
+
+/* Four floats or ints side by side: one SIMD register where there is one, wasm's included. */
+typedef float four_floats __attribute__((vector_size(16)));
+typedef int32_t four_ints __attribute__((vector_size(16)));
+
 #define FAST_BITS 10  /* codes up to this long are found with one table look-up */
 #define MULTI_BITS 12 /* AC codes with their coefficient bits, up to three, read in one step */
 
@@ -22,7 +30,6 @@
  * and its value (EXTENDed, -127..127). */
 #define MULTI_PLACE(e, i) ((int)((e) >> (11 + 6 * (i)) & 63))
 #define MULTI_VALUE(e, i) ((int32_t)(int8_t)((e) >> (32 + 8 * (i)) & 255))
-#define MULTI_COEFFICIENTS (1u << 29) /* at least one coefficient is placed */
 
 /* A Huffman table as Annex C builds it from the DHT segment's code-length counts. */
 typedef struct huffman_table {
@@ -44,7 +51,16 @@ typedef struct frame_component {
   uint32_t samples_wide, samples_high;
   int dc_prediction;
   uint8_t dc_table, ac_table;
-  float *means;       /* the scaled decode: each block's four 4x4 quadrant means (1/4) or its mean (1/8) */
+  float *means; /* the scaled decode: each block's four 4x4 quadrant means (1/4) or its mean (1/8) */
+  /* The sequential 1/4-scale decode: the zig-zag positions of the quadrant terms this component's
+   * means need (all 24 AC ones, or fewer when its boxes are whole blocks along an axis), and the
+   * block's coefficients as they are read. Every AC code's value is stored (no branch on its
+   * position); the positions the means read are set back to zero after each block, so there a
+   * value not coded in the block is zero. The others keep stale values, never read. */
+  uint64_t term_mask; /* the same positions as bits (the progressive decode's) */
+  uint8_t term_positions[24];
+  int term_count;
+  int32_t coefficients[64];
   uint64_t *nonzero;  /* progressive refinement: bit k set once coefficient k (zig-zag) is nonzero */
   uint64_t *negative; /* progressive, 1/4 scale: bit k set when that nonzero coefficient is negative */
 } frame_component;
@@ -66,6 +82,7 @@ typedef struct decoder {
   frame_component components[4];
   int component_count, progressive, seen_frame, adobe_rgb;
   int scale;                        /* 4 or 8 for a scaled decode of this frame, 0 to only check */
+  int whole_axes;                   /* JPEG_WHOLE_BLOCKS_X / _Y: see jpeg_decode_data() */
   quadrant_terms terms;             /* the 1/4-scale decode's coefficients */
   float quadrant_weights[4][64][4]; /* make_quadrant_weights(), per quantisation table */
   uint32_t width, height, h_max, v_max, mcus_wide, mcus_high, restart_interval;
@@ -150,10 +167,9 @@ static void make_multi_entries(huffman_table *t) {
     }
     if (!used) continue; /* the first code does not fit: the one-symbol path */
     /* Unused coefficient slots repeat the last one (the decode stores all three). With none, all
-     * three name the last position passed (a zero of the run, or the EOB's): never marked, and
-     * any later code placing a coefficient there overwrites it. */
+     * three store a zero at the last position passed (a zero of the run, or the EOB's), which is
+     * the coefficient's true value there. */
     if (count) {
-      entry |= MULTI_COEFFICIENTS;
       for (int i = count; i < 3; i++)
         entry |= (uint64_t)MULTI_PLACE(entry, count - 1) << (11 + 6 * i) |
                  (uint64_t)(uint8_t)MULTI_VALUE(entry, count - 1) << (32 + 8 * i);
@@ -362,22 +378,55 @@ static void make_quadrant_weights(decoder *d) {
     }
 }
 
-/* The four quadrant means from the DC coefficient and the nonzero quadrant terms (bits of
- * `nonzero`; smooth photos have few). */
-static void quadrant_means(const decoder *d, const frame_component *c, int32_t dc_coefficient,
-                           const int32_t coefficients[64], uint64_t nonzero, float out[4]) {
+/* The quadrant terms each component's means need. Where the boxes are whole blocks along an axis
+ * (d->whole_axes) and the component is not upsampled along it, a box sees only the sum of a block's
+ * two halves along that axis, so both halves get its mean: the terms with an odd frequency along
+ * the axis (which change sign from one half to the other) are left out. */
+static void choose_terms(decoder *d) {
+  for (int i = 0; i < d->component_count; i++) {
+    frame_component *c = &d->components[i];
+    int merge_x = (d->whole_axes & JPEG_WHOLE_BLOCKS_X) && c->h == d->h_max;
+    int merge_y = (d->whole_axes & JPEG_WHOLE_BLOCKS_Y) && c->v == d->v_max;
+    c->term_mask = 0;
+    c->term_count = 0;
+    for (int k = 1; k < 64; k++) {
+      if (!(d->terms.mask >> k & 1)) continue;
+      if ((merge_x && (d->terms.kind[k] & 1)) || (merge_y && (d->terms.kind[k] & 2))) continue;
+      c->term_mask |= 1ull << k;
+      c->term_positions[c->term_count++] = (uint8_t)k;
+    }
+  }
+}
+
+/* The four quadrant means of a sequential block from its DC coefficient and the component's quadrant
+ * terms (c->coefficients at c->term_positions), which it then sets back to zero for the next block. */
+static void quadrant_means(const decoder *d, frame_component *c, int32_t dc_coefficient, float out[4]) {
   float dc = 128.0f + (float)(dc_coefficient * d->quant[c->quant_table][0]) * 0.125f;
-  /* The four sums side by side (one SIMD register where there is one, wasm's included). */
-  typedef float four_floats __attribute__((vector_size(16)));
-  four_floats sums = {dc, dc, dc, dc};
+  /* The four sums side by side (one SIMD register where there is one, wasm's included), in two
+   * accumulators so consecutive terms do not wait on each other. */
+  four_floats sums = {dc, dc, dc, dc}, more = {0.0f, 0.0f, 0.0f, 0.0f};
   const float(*w)[4] = d->quadrant_weights[c->quant_table];
-  while (nonzero) {
-    int k = __builtin_ctzll(nonzero);
-    nonzero &= nonzero - 1;
+  int32_t *coefficients = c->coefficients;
+  int i = 0;
+  for (; i + 1 < c->term_count; i += 2) {
+    int k0 = c->term_positions[i], k1 = c->term_positions[i + 1];
+    int32_t v0 = coefficients[k0], v1 = coefficients[k1];
+    coefficients[k0] = 0;
+    coefficients[k1] = 0;
+    four_floats w0, w1;
+    memcpy(&w0, w[k0], sizeof w0);
+    memcpy(&w1, w[k1], sizeof w1);
+    sums += (float)v0 * w0;
+    more += (float)v1 * w1;
+  }
+  if (i < c->term_count) {
+    int k = c->term_positions[i];
     four_floats weights;
     memcpy(&weights, w[k], sizeof weights);
     sums += (float)coefficients[k] * weights;
+    coefficients[k] = 0;
   }
+  sums += more;
   memcpy(out, &sums, sizeof sums);
 }
 
@@ -424,8 +473,7 @@ static inline int sequential_block_with(decoder *d, frame_component *c, size_t b
     if (c->dc_prediction > 2047 || c->dc_prediction < -2048) return damaged(d, "a DC coefficient out of range");
   }
 
-  int32_t coefficients[64]; /* read only where `nonzero` says it was written */
-  uint64_t nonzero = 0;
+  int32_t *coefficients = c->coefficients; /* see frame_component */
   const huffman_table *ac = &d->ac_tables[c->ac_table];
   for (int k = 1; k < 64;) {
     REFILL();
@@ -436,14 +484,12 @@ static inline int sequential_block_with(decoder *d, frame_component *c, size_t b
       int steps = 0;
       do {
         if (values) {
-          /* All three slots stored (unused ones repeat a used one, or name an unmarked position). */
+          /* All three slots stored (unused ones repeat a used one, or store a zero where it is one). */
           int p0 = MULTI_PLACE(entry, 0), p1 = MULTI_PLACE(entry, 1), p2 = MULTI_PLACE(entry, 2);
           uint64_t three = (uint64_t)ac->multi_values[index] << 32;
           coefficients[k - 1 + p0] = MULTI_VALUE(three, 0);
           coefficients[k - 1 + p1] = MULTI_VALUE(three, 1);
           coefficients[k - 1 + p2] = MULTI_VALUE(three, 2);
-          uint64_t placed = ((1ull << p0 | 1ull << p1 | 1ull << p2) >> 1) << k;
-          nonzero |= placed & (0 - (uint64_t)((entry & MULTI_COEFFICIENTS) != 0)); /* none placed: no bit */
         }
         int length = MULTI_LENGTH(entry);
         bits <<= length, bit_count -= length;
@@ -477,16 +523,13 @@ static inline int sequential_block_with(decoder *d, frame_component *c, size_t b
     if (k > 63 || size > 10) return damaged(d, "a block with more than 64 coefficients");
     int32_t raw = (int32_t)(bits >> (64 - size));
     bits <<= size, bit_count -= size;
-    if (values) {
-      coefficients[k] = raw < (1 << (size - 1)) ? raw - (1 << size) + 1 : raw; /* EXTEND */
-      nonzero |= 1ull << k;
-    }
+    if (values) coefficients[k] = raw < (1 << (size - 1)) ? raw - (1 << size) + 1 : raw; /* EXTEND */
     k++;
   }
 block_end:
   STORE_BITS();
   if (values)
-    quadrant_means(d, c, c->dc_prediction, coefficients, nonzero & d->terms.mask, c->means + block * 4);
+    quadrant_means(d, c, c->dc_prediction, c->means + block * 4);
   else if (d->scale == 8)
     c->means[block] = 128.0f + (float)(c->dc_prediction * d->quant[c->quant_table][0]) * 0.125f;
   return 1;
@@ -505,7 +548,7 @@ static void add_term(decoder *d, frame_component *c, size_t block, int k, int32_
     if (d->scale == 8) c->means[block] += v;
     if (d->scale == 4)
       for (int i = 0; i < 4; i++) c->means[block * 4 + i] += v;
-  } else if (d->scale == 4 && (d->terms.mask >> k & 1)) {
+  } else if (d->scale == 4 && (c->term_mask >> k & 1)) {
     const float *w = d->quadrant_weights[c->quant_table][k];
     for (int i = 0; i < 4; i++) c->means[block * 4 + i] += (float)value * w[i];
   }
@@ -582,7 +625,7 @@ static void read_corrections(decoder *d, frame_component *c, size_t block, uint6
     passed &= ~chunk;
     uint32_t bits = get_bits(d, n);
     if (!bits) continue;
-    for (uint64_t terms = chunk & d->terms.mask; terms; terms &= terms - 1) {
+    for (uint64_t terms = chunk & c->term_mask; terms; terms &= terms - 1) {
       int k = __builtin_ctzll(terms);
       int i = __builtin_popcountll(chunk & ((1ull << k) - 1)); /* k's place among the chunk's bits */
       if (bits >> (n - 1 - i) & 1) add_term(d, c, block, k, (c->negative[block] >> k & 1) ? -(1 << al) : 1 << al);
@@ -683,7 +726,10 @@ static int decode_scan(decoder *d, const uint8_t *payload, size_t length) {
   uint32_t wide = count == 1 ? scan[0]->used_wide : d->mcus_wide;
   uint32_t high = count == 1 ? scan[0]->used_high : d->mcus_high;
   uint64_t units = (uint64_t)wide * high;
-  if (d->scale == 4) make_quadrant_weights(d);
+  if (d->scale == 4) {
+    make_quadrant_weights(d);
+    choose_terms(d);
+  }
   start_segment(d, d->pos);
   uint32_t restart_expected = 0, x = 0, y = 0, until_restart = d->restart_interval;
   for (uint64_t unit = 0; unit < units; unit++) {
@@ -848,10 +894,14 @@ static const float *upsampled_row(const decoder *d, const frame_component *c, ui
   }
   float *squares = cache->squares;
   square_row(d, c, sy, width / 2 + 2, squares); /* squares sx = x / 2 and the neighbour up to sx + 1 */
-  for (uint32_t x = 0; x < width; x++) {
-    uint32_t sx = x / 2, nx = (x & 1) ? sx + 1 : (sx ? sx - 1 : 0);
-    out[x] = squares[sx] * 0.75f + squares[nx] * 0.25f;
+  /* Output 2i from square i and the one before it (the first: itself), 2i + 1 from i and i + 1. */
+  out[0] = squares[0] * 0.75f + squares[0] * 0.25f;
+  if (width > 1) out[1] = squares[0] * 0.75f + squares[1] * 0.25f;
+  for (uint32_t i = 1; 2 * i + 1 < width; i++) {
+    out[2 * i] = squares[i] * 0.75f + squares[i - 1] * 0.25f;
+    out[2 * i + 1] = squares[i] * 0.75f + squares[i + 1] * 0.25f;
   }
+  if (width > 2 && width % 2) out[width - 1] = squares[width / 2] * 0.75f + squares[width / 2 - 1] * 0.25f;
   return out;
 }
 
@@ -870,6 +920,45 @@ static void component_row(const decoder *d, const frame_component *c, uint32_t y
 static uint8_t to_byte(float v) {
   v += 0.5f;
   return v <= 0.0f ? 0 : v >= 255.0f ? 255 : (uint8_t)v;
+}
+
+/* to_byte() of four values at once (the same results): in wasm, one saturating SIMD conversion
+ * instead of four scalar ones, which without non-trapping conversions are slow. */
+static inline four_ints to_bytes4(four_floats v) {
+  const four_floats zero = {0.0f, 0.0f, 0.0f, 0.0f}, top = {255.0f, 255.0f, 255.0f, 255.0f};
+  v += 0.5f;
+#ifdef __wasm_simd128__
+  v = (four_floats)wasm_f32x4_pmin(wasm_f32x4_pmax((v128_t)v, (v128_t)zero), (v128_t)top);
+#else
+  v = __builtin_elementwise_min(__builtin_elementwise_max(v, zero), top);
+#endif
+  return __builtin_convertvector(v, four_ints);
+}
+
+/* One row of YCbCr to RGB as JFIF defines it (and stb_image computes it), four pixels a step. */
+static void rgb_row(const float *luma, const float *blue, const float *red, uint32_t width, uint8_t *o) {
+  uint32_t x = 0;
+  for (; x + 4 <= width; x += 4, o += 12) {
+    four_floats l, cb, cr;
+    memcpy(&l, luma + x, sizeof l);
+    memcpy(&cb, blue + x, sizeof cb);
+    memcpy(&cr, red + x, sizeof cr);
+    cb -= 128.0f;
+    cr -= 128.0f;
+    four_ints r = to_bytes4(l + 1.402f * cr), g = to_bytes4(l - 0.344136f * cb - 0.714136f * cr),
+              b = to_bytes4(l + 1.772f * cb);
+    for (int i = 0; i < 4; i++) {
+      o[3 * i] = (uint8_t)r[i];
+      o[3 * i + 1] = (uint8_t)g[i];
+      o[3 * i + 2] = (uint8_t)b[i];
+    }
+  }
+  for (; x < width; x++, o += 3) {
+    float l = luma[x], cb = blue[x] - 128.0f, cr = red[x] - 128.0f;
+    o[0] = to_byte(l + 1.402f * cr);
+    o[1] = to_byte(l - 0.344136f * cb - 0.714136f * cr);
+    o[2] = to_byte(l + 1.772f * cb);
+  }
 }
 
 static jpeg_data_result make_scaled(const decoder *d, jpeg_scaled *out) {
@@ -901,14 +990,7 @@ static jpeg_data_result make_scaled(const decoder *d, jpeg_scaled *out) {
     if (channels == 1) {
       for (uint32_t x = 0; x < width; x++) o[x] = to_byte(lines[x]);
     } else {
-      /* YCbCr to RGB as JFIF defines it (and stb_image computes it). */
-      const float *luma = lines, *blue = lines + width, *red = lines + 2 * (size_t)width;
-      for (uint32_t x = 0; x < width; x++) {
-        float l = luma[x], cb = blue[x] - 128.0f, cr = red[x] - 128.0f;
-        o[3 * x] = to_byte(l + 1.402f * cr);
-        o[3 * x + 1] = to_byte(l - 0.344136f * cb - 0.714136f * cr);
-        o[3 * x + 2] = to_byte(l + 1.772f * cb);
-      }
+      rgb_row(lines, lines + width, lines + 2 * (size_t)width, width, o);
     }
   }
   free(lines);
@@ -991,8 +1073,8 @@ static jpeg_data_result walk(decoder *d, int scale, jpeg_scaled *scaled) {
   return JPEG_DATA_OK;
 }
 
-jpeg_data_result jpeg_decode_data(const uint8_t *bytes, size_t size, int scale, jpeg_scaled *scaled, char *problem,
-                                  size_t problem_size) {
+jpeg_data_result jpeg_decode_data(const uint8_t *bytes, size_t size, int scale, int whole_axes, jpeg_scaled *scaled,
+                                  char *problem, size_t problem_size) {
   if (scaled) memset(scaled, 0, sizeof *scaled);
   if (problem && problem_size) problem[0] = '\0';
   decoder *d = calloc(1, sizeof *d); /* about 5 KB of tables: not on the wasm stack */
@@ -1001,6 +1083,7 @@ jpeg_data_result jpeg_decode_data(const uint8_t *bytes, size_t size, int scale, 
   d->size = size;
   d->problem = problem;
   d->problem_size = problem_size;
+  d->whole_axes = whole_axes;
   make_quadrant_terms(&d->terms);
   jpeg_data_result result = size >= 4 ? walk(d, scale, scaled) : JPEG_DATA_NOT_CHECKED;
   free_blocks(d);
@@ -1009,5 +1092,5 @@ jpeg_data_result jpeg_decode_data(const uint8_t *bytes, size_t size, int scale, 
 }
 
 jpeg_data_result jpeg_check_data(const uint8_t *bytes, size_t size, char *problem, size_t problem_size) {
-  return jpeg_decode_data(bytes, size, 0, NULL, problem, problem_size);
+  return jpeg_decode_data(bytes, size, 0, 0, NULL, problem, problem_size);
 }

@@ -29,11 +29,21 @@ typedef struct jpeg_scaled {
   uint32_t width, height, channels, scale;
 } jpeg_scaled;
 
+/* `whole_axes` for a 1/4-scale decode whose image will only be averaged in boxes of whole 8x8 blocks
+ * along an axis (the frame's size along it a multiple of 8, boxes of a multiple of 8 samples, from
+ * its start or its end): the components at full resolution along that axis then get each block's
+ * two halves along it as their mean, which such a box cannot tell apart (except where a square's
+ * colour would clip), and their means need 4 coefficients instead of 24 (BENCHMARKS.md, "Large
+ * photos"). Chroma upsampled along the axis keeps its quadrants: the triangle filter weighs them
+ * apart. 0 for the plain decode. */
+#define JPEG_WHOLE_BLOCKS_X 1
+#define JPEG_WHOLE_BLOCKS_Y 2
+
 /* Decodes every scan of the JPEG in bytes[0..size). With `scaled` NULL (or `scale` not 4 or 8) it
  * only checks; otherwise, when the JPEG (baseline, extended or progressive) is gray or YCbCr with
  * chroma subsampled by 1 or 2, it also fills *scaled at 1/scale (else scaled->pixels stays NULL). */
-jpeg_data_result jpeg_decode_data(const uint8_t *bytes, size_t size, int scale, jpeg_scaled *scaled, char *problem,
-                                  size_t problem_size);
+jpeg_data_result jpeg_decode_data(const uint8_t *bytes, size_t size, int scale, int whole_axes, jpeg_scaled *scaled,
+                                  char *problem, size_t problem_size);
 
 /* jpeg_decode_data() without the image: only the check. */
 jpeg_data_result jpeg_check_data(const uint8_t *bytes, size_t size, char *problem, size_t problem_size);

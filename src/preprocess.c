@@ -224,8 +224,22 @@ static inline uint8_t box_value(uint32_t sum) {
   return (uint8_t)(v > 255 ? 255 : v);
 }
 
+/* One row of squares into its row of boxes: each box's taps (those past its squares, weight 0, are
+ * not read), all channels of a square at once. */
+static inline void boxes_along_row(const uint8_t *in, uint8_t *o, const box_taps *x, size_t channels) {
+  for (uint32_t j = 0; j < x->count; j++) {
+    const uint32_t *w = x->weight + (size_t)j * x->taps;
+    const uint8_t *square = in + (size_t)x->first[j] * channels;
+    uint32_t sums[4] = {0, 0, 0, 0};
+    for (uint32_t t = 0; t < x->taps && w[t]; t++, square += channels)
+      for (size_t c = 0; c < channels; c++) sums[c] += w[t] * square[c];
+    for (size_t c = 0; c < channels; c++) o[j * channels + c] = box_value(sums[c]);
+  }
+}
+
 imprint_status preprocess_boxes_from_squares(const image_view *squares, const box_axis *x_axis, const box_axis *y_axis,
                                              imprint_image *out) {
+  if (squares->channels < 1 || squares->channels > 4) return IMPRINT_ERR_INVALID_ARGUMENT; /* boxes_along_row's sums */
   box_taps x = {0, 0, NULL, NULL}, y = {0, 0, NULL, NULL};
   int made = make_taps(x_axis, &x) && make_taps(y_axis, &y);
   size_t channels = squares->channels, line = (size_t)x.count * channels;
@@ -240,19 +254,14 @@ imprint_status preprocess_boxes_from_squares(const image_view *squares, const bo
     free_taps(&y);
     return IMPRINT_ERR_OUT_OF_MEMORY;
   }
-  /* Along x, each row of squares; then along y, rows of boxes weighted into whole lines. A box's
-   * taps past its squares (weight 0) are not read. */
+  /* Along x, each row of squares; then along y, rows of boxes weighted into whole lines. */
   for (uint32_t row = 0; row < squares->height; row++) {
     const uint8_t *in = squares->pixels + (size_t)row * squares->stride;
     uint8_t *o = rows + (size_t)row * line;
-    for (uint32_t j = 0; j < x.count; j++) {
-      const uint32_t *w = x.weight + (size_t)j * x.taps;
-      const uint8_t *first = in + (size_t)x.first[j] * channels;
-      for (size_t c = 0; c < channels; c++) {
-        uint32_t sum = 0;
-        for (uint32_t t = 0; t < x.taps && w[t]; t++) sum += w[t] * first[t * channels + c];
-        o[j * channels + c] = box_value(sum);
-      }
+    switch (channels) { /* a constant channel count each, so the channel loop unrolls */
+      case 1: boxes_along_row(in, o, &x, 1); break;
+      case 3: boxes_along_row(in, o, &x, 3); break;
+      default: boxes_along_row(in, o, &x, channels); break;
     }
   }
   for (uint32_t i = 0; i < y.count; i++) {

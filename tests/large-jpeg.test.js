@@ -150,6 +150,25 @@ test('damage in a large JPEG is found on the 1/4-scale path too', async () => {
   await assert.rejects(extractor.embed(bytes), { code: 'DECODE_FAILED', message: /JPEG data is damaged/ });
 });
 
+// 4000 / (2 x 224) = 8 against 2400 / 448 = 5: boxes of whole blocks along one axis only, so the
+// 1/4-scale decode gives each block's two halves along it their mean (jpeg_decode.h, whole_axes);
+// turned, that axis is the other stored one, or runs from the far end. 3996 is no multiple of 8:
+// the plain 1/4-scale decode.
+test('JPEGs whose boxes are whole blocks along one axis stay within cosine 0.999, turned or not', async () => {
+  const cases = [
+    ['dog', 4000, 2400, 1],
+    ['eagle', 4000, 2400, 3],
+    ['horses', 2400, 4000, 6],
+    ['giraffe', 4000, 2400, 8],
+    ['kite', 3996, 2400, 1],
+  ];
+  for (const [name, width, height, orientation] of cases) {
+    const bytes = largeJpeg(name, width, height);
+    const { cosine: c } = await bothWays(orientation === 1 ? bytes : withExifOrientation(bytes, orientation));
+    assert.ok(c >= MIN_COSINE, `${name} ${width}x${height} orientation ${orientation}: cosine ${c.toFixed(6)}`);
+  }
+});
+
 // 3584 / (2 x 224) = 8: the smallest side whose boxes cover whole blocks.
 test('JPEGs whose area boxes are whole blocks (the 1/8-scale decode) stay within cosine 0.999', async () => {
   const cases = [
