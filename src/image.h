@@ -44,6 +44,8 @@ imprint_status image_decode_for_model(const uint8_t *bytes, size_t size, const i
 #endif
 
 /* At 1/4 scale the boxes average 4x4 means, exactly when a box is whole squares (4 or 8 pixels).
+ * Along an axis whose boxes are whole 8x8 blocks (8 pixels over a multiple of 8: a 4000-pixel side
+ * for a 224 input), a block's two halves are decoded as their mean (jpeg_decode.h, whole_axes).
  * On phone-like JPEGs (a mosaic of real photos at native resolution, 4:2:0 quality 92), boxes of
  * 5 pixels on one axis and 4 or 5 on the other measured cosine 0.9987-0.9996 (2400x1800,
  * 2592x1944 and 2240x2240 under 0.999); 5 against 6 or more 0.9993-0.9995, 4x4 0.9995, 6 and up
