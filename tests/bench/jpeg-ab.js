@@ -26,7 +26,8 @@ function stats(times) {
 
 async function main() {
   const old = process.argv[2];
-  if (!old || old.startsWith('--')) throw new Error('usage: node tests/bench/jpeg-ab.js OLD_PACKAGE_DIR [--jpeg FILE] [--rounds N]');
+  if (!old || old.startsWith('--'))
+    throw new Error('usage: node tests/bench/jpeg-ab.js OLD_PACKAGE_DIR [--jpeg FILE] [--rounds N]');
   const rounds = Number(option('--rounds', 30));
   const file = option('--jpeg', null);
   const bytes = file ? fs.readFileSync(file) : phoneJpeg(4000, 3000);
@@ -36,7 +37,7 @@ async function main() {
   const runs = {};
   for (const [name, build] of Object.entries(builds)) {
     const extractor = await build.createExtractor();
-    for (let i = 0; i < 2; i++) await extractor.embed(raw), await extractor.embed(bytes); // warm-up
+    for (let i = 0; i < 2; i++) (await extractor.embed(raw), await extractor.embed(bytes)); // warm-up
     runs[name] = { extractor, raw: [], jpeg: [] };
   }
   for (let r = 0; r < rounds; r++)
@@ -48,12 +49,17 @@ async function main() {
       await run.extractor.embed(bytes);
       run.jpeg.push(performance.now() - t0);
     }
-  console.log(`# ${file || '12 MP phone-like JPEG'} (${(bytes.length / 1e6).toFixed(2)} MB), ${rounds} rounds, builds alternating`);
+  console.log(
+    `# ${file || '12 MP phone-like JPEG'} (${(bytes.length / 1e6).toFixed(2)} MB), ${rounds} rounds, builds alternating`,
+  );
   console.log('| build | raw 224x224 ms (min / median) | JPEG ms (min / median) | JPEG / raw (medians) |');
   console.log('|---|---|---|---|');
   for (const [name, run] of Object.entries(runs)) {
-    const r = stats(run.raw), j = stats(run.jpeg);
-    console.log(`| ${name} | ${r.min.toFixed(1)} / ${r.median.toFixed(1)} | ${j.min.toFixed(1)} / ${j.median.toFixed(1)} | ${(j.median / r.median).toFixed(2)} |`);
+    const r = stats(run.raw),
+      j = stats(run.jpeg);
+    console.log(
+      `| ${name} | ${r.min.toFixed(1)} / ${r.median.toFixed(1)} | ${j.min.toFixed(1)} / ${j.median.toFixed(1)} | ${(j.median / r.median).toFixed(2)} |`,
+    );
   }
   for (const run of Object.values(runs)) run.extractor.dispose();
 }
