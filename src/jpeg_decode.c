@@ -925,14 +925,15 @@ static uint8_t to_byte(float v) {
 /* to_byte() of four values at once (the same results): in wasm, one saturating SIMD conversion
  * instead of four scalar ones, which without non-trapping conversions are slow. */
 static inline four_ints to_bytes4(four_floats v) {
+#ifdef __wasm_simd128__
   const four_floats zero = {0.0f, 0.0f, 0.0f, 0.0f}, top = {255.0f, 255.0f, 255.0f, 255.0f};
   v += 0.5f;
-#ifdef __wasm_simd128__
   v = (four_floats)wasm_f32x4_pmin(wasm_f32x4_pmax((v128_t)v, (v128_t)zero), (v128_t)top);
-#else
-  v = __builtin_elementwise_min(__builtin_elementwise_max(v, zero), top);
-#endif
   return __builtin_convertvector(v, four_ints);
+#else
+  four_ints bytes = {to_byte(v[0]), to_byte(v[1]), to_byte(v[2]), to_byte(v[3])};
+  return bytes;
+#endif
 }
 
 /* One row of YCbCr to RGB as JFIF defines it (and stb_image computes it), four pixels a step. */
