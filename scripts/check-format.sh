@@ -7,8 +7,11 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-c_files=$(git ls-files 'include/*.h' 'src/*.c' 'src/*.h' 'tests/c/*.c' 'tests/c/*.h' 'tests/fuzz/*.c' 'tests/bench/*.c')
-js_files=$(git ls-files '*.js' '*.cjs' '*.mjs' '*.ts' '*.mts')
+# Tracked files and new ones not yet added (not those .gitignore names), so a file is checked
+# before its first commit too.
+c_files=$(git ls-files --cached --others --exclude-standard 'include/*.h' 'src/*.c' 'src/*.h' 'tests/c/*.c' \
+    'tests/c/*.h' 'tests/fuzz/*.c' 'tests/bench/*.c')
+js_files=$(git ls-files --cached --others --exclude-standard '*.js' '*.cjs' '*.mjs' '*.ts' '*.mts')
 if [ "${1:-}" = "--fix" ]; then
     # shellcheck disable=SC2086
     clang-format -i $c_files
