@@ -33,8 +33,8 @@ typedef struct jpeg_scaled {
  * along an axis (the frame's size along it a multiple of 8, boxes of a multiple of 8 samples, from
  * its start or its end): the components at full resolution along that axis then get each block's
  * two halves along it as their mean, which such a box cannot tell apart (except where a square's
- * colour would clip), and their means need 4 coefficients instead of 24 (BENCHMARKS.md, "Large
- * photos"). Chroma upsampled along the axis keeps its quadrants: the triangle filter weighs them
+ * colour would clip), and their means need 4 coefficients instead of 24 (BENCHMARKS.md, "Fifth
+ * session"). Chroma upsampled along the axis keeps its quadrants: the triangle filter weighs them
  * apart. 0 for the plain decode. */
 #define JPEG_WHOLE_BLOCKS_X 1
 #define JPEG_WHOLE_BLOCKS_Y 2

@@ -312,6 +312,22 @@ static void test_whole_axes(const char *path) {
   free(bytes);
 }
 
+/* preprocess_boxes_from_squares() keeps four sums per square: more channels are refused, not
+ * summed past them. */
+static void test_boxes_channel_count(void) {
+  uint8_t pixels[2 * 2 * 5] = {0};
+  image_view five = {pixels, 2, 2, 5, 2 * 5};
+  box_axis axis = {8, 4, 4, 0};
+  imprint_image out = {NULL, 0, 0, 0};
+  CHECK(preprocess_boxes_from_squares(&five, &axis, &axis, &out) == IMPRINT_ERR_INVALID_ARGUMENT && !out.pixels,
+        "boxes of 5-channel squares were not refused");
+  image_view three = {pixels, 2, 2, 3, 2 * 3};
+  CHECK(preprocess_boxes_from_squares(&three, &axis, &axis, &out) == IMPRINT_OK && out.pixels && out.width == 2 &&
+            out.height == 2 && out.channels == 3,
+        "boxes of 3-channel squares after a refusal");
+  free(out.pixels);
+}
+
 /* Two JPEGs with the same coefficients (one baseline, one progressive: cjpeg writes both from the
  * same quantised blocks): the same scaled images, but for float rounding (at most one level). */
 static void test_same_coefficients(const char *baseline, const char *progressive) {
@@ -345,6 +361,7 @@ static void test_same_coefficients(const char *baseline, const char *progressive
 int main(int argc, char **argv) {
   test_scale_choice();
   test_synthetic();
+  test_boxes_channel_count();
   int photos = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--same") == 0 && i + 2 < argc) {
