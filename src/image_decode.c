@@ -188,24 +188,34 @@ static uint8_t *png_without_leading_empty_idat(const uint8_t *b, size_t n, size_
   return copy;
 }
 
+/* The area filter's box size along each stored axis of a JPEG stored width x height (the filter
+ * works on the shown image: orientations 5..8 swap the axes), at least 1. */
+static void stored_box_factors(uint32_t width, uint32_t height, int orientation, uint32_t out_width,
+                               uint32_t out_height, uint32_t *stored_x, uint32_t *stored_y) {
+  int swapped = orientation >= 5;
+  uint32_t shown_width = swapped ? height : width, shown_height = swapped ? width : height;
+  uint32_t factor_x = shown_width / (2 * out_width), factor_y = shown_height / (2 * out_height);
+  if (factor_x < 1) factor_x = 1;
+  if (factor_y < 1) factor_y = 1;
+  *stored_x = swapped ? factor_y : factor_x;
+  *stored_y = swapped ? factor_x : factor_y;
+}
+
 /* From the scaled image of a JPEG stored width x height, the image the area filter's box step
  * would make from the full decode (preprocess_boxes_from_squares), still in stored orientation;
  * preprocess() then only has its bilinear step left, as on the full path, so both give nearly the
  * same input. */
 static imprint_status boxes_from_scaled(const jpeg_scaled *scaled, uint32_t width, uint32_t height, int orientation,
                                         uint32_t out_width, uint32_t out_height, imprint_image *out) {
-  int swapped = orientation >= 5;
-  uint32_t shown_width = swapped ? height : width, shown_height = swapped ? width : height;
-  uint32_t factor_x = shown_width / (2 * out_width), factor_y = shown_height / (2 * out_height);
-  if (factor_x < 1) factor_x = 1;
-  if (factor_y < 1) factor_y = 1;
+  uint32_t factor_x, factor_y;
+  stored_box_factors(width, height, orientation, out_width, out_height, &factor_x, &factor_y);
   /* Which stored axes run backwards when shown (image_apply_orientation's cases). */
   int flip_x = orientation == 2 || orientation == 3 || orientation == 7 || orientation == 8;
   int flip_y = orientation == 3 || orientation == 4 || orientation == 6 || orientation == 7;
   image_view squares = {scaled->pixels, scaled->width, scaled->height, scaled->channels,
                         (size_t)scaled->width * scaled->channels};
-  box_axis x = {width, swapped ? factor_y : factor_x, scaled->scale, flip_x};
-  box_axis y = {height, swapped ? factor_x : factor_y, scaled->scale, flip_y};
+  box_axis x = {width, factor_x, scaled->scale, flip_x};
+  box_axis y = {height, factor_y, scaled->scale, flip_y};
   return preprocess_boxes_from_squares(&squares, &x, &y, out);
 }
 
@@ -213,13 +223,11 @@ static imprint_status boxes_from_scaled(const jpeg_scaled *scaled, uint32_t widt
  * pixels, over a size that is a multiple of 8, so from either end): JPEG_WHOLE_BLOCKS_X / _Y for
  * jpeg_decode_data(). */
 static int whole_block_axes(uint32_t width, uint32_t height, int orientation, uint32_t out_width, uint32_t out_height) {
-  int swapped = orientation >= 5;
-  uint32_t shown_width = swapped ? height : width, shown_height = swapped ? width : height;
-  uint32_t factor_x = shown_width / (2 * out_width), factor_y = shown_height / (2 * out_height);
-  uint32_t stored_x = swapped ? factor_y : factor_x, stored_y = swapped ? factor_x : factor_y;
+  uint32_t factor_x, factor_y;
+  stored_box_factors(width, height, orientation, out_width, out_height, &factor_x, &factor_y);
   int axes = 0;
-  if (stored_x >= 8 && stored_x % 8 == 0 && width % 8 == 0) axes |= JPEG_WHOLE_BLOCKS_X;
-  if (stored_y >= 8 && stored_y % 8 == 0 && height % 8 == 0) axes |= JPEG_WHOLE_BLOCKS_Y;
+  if (factor_x % 8 == 0 && width % 8 == 0) axes |= JPEG_WHOLE_BLOCKS_X;
+  if (factor_y % 8 == 0 && height % 8 == 0) axes |= JPEG_WHOLE_BLOCKS_Y;
   return axes;
 }
 
