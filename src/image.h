@@ -27,7 +27,7 @@ imprint_status image_decode(const uint8_t *bytes, size_t size, const imprint_lim
 typedef struct preprocess_spec preprocess_spec;
 
 /* As image_decode(), for a model's input: when the model's resize is the area filter, a large JPEG
- * is decoded at reduced scale (jpeg_scale_for) and reduced by the filter's boxes here, several
+ * is decoded at reduced scale (jpeg_scale_for) straight into the filter's boxes, several
  * times faster than decoding every pixel (BENCHMARKS.md). */
 imprint_status image_decode_for_model(const uint8_t *bytes, size_t size, const imprint_limits *limits,
                                       const preprocess_spec *spec, imprint_image *out, char *why, size_t why_size);
@@ -80,20 +80,6 @@ typedef struct preprocess_scratch {
  * writes normalised floats (NHWC, 3 channels) into `out`. */
 imprint_status preprocess(const image_view *in, const preprocess_spec *spec, preprocess_scratch *scratch, float *out);
 
-/* The area filter's box step along one stored axis of an image known only as the means of
- * `square` x `square` squares (a scaled JPEG decode): boxes of `factor` pixels over `size` pixels,
- * counted from the shown image's origin; `flipped`: the axis runs backwards once oriented, so the
- * boxes start at its far end. */
-typedef struct box_axis {
-  uint32_t size, factor, square;
-  int flipped;
-} box_axis;
-
-/* The image preprocess()'s box step would make from the full-size pixels (ceil(size / factor)
- * boxes each way, each the mean of its pixels), from their square means: each box averages the
- * squares it overlaps, weighted by the overlap. `out->pixels` malloc'ed. */
-imprint_status preprocess_boxes_from_squares(const image_view *squares, const box_axis *x, const box_axis *y,
-                                             imprint_image *out);
 void preprocess_scratch_free(preprocess_scratch *scratch);
 
 #endif

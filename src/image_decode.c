@@ -201,25 +201,20 @@ static void stored_box_factors(uint32_t width, uint32_t height, int orientation,
   *stored_y = swapped ? factor_x : factor_y;
 }
 
-/* From the scaled image of a JPEG stored width x height, the image the area filter's box step
- * would make from the full decode (preprocess_boxes_from_squares), still in stored orientation;
- * preprocess() then only has its bilinear step left, as on the full path, so both give nearly the
- * same input. */
-static imprint_status boxes_from_scaled(const jpeg_scaled *scaled, uint32_t width, uint32_t height, int orientation,
-                                        uint32_t out_width, uint32_t out_height, imprint_image *out) {
-  uint32_t factor_x, factor_y;
-  stored_box_factors(width, height, orientation, out_width, out_height, &factor_x, &factor_y);
+/* The area filter's boxes for a JPEG stored width x height, in stored orientation: the image
+ * preprocess()'s box step would make from the full decode, which jpeg_decode_data() makes from the
+ * scaled decode's means. preprocess() then only has its bilinear step left, as on the full path,
+ * so both give nearly the same input. */
+static jpeg_boxes boxes_for(uint32_t width, uint32_t height, int orientation, uint32_t out_width, uint32_t out_height) {
+  jpeg_boxes boxes;
+  stored_box_factors(width, height, orientation, out_width, out_height, &boxes.factor_x, &boxes.factor_y);
   /* Which stored axes run backwards when shown (image_apply_orientation's cases). */
-  int flip_x = orientation == 2 || orientation == 3 || orientation == 7 || orientation == 8;
-  int flip_y = orientation == 3 || orientation == 4 || orientation == 6 || orientation == 7;
-  image_view squares = {scaled->pixels, scaled->width, scaled->height, scaled->channels,
-                        (size_t)scaled->width * scaled->channels};
-  box_axis x = {width, factor_x, scaled->scale, flip_x};
-  box_axis y = {height, factor_y, scaled->scale, flip_y};
-  return preprocess_boxes_from_squares(&squares, &x, &y, out);
+  boxes.flip_x = orientation == 2 || orientation == 3 || orientation == 7 || orientation == 8;
+  boxes.flip_y = orientation == 3 || orientation == 4 || orientation == 6 || orientation == 7;
+  return boxes;
 }
 
-/* The stored axes along which boxes_from_scaled()'s boxes will be whole 8x8 blocks (a multiple of 8
+/* The stored axes along which boxes_for()'s boxes will be whole 8x8 blocks (a multiple of 8
  * pixels, over a size that is a multiple of 8, so from either end): JPEG_WHOLE_BLOCKS_X / _Y for
  * jpeg_decode_data(). */
 static int whole_block_axes(uint32_t width, uint32_t height, int orientation, uint32_t out_width, uint32_t out_height) {
@@ -330,19 +325,17 @@ static imprint_status decode(const uint8_t *bytes, size_t size, const imprint_li
     char problem[160];
     int whole_axes =
         scale ? whole_block_axes((uint32_t)width, (uint32_t)height, orientation, out_width, out_height) : 0;
+    jpeg_boxes boxes = {0, 0, 0, 0};
+    if (scale) boxes = boxes_for((uint32_t)width, (uint32_t)height, orientation, out_width, out_height);
     jpeg_data_result data =
-        jpeg_decode_data(bytes, size, scale, whole_axes, scale ? &scaled : NULL, problem, sizeof problem);
+        jpeg_decode_data(bytes, size, scale, whole_axes, &boxes, scale ? &scaled : NULL, problem, sizeof problem);
     if (data == JPEG_DATA_DAMAGED)
       return explain(IMPRINT_ERR_DECODE_FAILED, why, why_size, "the JPEG data is damaged: %s", problem);
     if (data == JPEG_DATA_OUT_OF_MEMORY)
       return explain(IMPRINT_ERR_OUT_OF_MEMORY, why, why_size, "out of memory while decoding the image");
     if (data == JPEG_DATA_OK && scale && scaled.pixels) {
-      imprint_image boxes;
-      imprint_status made =
-          boxes_from_scaled(&scaled, (uint32_t)width, (uint32_t)height, orientation, out_width, out_height, &boxes);
-      free(scaled.pixels);
-      if (made != IMPRINT_OK) return explain(made, why, why_size, "out of memory while decoding the image");
-      return oriented(&boxes, orientation, out, why, why_size);
+      imprint_image boxed = {scaled.pixels, scaled.width, scaled.height, scaled.channels};
+      return oriented(&boxed, orientation, out, why, why_size);
     }
   }
 

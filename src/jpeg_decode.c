@@ -18,18 +18,17 @@ typedef float four_floats __attribute__((vector_size(16)));
 typedef int32_t four_ints __attribute__((vector_size(16)));
 
 #define FAST_BITS 10  /* codes up to this long are found with one table look-up */
-#define MULTI_BITS 12 /* AC codes with their coefficient bits, up to three, read in one step */
+#define MULTI_BITS 12 /* AC codes with their coefficient bits, several, read in one step */
+/* Coefficients one step may hold: 3 (4 was no faster in wasm, as measured on the 12 MP photos). */
+#define MULTI_SLOTS 3
+_Static_assert(2 * MULTI_SLOTS <= 8, "a multi-code step's places and values fill one 8-byte slot row");
 
 /* An AC table's multi-symbol entry (0 when the first code and its bits are longer than MULTI_BITS
- * or its coefficient needs more than 7 bits): up to three (run, size) codes each with the
+ * or its coefficient needs more than 7 bits): up to MULTI_SLOTS (run, size) codes each with the
  * coefficient bits after it, then possibly an EOB, all within MULTI_BITS. */
 #define MULTI_LENGTH(e) ((int)((e)&15))         /* bits taken by the codes and coefficient bits */
 #define MULTI_ADVANCE(e) ((int)((e) >> 4 & 63)) /* zig-zag positions passed (runs, coefficients, ZRLs, EOB) */
 #define MULTI_EOB 0x400u                        /* the last code is an EOB: the block ends */
-/* Coefficient i (0..2): its zig-zag position relative to the first one passed, plus 1 (0: none),
- * and its value (EXTENDed, -127..127). */
-#define MULTI_PLACE(e, i) ((int)((e) >> (11 + 6 * (i)) & 63))
-#define MULTI_VALUE(e, i) ((int32_t)(int8_t)((e) >> (32 + 8 * (i)) & 255))
 
 /* A Huffman table as Annex C builds it from the DHT segment's code-length counts. */
 typedef struct huffman_table {
@@ -39,11 +38,12 @@ typedef struct huffman_table {
   int32_t value_offset[17];      /* values[value_offset[l] + code] for a code of length l */
   uint8_t values[256];
   /* For AC tables: the multi-symbol entries above, by the next MULTI_BITS bits, and apart (read
-   * only by the 1/4-scale decode, and not needed to find the next code) their three coefficients
-   * as bytes: places (MULTI_PLACE) then values, so each is one byte load in wasm instead of a
-   * shift and a mask (4-6 % faster there than one 32-bit word of values; BENCHMARKS.md). */
+   * only by the 1/4-scale decode, and not needed to find the next code) their coefficients as
+   * bytes: each one's zig-zag position relative to the first one passed, plus 1, then the values
+   * (EXTENDed, -127..127), so each is one byte load in wasm instead of a shift and a mask (4-6 %
+   * faster there than one 32-bit word of values; BENCHMARKS.md). */
   uint32_t multi[1 << MULTI_BITS];
-  uint8_t multi_slots[1 << MULTI_BITS][8];
+  uint8_t multi_slots[1 << MULTI_BITS][8]; /* 2 * MULTI_SLOTS used; 8 to find them with a shift */
 } huffman_table;
 
 typedef struct frame_component {
@@ -135,8 +135,9 @@ static int window_symbol(const huffman_table *t, uint32_t window, int avail, int
 static void make_multi_entries(huffman_table *t) {
   const uint32_t top = 1u << MULTI_BITS;
   for (uint32_t pattern = 0; pattern < top; pattern++) {
-    int used = 0, advance = 0, count = 0;
-    uint64_t entry = 0;
+    int used = 0, advance = 0, count = 0, eob = 0;
+    uint8_t places[MULTI_SLOTS];
+    int8_t values[MULTI_SLOTS];
     for (;;) {
       int avail = MULTI_BITS - used, length = 0;
       uint32_t window = pattern & ((1u << avail) - 1); /* the bits left, at the bottom */
@@ -155,34 +156,28 @@ static void make_multi_entries(huffman_table *t) {
          * is taken only when k + advance <= 64 leaves a position for it. */
         if (advance + 1 > 63) break;
         advance++;
-        entry |= MULTI_EOB;
+        eob = 1;
         used += length;
         break;
       }
-      if (length + size > avail || size > 7 || count == 3 || advance + run + 1 > 63) break;
+      if (length + size > avail || size > 7 || count == MULTI_SLOTS || advance + run + 1 > 63) break;
       uint32_t raw = (window >> (avail - length - size)) & ((1u << size) - 1);
       int32_t value = raw < (1u << (size - 1)) ? (int32_t)raw - (1 << size) + 1 : (int32_t)raw; /* EXTEND */
       advance += run + 1;
-      entry |= (uint64_t)advance << (11 + 6 * count) | (uint64_t)(uint8_t)(int8_t)value << (32 + 8 * count);
+      places[count] = (uint8_t)advance;
+      values[count] = (int8_t)value;
       used += length + size;
       count++;
     }
     if (!used) continue; /* the first code does not fit: the one-symbol path */
-    /* Unused coefficient slots repeat the last one (the decode stores all three). With none, all
-     * three store a zero at the last position passed (a zero of the run, or the EOB's), which is
-     * the coefficient's true value there. */
-    if (count) {
-      for (int i = count; i < 3; i++)
-        entry |= (uint64_t)MULTI_PLACE(entry, count - 1) << (11 + 6 * i) |
-                 (uint64_t)(uint8_t)MULTI_VALUE(entry, count - 1) << (32 + 8 * i);
-    } else {
-      for (int i = 0; i < 3; i++) entry |= (uint64_t)advance << (11 + 6 * i);
+    /* Unused coefficient slots repeat the last one (the decode stores all of them). With none, all
+     * store a zero at the last position passed (a zero of the run, or the EOB's), which is the
+     * coefficient's true value there. */
+    for (int i = 0; i < MULTI_SLOTS; i++) {
+      t->multi_slots[pattern][i] = count ? places[i < count ? i : count - 1] : (uint8_t)advance;
+      t->multi_slots[pattern][MULTI_SLOTS + i] = count ? (uint8_t)values[i < count ? i : count - 1] : 0;
     }
-    t->multi[pattern] = (uint32_t)(entry | (uint64_t)advance << 4 | (uint64_t)used);
-    for (int i = 0; i < 3; i++) {
-      t->multi_slots[pattern][i] = (uint8_t)MULTI_PLACE(entry, i);
-      t->multi_slots[pattern][3 + i] = (uint8_t)(MULTI_VALUE(entry, i));
-    }
+    t->multi[pattern] = (uint32_t)used | (uint32_t)advance << 4 | (eob ? MULTI_EOB : 0);
   }
 }
 
@@ -489,12 +484,10 @@ static inline int sequential_block_with(decoder *d, frame_component *c, size_t b
       int steps = 0;
       do {
         if (values) {
-          /* All three slots stored (unused ones repeat a used one, or store a zero where it is one). */
+          /* All slots stored (unused ones repeat a used one, or store a zero where it is one). */
           const uint8_t *slot = ac->multi_slots[index];
           int32_t *at = coefficients + k - 1;
-          at[slot[0]] = (int8_t)slot[3];
-          at[slot[1]] = (int8_t)slot[4];
-          at[slot[2]] = (int8_t)slot[5];
+          for (int i = 0; i < MULTI_SLOTS; i++) at[slot[i]] = (int8_t)slot[MULTI_SLOTS + i];
         }
         int length = MULTI_LENGTH(entry);
         bits <<= length, bit_count -= length;
@@ -953,11 +946,20 @@ static void rgb_row(const float *luma, const float *blue, const float *red, uint
     cr -= 128.0f;
     four_ints r = to_bytes4(l + 1.402f * cr), g = to_bytes4(l - 0.344136f * cb - 0.714136f * cr),
               b = to_bytes4(l + 1.772f * cb);
+#ifdef __wasm_simd128__
+    /* Narrowed to bytes r0-r3 g0-g3 b0-b3, then interleaved: two stores instead of twelve. */
+    v128_t bytes = wasm_u8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4((v128_t)r, (v128_t)g),
+                                           wasm_i16x8_narrow_i32x4((v128_t)b, (v128_t)b));
+    v128_t pixels = wasm_i8x16_shuffle(bytes, bytes, 0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11, 12, 13, 14, 15);
+    wasm_v128_store64_lane(o, pixels, 0);
+    wasm_v128_store32_lane(o + 8, pixels, 2);
+#else
     for (int i = 0; i < 4; i++) {
       o[3 * i] = (uint8_t)r[i];
       o[3 * i + 1] = (uint8_t)g[i];
       o[3 * i + 2] = (uint8_t)b[i];
     }
+#endif
   }
   for (; x < width; x++, o += 3) {
     float l = luma[x], cb = blue[x] - 128.0f, cr = red[x] - 128.0f;
@@ -1008,6 +1010,200 @@ static jpeg_data_result make_scaled(const decoder *d, jpeg_scaled *out) {
   return JPEG_DATA_OK;
 }
 
+/* ---- The area filter's boxes, from the means ------------------------------------------------ */
+
+/* Along one stored axis, each box's weights over one component's squares. The filter averages the
+ * scaled image's pixels a box overlaps (weighted by the overlap, as the full-size boxes average
+ * pixels), and each scaled pixel is a square of the component or, where chroma is subsampled, the
+ * triangle filter's mix of two (upsampled_row, component_row): both linear, so the box is a weighted
+ * sum of the component's squares, and the scaled image is never made. */
+typedef struct square_taps {
+  uint32_t count, taps; /* boxes, and the squares each may weigh */
+  uint32_t *first;      /* the first square of box j; box j weighs first[j] .. first[j] + taps - 1 */
+  float *weight;        /* count x taps, 0 past a box's squares */
+} square_taps;
+
+/* Where a scaled pixel's value comes from: square a (weight 3/4) and b (1/4), clamped to the
+ * component's `squares`; a = b for a component not subsampled along the axis. */
+static void pixel_sources(uint32_t pixel, int subsampled, uint32_t squares, uint32_t *a, uint32_t *b) {
+  uint32_t near_square = subsampled ? pixel / 2 : pixel, far_square = near_square;
+  if (subsampled && pixel > 0) far_square = pixel & 1 ? near_square + 1 : near_square - 1;
+  *a = near_square < squares ? near_square : squares - 1;
+  *b = far_square < squares ? far_square : squares - 1;
+}
+
+/* Boxes of `factor` samples over `size` (the frame's size along the axis), counted from its far end
+ * when `flipped` (as jpeg_boxes says), over a component with `squares` squares of `scale` samples,
+ * subsampled by 2 along the axis or not. */
+static int make_square_taps(uint32_t size, uint32_t factor, uint32_t scale, int flipped, uint32_t squares,
+                            int subsampled, square_taps *out) {
+  out->count = (size + factor - 1) / factor;
+  out->first = malloc(out->count * sizeof *out->first);
+  uint32_t *last = malloc(out->count * sizeof *last);
+  if (!out->first || !last) {
+    free(last);
+    return 0;
+  }
+  /* The boxes' sample ranges, then the squares each reaches. */
+  out->taps = 1;
+  for (uint32_t j = 0; j < out->count; j++) {
+    uint32_t k = flipped ? out->count - 1 - j : j;
+    uint32_t start = k * factor, end = start + factor < size ? start + factor : size;
+    if (flipped) {
+      uint32_t flipped_start = size - end;
+      end = size - start;
+      start = flipped_start;
+    }
+    uint32_t low = UINT32_MAX, high = 0;
+    for (uint32_t pixel = start / scale; pixel <= (end - 1) / scale; pixel++) {
+      uint32_t a, b;
+      pixel_sources(pixel, subsampled, squares, &a, &b);
+      uint32_t lo = a < b ? a : b, hi = a < b ? b : a;
+      if (lo < low) low = lo;
+      if (hi > high) high = hi;
+    }
+    out->first[j] = low;
+    last[j] = high;
+    if (high - low + 1 > out->taps) out->taps = high - low + 1;
+  }
+  out->weight = calloc((size_t)out->count * out->taps, sizeof *out->weight);
+  if (!out->weight) {
+    free(last);
+    return 0;
+  }
+  for (uint32_t j = 0; j < out->count; j++) {
+    uint32_t k = flipped ? out->count - 1 - j : j;
+    uint32_t start = k * factor, end = start + factor < size ? start + factor : size;
+    if (flipped) {
+      uint32_t flipped_start = size - end;
+      end = size - start;
+      start = flipped_start;
+    }
+    float *w = out->weight + (size_t)j * out->taps;
+    for (uint32_t pixel = start / scale; pixel <= (end - 1) / scale; pixel++) {
+      uint32_t from = pixel * scale > start ? pixel * scale : start;
+      uint32_t to = pixel * scale + scale < end ? pixel * scale + scale : end;
+      float share = (float)(to - from) / (float)(end - start);
+      uint32_t a, b;
+      pixel_sources(pixel, subsampled, squares, &a, &b);
+      w[a - out->first[j]] += subsampled ? 0.75f * share : share;
+      if (subsampled) w[b - out->first[j]] += 0.25f * share;
+    }
+  }
+  free(last);
+  return 1;
+}
+
+static void free_square_taps(square_taps *t) {
+  free(t->first);
+  free(t->weight);
+}
+
+/* One row of squares (`means` at its first, `step` floats from one square's block to the next
+ * block's: 4 at 1/4 scale, where a block holds its row's two squares side by side, 1 at 1/8) into
+ * its boxes along x. `taps` is a constant in the calls below, so the loop over it unrolls. */
+static inline void boxes_along_row(const float *means, const square_taps *x, const uint32_t *offsets, uint32_t taps,
+                                   float *out) {
+  for (uint32_t j = 0; j < x->count; j++) {
+    const float *w = x->weight + (size_t)j * taps;
+    const uint32_t *at = offsets + (size_t)j * taps;
+    float sum = 0.0f;
+    for (uint32_t t = 0; t < taps; t++) sum += w[t] * means[at[t]];
+    out[j] = sum;
+  }
+}
+
+/* A component's boxes: along x over each row of squares, then along y over those rows. `offsets`:
+ * where square first[j] + t of box j lies in a row of means (clamped to the row: its weight is 0
+ * past the box's squares); `rows`: scratch of rows_high x x->count; `out`: y->count x x->count. */
+static void component_boxes(const decoder *d, const frame_component *c, const square_taps *x, const uint32_t *offsets,
+                            const square_taps *y, uint32_t rows_high, float *rows, float *out) {
+  for (uint32_t row = 0; row < rows_high; row++) {
+    const float *means = d->scale == 8 ? c->means + (size_t)row * c->blocks_wide
+                                       : c->means + (size_t)(row / 2) * c->blocks_wide * 4 + (row & 1) * 2;
+    float *o = rows + (size_t)row * x->count;
+    switch (x->taps) {
+      case 2: boxes_along_row(means, x, offsets, 2, o); break;
+      case 3: boxes_along_row(means, x, offsets, 3, o); break;
+      case 4: boxes_along_row(means, x, offsets, 4, o); break;
+      default: boxes_along_row(means, x, offsets, x->taps, o); break;
+    }
+  }
+  for (uint32_t i = 0; i < y->count; i++) {
+    const float *w = y->weight + (size_t)i * y->taps;
+    float *o = out + (size_t)i * x->count;
+    memset(o, 0, x->count * sizeof *o);
+    for (uint32_t t = 0; t < y->taps; t++) {
+      if (!w[t]) continue;
+      const float *in = rows + (size_t)(y->first[i] + t) * x->count;
+      float weight = w[t];
+      for (uint32_t j = 0; j < x->count; j++) o[j] += weight * in[j];
+    }
+  }
+}
+
+static jpeg_data_result make_boxes(const decoder *d, const jpeg_boxes *boxes, jpeg_scaled *out) {
+  uint32_t scale = (uint32_t)d->scale;
+  int channels = d->component_count == 1 ? 1 : 3;
+  square_taps taps[3][2]; /* per component: x, y */
+  memset(taps, 0, sizeof taps);
+  float *planes[3] = {NULL, NULL, NULL}, *rows = NULL;
+  uint32_t *offsets[3] = {NULL, NULL, NULL};
+  uint8_t *pixels = NULL;
+  jpeg_data_result result = JPEG_DATA_OUT_OF_MEMORY;
+  size_t most_rows = 0;
+  for (int i = 0; i < channels; i++) {
+    const frame_component *c = &d->components[i];
+    uint32_t wide = (c->samples_wide + scale - 1) / scale, high = (c->samples_high + scale - 1) / scale;
+    if (!make_square_taps(d->width, boxes->factor_x, scale, boxes->flip_x, wide, c->h != d->h_max, &taps[i][0]) ||
+        !make_square_taps(d->height, boxes->factor_y, scale, boxes->flip_y, high, c->v != d->v_max, &taps[i][1]))
+      goto done;
+    if ((size_t)high * taps[i][0].count > most_rows) most_rows = (size_t)high * taps[i][0].count;
+    const square_taps *x = &taps[i][0];
+    if (!(offsets[i] = malloc((size_t)x->count * x->taps * sizeof *offsets[i]))) goto done;
+    for (uint32_t j = 0; j < x->count; j++)
+      for (uint32_t t = 0; t < x->taps; t++) {
+        uint32_t square = x->first[j] + t < wide ? x->first[j] + t : wide - 1;
+        offsets[i][(size_t)j * x->taps + t] = scale == 8 ? square : (square / 2) * 4 + (square & 1);
+      }
+  }
+  uint32_t width = taps[0][0].count, height = taps[0][1].count;
+  rows = malloc(most_rows * sizeof *rows);
+  pixels = malloc((size_t)width * height * (size_t)channels);
+  if (!rows || !pixels) goto done;
+  for (int i = 0; i < channels; i++) {
+    const frame_component *c = &d->components[i];
+    if (!(planes[i] = malloc((size_t)width * height * sizeof *planes[i]))) goto done;
+    component_boxes(d, c, &taps[i][0], offsets[i], &taps[i][1], (c->samples_high + scale - 1) / scale, rows, planes[i]);
+  }
+  for (uint32_t y = 0; y < height; y++) {
+    size_t at = (size_t)y * width;
+    uint8_t *o = pixels + at * (size_t)channels;
+    if (channels == 1) {
+      for (uint32_t x = 0; x < width; x++) o[x] = to_byte(planes[0][at + x]);
+    } else {
+      rgb_row(planes[0] + at, planes[1] + at, planes[2] + at, width, o);
+    }
+  }
+  out->pixels = pixels;
+  out->width = width;
+  out->height = height;
+  out->channels = (uint32_t)channels;
+  out->scale = scale;
+  pixels = NULL;
+  result = JPEG_DATA_OK;
+done:
+  for (int i = 0; i < 3; i++) {
+    free_square_taps(&taps[i][0]);
+    free_square_taps(&taps[i][1]);
+    free(planes[i]);
+    free(offsets[i]);
+  }
+  free(rows);
+  free(pixels);
+  return result;
+}
+
 /* The scaled decodes handle JPEGs (sequential or progressive) that stb_image would convert as gray
  * or YCbCr: one component, or three that are not RGB (ids 'R','G','B', or Adobe's transform 0),
  * with chroma halved or not. */
@@ -1030,7 +1226,7 @@ static int scaled_possible(const decoder *d) {
 
 /* ---- The marker walk (B.2, B.3), as jpeg_scan() has already checked it ---------------------- */
 
-static jpeg_data_result walk(decoder *d, int scale, jpeg_scaled *scaled) {
+static jpeg_data_result walk(decoder *d, int scale, const jpeg_boxes *boxes, jpeg_scaled *scaled) {
   size_t pos = 1;
   while (pos < d->size && d->bytes[pos] == 0xFF) pos++;
   pos++; /* SOI */
@@ -1075,12 +1271,12 @@ static jpeg_data_result walk(decoder *d, int scale, jpeg_scaled *scaled) {
     }
   }
   if (!d->seen_frame) return JPEG_DATA_NOT_CHECKED;
-  if (d->scale && scaled_possible(d)) return make_scaled(d, scaled);
+  if (d->scale && scaled_possible(d)) return boxes ? make_boxes(d, boxes, scaled) : make_scaled(d, scaled);
   return JPEG_DATA_OK;
 }
 
-jpeg_data_result jpeg_decode_data(const uint8_t *bytes, size_t size, int scale, int whole_axes, jpeg_scaled *scaled,
-                                  char *problem, size_t problem_size) {
+jpeg_data_result jpeg_decode_data(const uint8_t *bytes, size_t size, int scale, int whole_axes, const jpeg_boxes *boxes,
+                                  jpeg_scaled *scaled, char *problem, size_t problem_size) {
   if (scaled) memset(scaled, 0, sizeof *scaled);
   if (problem && problem_size) problem[0] = '\0';
   decoder *d = calloc(1, sizeof *d); /* about 5 KB of tables: not on the wasm stack */
@@ -1091,12 +1287,12 @@ jpeg_data_result jpeg_decode_data(const uint8_t *bytes, size_t size, int scale, 
   d->problem_size = problem_size;
   d->whole_axes = whole_axes;
   make_quadrant_terms(&d->terms);
-  jpeg_data_result result = size >= 4 ? walk(d, scale, scaled) : JPEG_DATA_NOT_CHECKED;
+  jpeg_data_result result = size >= 4 ? walk(d, scale, boxes, scaled) : JPEG_DATA_NOT_CHECKED;
   free_blocks(d);
   free(d);
   return result;
 }
 
 jpeg_data_result jpeg_check_data(const uint8_t *bytes, size_t size, char *problem, size_t problem_size) {
-  return jpeg_decode_data(bytes, size, 0, 0, NULL, problem, problem_size);
+  return jpeg_decode_data(bytes, size, 0, 0, NULL, NULL, problem, problem_size);
 }

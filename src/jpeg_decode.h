@@ -39,11 +39,22 @@ typedef struct jpeg_scaled {
 #define JPEG_WHOLE_BLOCKS_X 1
 #define JPEG_WHOLE_BLOCKS_Y 2
 
+/* The area filter's boxes (preprocess.c), asked of a scaled decode instead of its image: boxes of
+ * factor_x x factor_y samples of the frame, counted from its far end along an axis that is flipped
+ * once the image is shown upright (EXIF orientation), in stored orientation. */
+typedef struct jpeg_boxes {
+  uint32_t factor_x, factor_y;
+  int flip_x, flip_y;
+} jpeg_boxes;
+
 /* Decodes every scan of the JPEG in bytes[0..size). With `scaled` NULL (or `scale` not 4 or 8) it
  * only checks; otherwise, when the JPEG (baseline, extended or progressive) is gray or YCbCr with
- * chroma subsampled by 1 or 2, it also fills *scaled at 1/scale (else scaled->pixels stays NULL). */
-jpeg_data_result jpeg_decode_data(const uint8_t *bytes, size_t size, int scale, int whole_axes, jpeg_scaled *scaled,
-                                  char *problem, size_t problem_size);
+ * chroma subsampled by 1 or 2, it also fills *scaled at 1/scale (else scaled->pixels stays NULL):
+ * with `boxes` NULL the scaled image; else the image of those boxes (ceil(width / factor_x) x
+ * ceil(height / factor_y), each the mean of the scaled image over the box, weighted by overlap),
+ * made from the means without the scaled image. */
+jpeg_data_result jpeg_decode_data(const uint8_t *bytes, size_t size, int scale, int whole_axes, const jpeg_boxes *boxes,
+                                  jpeg_scaled *scaled, char *problem, size_t problem_size);
 
 /* jpeg_decode_data() without the image: only the check. */
 jpeg_data_result jpeg_check_data(const uint8_t *bytes, size_t size, char *problem, size_t problem_size);
