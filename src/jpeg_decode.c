@@ -37,7 +37,7 @@ typedef struct huffman_table {
    * bytes: each one's zig-zag position relative to the first one passed, plus 1, then the values
    * (EXTENDed, -127..127), so each is one byte load in wasm instead of a shift and a mask (4-6 %
    * faster there than one 32-bit word of values; BENCHMARKS.md). */
-  uint32_t multi[1 << MULTI_BITS];
+  uint16_t multi[1 << MULTI_BITS];         /* 16 bits: the two AC tables' entries fit in L1 cache together */
   uint8_t multi_slots[1 << MULTI_BITS][8]; /* 2 * MULTI_SLOTS used; 8 to find them with a shift */
 } huffman_table;
 
@@ -47,6 +47,7 @@ typedef struct frame_component {
   uint32_t used_wide, used_high;     /* blocks that hold the component's samples (A.2.2) */
   uint32_t samples_wide, samples_high;
   int dc_prediction;
+  int scanned; /* a scan has covered the component (a sequential one writes every block's means) */
   uint8_t dc_table, ac_table;
   float *means; /* the scaled decode: each block's four 4x4 quadrant means (1/4) or its mean (1/8) */
   /* The sequential 1/4-scale decode: the zig-zag positions of the quadrant terms this component's
@@ -172,7 +173,7 @@ static void make_multi_entries(huffman_table *t) {
       t->multi_slots[pattern][i] = count ? places[i < count ? i : count - 1] : (uint8_t)advance;
       t->multi_slots[pattern][MULTI_SLOTS + i] = count ? (uint8_t)values[i < count ? i : count - 1] : 0;
     }
-    t->multi[pattern] = (uint32_t)used | (uint32_t)advance << 4 | (eob ? MULTI_EOB : 0);
+    t->multi[pattern] = (uint16_t)((uint32_t)used | (uint32_t)advance << 4 | (eob ? MULTI_EOB : 0));
   }
 }
 
@@ -697,6 +698,7 @@ static int decode_scan(decoder *d, const uint8_t *payload, size_t length) {
     if (!scan[i]) return damaged(d, "a scan of a component the frame does not have");
     scan[i]->dc_table = tables >> 4;
     scan[i]->ac_table = tables & 15;
+    scan[i]->scanned = 1; /* the scan fails as a whole if it fails */
     if (scan[i]->dc_table > 3 || scan[i]->ac_table > 3) return damaged(d, "a scan naming a Huffman table over 3");
   }
   int ss = payload[1 + 2 * count], se = payload[2 + 2 * count];
@@ -803,7 +805,11 @@ static int allocate_blocks(decoder *d) {
     frame_component *c = &d->components[i];
     size_t blocks = (size_t)c->blocks_wide * c->blocks_high;
     size_t per_block = d->scale == 4 ? 4 : 1;
-    if (d->scale && !(c->means = calloc(blocks * per_block, sizeof *c->means))) return 0;
+    /* A sequential scan writes every block's means: zeroed only for a component no scan covers
+     * (see walk()). A progressive JPEG's scans add to them. */
+    if (d->scale && !(c->means = d->progressive ? calloc(blocks * per_block, sizeof *c->means)
+                                                : malloc(blocks * per_block * sizeof *c->means)))
+      return 0;
     if (d->progressive && !(c->nonzero = calloc(blocks, sizeof *c->nonzero))) return 0;
     if (d->progressive && d->scale == 4 && !(c->negative = calloc(blocks, sizeof *c->negative))) return 0;
   }
@@ -915,6 +921,11 @@ static jpeg_data_result walk(decoder *d, int scale, const jpeg_boxes *boxes, jpe
   }
   if (!d->seen_frame) return JPEG_DATA_NOT_CHECKED;
   if (!d->scale || !scaled_possible(d)) return JPEG_DATA_OK;
+  for (int i = 0; i < d->component_count; i++) {
+    frame_component *c = &d->components[i];
+    if (!c->scanned)
+      memset(c->means, 0, (size_t)c->blocks_wide * c->blocks_high * (d->scale == 4 ? 4 : 1) * sizeof *c->means);
+  }
   jpeg_planes planes = {d->width, d->height, (uint32_t)d->scale, d->component_count == 1 ? 1 : 3, {{0}}};
   for (int i = 0; i < planes.count; i++) {
     const frame_component *c = &d->components[i];
