@@ -327,8 +327,8 @@ static imprint_status decode(const uint8_t *bytes, size_t size, const imprint_li
         scale ? whole_block_axes((uint32_t)width, (uint32_t)height, orientation, out_width, out_height) : 0;
     jpeg_boxes boxes = {0, 0, 0, 0};
     if (scale) boxes = boxes_for((uint32_t)width, (uint32_t)height, orientation, out_width, out_height);
-    jpeg_data_result data =
-        jpeg_decode_data(bytes, size, scale, whole_axes, &boxes, scale ? &scaled : NULL, problem, sizeof problem);
+    jpeg_data_result data = jpeg_decode_data(bytes, size, scale, whole_axes, scale ? &boxes : NULL,
+                                             scale ? &scaled : NULL, problem, sizeof problem);
     if (data == JPEG_DATA_DAMAGED)
       return explain(IMPRINT_ERR_DECODE_FAILED, why, why_size, "the JPEG data is damaged: %s", problem);
     if (data == JPEG_DATA_OUT_OF_MEMORY)

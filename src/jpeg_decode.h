@@ -17,13 +17,14 @@
 typedef enum jpeg_data_result {
   JPEG_DATA_OK = 0,
   JPEG_DATA_DAMAGED = 1,       /* `problem` says what was found and where */
-  JPEG_DATA_OUT_OF_MEMORY = 2, /* bookkeeping for a progressive JPEG, or the scaled image */
+  JPEG_DATA_OUT_OF_MEMORY = 2, /* bookkeeping for a progressive JPEG, or the image */
   JPEG_DATA_NOT_CHECKED = 3    /* a layout this decoder does not handle (stb_image decides alone) */
 } jpeg_data_result;
 
 /* An image decoded at 1/scale (scale 4 or 8): ceil(width / scale) x ceil(height / scale) of the
- * frame, each pixel the mean of a scale x scale square; 1 (gray) or 3 (RGB) channels, rows packed;
- * pixels malloc'ed. Orientation is not applied. */
+ * frame, each pixel the mean of a scale x scale square, or the image of boxes made from it (see
+ * jpeg_decode_data); 1 (gray) or 3 (RGB) channels, rows packed; pixels malloc'ed. Orientation is
+ * not applied. */
 typedef struct jpeg_scaled {
   uint8_t *pixels;
   uint32_t width, height, channels, scale;
@@ -40,8 +41,8 @@ typedef struct jpeg_scaled {
 #define JPEG_WHOLE_BLOCKS_Y 2
 
 /* The area filter's boxes (preprocess.c), asked of a scaled decode instead of its image: boxes of
- * factor_x x factor_y samples of the frame, counted from its far end along an axis that is flipped
- * once the image is shown upright (EXIF orientation), in stored orientation. */
+ * factor_x x factor_y samples of the frame (0 counts as 1), counted from its far end along an axis
+ * that is flipped once the image is shown upright (EXIF orientation), in stored orientation. */
 typedef struct jpeg_boxes {
   uint32_t factor_x, factor_y;
   int flip_x, flip_y;

@@ -200,6 +200,7 @@ static void box_samples(uint32_t j, uint32_t count, uint32_t size, uint32_t fact
  * component with `squares` squares of `scale` samples, subsampled by 2 along the axis or not. */
 static int make_square_taps(uint32_t size, uint32_t factor, uint32_t scale, int flipped, uint32_t squares,
                             int subsampled, square_taps *out) {
+  if (factor == 0) factor = 1;
   out->count = (size + factor - 1) / factor;
   if (!(out->first = malloc(out->count * sizeof *out->first))) return 0;
   /* The squares each box reaches, then their weights. */
