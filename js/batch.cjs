@@ -6,10 +6,18 @@
 
 const os = require('node:os');
 const path = require('node:path');
+const { fileURLToPath } = require('node:url');
 const { ImprintError, describeValue } = require('./errors.cjs');
 const { normaliseInput, isFileSource } = require('./inputs.cjs');
 
 const WORKER = path.join(__dirname, 'batch-worker.cjs');
+
+/** The path of an input that is a file on this machine (a path, or a file: URL object), else null. */
+function localFile(input) {
+  if (typeof input === 'string') return input;
+  if (input instanceof URL && input.protocol === 'file:') return fileURLToPath(input);
+  return null;
+}
 
 function defaultThreads() {
   return Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
@@ -120,6 +128,10 @@ class BatchEmbedder {
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', onExit);
+      if (normalised.kind === 'file') {
+        worker.postMessage(normalised);
+        return;
+      }
       const payload = { ...normalised };
       const key = normalised.kind === 'encoded' ? 'bytes' : 'data';
       const source = normalised[key];
@@ -134,7 +146,10 @@ class BatchEmbedder {
     let normalised;
     let worker;
     try {
-      normalised = await normaliseInput(input);
+      // A file path goes to the worker as it is: the worker reads the file itself (platform.cjs,
+      // readFileReusing), so this thread is not busy reading megabytes while the workers wait.
+      const file = localFile(input);
+      normalised = file === null ? await normaliseInput(input) : { kind: 'file', path: file, shown: String(input) };
       worker = await this.#acquire();
     } catch (error) {
       return { index, input, error };

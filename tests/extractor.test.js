@@ -3,6 +3,8 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 
 const { createExtractor, cosineSimilarity, ImprintError } = require('..');
 const testdata = require('./support/testdata');
@@ -90,6 +92,48 @@ test('embedBatch on worker threads gives the same embeddings in the same order, 
   );
 });
 
+test('a batch thread reads file paths itself: each file whole whatever came before, and an unreadable one is FILE_NOT_FOUND naming it', async () => {
+  const { createBatchEmbedder } = require('..');
+  const { pathToFileURL } = require('node:url');
+  // One thread reads every file, largest first, into the buffer it reuses: later files are shorter
+  // than the buffer. A truncated JPEG after them must still read as truncated, not as its start
+  // followed by the rest of an earlier photo.
+  const paths = testdata.PHOTO_NAMES.map((n) => testdata.photo(n)).sort(
+    (a, b) => fs.statSync(b).size - fs.statSync(a).size,
+  );
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'imprint-batch-files-'));
+  const truncated = path.join(dir, 'truncated.jpg');
+  const whole = fs.readFileSync(paths[0]);
+  fs.writeFileSync(truncated, whole.subarray(0, Math.floor(whole.length * 0.6)));
+  const unreadable = ['/nonexistent/photo.jpg', dir];
+  const inputs = [...paths, pathToFileURL(paths[paths.length - 1]), ...unreadable, truncated, paths[0]];
+  const embedder = createBatchEmbedder({ threads: 1 });
+  try {
+    const results = [];
+    for await (const result of embedder.embed(inputs)) results.push(result);
+    assert.deepEqual(
+      results.map((r) => r.index),
+      inputs.map((_, i) => i),
+    );
+    for (const [i, input] of inputs.entries()) {
+      const { vector, error } = results[i];
+      if (unreadable.includes(input)) {
+        assert.equal(error.code, 'FILE_NOT_FOUND', String(input));
+        assert.ok(error.message.includes(String(input)), error.message);
+      } else if (input === truncated) {
+        assert.equal(error.code, 'DECODE_FAILED');
+        assert.match(error.message, /truncated/);
+        await assert.rejects(extractor.embed(truncated), (alone) => alone.message === error.message);
+      } else {
+        assert.deepEqual(vector, await extractor.embed(input), String(input));
+      }
+    }
+  } finally {
+    await embedder.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('concurrent embeds from several async tasks give the same results as sequential ones', async () => {
   const paths = testdata.PHOTO_NAMES.map((n) => testdata.photo(n));
   const sequential = [];
@@ -164,7 +208,7 @@ test('cosineSimilarity is the same helper in Node as in the browser build: 1 for
 test("the 'accurate' preset holds both backbones in one graph: its nsfwjs part computes what nsfwjs's model alone does", async () => {
   const accurate = await createExtractor({ model: 'accurate' });
   const keras = await createExtractor({
-    model: require('node:path').join(__dirname, '..', 'dist', 'models', 'mobilenet_v2.imprint'),
+    model: path.join(__dirname, '..', 'dist', 'models', 'mobilenet_v2.imprint'),
   });
   try {
     assert.equal(accurate.info.name, 'ssd+nsfwjs-mobilenet_v2-224');
