@@ -51,6 +51,11 @@ async function ortSessions(threads) {
     ort.InferenceSession.create(exportOnnx(fs.readFileSync(path.join(models, file)), options), {
       executionProviders: ['wasm'],
       graphOptimizationLevel: 'all',
+      // ORT's thread pool spins after each run by default, waiting for more work. With 2 threads
+      // on this 2-core machine that takes a core from whatever this process times next (once it
+      // doubled imprint's times, the cases right after ORT's), so the 2-thread instance waits
+      // without spinning (ORT's session option session.intra_op.allow_spinning).
+      ...(threads > 1 ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
     });
   const start = performance.now();
   const sessions = {

@@ -78,6 +78,9 @@ window.createPeers = async function createPeers({ images, threads, tfLayers, ort
       sessions[kind] = await ort.InferenceSession.create(bytes, {
         executionProviders: ['wasm'],
         graphOptimizationLevel: 'all',
+        // No spinning after a run on 2 threads: it would take a core from what the page times next
+        // (as in tests/bench/speed.js).
+        ...(threads > 1 ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
       });
     }
   });
