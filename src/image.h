@@ -24,6 +24,12 @@ imprint_status image_check_limits(uint32_t width, uint32_t height, const imprint
 imprint_status image_decode(const uint8_t *bytes, size_t size, const imprint_limits *limits, imprint_image *out,
                             char *why, size_t why_size);
 
+/* Runs first(context) and second(context) and returns when both are done. threads.c installs one
+ * that runs them on two threads of the process's pool once it has two or more; without one
+ * (1 thread, or no pool linked in) image_decode() runs its steps one after the other. */
+typedef void (*image_pair_runner)(void (*first)(void *), void (*second)(void *), void *context);
+void image_set_pair_runner(image_pair_runner runner);
+
 typedef struct preprocess_spec preprocess_spec;
 
 /* As image_decode(), for a model's input: when the model's resize is the area filter, a large JPEG

@@ -254,6 +254,47 @@ int jpeg_scale_for(uint32_t shown_width, uint32_t shown_height, uint32_t out_wid
   return 0;
 }
 
+static image_pair_runner pair_runner = NULL;
+
+void image_set_pair_runner(image_pair_runner runner) { pair_runner = runner; }
+
+/* stb_image's decode of the whole file, as a task: its failure reason is taken on the thread that
+ * decoded (stb_image keeps it in a global, never a thread-local, here). */
+typedef struct stb_decode_task {
+  const uint8_t *bytes;
+  size_t size;
+  uint8_t *pixels;
+  int width, height, channels;
+  const char *reason;
+} stb_decode_task;
+
+static void stb_decode(void *context) {
+  stb_decode_task *task = context;
+  task->pixels = stbi_load_from_memory(task->bytes, (int)task->size, &task->width, &task->height, &task->channels, 0);
+  task->reason = task->pixels ? NULL : stbi_failure_reason();
+}
+
+/* A full-size JPEG's check (jpeg_check_data) as a task, to run beside stb_decode on two threads. */
+typedef struct jpeg_check_task {
+  const uint8_t *bytes;
+  size_t size;
+  jpeg_data_result result;
+  char problem[160];
+} jpeg_check_task;
+
+static void jpeg_check(void *context) {
+  jpeg_check_task *task = context;
+  task->result = jpeg_check_data(task->bytes, task->size, task->problem, sizeof task->problem);
+}
+
+typedef struct check_and_decode {
+  jpeg_check_task check;
+  stb_decode_task decode;
+} check_and_decode;
+
+static void run_check(void *context) { jpeg_check(&((check_and_decode *)context)->check); }
+static void run_decode(void *context) { stb_decode(&((check_and_decode *)context)->decode); }
+
 /* out_width, out_height: a model's input size when its resize is the area filter (else 0): a JPEG
  * whose 1/4 scale is still at least twice that size (as shown, after orientation) is decoded at
  * 1/4 scale, so the filter's boxes (8 pixels or more) average 4x4 means instead of pixels. */
@@ -316,19 +357,37 @@ static imprint_status decode(const uint8_t *bytes, size_t size, const imprint_li
   if (status == IMPRINT_ERR_INVALID_ARGUMENT) status = IMPRINT_ERR_DECODE_FAILED;
   if (status != IMPRINT_OK) return status;
 
+  stb_decode_task full = {bytes, size, NULL, 0, 0, 0, NULL};
+  int decoded_in_full = 0; /* `full` holds stb_image's result already */
   if (scan == JPEG_SCAN_OK) {
     /* stb_image decodes damaged entropy-coded data without a word (missing data becomes zeros),
-     * so imprint Huffman-decodes every scan first; that pass also gives the scaled image. */
+     * so imprint Huffman-decodes every scan first; that pass also gives the scaled image. A JPEG
+     * decoded in full is checked while stb_image decodes it where two threads are there (the
+     * pixels are dropped if the check fails), else checked first. */
     uint32_t shown_width = (uint32_t)(swapped ? height : width), shown_height = (uint32_t)(swapped ? width : height);
     int scale = jpeg_scale_for(shown_width, shown_height, out_width, out_height);
     jpeg_scaled scaled;
     char problem[160];
-    int whole_axes =
-        scale ? whole_block_axes((uint32_t)width, (uint32_t)height, orientation, out_width, out_height) : 0;
-    jpeg_boxes boxes = {0, 0, 0, 0};
-    if (scale) boxes = boxes_for((uint32_t)width, (uint32_t)height, orientation, out_width, out_height);
-    jpeg_data_result data = jpeg_decode_data(bytes, size, scale, whole_axes, scale ? &boxes : NULL,
-                                             scale ? &scaled : NULL, problem, sizeof problem);
+    jpeg_data_result data;
+    if (!scale && pair_runner) {
+      check_and_decode both = {{bytes, size, JPEG_DATA_OK, {0}}, full};
+      pair_runner(run_check, run_decode, &both);
+      data = both.check.result;
+      memcpy(problem, both.check.problem, sizeof problem);
+      full = both.decode;
+      decoded_in_full = 1;
+      if (data == JPEG_DATA_DAMAGED || data == JPEG_DATA_OUT_OF_MEMORY) {
+        stbi_image_free(full.pixels);
+        full.pixels = NULL;
+      }
+    } else {
+      int whole_axes =
+          scale ? whole_block_axes((uint32_t)width, (uint32_t)height, orientation, out_width, out_height) : 0;
+      jpeg_boxes boxes = {0, 0, 0, 0};
+      if (scale) boxes = boxes_for((uint32_t)width, (uint32_t)height, orientation, out_width, out_height);
+      data = jpeg_decode_data(bytes, size, scale, whole_axes, scale ? &boxes : NULL, scale ? &scaled : NULL, problem,
+                              sizeof problem);
+    }
     if (data == JPEG_DATA_DAMAGED)
       return explain(IMPRINT_ERR_DECODE_FAILED, why, why_size, "the JPEG data is damaged: %s", problem);
     if (data == JPEG_DATA_OUT_OF_MEMORY)
@@ -339,15 +398,19 @@ static imprint_status decode(const uint8_t *bytes, size_t size, const imprint_li
     }
   }
 
-  int decoded_width = 0, decoded_height = 0, file_channels = 0, copy_failed;
-  size_t png_size = 0;
-  uint8_t *png = png_without_leading_empty_idat(bytes, size, &png_size, &copy_failed);
-  if (copy_failed) return explain(IMPRINT_ERR_OUT_OF_MEMORY, why, why_size, "out of memory while decoding the image");
-  uint8_t *pixels = png ? stbi_load_from_memory(png, (int)png_size, &decoded_width, &decoded_height, &file_channels, 0)
-                        : stbi_load_from_memory(bytes, (int)size, &decoded_width, &decoded_height, &file_channels, 0);
-  free(png);
+  if (!decoded_in_full) {
+    int copy_failed;
+    size_t png_size = 0;
+    uint8_t *png = png_without_leading_empty_idat(bytes, size, &png_size, &copy_failed);
+    if (copy_failed) return explain(IMPRINT_ERR_OUT_OF_MEMORY, why, why_size, "out of memory while decoding the image");
+    if (png) full.bytes = png, full.size = png_size;
+    stb_decode(&full);
+    free(png);
+  }
+  uint8_t *pixels = full.pixels;
+  int decoded_width = full.width, decoded_height = full.height, file_channels = full.channels;
   if (!pixels) {
-    const char *reason = stbi_failure_reason();
+    const char *reason = full.reason;
     if (reason && strcmp(reason, "too large") == 0)
       return explain(IMPRINT_ERR_IMAGE_TOO_LARGE, why, why_size, "the image is too large to decode");
     if (reason && strcmp(reason, "outofmem") == 0)

@@ -949,7 +949,7 @@ jpeg_data_result jpeg_decode_data(const uint8_t *bytes, size_t size, int scale, 
                                   jpeg_scaled *scaled, char *problem, size_t problem_size) {
   if (scaled) memset(scaled, 0, sizeof *scaled);
   if (problem && problem_size) problem[0] = '\0';
-  decoder *d = calloc(1, sizeof *d); /* about 5 KB of tables: not on the wasm stack */
+  decoder *d = calloc(1, sizeof *d); /* some 350 KB of tables: not on the stack */
   if (!d) return JPEG_DATA_OUT_OF_MEMORY;
   d->bytes = bytes;
   d->size = size;

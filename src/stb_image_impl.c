@@ -1,7 +1,8 @@
 /* stb_image_impl.c — the one translation unit that compiles stb_image (from Debian's libstb-dev,
  * included at build time, never copied here). Configuration is ours: memory only, no stdio, no
- * thread-local failure strings (wasm runs one thread per instance), and dimension limits enforced
- * by image_decode.c before stb allocates anything. */
+ * thread-local failure strings (one decode at a time per instance; on two threads image_decode.c
+ * reads the string on the thread that decoded), and dimension limits enforced by image_decode.c
+ * before stb allocates anything. */
 #if defined(__clang__)
 #pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Wunused-function"

@@ -151,3 +151,58 @@ test('a page that is not cross-origin isolated falls back to the default build, 
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('threads build on 2 threads: a JPEG is checked while it is decoded, with the same refusals and pixels as the default build', async () => {
+  const { page, problems } = await openPage(isolated, 'classic.html');
+  const outcome = await page.evaluate(async () => {
+    const dog = new Uint8Array(await (await fetch('/photos/dog.jpg')).arrayBuffer());
+    // The entropy-coded data: after the first SOS segment, up to the EOI marker.
+    let start = 2;
+    for (;;) {
+      const marker = dog[start + 1];
+      start += 2 + ((dog[start + 2] << 8) | dog[start + 3]);
+      if (marker === 0xda) break;
+    }
+    const end = dog.length - 2;
+    const zeroed = dog.slice();
+    zeroed.fill(0, Math.floor((start + end) / 2), Math.floor((start + end) / 2) + 500);
+    const stray = new Uint8Array(dog.length + 1);
+    stray.set(dog.subarray(0, end));
+    stray[end] = 0x12;
+    stray.set(dog.subarray(end), end + 1);
+    const out = {};
+    for (const options of [{ build: 'default' }, { threads: 2 }]) {
+      const extractor = await window.imprint.createExtractor(options);
+      const result = { build: extractor.info.build, threads: extractor.info.threads, refusals: [] };
+      for (const bytes of [zeroed, stray]) {
+        try {
+          await extractor.embed(bytes.slice());
+          result.refusals.push(null);
+        } catch (error) {
+          result.refusals.push({ code: error.code, message: error.message });
+        }
+      }
+      // Still usable after the refusals: the photo's pixels, and its embedding.
+      const image = await extractor.decode(dog.slice());
+      let hash = 0x811c9dc5; // FNV-1a of the pixels
+      for (const byte of image.data) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+      result.pixels = { width: image.width, height: image.height, channels: image.channels, hash };
+      result.vector = Array.from(await extractor.embed(dog.slice()));
+      extractor.dispose();
+      out[options.build || 'auto'] = result;
+    }
+    return out;
+  });
+  const { default: single, auto: threaded } = outcome;
+  assert.deepEqual([single.build, single.threads], ['default', 1]);
+  assert.deepEqual([threaded.build, threaded.threads], ['threads', 2]);
+  assert.equal(single.refusals[0].code, 'DECODE_FAILED');
+  assert.match(single.refusals[0].message, /JPEG data is damaged/);
+  assert.match(single.refusals[1].message, /1 byte of compressed data is left over/);
+  assert.deepEqual(threaded.refusals, single.refusals);
+  assert.equal(threaded.pixels.width, 768);
+  assert.deepEqual(threaded.pixels, single.pixels);
+  assertClose(threaded.vector, single.vector, 'dog.jpg after the refusals');
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -730,6 +730,37 @@ static void test_head(void) {
   imprint_head_destroy(head);
 }
 
+/* With a pool of 2 threads a full-size JPEG is checked on one while stb_image decodes it on the
+ * other (image_decode.c): the same pixels, the same refusals with the same sentences, and the
+ * hostile images again (under the sanitizers, with both threads at work). */
+static void test_two_threads(void) {
+  imprint_image before = {0}, after = {0};
+  imprint_status st = imprint_image_decode(probe.data, probe.size, NULL, &before);
+  CHECK(st == IMPRINT_OK, "probe photo decoded on 1 thread: %s", imprint_status_code(st));
+  uint8_t *zeroed = copy_prefix(&probe, probe.size);
+  memset(zeroed + probe.size / 2, 0, 500);
+  char why_one[256] = "", why_two[256] = "";
+  imprint_image unused = {0};
+  imprint_status one = imprint_image_decode_explained(zeroed, probe.size, NULL, &unused, why_one, sizeof why_one);
+
+  st = imprint_set_threads(2);
+  CHECK(st == IMPRINT_OK && imprint_threads() == 2, "a pool of 2 threads: %s", imprint_status_code(st));
+  st = imprint_image_decode(probe.data, probe.size, NULL, &after);
+  CHECK(st == IMPRINT_OK && after.width == before.width && after.height == before.height &&
+            after.channels == before.channels &&
+            memcmp(after.pixels, before.pixels, (size_t)before.width * before.height * before.channels) == 0,
+        "probe photo decoded on 2 threads: %s, the same pixels as on 1", imprint_status_code(st));
+  imprint_status two = imprint_image_decode_explained(zeroed, probe.size, NULL, &unused, why_two, sizeof why_two);
+  CHECK(one == IMPRINT_ERR_DECODE_FAILED && two == one && strcmp(why_one, why_two) == 0 &&
+            strstr(why_two, "JPEG data is damaged") != NULL,
+        "500 zeroed bytes: %s \"%s\" on 1 thread, %s \"%s\" on 2", imprint_status_code(one), why_one,
+        imprint_status_code(two), why_two);
+  test_hostile_images();
+  imprint_image_free(&before);
+  imprint_image_free(&after);
+  free(zeroed);
+}
+
 int main(int argc, char **argv) {
   if (argc != 3) {
     fprintf(stderr, "usage: %s MODEL REFERENCE_DIR (run by tests/c/run-native.sh)\n", argv[0]);
@@ -761,6 +792,7 @@ int main(int argc, char **argv) {
   test_hostile_images();
   test_damaged_models(&file);
   test_head();
+  test_two_threads(); /* last: the pool stays for the process */
 
   imprint_model_destroy(model);
   free(file.data);
