@@ -258,8 +258,8 @@ static image_pair_runner pair_runner = NULL;
 
 void image_set_pair_runner(image_pair_runner runner) { pair_runner = runner; }
 
-/* stb_image's decode of the whole file, as a task: its failure reason is taken on the thread that
- * decoded (stb_image keeps it in a global, never a thread-local, here). */
+/* stb_image's decode of the whole file: its failure reason is taken on the thread that decoded
+ * (stb_image keeps it in a global, never a thread-local, here). */
 typedef struct stb_decode_task {
   const uint8_t *bytes;
   size_t size;
@@ -268,31 +268,23 @@ typedef struct stb_decode_task {
   const char *reason;
 } stb_decode_task;
 
-static void stb_decode(void *context) {
-  stb_decode_task *task = context;
+static void stb_decode(stb_decode_task *task) {
   task->pixels = stbi_load_from_memory(task->bytes, (int)task->size, &task->width, &task->height, &task->channels, 0);
   task->reason = task->pixels ? NULL : stbi_failure_reason();
 }
 
-/* A full-size JPEG's check (jpeg_check_data) as a task, to run beside stb_decode on two threads. */
-typedef struct jpeg_check_task {
-  const uint8_t *bytes;
-  size_t size;
-  jpeg_data_result result;
-  char problem[160];
-} jpeg_check_task;
-
-static void jpeg_check(void *context) {
-  jpeg_check_task *task = context;
-  task->result = jpeg_check_data(task->bytes, task->size, task->problem, sizeof task->problem);
-}
-
+/* A full-size JPEG's check (jpeg_check_data) and its stb_image decode, for pair_runner. */
 typedef struct check_and_decode {
-  jpeg_check_task check;
+  jpeg_data_result checked;
+  char problem[160];
   stb_decode_task decode;
 } check_and_decode;
 
-static void run_check(void *context) { jpeg_check(&((check_and_decode *)context)->check); }
+static void run_check(void *context) {
+  check_and_decode *both = context;
+  both->checked = jpeg_check_data(both->decode.bytes, both->decode.size, both->problem, sizeof both->problem);
+}
+
 static void run_decode(void *context) { stb_decode(&((check_and_decode *)context)->decode); }
 
 /* out_width, out_height: a model's input size when its resize is the area filter (else 0): a JPEG
@@ -370,10 +362,10 @@ static imprint_status decode(const uint8_t *bytes, size_t size, const imprint_li
     char problem[160];
     jpeg_data_result data;
     if (!scale && pair_runner) {
-      check_and_decode both = {{bytes, size, JPEG_DATA_OK, {0}}, full};
+      check_and_decode both = {JPEG_DATA_OK, {0}, full};
       pair_runner(run_check, run_decode, &both);
-      data = both.check.result;
-      memcpy(problem, both.check.problem, sizeof problem);
+      data = both.checked;
+      memcpy(problem, both.problem, sizeof problem);
       full = both.decode;
       decoded_in_full = 1;
       if (data == JPEG_DATA_DAMAGED || data == JPEG_DATA_OUT_OF_MEMORY) {
