@@ -125,7 +125,9 @@ set_tests_properties(jpeg-test-images PROPERTIES FIXTURES_SETUP jpeg-test-images
 add_test(NAME jpeg_decode_test COMMAND jpeg_decode_test ${IMPRINT_TEST_PHOTOS}
   "${jpeg_test_images}/phone-420.jpg" "${jpeg_test_images}/phone-progressive-420.jpg"
   "${jpeg_test_images}/phone-progressive-444.jpg" "${jpeg_test_images}/phone-progressive-gray.jpg"
+  "${jpeg_test_images}/phone-420-q100.jpg"
   --same "${jpeg_test_images}/phone-420.jpg" "${jpeg_test_images}/phone-progressive-420.jpg"
+  --same "${jpeg_test_images}/phone-420-q100.jpg" "${jpeg_test_images}/phone-progressive-420-q100.jpg"
   WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}")
 set_tests_properties(jpeg_decode_test PROPERTIES LABELS unit FIXTURES_REQUIRED jpeg-test-images)
 

@@ -12,15 +12,20 @@
 #include "jpeg_image.h"
 #include "lanes.h"
 
-#define FAST_BITS 10  /* codes up to this long are found with one table look-up */
-#define MULTI_BITS 12 /* AC codes with their coefficient bits, several, read in one step */
-/* Coefficients one step may hold: 3 (4 was no faster in wasm, as measured on the 12 MP photos). */
-#define MULTI_SLOTS 3
-_Static_assert(2 * MULTI_SLOTS <= 8, "a multi-code step's places and values fill one 8-byte slot row");
+#define FAST_BITS 10 /* codes up to this long are found with one table look-up */
+/* AC codes with their coefficient bits, several, read in one step: 13 bits, as fast as 12 in the
+ * check and faster in the 1/4-scale decode (fewer long codes left to the one-code path); 14 was
+ * slower (BENCHMARKS.md, "Ninth session"). Two steps must fit in the 32 bits a refill leaves. */
+#define MULTI_BITS 13
+_Static_assert(2 * MULTI_BITS <= 32, "two table steps per refill");
+/* Zig-zag positions one step of the 1/4-scale decode writes: its coefficients with the zeros
+ * between and after them, as one 16-byte (SIMD) store. */
+#define PATTERN_SPAN 16
 
 /* An AC table's multi-symbol entry (0 when the first code and its bits are longer than MULTI_BITS
- * or its coefficient needs more than 7 bits): up to MULTI_SLOTS (run, size) codes each with the
- * coefficient bits after it, then possibly an EOB, all within MULTI_BITS. */
+ * or its coefficient needs more than 7 bits): (run, size) codes each with the coefficient bits
+ * after it, then possibly an EOB, all within MULTI_BITS and, for the 1/4-scale decode, within
+ * PATTERN_SPAN positions. */
 #define MULTI_LENGTH(e) ((int)((e)&15))         /* bits taken by the codes and coefficient bits */
 #define MULTI_ADVANCE(e) ((int)((e) >> 4 & 63)) /* zig-zag positions passed (runs, coefficients, ZRLs, EOB) */
 #define MULTI_EOB 0x400u                        /* the last code is an EOB: the block ends */
@@ -32,13 +37,13 @@ typedef struct huffman_table {
   int32_t max_code[17];          /* largest code of each length, -1 when there is none */
   int32_t value_offset[17];      /* values[value_offset[l] + code] for a code of length l */
   uint8_t values[256];
-  /* For AC tables: the multi-symbol entries above, by the next MULTI_BITS bits, and apart (read
-   * only by the 1/4-scale decode, and not needed to find the next code) their coefficients as
-   * bytes: each one's zig-zag position relative to the first one passed, plus 1, then the values
-   * (EXTENDed, -127..127), so each is one byte load in wasm instead of a shift and a mask (4-6 %
-   * faster there than one 32-bit word of values; BENCHMARKS.md). */
-  uint16_t multi[1 << MULTI_BITS];         /* 16 bits: the two AC tables' entries fit in L1 cache together */
-  uint8_t multi_slots[1 << MULTI_BITS][8]; /* 2 * MULTI_SLOTS used; 8 to find them with a shift */
+  /* For AC tables, made when a sequential scan first uses the table (make_multi_entries): the
+   * multi-symbol entries above, by the next MULTI_BITS bits, and for the 1/4-scale decode apart
+   * (not needed to find the next code) each entry's PATTERN_SPAN coefficients from the first
+   * position it passes: the EXTENDed values (-127..127) where its codes put them, else 0. */
+  int multi_span;                   /* the positions an entry may pass: 0 (not made yet), PATTERN_SPAN or 63 */
+  uint16_t multi[1 << MULTI_BITS];  /* 16 bits: the two AC tables' entries fit in L1 cache together */
+  int8_t (*patterns)[PATTERN_SPAN]; /* 1 << MULTI_BITS rows, malloc'ed, for the span PATTERN_SPAN */
 } huffman_table;
 
 typedef struct frame_component {
@@ -51,14 +56,18 @@ typedef struct frame_component {
   uint8_t dc_table, ac_table;
   float *means; /* the scaled decode: each block's four 4x4 quadrant means (1/4) or its mean (1/8) */
   /* The sequential 1/4-scale decode: the zig-zag positions of the quadrant terms this component's
-   * means need (all 24 AC ones, or fewer when its boxes are whole blocks along an axis), and the
-   * block's coefficients as they are read. Every AC code's value is stored (no branch on its
-   * position); the positions the means read are set back to zero after each block, so there a
-   * value not coded in the block is zero. The others keep stale values, never read. */
+   * means need (all 24 AC ones, or fewer when its boxes are whole blocks along an axis), in
+   * order, and the block's coefficients as they are read. Each table step writes PATTERN_SPAN
+   * positions from the first it passes (its values and zeros), and a code read alone zeroes as
+   * many before its value, so every position below the block's end is written in the block and
+   * nothing is cleared between blocks; positions past the end keep stale values, never read. A
+   * value outside -128..127 (read alone) is kept in `large` instead, its bit set in a mask. */
   uint64_t term_mask; /* the same positions as bits (the progressive decode's) */
   uint8_t term_positions[24];
   int term_count;
-  int32_t coefficients[64];
+  uint8_t terms_below[65]; /* how many of term_positions lie below each zig-zag position */
+  int8_t coefficients[64 + PATTERN_SPAN] __attribute__((aligned(16)));
+  int32_t large[64];
   uint64_t *nonzero;  /* progressive refinement: bit k set once coefficient k (zig-zag) is nonzero */
   uint64_t *negative; /* progressive, 1/4 scale: bit k set when that nonzero coefficient is negative */
 } frame_component;
@@ -78,7 +87,7 @@ typedef struct decoder {
   uint16_t quant[4][64]; /* quantisation tables, in zig-zag order as DQT stores them */
   int quant_defined[4];
   frame_component components[4];
-  int component_count, progressive, seen_frame, adobe_rgb;
+  int component_count, progressive, seen_frame, adobe_rgb, out_of_memory;
   int scale;                        /* 4 or 8 for a scaled decode of this frame, 0 to only check */
   int whole_axes;                   /* JPEG_WHOLE_BLOCKS_X / _Y: see jpeg_decode_data() */
   quadrant_terms terms;             /* the 1/4-scale decode's coefficients */
@@ -126,14 +135,15 @@ static int window_symbol(const huffman_table *t, uint32_t window, int avail, int
 /* The multi-symbol entries of an AC table (MULTI_ above), for every MULTI_BITS-bit pattern: the
  * codes it starts with, as the one-symbol path would read them at a position k that leaves room
  * (the decode checks k + advance <= 64 before taking an entry whole). A code whose coefficient
- * needs more than 7 bits, a ZRL past 63 positions or a fourth coefficient ends the entry; an EOB
- * ends it too, as it ends the block. */
-static void make_multi_entries(huffman_table *t) {
+ * needs more than 7 bits, or that would take the entry past `span` positions, ends it; an EOB ends
+ * it too, as it ends the block. With span PATTERN_SPAN (the 1/4-scale decode) the entries' values
+ * go to t->patterns, which the caller has allocated. */
+static void make_multi_entries(huffman_table *t, int span) {
   const uint32_t top = 1u << MULTI_BITS;
+  memset(t->multi, 0, sizeof t->multi);
+  if (span == PATTERN_SPAN) memset(t->patterns, 0, top * sizeof *t->patterns);
   for (uint32_t pattern = 0; pattern < top; pattern++) {
-    int used = 0, advance = 0, count = 0, eob = 0;
-    uint8_t places[MULTI_SLOTS];
-    int8_t values[MULTI_SLOTS];
+    int used = 0, advance = 0, eob = 0;
     for (;;) {
       int avail = MULTI_BITS - used, length = 0;
       uint32_t window = pattern & ((1u << avail) - 1); /* the bits left, at the bottom */
@@ -142,7 +152,7 @@ static void make_multi_entries(huffman_table *t) {
       int run = symbol >> 4, size = symbol & 15;
       if (size == 0) {
         if (run == 15) { /* ZRL: sixteen zeros */
-          if (advance + 16 > 63) break;
+          if (advance + 16 > span) break;
           advance += 16;
           used += length;
           continue;
@@ -150,35 +160,29 @@ static void make_multi_entries(huffman_table *t) {
         /* EOB (any size-0 code but ZRL ends a sequential block). It counts as one more position
          * passed: a block whose 63rd coefficient is coded has no EOB, so an entry ending in one
          * is taken only when k + advance <= 64 leaves a position for it. */
-        if (advance + 1 > 63) break;
+        if (advance + 1 > span) break;
         advance++;
         eob = 1;
         used += length;
         break;
       }
-      if (length + size > avail || size > 7 || count == MULTI_SLOTS || advance + run + 1 > 63) break;
+      if (length + size > avail || size > 7 || advance + run + 1 > span) break;
       uint32_t raw = (window >> (avail - length - size)) & ((1u << size) - 1);
       int32_t value = raw < (1u << (size - 1)) ? (int32_t)raw - (1 << size) + 1 : (int32_t)raw; /* EXTEND */
       advance += run + 1;
-      places[count] = (uint8_t)advance;
-      values[count] = (int8_t)value;
+      if (span == PATTERN_SPAN) t->patterns[pattern][advance - 1] = (int8_t)value;
       used += length + size;
-      count++;
     }
     if (!used) continue; /* the first code does not fit: the one-symbol path */
-    /* Unused coefficient slots repeat the last one (the decode stores all of them). With none, all
-     * store a zero at the last position passed (a zero of the run, or the EOB's), which is the
-     * coefficient's true value there. */
-    for (int i = 0; i < MULTI_SLOTS; i++) {
-      t->multi_slots[pattern][i] = count ? places[i < count ? i : count - 1] : (uint8_t)advance;
-      t->multi_slots[pattern][MULTI_SLOTS + i] = count ? (uint8_t)values[i < count ? i : count - 1] : 0;
-    }
     t->multi[pattern] = (uint16_t)((uint32_t)used | (uint32_t)advance << 4 | (eob ? MULTI_EOB : 0));
   }
+  t->multi_span = span;
 }
 
-static int build_table(huffman_table *t, const uint8_t counts[16], const uint8_t *symbols, int ac) {
+static int build_table(huffman_table *t, const uint8_t counts[16], const uint8_t *symbols) {
+  int8_t(*patterns)[PATTERN_SPAN] = t->patterns; /* kept for a table defined again */
   memset(t, 0, sizeof *t);
+  t->patterns = patterns;
   int32_t code = 0, k = 0;
   for (int length = 1; length <= 16; length++) {
     int count = counts[length - 1];
@@ -194,7 +198,6 @@ static int build_table(huffman_table *t, const uint8_t counts[16], const uint8_t
     }
     code <<= 1;
   }
-  if (ac) make_multi_entries(t);
   t->defined = 1;
   return 1;
 }
@@ -400,36 +403,44 @@ static void choose_terms(decoder *d) {
       c->term_mask |= 1ull << k;
       c->term_positions[c->term_count++] = (uint8_t)k;
     }
+    for (int k = 0, below = 0; k <= 64; k++) {
+      c->terms_below[k] = (uint8_t)below;
+      if (k < 64 && (c->term_mask >> k & 1)) below++;
+    }
   }
 }
 
 /* The four quadrant means of a sequential block from its DC coefficient and the component's quadrant
- * terms (c->coefficients at c->term_positions), which it then sets back to zero for the next block. */
-static void quadrant_means(const decoder *d, frame_component *c, int32_t dc_coefficient, float out[4]) {
+ * terms below `end` (the position after the block's last code: the rest are zero), from
+ * c->coefficients, or c->large at the bits of `large_mask`. */
+static void quadrant_means(const decoder *d, const frame_component *c, int32_t dc_coefficient, int end,
+                           uint64_t large_mask, float out[4]) {
   float dc = 128.0f + (float)(dc_coefficient * d->quant[c->quant_table][0]) * 0.125f;
   /* The four sums side by side (one SIMD register where there is one, wasm's included), in two
    * accumulators so consecutive terms do not wait on each other. */
   four_floats sums = {dc, dc, dc, dc}, more = {0.0f, 0.0f, 0.0f, 0.0f};
   const float(*w)[4] = d->quadrant_weights[c->quant_table];
-  int32_t *coefficients = c->coefficients;
-  int i = 0;
-  for (; i + 1 < c->term_count; i += 2) {
+  const int8_t *coefficients = c->coefficients;
+  int i = 0, count = c->terms_below[end];
+  for (; i + 1 < count; i += 2) {
     int k0 = c->term_positions[i], k1 = c->term_positions[i + 1];
-    int32_t v0 = coefficients[k0], v1 = coefficients[k1];
-    coefficients[k0] = 0;
-    coefficients[k1] = 0;
     four_floats w0, w1;
     memcpy(&w0, w[k0], sizeof w0);
     memcpy(&w1, w[k1], sizeof w1);
-    sums += (float)v0 * w0;
-    more += (float)v1 * w1;
+    sums += (float)coefficients[k0] * w0;
+    more += (float)coefficients[k1] * w1;
   }
-  if (i < c->term_count) {
+  if (i < count) {
     int k = c->term_positions[i];
     four_floats weights;
     memcpy(&weights, w[k], sizeof weights);
     sums += (float)coefficients[k] * weights;
-    coefficients[k] = 0;
+  }
+  for (uint64_t m = large_mask & c->term_mask; m; m &= m - 1) { /* rare: large values read alone */
+    int k = __builtin_ctzll(m);
+    four_floats weights;
+    memcpy(&weights, w[k], sizeof weights);
+    sums += (float)c->large[k] * weights;
   }
   sums += more;
   memcpy(out, &sums, sizeof sums);
@@ -450,9 +461,9 @@ static void quadrant_means(const decoder *d, frame_component *c, int32_t dc_coef
   } while (0)
 
 /* A sequential block (F.2.2): the DC difference, then every AC code, mostly several per table
- * step. values = 1 (the 1/4-scale decode) keeps the coefficients the quadrant means need and
- * computes them; values = 0 only reads past the AC codes (the check, and the 1/8-scale decode,
- * which keeps the DC coefficient: the block's mean). */
+ * step. values = 1 (the 1/4-scale decode) keeps the coefficients (see frame_component) and
+ * computes the quadrant means; values = 0 only reads past the AC codes (the check, and the
+ * 1/8-scale decode, which keeps the DC coefficient: the block's mean). */
 static inline int sequential_block_with(decoder *d, frame_component *c, size_t block, int values) {
   uint64_t bits = d->bits;
   int bit_count = d->bit_count;
@@ -478,22 +489,20 @@ static inline int sequential_block_with(decoder *d, frame_component *c, size_t b
     if (c->dc_prediction > 2047 || c->dc_prediction < -2048) return damaged(d, "a DC coefficient out of range");
   }
 
-  int32_t *coefficients = c->coefficients; /* see frame_component */
+  int8_t *coefficients = c->coefficients; /* see frame_component */
+  uint64_t large_mask = 0;
   const huffman_table *ac = &d->ac_tables[c->ac_table];
-  for (int k = 1; k < 64;) {
+  int k = 1;
+  while (k < 64) {
     REFILL();
     uint32_t index = (uint32_t)(bits >> (64 - MULTI_BITS)), entry = ac->multi[index];
     if (entry && k + MULTI_ADVANCE(entry) <= 64) {
-      /* Two table steps per refill: 32 bits were there, a step takes 12 at most (in wasm the
-       * refill check costs as much as a step). */
+      /* Two table steps per refill: 32 bits were there, a step takes MULTI_BITS at most (in wasm
+       * the refill check costs as much as a step). */
       int steps = 0;
       do {
-        if (values) {
-          /* All slots stored (unused ones repeat a used one, or store a zero where it is one). */
-          const uint8_t *slot = ac->multi_slots[index];
-          int32_t *at = coefficients + k - 1;
-          for (int i = 0; i < MULTI_SLOTS; i++) at[slot[i]] = (int8_t)slot[MULTI_SLOTS + i];
-        }
+        /* One 16-byte store instead of a store per coefficient: 2.5 ms less on a 12 MP JPEG. */
+        if (values) memcpy(coefficients + k, ac->patterns[index], PATTERN_SPAN);
         int length = MULTI_LENGTH(entry);
         bits <<= length, bit_count -= length;
         k += MULTI_ADVANCE(entry);
@@ -517,6 +526,7 @@ static inline int sequential_block_with(decoder *d, frame_component *c, size_t b
       if (rs < 0) return damaged(d, "an impossible AC code");
     }
     int run = rs >> 4, size = rs & 15;
+    if (values) memset(coefficients + k, 0, PATTERN_SPAN); /* the run's zeros (a ZRL's sixteen) */
     if (size == 0) {
       if (run != 15) break; /* EOB */
       k += 16;              /* ZRL: sixteen zeros */
@@ -526,13 +536,20 @@ static inline int sequential_block_with(decoder *d, frame_component *c, size_t b
     if (k > 63 || size > 10) return damaged(d, "a block with more than 64 coefficients");
     int32_t raw = (int32_t)(bits >> (64 - size));
     bits <<= size, bit_count -= size;
-    if (values) coefficients[k] = raw < (1 << (size - 1)) ? raw - (1 << size) + 1 : raw; /* EXTEND */
+    if (values) {
+      int32_t value = raw < (1 << (size - 1)) ? raw - (1 << size) + 1 : raw; /* EXTEND */
+      coefficients[k] = (int8_t)(value >= -128 && value <= 127 ? value : 0);
+      if (value < -128 || value > 127) {
+        c->large[k] = value;
+        large_mask |= 1ull << k;
+      }
+    }
     k++;
   }
 block_end:
   STORE_BITS();
   if (values)
-    quadrant_means(d, c, c->dc_prediction, c->means + block * 4);
+    quadrant_means(d, c, c->dc_prediction, k < 64 ? k : 64, large_mask, c->means + block * 4);
   else if (d->scale == 8)
     c->means[block] = 128.0f + (float)(c->dc_prediction * d->quant[c->quant_table][0]) * 0.125f;
   return 1;
@@ -686,6 +703,20 @@ static int ac_refine_block(decoder *d, frame_component *c, size_t block, int ss,
 
 /* ---- Scans --------------------------------------------------------------------------------- */
 
+/* An AC table's multi-symbol entries as this decode needs them (with their patterns at 1/4 scale);
+ * 0 when out of memory. */
+static int ready_multi_entries(decoder *d, huffman_table *t) {
+  int span = d->scale == 4 ? PATTERN_SPAN : 63;
+  if (!t->defined || t->multi_span == span) return 1;
+  if (span == PATTERN_SPAN && !t->patterns &&
+      !(t->patterns = malloc(((size_t)1 << MULTI_BITS) * sizeof *t->patterns))) {
+    d->out_of_memory = 1;
+    return 0;
+  }
+  make_multi_entries(t, span);
+  return 1;
+}
+
 static int decode_block(decoder *d, frame_component *c, size_t block, int ss, int se, int ah, int al) {
   if (!d->progressive) return sequential_block(d, c, block);
   if (ss == 0) return ah ? dc_refine_block(d, c, block, al) : dc_first_block(d, c, block, al);
@@ -723,6 +754,7 @@ static int decode_scan(decoder *d, const uint8_t *payload, size_t length) {
       return damaged(d, "a scan using a DC Huffman table that was never defined");
     if (se > 0 && !d->ac_tables[scan[i]->ac_table].defined)
       return damaged(d, "a scan using an AC Huffman table that was never defined");
+    if (!d->progressive && !ready_multi_entries(d, &d->ac_tables[scan[i]->ac_table])) return 0;
   }
 
   /* A scan of one component codes its blocks one by one, over the component's own size; one of
@@ -735,6 +767,19 @@ static int decode_scan(decoder *d, const uint8_t *payload, size_t length) {
     choose_terms(d);
   }
   start_segment(d, d->pos);
+  /* A sequential scan of several components: each MCU's blocks in order as (component, offset
+   * from the component's first block in the MCU), and where each component's MCU starts. */
+  frame_component *mcu_component[10];
+  size_t mcu_offset[10], mcu_first[4] = {0, 0, 0, 0};
+  int mcu_blocks = 0;
+  if (count > 1 && !d->progressive)
+    for (int i = 0; i < count; i++)
+      for (uint32_t by = 0; by < scan[i]->v; by++)
+        for (uint32_t bx = 0; bx < scan[i]->h; bx++) {
+          if (mcu_blocks == 10) return damaged(d, "an MCU of more than 10 blocks"); /* B.2.3 */
+          mcu_component[mcu_blocks] = scan[i];
+          mcu_offset[mcu_blocks++] = (size_t)by * scan[i]->blocks_wide + bx;
+        }
   uint32_t restart_expected = 0, x = 0, y = 0, until_restart = d->restart_interval;
   for (uint64_t unit = 0; unit < units; unit++) {
     if (d->restart_interval && unit > 0 && --until_restart == 0) {
@@ -752,6 +797,17 @@ static int decode_scan(decoder *d, const uint8_t *payload, size_t length) {
     if (count == 1) {
       frame_component *c = scan[0];
       if (!decode_block(d, c, (size_t)y * c->blocks_wide + x, ss, se, ah, al)) return 0;
+    } else if (!d->progressive) {
+      /* Straight to the sequential block decode (no dispatch and no loops per component). */
+      for (int b = 0; b < mcu_blocks; b++) {
+        frame_component *c = mcu_component[b];
+        if (!sequential_block(d, c, mcu_first[c - d->components] + mcu_offset[b])) return 0;
+      }
+      for (int i = 0; i < count; i++) {
+        frame_component *c = scan[i];
+        mcu_first[c - d->components] =
+            x + 1 < wide ? mcu_first[c - d->components] + c->h : (size_t)(y + 1) * c->v * c->blocks_wide;
+      }
     } else {
       for (int i = 0; i < count; i++) {
         frame_component *c = scan[i];
@@ -844,7 +900,7 @@ static int read_huffman_tables(decoder *d, const uint8_t *p, size_t length) {
     for (int i = 1; i <= 16; i++) symbols += p[at + i];
     if (tc > 1 || th > 3 || symbols > 256 || length - at - 17 < symbols) return damaged(d, "a malformed Huffman table");
     huffman_table *t = tc ? &d->ac_tables[th] : &d->dc_tables[th];
-    if (!build_table(t, p + at + 1, p + at + 17, tc)) return damaged(d, "a Huffman table with impossible code lengths");
+    if (!build_table(t, p + at + 1, p + at + 17)) return damaged(d, "a Huffman table with impossible code lengths");
     at += 17 + symbols;
   }
   return 1;
@@ -922,7 +978,7 @@ static jpeg_data_result walk(decoder *d, int scale, const jpeg_boxes *boxes, jpe
       case 0xDA:
         if (!d->seen_frame) return JPEG_DATA_NOT_CHECKED;
         d->pos = pos;
-        if (!decode_scan(d, p, n)) return JPEG_DATA_DAMAGED;
+        if (!decode_scan(d, p, n)) return d->out_of_memory ? JPEG_DATA_OUT_OF_MEMORY : JPEG_DATA_DAMAGED;
         pos = d->pos;
         break;
       default: break;
@@ -949,7 +1005,7 @@ jpeg_data_result jpeg_decode_data(const uint8_t *bytes, size_t size, int scale, 
                                   jpeg_scaled *scaled, char *problem, size_t problem_size) {
   if (scaled) memset(scaled, 0, sizeof *scaled);
   if (problem && problem_size) problem[0] = '\0';
-  decoder *d = calloc(1, sizeof *d); /* some 350 KB of tables: not on the stack */
+  decoder *d = calloc(1, sizeof *d); /* some 160 KB of tables: not on the stack */
   if (!d) return JPEG_DATA_OUT_OF_MEMORY;
   d->bytes = bytes;
   d->size = size;
@@ -959,6 +1015,7 @@ jpeg_data_result jpeg_decode_data(const uint8_t *bytes, size_t size, int scale, 
   make_quadrant_terms(&d->terms);
   jpeg_data_result result = size >= 4 ? walk(d, scale, boxes, scaled) : JPEG_DATA_NOT_CHECKED;
   free_blocks(d);
+  for (int i = 0; i < 4; i++) free(d->ac_tables[i].patterns);
   free(d);
   return result;
 }

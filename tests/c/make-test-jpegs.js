@@ -2,7 +2,9 @@
 // Small phone-like JPEGs for the native JPEG test (tests/c/jpeg_decode_test.c, the ctest fixture
 // jpeg-test-images in cmake/Native.cmake), made with cjpeg from the mosaic of the test photos
 // (tests/support/phone-jpeg.js): progressive ones (successive approximation: refinement scans),
-// 4:2:0, 4:4:4 and gray, and a baseline 4:2:0 one at quality 92 (dense codes).
+// 4:2:0, 4:4:4 and gray, and a baseline 4:2:0 one at quality 92 (dense codes); and a baseline and
+// a progressive one at quality 100 (quantisation 1: coefficients of -1023..1023, so many too large
+// for the table steps, and long codes).
 //   node tests/c/make-test-jpegs.js OUT_DIR
 const fs = require('node:fs');
 const path = require('node:path');
@@ -16,5 +18,7 @@ const images = {
   'phone-progressive-420.jpg': phoneJpeg(320, 240, { progressive: true }),
   'phone-progressive-444.jpg': phoneJpeg(240, 176, { progressive: true, sample: '1x1' }),
   'phone-progressive-gray.jpg': phoneJpeg(200, 152, { progressive: true, gray: true }),
+  'phone-420-q100.jpg': phoneJpeg(320, 240, { quality: 100 }),
+  'phone-progressive-420-q100.jpg': phoneJpeg(320, 240, { progressive: true, quality: 100 }),
 };
 for (const [name, bytes] of Object.entries(images)) fs.writeFileSync(path.join(out, name), bytes);
