@@ -247,10 +247,10 @@ int jpeg_scale_for(uint32_t shown_width, uint32_t shown_height, uint32_t out_wid
   int eighth_y = factor_y % 8 == 0 || factor_y >= JPEG_EIGHTH_ANY_BOX;
   if (factor_x >= 8 && factor_y >= 8 && eighth_x && eighth_y) return 8;
   /* Boxes of 5 pixels against 4 or 5: partial squares on both axes (image.h). */
-  if ((factor_x == JPEG_QUARTER_SMALL_BOX && factor_y <= JPEG_QUARTER_SMALL_BOX) ||
-      (factor_y == JPEG_QUARTER_SMALL_BOX && factor_x <= JPEG_QUARTER_SMALL_BOX))
-    return 0;
-  if ((shown_width + 3) / 4 >= 2 * out_width && (shown_height + 3) / 4 >= 2 * out_height) return 4;
+  int small_boxes = (factor_x == JPEG_QUARTER_SMALL_BOX && factor_y <= JPEG_QUARTER_SMALL_BOX) ||
+                    (factor_y == JPEG_QUARTER_SMALL_BOX && factor_x <= JPEG_QUARTER_SMALL_BOX);
+  if (!small_boxes && (shown_width + 3) / 4 >= 2 * out_width && (shown_height + 3) / 4 >= 2 * out_height) return 4;
+  if (factor_x >= JPEG_HALF_MIN_BOX && factor_y >= JPEG_HALF_MIN_BOX) return 2;
   return 0;
 }
 
@@ -303,7 +303,7 @@ static imprint_status decode(const uint8_t *bytes, size_t size, const imprint_li
   /* Sizes from the header first, so a decompression bomb is refused as too large (not as damaged)
    * and before anything is allocated for it. */
   uint32_t header_width = 0, header_height = 0;
-  jpeg_info jpeg = {1, 0, 0, NULL};
+  jpeg_info jpeg = {1, 0, 0, NULL, 0};
   jpeg_scan_result scan = jpeg_scan(bytes, size, &jpeg);
   if (scan != JPEG_SCAN_NOT_JPEG) {
     header_width = jpeg.width;
@@ -358,6 +358,7 @@ static imprint_status decode(const uint8_t *bytes, size_t size, const imprint_li
      * pixels are dropped if the check fails), else checked first. */
     uint32_t shown_width = (uint32_t)(swapped ? height : width), shown_height = (uint32_t)(swapped ? width : height);
     int scale = jpeg_scale_for(shown_width, shown_height, out_width, out_height);
+    if (scale == 2 && jpeg.progressive) scale = 0; /* the 1/2-scale decode reads sequential JPEGs */
     jpeg_scaled scaled;
     char problem[160];
     jpeg_data_result data;
@@ -374,7 +375,7 @@ static imprint_status decode(const uint8_t *bytes, size_t size, const imprint_li
       }
     } else {
       int whole_axes =
-          scale ? whole_block_axes((uint32_t)width, (uint32_t)height, orientation, out_width, out_height) : 0;
+          scale == 4 ? whole_block_axes((uint32_t)width, (uint32_t)height, orientation, out_width, out_height) : 0;
       jpeg_boxes boxes = {0, 0, 0, 0};
       if (scale) boxes = boxes_for((uint32_t)width, (uint32_t)height, orientation, out_width, out_height);
       data = jpeg_decode_data(bytes, size, scale, whole_axes, scale ? &boxes : NULL, scale ? &scaled : NULL, problem,

@@ -3,6 +3,7 @@
  * ITU-T T.81's. */
 #include "jpeg_decode.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,14 +19,14 @@
  * slower (BENCHMARKS.md, "Ninth session"). Two steps must fit in the 32 bits a refill leaves. */
 #define MULTI_BITS 13
 _Static_assert(2 * MULTI_BITS <= 32, "two table steps per refill");
-/* Zig-zag positions one step of the 1/4-scale decode writes: its coefficients with the zeros
- * between and after them, as one 16-byte (SIMD) store. */
+/* Zig-zag positions one step of the 1/4- and 1/2-scale decodes writes: its coefficients with the
+ * zeros between and after them, as one 16-byte (SIMD) store. */
 #define PATTERN_SPAN 16
 
 /* An AC table's multi-symbol entry (0 when the first code and its bits are longer than MULTI_BITS
  * or its coefficient needs more than 7 bits): (run, size) codes each with the coefficient bits
- * after it, then possibly an EOB, all within MULTI_BITS and, for the 1/4-scale decode, within
- * PATTERN_SPAN positions. */
+ * after it, then possibly an EOB, all within MULTI_BITS and, for the 1/4- and 1/2-scale decodes,
+ * within PATTERN_SPAN positions. */
 #define MULTI_LENGTH(e) ((int)((e)&15))         /* bits taken by the codes and coefficient bits */
 #define MULTI_ADVANCE(e) ((int)((e) >> 4 & 63)) /* zig-zag positions passed (runs, coefficients, ZRLs, EOB) */
 #define MULTI_EOB 0x400u                        /* the last code is an EOB: the block ends */
@@ -38,7 +39,7 @@ typedef struct huffman_table {
   int32_t value_offset[17];      /* values[value_offset[l] + code] for a code of length l */
   uint8_t values[256];
   /* For AC tables, made when a sequential scan first uses the table (make_multi_entries): the
-   * multi-symbol entries above, by the next MULTI_BITS bits, and for the 1/4-scale decode apart
+   * multi-symbol entries above, by the next MULTI_BITS bits, and for the 1/4- and 1/2-scale decodes apart
    * (not needed to find the next code) each entry's PATTERN_SPAN coefficients from the first
    * position it passes: the EXTENDed values (-127..127) where its codes put them, else 0. */
   int multi_span;                   /* the positions an entry may pass: 0 (not made yet), PATTERN_SPAN or 63 */
@@ -57,11 +58,11 @@ typedef struct frame_component {
   float *means; /* the scaled decode: each block's four 4x4 quadrant means (1/4) or its mean (1/8) */
   /* The sequential 1/4-scale decode: the zig-zag positions of the quadrant terms this component's
    * means need (all 24 AC ones, or fewer when its boxes are whole blocks along an axis), in
-   * order, and the block's coefficients as they are read. Each table step writes PATTERN_SPAN
-   * positions from the first it passes (its values and zeros), and a code read alone zeroes as
-   * many before its value, so every position below the block's end is written in the block and
-   * nothing is cleared between blocks; positions past the end keep stale values, never read. A
-   * value outside -128..127 (read alone) is kept in `large` instead, its bit set in a mask. */
+   * order; and for it and the 1/2-scale decode, the block's coefficients as they are read. Each table step writes
+   * PATTERN_SPAN positions from the first it passes (its values and zeros), and a code read alone zeroes as many before
+   * its value, so every position below the block's end is written in the block and nothing is cleared between blocks;
+   * positions past the end keep stale values, never read. A value outside -128..127 (read alone) is kept in `large`
+   * instead, its bit set in a mask. */
   uint64_t term_mask; /* the same positions as bits (the progressive decode's) */
   uint8_t term_positions[24];
   int term_count;
@@ -92,6 +93,7 @@ typedef struct decoder {
   int whole_axes;                   /* JPEG_WHOLE_BLOCKS_X / _Y: see jpeg_decode_data() */
   quadrant_terms terms;             /* the 1/4-scale decode's coefficients */
   float quadrant_weights[4][64][4]; /* make_quadrant_weights(), per quantisation table */
+  float pair_weights[4][64][16];    /* make_pair_weights(), per quantisation table */
   uint32_t width, height, h_max, v_max, mcus_wide, mcus_high, restart_interval;
   /* The bit reader (F.2.2.5): bits are taken from the top of `bits`. After the segment's marker
    * it feeds zero bits and counts them in `fake_bits`; consuming one means the data ended early. */
@@ -386,6 +388,27 @@ static void make_quadrant_weights(decoder *d) {
     }
 }
 
+/* The 1/2-scale decode's 16 means per block, each over a 2x2 square (the block's squares row by
+ * row): over two samples (n = 2m, 2m + 1) the cosines cos((2n + 1) u pi / 16) of no frequency sum
+ * to zero, so every coefficient counts; coefficient (u, v) adds its value times pair(m_x, u) x
+ * pair(m_y, v) to square (m_x, m_y), pair(m, u) being C(u) / 2 times the two cosines' mean (A.3.3).
+ * These weights times the quantisation steps, for the tables in use. */
+static void make_pair_weights(decoder *d) {
+  float pair[4][8];
+  for (int m = 0; m < 4; m++)
+    for (int u = 0; u < 8; u++) {
+      double c = u ? 0.5 : 0.5 / sqrt(2.0), pi = 3.14159265358979323846;
+      pair[m][u] = (float)(c * (cos((4 * m + 1) * u * pi / 16) + cos((4 * m + 3) * u * pi / 16)) / 2);
+    }
+  for (int v = 0; v < 8; v++)
+    for (int u = 0; u < 8; u++) {
+      int k = zigzag_of[v][u];
+      for (int t = 0; t < 4; t++)
+        for (int i = 0; i < 16; i++)
+          d->pair_weights[t][k][i] = pair[i & 3][u] * pair[i >> 2][v] * (float)d->quant[t][k];
+    }
+}
+
 /* The quadrant terms each component's means need. Where the boxes are whole blocks along an axis
  * (d->whole_axes) and the component is not upsampled along it, a box sees only the sum of a block's
  * two halves along that axis, so both halves get its mean: the terms with an odd frequency along
@@ -444,6 +467,39 @@ static void quadrant_means(const decoder *d, const frame_component *c, int32_t d
   }
   sums += more;
   memcpy(out, &sums, sizeof sums);
+}
+
+/* The 16 means of a sequential block at 1/2 scale (make_pair_weights) from its DC coefficient and
+ * every nonzero coefficient below `end` (c->coefficients, or c->large at the bits of
+ * `large_mask`), found 16 positions at a time. */
+static void pair_means(const decoder *d, const frame_component *c, int32_t dc_coefficient, int end, uint64_t large_mask,
+                       float out[16]) {
+  float dc = 128.0f + (float)(dc_coefficient * d->quant[c->quant_table][0]) * 0.125f;
+  four_floats rows[4] = {{dc, dc, dc, dc}, {dc, dc, dc, dc}, {dc, dc, dc, dc}, {dc, dc, dc, dc}};
+  const float(*w)[16] = d->pair_weights[c->quant_table];
+  const int8_t *coefficients = c->coefficients;
+  uint64_t nonzero = 0;
+  for (int at = 0; at < 64; at += 16) {
+#ifdef __wasm_simd128__
+    v128_t zero = wasm_i8x16_eq(wasm_v128_load(coefficients + at), wasm_i8x16_splat(0));
+    nonzero |= (uint64_t)(uint16_t)~wasm_i8x16_bitmask(zero) << at;
+#else
+    for (int i = 0; i < 16; i++) nonzero |= (uint64_t)(coefficients[at + i] != 0) << (at + i);
+#endif
+  }
+  nonzero &= end >= 64 ? ~1ull : ((1ull << end) - 1) & ~1ull; /* positions 1 .. end - 1 */
+  for (int pass = 0; pass < 2; pass++) {
+    for (uint64_t m = pass ? large_mask : nonzero; m; m &= m - 1) {
+      int k = __builtin_ctzll(m);
+      float value = pass ? (float)c->large[k] : (float)coefficients[k];
+      for (int r = 0; r < 4; r++) {
+        four_floats weights;
+        memcpy(&weights, w[k] + 4 * r, sizeof weights);
+        rows[r] += value * weights;
+      }
+    }
+  }
+  memcpy(out, rows, sizeof rows);
 }
 
 /* The bit reader's state in locals (through `d` the compiler would reload it for every code),
@@ -548,7 +604,9 @@ static inline int sequential_block_with(decoder *d, frame_component *c, size_t b
   }
 block_end:
   STORE_BITS();
-  if (values)
+  if (values && d->scale == 2)
+    pair_means(d, c, c->dc_prediction, k < 64 ? k : 64, large_mask, c->means + block * 16);
+  else if (values)
     quadrant_means(d, c, c->dc_prediction, k < 64 ? k : 64, large_mask, c->means + block * 4);
   else if (d->scale == 8)
     c->means[block] = 128.0f + (float)(c->dc_prediction * d->quant[c->quant_table][0]) * 0.125f;
@@ -556,7 +614,7 @@ block_end:
 }
 
 static int sequential_block(decoder *d, frame_component *c, size_t block) {
-  return d->scale == 4 ? sequential_block_with(d, c, block, 1) : sequential_block_with(d, c, block, 0);
+  return d->scale == 4 || d->scale == 2 ? sequential_block_with(d, c, block, 1) : sequential_block_with(d, c, block, 0);
 }
 
 /* A progressive JPEG's scaled decode adds each coefficient's share (value: its bits so far, or a
@@ -703,10 +761,10 @@ static int ac_refine_block(decoder *d, frame_component *c, size_t block, int ss,
 
 /* ---- Scans --------------------------------------------------------------------------------- */
 
-/* An AC table's multi-symbol entries as this decode needs them (with their patterns at 1/4 scale);
- * 0 when out of memory. */
+/* An AC table's multi-symbol entries as this decode needs them (with their patterns at 1/4 and
+ * 1/2 scale); 0 when out of memory. */
 static int ready_multi_entries(decoder *d, huffman_table *t) {
-  int span = d->scale == 4 ? PATTERN_SPAN : 63;
+  int span = d->scale == 4 || d->scale == 2 ? PATTERN_SPAN : 63;
   if (!t->defined || t->multi_span == span) return 1;
   if (span == PATTERN_SPAN && !t->patterns &&
       !(t->patterns = malloc(((size_t)1 << MULTI_BITS) * sizeof *t->patterns))) {
@@ -766,6 +824,7 @@ static int decode_scan(decoder *d, const uint8_t *payload, size_t length) {
     make_quadrant_weights(d);
     choose_terms(d);
   }
+  if (d->scale == 2) make_pair_weights(d);
   start_segment(d, d->pos);
   /* A sequential scan of several components: each MCU's blocks in order as (component, offset
    * from the component's first block in the MCU), and where each component's MCU starts. */
@@ -869,7 +928,7 @@ static int allocate_blocks(decoder *d) {
   for (int i = 0; i < d->component_count; i++) {
     frame_component *c = &d->components[i];
     size_t blocks = (size_t)c->blocks_wide * c->blocks_high;
-    size_t per_block = d->scale == 4 ? 4 : 1;
+    size_t per_block = d->scale == 2 ? 16 : d->scale == 4 ? 4 : 1;
     /* A sequential scan writes every block's means: zeroed only for a component no scan covers
      * (see walk()). A progressive JPEG's scans add to them. */
     if (d->scale && !(c->means = d->progressive ? calloc(blocks * per_block, sizeof *c->means)
@@ -962,7 +1021,9 @@ static jpeg_data_result walk(decoder *d, int scale, const jpeg_boxes *boxes, jpe
       case 0xC1:
       case 0xC2:
         if (!read_frame(d, marker, p, n)) return JPEG_DATA_NOT_CHECKED;
-        d->scale = scaled && (scale == 4 || scale == 8) && scaled_layout(d) ? scale : 0;
+        /* 1/2 scale: sequential JPEGs only (a progressive one is decoded in full). */
+        d->scale =
+            scaled && (scale == 4 || scale == 8 || (scale == 2 && !d->progressive)) && scaled_layout(d) ? scale : 0;
         if (!allocate_blocks(d)) return JPEG_DATA_OUT_OF_MEMORY;
         break;
       case 0xC4:
@@ -989,7 +1050,8 @@ static jpeg_data_result walk(decoder *d, int scale, const jpeg_boxes *boxes, jpe
   for (int i = 0; i < d->component_count; i++) {
     frame_component *c = &d->components[i];
     if (!c->scanned)
-      memset(c->means, 0, (size_t)c->blocks_wide * c->blocks_high * (d->scale == 4 ? 4 : 1) * sizeof *c->means);
+      memset(c->means, 0,
+             (size_t)c->blocks_wide * c->blocks_high * (size_t)(64 / (d->scale * d->scale)) * sizeof *c->means);
   }
   jpeg_planes planes = {d->width, d->height, (uint32_t)d->scale, d->component_count == 1 ? 1 : 3, {{0}}};
   for (int i = 0; i < planes.count; i++) {

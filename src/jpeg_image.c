@@ -1,4 +1,4 @@
-/* jpeg_image.c — the scaled decode's means (jpeg_decode.c) made into an image: the 1/4- or 1/8-scale
+/* jpeg_image.c — the scaled decode's means (jpeg_decode.c) made into an image: the 1/2-, 1/4- or 1/8-scale
  * image, or the area filter's boxes straight from the means (see jpeg_image.h). */
 #include "jpeg_image.h"
 
@@ -7,20 +7,35 @@
 
 #include "lanes.h"
 
+/* ---- Where a square's mean is -------------------------------------------------------------- */
+
+/* Each block holds n x n square means (n = 8 / scale: 4 at 1/2 scale, 2 at 1/4, 1 at 1/8), row by
+ * row, blocks in rows of blocks_wide: row y of squares starts at square_row_start(), and square x
+ * of it lies square_offset() after that. */
+static const float *square_row_start(const jpeg_plane *c, uint32_t scale, uint32_t y) {
+  uint32_t n = 8 / scale;
+  return c->means + (size_t)(y / n) * c->blocks_wide * n * n + (size_t)(y % n) * n;
+}
+
+static uint32_t square_offset(uint32_t scale, uint32_t x) {
+  uint32_t n = 8 / scale;
+  return (x / n) * n * n + x % n;
+}
+
 /* ---- The scaled image -------------------------------------------------------------------- */
 
-/* Row y of a component's squares, 4x4 (1/4 scale) or 8x8 (1/8): `count` square means from x = 0,
+/* Row y of a component's squares (scale x scale samples each): `count` square means from x = 0,
  * clamped to the squares holding samples (on both axes). */
 static void square_row(const jpeg_planes *p, const jpeg_plane *c, uint32_t y, uint32_t count, float *out) {
   uint32_t scale = p->scale;
   uint32_t wide = (c->samples_wide + scale - 1) / scale, last_y = (c->samples_high + scale - 1) / scale - 1;
   if (y > last_y) y = last_y;
   uint32_t n = count < wide ? count : wide;
+  const float *row = square_row_start(c, scale, y);
   if (scale == 8) {
-    memcpy(out, c->means + (size_t)y * c->blocks_wide, n * sizeof *out);
+    memcpy(out, row, n * sizeof *out);
   } else {
-    const float *block = c->means + (size_t)(y / 2) * c->blocks_wide * 4 + (y & 1) * 2;
-    for (uint32_t x = 0; x < n; x++) out[x] = block[(x / 2) * 4 + (x & 1)];
+    for (uint32_t x = 0; x < n; x++) out[x] = row[square_offset(scale, x)];
   }
   for (uint32_t x = n; x < count; x++) out[x] = out[n - 1];
 }
@@ -259,8 +274,7 @@ static inline void boxes_along_row(const float *means, const square_taps *x, con
 static void component_boxes(const jpeg_planes *p, const jpeg_plane *c, const square_taps *x, const uint32_t *offsets,
                             const square_taps *y, uint32_t rows_high, float *rows, float *out) {
   for (uint32_t row = 0; row < rows_high; row++) {
-    const float *means = p->scale == 8 ? c->means + (size_t)row * c->blocks_wide
-                                       : c->means + (size_t)(row / 2) * c->blocks_wide * 4 + (row & 1) * 2;
+    const float *means = square_row_start(c, p->scale, row);
     float *o = rows + (size_t)row * x->count;
     switch (x->taps) {
       case 2: boxes_along_row(means, x, offsets, 2, o); break;
@@ -304,7 +318,7 @@ jpeg_data_result jpeg_image_boxes(const jpeg_planes *p, const jpeg_boxes *boxes,
     for (uint32_t j = 0; j < x->count; j++)
       for (uint32_t t = 0; t < x->taps; t++) {
         uint32_t square = x->first[j] + t < wide ? x->first[j] + t : wide - 1;
-        offsets[i][(size_t)j * x->taps + t] = scale == 8 ? square : (square / 2) * 4 + (square & 1);
+        offsets[i][(size_t)j * x->taps + t] = square_offset(scale, square);
       }
   }
   uint32_t width = taps[0][0].count, height = taps[0][1].count;

@@ -2,10 +2,12 @@
 // Large JPEGs are embedded from a 1/4-scale decode (each 8x8 block's four 4x4 quadrant means,
 // exact from 25 of its coefficients) when that is still at least twice the model's input size:
 // the area filter's boxes are then 4 pixels or more, averaged from those means (but boxes of 5
-// pixels against 4 or 5 take the full decode: too far from whole squares); from a 1/8-scale
-// decode (each block's mean, its DC coefficient) when the boxes are whole blocks (3584 pixels a
-// side for a 224x224 input) or 16 pixels or more. The embedding must stay within a fixed cosine of the full-size decode
-// followed by the same resize. Test photos are
+// pixels against 4 or 5 are too far from whole squares there); from a 1/8-scale decode (each
+// block's mean, its DC coefficient) when the boxes are whole blocks (3584 pixels a side for a
+// 224x224 input) or 16 pixels or more; and from a 1/2-scale decode (each block's sixteen 2x2
+// means, from all its coefficients; sequential JPEGs) when the boxes are 2 pixels or more on both
+// axes and 1/4 is not taken (896 pixels a side and up: 1080p, 5 MP). The embedding must stay
+// within a fixed cosine of the full-size decode followed by the same resize. Test photos are
 // real photos upscaled here (nothing large is committed), encoded with jpeg-js (baseline, 4:4:4),
 // and phone-like 12 MP JPEGs: a mosaic of the test photos at native resolution encoded by cjpeg
 // (4:2:0, quality 92, baseline and progressive; tests/support/phone-jpeg.js). Progressive JPEGs
@@ -79,21 +81,61 @@ test('phone-like 12 MP JPEGs (4:2:0, quality 92, baseline and progressive) stay 
   assert.notDeepEqual(eighth.fast, eighth.full, '3584x3584: the reduced decode was not used');
 });
 
-test('phone-like JPEGs of the common camera sizes stay within cosine 0.999 (boxes of 5x4 pixels: full size)', async () => {
+test('phone-like JPEGs of the common camera sizes stay within cosine 0.999', async () => {
   // 8 MP (3264x2448: boxes of 7x5 pixels), 6x4, 4x4 boxes: the 1/4-scale decode; 5 MP (2592x1944:
-  // boxes of 5x4 pixels, measured 0.9988 from 4x4 means) and 5x5: decoded in full.
-  for (const [width, height, reduced] of [
-    [3264, 2448, true],
-    [2688, 2016, true],
-    [1792, 1792, true],
-    [2592, 1944, false],
-    [2400, 2400, false],
+  // boxes of 5x4 pixels, measured 0.9988 from 4x4 means), 5x5, 1080p (4x2) and 1280x960 (2x2):
+  // the 1/2-scale decode.
+  for (const [width, height] of [
+    [3264, 2448],
+    [2688, 2016],
+    [1792, 1792],
+    [2592, 1944],
+    [2400, 2400],
+    [1920, 1080],
+    [1280, 960],
   ]) {
     const { fast, full, cosine: c } = await bothWays(phoneJpeg(width, height));
     assert.ok(c >= MIN_COSINE, `${width}x${height}: cosine ${c.toFixed(6)}`);
-    if (reduced) assert.notDeepEqual(fast, full, `${width}x${height}: the reduced decode was not used`);
-    else assert.deepEqual(fast, full, `${width}x${height}: not decoded in full`);
+    assert.notDeepEqual(fast, full, `${width}x${height}: the reduced decode was not used`);
   }
+});
+
+test('the 1/2-scale decode: real photos from 896 pixels a side, turned by EXIF, stay within cosine 0.999', async () => {
+  const cases = [
+    ['dog', 896, 896, 1],
+    ['eagle', 1920, 1080, 1],
+    ['giraffe', 1080, 1920, 1],
+    ['horses', 1344, 1008, 6], // boxes of 3 pixels: a square and a half
+    ['kite', 1600, 1200, 3],
+    ['person', 1440, 1080, 8],
+    ['scream', 2400, 1800, 1],
+  ];
+  for (const [name, width, height, orientation] of cases) {
+    const bytes = largeJpeg(name, width, height);
+    const {
+      fast,
+      full,
+      cosine: c,
+    } = await bothWays(orientation === 1 ? bytes : withExifOrientation(bytes, orientation));
+    assert.ok(c >= MIN_COSINE, `${name} ${width}x${height} orientation ${orientation}: cosine ${c.toFixed(6)}`);
+    assert.notDeepEqual(fast, full, `${name} ${width}x${height}: the 1/2-scale decode was not used`);
+  }
+});
+
+test('a progressive JPEG of 1080p is decoded in full (the 1/2-scale decode takes sequential ones)', async () => {
+  const { fast, full } = await bothWays(phoneJpeg(1920, 1080, { progressive: true }));
+  assert.deepEqual(fast, full);
+});
+
+test('damage in a 1080p JPEG is found on the 1/2-scale path, and the extractor goes on', async () => {
+  const good = Buffer.from(phoneJpeg(1920, 1080));
+  const middle = Math.floor(good.length / 2);
+  const scribbled = Buffer.from(good);
+  for (let i = 0; i < 500; i++) scribbled[middle + i] = ((i * 97 + 13) & 255) === 255 ? 254 : (i * 97 + 13) & 255;
+  await assert.rejects(extractor.embed(scribbled), { code: 'DECODE_FAILED', message: /JPEG data is damaged/ });
+  await assert.rejects(extractor.embed(good.subarray(0, Math.floor(good.length * 0.7))), { code: 'DECODE_FAILED' });
+  const { cosine: c } = await bothWays(good);
+  assert.ok(c >= MIN_COSINE, `after the failures: cosine ${c.toFixed(6)}`);
 });
 
 test('damage in a phone-like JPEG is found (baseline and progressive)', async () => {
@@ -137,10 +179,19 @@ test('EXIF orientation is applied to the 1/4-scale decode as to the full one', a
   }
 });
 
-test('a JPEG just under the threshold is decoded at full size (identical to its raw pixels)', async () => {
-  // 1792 / 4 = 448 wide is enough, 1788 / 4 = 447 high is not: decoded at full size.
-  const { fast, full } = await bothWays(largeJpeg('horses', 1792, 1788));
-  assert.deepEqual(fast, full);
+test('JPEGs under the thresholds are decoded at full size (identical to their raw pixels)', async () => {
+  // 1792 / 4 = 448 wide is enough for 1/4, 1788 / 4 = 447 high is not: 1/2 (boxes of 4x3 pixels).
+  const half = await bothWays(largeJpeg('horses', 1792, 1788));
+  assert.notDeepEqual(half.fast, half.full, '1792x1788: the 1/2-scale decode was not used');
+  assert.ok(half.cosine >= MIN_COSINE, `1792x1788: cosine ${half.cosine.toFixed(6)}`);
+  // Under 896 pixels on one side (boxes of 1 pixel along it), the full decode.
+  for (const [width, height] of [
+    [1792, 895],
+    [895, 1200],
+  ]) {
+    const { fast, full } = await bothWays(largeJpeg('horses', width, height));
+    assert.deepEqual(fast, full, `${width}x${height}`);
+  }
 });
 
 test('damage in a large JPEG is found on the 1/4-scale path too', async () => {

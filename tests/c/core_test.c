@@ -223,16 +223,22 @@ static void test_against_wasm(const char *reference_dir) {
     CHECK(imprint_model_embed(model, again, dim) == IMPRINT_OK && memcmp(e, again, dim * sizeof(float)) == 0,
           "%s: embedding changed after features()", image_path);
 
-    /* The same image through imprint_image_decode + set_input_pixels embeds the same. */
+    /* The same image through imprint_image_decode + set_input_pixels embeds the same; but a JPEG 4
+     * times the model's input a side or more (kite.jpg, 1352x900) is decoded for the model at
+     * reduced scale (src/image.h), within the documented cosine 0.999 of every pixel. */
     imprint_image decoded;
     st = imprint_image_decode(image.data, image.size, NULL, &decoded);
     CHECK(st == IMPRINT_OK && decoded.width > 0 && decoded.height > 0 && decoded.channels >= 1 && decoded.channels <= 4,
           "%s: imprint_image_decode: %s", image_path, imprint_status_code(st));
     if (st == IMPRINT_OK) {
+      int reduced = decoded.width >= 4 * imprint_model_input_width(model) &&
+                    decoded.height >= 4 * imprint_model_input_height(model);
       st = imprint_model_set_input_pixels(model, decoded.pixels, decoded.width, decoded.height, decoded.channels, 0);
-      CHECK(
-          st == IMPRINT_OK && imprint_model_embed(model, again, dim) == IMPRINT_OK && cosine(e, again, dim) >= 0.999999,
-          "%s: decoded pixels embed differently from the encoded file", image_path);
+      double agreement =
+          st == IMPRINT_OK && imprint_model_embed(model, again, dim) == IMPRINT_OK ? cosine(e, again, dim) : 0;
+      CHECK(agreement >= (reduced ? 0.999 : 0.999999),
+            "%s: decoded pixels embed differently from the encoded file (%.6f)", image_path, agreement);
+      if (reduced) CHECK(agreement < 1.0, "%s: the reduced decode was not taken", image_path);
       imprint_image_free(&decoded);
       CHECK(decoded.pixels == NULL, "imprint_image_free leaves the pointer set");
     }
