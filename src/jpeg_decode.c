@@ -3,7 +3,6 @@
  * ITU-T T.81's. */
 #include "jpeg_decode.h"
 
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +26,14 @@ _Static_assert(2 * MULTI_BITS <= 32, "two table steps per refill");
  * or its coefficient needs more than 7 bits): (run, size) codes each with the coefficient bits
  * after it, then possibly an EOB, all within MULTI_BITS and, for the 1/4- and 1/2-scale decodes,
  * within PATTERN_SPAN positions. */
+/* Table making, once per table or scan: compiled for size, and kept out of the functions that call
+ * it (unrolled and inlined, it took some 4 KB of wasm). */
+#if defined(__GNUC__)
+#define TABLE_MAKING __attribute__((cold, noinline))
+#else
+#define TABLE_MAKING
+#endif
+
 #define MULTI_LENGTH(e) ((int)((e)&15))         /* bits taken by the codes and coefficient bits */
 #define MULTI_ADVANCE(e) ((int)((e) >> 4 & 63)) /* zig-zag positions passed (runs, coefficients, ZRLs, EOB) */
 #define MULTI_EOB 0x400u                        /* the last code is an EOB: the block ends */
@@ -94,6 +101,7 @@ typedef struct decoder {
   quadrant_terms terms;             /* the 1/4-scale decode's coefficients */
   float quadrant_weights[4][64][4]; /* make_quadrant_weights(), per quantisation table */
   float pair_weights[4][64][16];    /* make_pair_weights(), per quantisation table */
+  uint64_t pair_skipped;            /* the zig-zag positions the 1/2-scale means do not need */
   uint32_t width, height, h_max, v_max, mcus_wide, mcus_high, restart_interval;
   /* The bit reader (F.2.2.5): bits are taken from the top of `bits`. After the segment's marker
    * it feeds zero bits and counts them in `fake_bits`; consuming one means the data ended early. */
@@ -140,7 +148,7 @@ static int window_symbol(const huffman_table *t, uint32_t window, int avail, int
  * needs more than 7 bits, or that would take the entry past `span` positions, ends it; an EOB ends
  * it too, as it ends the block. With span PATTERN_SPAN (the 1/4-scale decode) the entries' values
  * go to t->patterns, which the caller has allocated. */
-static void make_multi_entries(huffman_table *t, int span) {
+TABLE_MAKING static void make_multi_entries(huffman_table *t, int span) {
   const uint32_t top = 1u << MULTI_BITS;
   memset(t->multi, 0, sizeof t->multi);
   if (span == PATTERN_SPAN) memset(t->patterns, 0, top * sizeof *t->patterns);
@@ -376,7 +384,7 @@ static void make_quadrant_terms(quadrant_terms *t) {
 /* Each quadrant term's weight times its quantisation step, signed for each of the four quadrants
  * (top left, top right, bottom left, bottom right: an odd horizontal frequency changes sign from
  * left to right, an odd vertical one from top to bottom), for the quantisation tables in use. */
-static void make_quadrant_weights(decoder *d) {
+TABLE_MAKING static void make_quadrant_weights(decoder *d) {
   for (int t = 0; t < 4; t++)
     for (int k = 0; k < 64; k++) {
       float w = d->terms.weight[k] * (float)d->quant[t][k];
@@ -389,23 +397,27 @@ static void make_quadrant_weights(decoder *d) {
 }
 
 /* The 1/2-scale decode's 16 means per block, each over a 2x2 square (the block's squares row by
- * row): over two samples (n = 2m, 2m + 1) the cosines cos((2n + 1) u pi / 16) of no frequency sum
- * to zero, so every coefficient counts; coefficient (u, v) adds its value times pair(m_x, u) x
- * pair(m_y, v) to square (m_x, m_y), pair(m, u) being C(u) / 2 times the two cosines' mean (A.3.3).
- * These weights times the quantisation steps, for the tables in use. */
-static void make_pair_weights(decoder *d) {
-  float pair[4][8];
-  for (int m = 0; m < 4; m++)
-    for (int u = 0; u < 8; u++) {
-      double c = u ? 0.5 : 0.5 / sqrt(2.0), pi = 3.14159265358979323846;
-      pair[m][u] = (float)(c * (cos((4 * m + 1) * u * pi / 16) + cos((4 * m + 3) * u * pi / 16)) / 2);
-    }
+ * row): coefficient (u, v) adds its value times pair_weights[m_x][u] x pair_weights[m_y][v] to
+ * square (m_x, m_y), each being C(u) / 2 times the mean of cos((2n + 1) u pi / 16) over the two
+ * samples n = 2m, 2m + 1 (A.3.3's inverse DCT, averaged). Those of u = 4 are zero: the coefficients
+ * with u or v = 4 do not count (pair_skipped). */
+static const float pair_weights_1d[4][8] = {
+    {0.35355339f, 0.45306372f, 0.32664074f, 0.15909482f, 0.0f, -0.10630376f, -0.13529903f, -0.09011998f},
+    {0.35355339f, 0.18766514f, -0.32664074f, -0.38408888f, 0.0f, 0.25663998f, 0.13529903f, -0.03732892f},
+    {0.35355339f, -0.18766514f, -0.32664074f, 0.38408888f, 0.0f, -0.25663998f, 0.13529903f, 0.03732892f},
+    {0.35355339f, -0.45306372f, 0.32664074f, -0.15909482f, 0.0f, 0.10630376f, -0.13529903f, 0.09011998f}};
+
+/* pair_weights_1d's products times the quantisation steps, for the tables in use, and the zig-zag
+ * positions whose weights are all zero. */
+TABLE_MAKING static void make_pair_weights(decoder *d) {
+  d->pair_skipped = 0;
   for (int v = 0; v < 8; v++)
     for (int u = 0; u < 8; u++) {
       int k = zigzag_of[v][u];
+      if (u == 4 || v == 4) d->pair_skipped |= 1ull << k;
       for (int t = 0; t < 4; t++)
         for (int i = 0; i < 16; i++)
-          d->pair_weights[t][k][i] = pair[i & 3][u] * pair[i >> 2][v] * (float)d->quant[t][k];
+          d->pair_weights[t][k][i] = pair_weights_1d[i & 3][u] * pair_weights_1d[i >> 2][v] * (float)d->quant[t][k];
     }
 }
 
@@ -413,7 +425,7 @@ static void make_pair_weights(decoder *d) {
  * (d->whole_axes) and the component is not upsampled along it, a box sees only the sum of a block's
  * two halves along that axis, so both halves get its mean: the terms with an odd frequency along
  * the axis (which change sign from one half to the other) are left out. */
-static void choose_terms(decoder *d) {
+TABLE_MAKING static void choose_terms(decoder *d) {
   for (int i = 0; i < d->component_count; i++) {
     frame_component *c = &d->components[i];
     int merge_x = (d->whole_axes & JPEG_WHOLE_BLOCKS_X) && c->h == d->h_max;
@@ -487,9 +499,9 @@ static void pair_means(const decoder *d, const frame_component *c, int32_t dc_co
     for (int i = 0; i < 16; i++) nonzero |= (uint64_t)(coefficients[at + i] != 0) << (at + i);
 #endif
   }
-  nonzero &= end >= 64 ? ~1ull : ((1ull << end) - 1) & ~1ull; /* positions 1 .. end - 1 */
+  nonzero &= (end >= 64 ? ~1ull : ((1ull << end) - 1) & ~1ull) & ~d->pair_skipped; /* positions 1 .. end - 1 */
   for (int pass = 0; pass < 2; pass++) {
-    for (uint64_t m = pass ? large_mask : nonzero; m; m &= m - 1) {
+    for (uint64_t m = pass ? large_mask & ~d->pair_skipped : nonzero; m; m &= m - 1) {
       int k = __builtin_ctzll(m);
       float value = pass ? (float)c->large[k] : (float)coefficients[k];
       for (int r = 0; r < 4; r++) {
