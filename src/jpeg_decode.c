@@ -214,6 +214,16 @@ static int build_table(huffman_table *t, const uint8_t counts[16], const uint8_t
 
 /* ---- The bit reader ----------------------------------------------------------------------- */
 
+/* With bytes[pos] = 0xFF in entropy-coded data: the position after it when it is a data byte, the
+ * 0x00 that follows it stuffed (F.1.2.3) after any fill bytes (libjpeg and stb_image read FF FF 00
+ * as one 0xFF: so must the check, or it stops where they go on; found by fuzzing); 0 when a marker
+ * starts there. */
+static size_t after_stuffed_ff(const decoder *d, size_t pos) {
+  size_t next = pos + 1;
+  while (next < d->size && d->bytes[next] == 0xFF) next++;
+  return next < d->size && d->bytes[next] == 0x00 ? next + 1 : 0;
+}
+
 static void fill(decoder *d) {
   /* The common case first: whole bytes, none of them 0xFF, well before the end of the data. */
   if (!d->at_marker && d->pos + 8 <= d->size) {
@@ -231,11 +241,14 @@ static void fill(decoder *d) {
         d->at_marker = 1;
       } else if (d->bytes[d->pos] != 0xFF) {
         byte = d->bytes[d->pos++];
-      } else if (d->pos + 1 < d->size && d->bytes[d->pos + 1] == 0x00) {
-        byte = 0xFF; /* a stuffed zero byte (F.1.2.3) */
-        d->pos += 2;
       } else {
-        d->at_marker = 1; /* a marker (or fill bytes before one) ends the segment */
+        size_t after = after_stuffed_ff(d, d->pos);
+        if (after) {
+          byte = 0xFF;
+          d->pos = after;
+        } else {
+          d->at_marker = 1; /* a marker (or fill bytes before one) ends the segment */
+        }
       }
     }
     if (d->at_marker) d->fake_bits += 8;
@@ -333,9 +346,10 @@ static int end_segment(decoder *d, const char *where) {
     for (;;) {
       if (d->pos >= d->size) break;
       uint8_t byte = d->bytes[d->pos];
-      if (byte == 0xFF && d->pos + 1 < d->size && d->bytes[d->pos + 1] != 0x00) break;
+      size_t after = byte == 0xFF ? after_stuffed_ff(d, d->pos) : d->pos + 1;
+      if (!after) break; /* the marker */
       if (byte != 0xFF || unused) unused++;
-      d->pos += byte == 0xFF ? 2 : 1;
+      d->pos = after;
     }
   }
   if (unused)

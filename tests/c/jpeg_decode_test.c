@@ -110,6 +110,39 @@ static void test_photo(const char *path) {
   }
   imprint_image_free(&full);
 
+  /* Fill bytes before a stuffed 0xFF (FF FF FF 00 for FF 00): libjpeg and stb_image read the same
+   * data byte, and so must the check and the scaled decode (it once stopped there as at a marker,
+   * and left stb_image to decode the rest unchecked). */
+  size_t data_start = entropy_start(bytes, size), stuffed = 0;
+  for (size_t at = data_start; data_start && at + 1 < size && !stuffed; at++)
+    if (bytes[at] == 0xFF && bytes[at + 1] == 0x00) stuffed = at;
+  CHECK(stuffed > 0, "%s: no stuffed 0xFF in the data", path);
+  if (stuffed) {
+    uint8_t *filled = malloc(size + 2);
+    memcpy(filled, bytes, stuffed);
+    filled[stuffed] = filled[stuffed + 1] = 0xFF;
+    memcpy(filled + stuffed + 2, bytes + stuffed, size - stuffed);
+    CHECK(jpeg_check_data(filled, size + 2, problem, sizeof problem) == JPEG_DATA_OK, "%s, fill bytes: %s", path,
+          problem);
+    jpeg_scaled a, b;
+    CHECK(jpeg_decode_data(bytes, size, 4, 0, NULL, &a, problem, sizeof problem) == JPEG_DATA_OK &&
+              jpeg_decode_data(filled, size + 2, 4, 0, NULL, &b, problem, sizeof problem) == JPEG_DATA_OK,
+          "%s, fill bytes: %s", path, problem);
+    CHECK(a.pixels && b.pixels && memcmp(a.pixels, b.pixels, (size_t)a.width * a.height * a.channels) == 0,
+          "%s: fill bytes before a stuffed 0xFF change the 1/4-scale image", path);
+    imprint_image original, with_fill;
+    CHECK(image_decode(bytes, size, NULL, &original, NULL, 0) == IMPRINT_OK &&
+              image_decode(filled, size + 2, NULL, &with_fill, NULL, 0) == IMPRINT_OK &&
+              memcmp(original.pixels, with_fill.pixels, (size_t)original.width * original.height * original.channels) ==
+                  0,
+          "%s: stb_image reads fill bytes before a stuffed 0xFF differently", path);
+    imprint_image_free(&original);
+    imprint_image_free(&with_fill);
+    free(a.pixels);
+    free(b.pixels);
+    free(filled);
+  }
+
   /* 500 zeroed bytes in the middle of the data: found. */
   size_t start = entropy_start(bytes, size);
   CHECK(start > 0 && start + 1000 < size, "%s: no entropy-coded data found", path);
