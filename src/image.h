@@ -58,7 +58,7 @@ imprint_status image_decode_for_model(const uint8_t *bytes, size_t size, const i
  * 0.9993 or more. Those JPEGs take 1/2 instead (0.9998-0.99999 there). */
 #define JPEG_QUARTER_SMALL_BOX 5
 
-/* At 1/2 scale (sequential JPEGs) the boxes average 2x2 means, exactly when a box is whole squares
+/* At 1/2 scale the boxes average 2x2 means, exactly when a box is whole squares
  * (an even number of pixels): taken for boxes of JPEG_HALF_MIN_BOX pixels or more on both axes
  * where 1/4 is not (896 pixels a side and up for a 224x224 input; 1920x1080: 4x2 pixels).
  * Measured (cosine to the full decode + resize, default model): phone-like 4:2:0 JPEGs
@@ -69,8 +69,7 @@ imprint_status image_decode_for_model(const uint8_t *bytes, size_t size, const i
 /* The scale a JPEG shown shown_width x shown_height (after EXIF orientation) is decoded at for a
  * model input of out_width x out_height under the area filter: 8 as said above, 4 when its 1/4
  * scale is at least twice the input size (but not for the boxes of 4-5 pixels said above), else 2
- * as said above, else 0 (full size). out_width or out_height 0: 0. A progressive JPEG given 2 is
- * decoded in full. */
+ * as said above, else 0 (full size). out_width or out_height 0: 0. */
 int jpeg_scale_for(uint32_t shown_width, uint32_t shown_height, uint32_t out_width, uint32_t out_height);
 
 /* Rotates/mirrors `in` according to EXIF orientation 2..8 into a new malloc'ed image. */

@@ -303,7 +303,7 @@ static imprint_status decode(const uint8_t *bytes, size_t size, const imprint_li
   /* Sizes from the header first, so a decompression bomb is refused as too large (not as damaged)
    * and before anything is allocated for it. */
   uint32_t header_width = 0, header_height = 0;
-  jpeg_info jpeg = {1, 0, 0, NULL, 0};
+  jpeg_info jpeg = {1, 0, 0, NULL};
   jpeg_scan_result scan = jpeg_scan(bytes, size, &jpeg);
   if (scan != JPEG_SCAN_NOT_JPEG) {
     header_width = jpeg.width;
@@ -358,7 +358,6 @@ static imprint_status decode(const uint8_t *bytes, size_t size, const imprint_li
      * pixels are dropped if the check fails), else checked first. */
     uint32_t shown_width = (uint32_t)(swapped ? height : width), shown_height = (uint32_t)(swapped ? width : height);
     int scale = jpeg_scale_for(shown_width, shown_height, out_width, out_height);
-    if (scale == 2 && jpeg.progressive) scale = 0; /* the 1/2-scale decode reads sequential JPEGs */
     jpeg_scaled scaled;
     char problem[160];
     jpeg_data_result data;

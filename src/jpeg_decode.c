@@ -70,7 +70,7 @@ typedef struct frame_component {
    * its value, so every position below the block's end is written in the block and nothing is cleared between blocks;
    * positions past the end keep stale values, never read. A value outside -128..127 (read alone) is kept in `large`
    * instead, its bit set in a mask. */
-  uint64_t term_mask; /* the same positions as bits (the progressive decode's) */
+  uint64_t term_mask; /* the same positions as bits; for the progressive decode at 1/2, all that count */
   uint8_t term_positions[24];
   int term_count;
   uint8_t terms_below[65]; /* how many of term_positions lie below each zig-zag position */
@@ -644,17 +644,20 @@ static int sequential_block(decoder *d, frame_component *c, size_t block) {
 }
 
 /* A progressive JPEG's scaled decode adds each coefficient's share (value: its bits so far, or a
- * refinement's change) to the block's means as it arrives: its DC coefficient to every mean, and
- * at 1/4 scale the quadrant terms to their quadrants. */
+ * refinement's change) to the block's means as it arrives: its DC coefficient to every mean, at
+ * 1/4 scale the quadrant terms to their quadrants, at 1/2 every coefficient to the 16 means. */
 static void add_term(decoder *d, frame_component *c, size_t block, int k, int32_t value) {
   if (k == 0) {
     float v = (float)(value * d->quant[c->quant_table][0]) * 0.125f;
-    if (d->scale == 8) c->means[block] += v;
-    if (d->scale == 4)
-      for (int i = 0; i < 4; i++) c->means[block * 4 + i] += v;
+    int count = 64 / (d->scale * d->scale);
+    for (int i = 0; i < count; i++) c->means[block * count + i] += v;
   } else if (d->scale == 4 && (c->term_mask >> k & 1)) {
     const float *w = d->quadrant_weights[c->quant_table][k];
     for (int i = 0; i < 4; i++) c->means[block * 4 + i] += (float)value * w[i];
+  } else if (d->scale == 2 && (c->term_mask >> k & 1)) {
+    const float *w = d->pair_weights[c->quant_table][k];
+    float *means = c->means + block * 16;
+    for (int i = 0; i < 16; i++) means[i] += (float)value * w[i];
   }
 }
 
@@ -663,8 +666,9 @@ static int dc_first_block(decoder *d, frame_component *c, size_t block, int al) 
   if (!add_dc_difference(d, c, al)) return 0;
   if (d->scale) {
     add_term(d, c, block, 0, c->dc_prediction * (1 << al));
-    float *means = c->means + block * (d->scale == 4 ? 4 : 1);
-    for (int i = 0; i < (d->scale == 4 ? 4 : 1); i++) means[i] += 128.0f; /* the level shift (A.3.1) */
+    int count = 64 / (d->scale * d->scale);
+    float *means = c->means + block * count;
+    for (int i = 0; i < count; i++) means[i] += 128.0f; /* the level shift (A.3.1) */
   }
   return 1;
 }
@@ -699,7 +703,7 @@ static int ac_first_block(decoder *d, frame_component *c, size_t block, int ss, 
     if (k > se || size > 10) return damaged(d, "a block with coefficients past its spectral band");
     int32_t value = receive_extend(d, size);
     nonzero |= 1ull << k;
-    if (d->scale == 4) {
+    if (d->scale == 4 || d->scale == 2) {
       if (value < 0) c->negative[block] |= 1ull << k;
       add_term(d, c, block, k, value * (1 << al));
     }
@@ -713,12 +717,12 @@ static int ac_first_block(decoder *d, frame_component *c, size_t block, int ss, 
  * `passed` (one bit each, in zig-zag order, G.1.2.3): a set bit grows the coefficient's magnitude
  * by 1 << al. Read 16 at a time. */
 static void read_corrections(decoder *d, frame_component *c, size_t block, uint64_t passed, int al) {
-  if (d->scale != 4) { /* only read past */
+  if (d->scale != 4 && d->scale != 2) { /* only read past */
     for (int n = __builtin_popcountll(passed); n > 0; n -= 16) get_bits(d, n < 16 ? n : 16);
     return;
   }
   while (passed) {
-    /* The next (up to) 16 positions' bits; only the quadrant terms among them matter. */
+    /* The next (up to) 16 positions' bits; only the terms among them matter. */
     int n = __builtin_popcountll(passed);
     uint64_t chunk = passed;
     if (n > 16) {
@@ -770,7 +774,7 @@ static int ac_refine_block(decoder *d, frame_component *c, size_t block, int ss,
       if (size != 0) {
         if (k > se) return damaged(d, "a block with coefficients past its spectral band");
         nonzero |= 1ull << k;
-        if (d->scale == 4) {
+        if (d->scale == 4 || d->scale == 2) {
           if (!positive) c->negative[block] |= 1ull << k;
           add_term(d, c, block, k, positive ? 1 << al : -(1 << al));
         }
@@ -850,7 +854,10 @@ static int decode_scan(decoder *d, const uint8_t *payload, size_t length) {
     make_quadrant_weights(d);
     choose_terms(d);
   }
-  if (d->scale == 2) make_pair_weights(d);
+  if (d->scale == 2) {
+    make_pair_weights(d);
+    for (int i = 0; i < d->component_count; i++) d->components[i].term_mask = ~d->pair_skipped & ~1ull;
+  }
   start_segment(d, d->pos);
   /* A sequential scan of several components: each MCU's blocks in order as (component, offset
    * from the component's first block in the MCU), and where each component's MCU starts. */
@@ -961,7 +968,8 @@ static int allocate_blocks(decoder *d) {
                                                 : malloc(blocks * per_block * sizeof *c->means)))
       return 0;
     if (d->progressive && !(c->nonzero = calloc(blocks, sizeof *c->nonzero))) return 0;
-    if (d->progressive && d->scale == 4 && !(c->negative = calloc(blocks, sizeof *c->negative))) return 0;
+    if (d->progressive && (d->scale == 4 || d->scale == 2) && !(c->negative = calloc(blocks, sizeof *c->negative)))
+      return 0;
   }
   return 1;
 }
@@ -1047,9 +1055,7 @@ static jpeg_data_result walk(decoder *d, int scale, const jpeg_boxes *boxes, jpe
       case 0xC1:
       case 0xC2:
         if (!read_frame(d, marker, p, n)) return JPEG_DATA_NOT_CHECKED;
-        /* 1/2 scale: sequential JPEGs only (a progressive one is decoded in full). */
-        d->scale =
-            scaled && (scale == 4 || scale == 8 || (scale == 2 && !d->progressive)) && scaled_layout(d) ? scale : 0;
+        d->scale = scaled && (scale == 2 || scale == 4 || scale == 8) && scaled_layout(d) ? scale : 0;
         if (!allocate_blocks(d)) return JPEG_DATA_OUT_OF_MEMORY;
         break;
       case 0xC4:

@@ -2,10 +2,10 @@
  * itself: every scan is checked for the damage stb_image decodes silently (it fills missing data
  * with zeros and ignores codes left over, so zeroed or scribbled bytes come out as artifacts), and,
  * when asked, the JPEG is decoded at reduced scale with no inverse DCT and no full-size colour
- * conversion: at 1/2, each 8x8 block's sixteen 2x2 square means, from all its coefficients (for
- * sequential JPEGs); at 1/4, its four 4x4 quadrant means, exact from 25 of its coefficients; at
- * 1/8, its mean, its DC coefficient (the AC codes are only read past). A progressive JPEG's scans
- * add each coefficient's share to the 1/4 or 1/8 means as they come.
+ * conversion: at 1/2, each 8x8 block's sixteen 2x2 square means, from all its coefficients; at
+ * 1/4, its four 4x4 quadrant means, exact from 25 of its coefficients; at 1/8, its mean, its DC
+ * coefficient (the AC codes are only read past). A progressive JPEG's scans add each coefficient's
+ * share to the means as they come.
  *
  * Safe on any bytes, but meant to run after jpeg_scan() has returned JPEG_SCAN_OK and the frame
  * size has passed the limits: it allocates memory in proportion to the number of blocks. */
@@ -50,9 +50,9 @@ typedef struct jpeg_boxes {
 } jpeg_boxes;
 
 /* Decodes every scan of the JPEG in bytes[0..size). With `scaled` NULL (or `scale` not 2, 4 or 8)
- * it only checks; otherwise, when the JPEG (baseline, extended or progressive; not progressive at
- * 1/2) is gray or YCbCr with chroma subsampled by 1 or 2, it also fills *scaled at 1/scale (else
- * scaled->pixels stays NULL):
+ * it only checks; otherwise, when the JPEG (baseline, extended or progressive) is gray or YCbCr
+ * with chroma subsampled by 1 or 2, it also fills *scaled at 1/scale (else scaled->pixels stays
+ * NULL):
  * with `boxes` NULL the scaled image; else the image of those boxes (ceil(width / factor_x) x
  * ceil(height / factor_y), each the mean of the scaled image over the box, weighted by overlap),
  * made from the means without the scaled image. */

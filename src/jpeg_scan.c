@@ -126,7 +126,6 @@ jpeg_scan_result jpeg_scan(const uint8_t *bytes, size_t size, jpeg_info *info) {
       info->height = be_get_u16(payload + 1);
       info->width = be_get_u16(payload + 3);
       info->process = unsupported_process(marker);
-      info->progressive = marker == 0xC2;
       if (info->process) return JPEG_SCAN_PROCESS;
       if (payload[0] != 8) return JPEG_SCAN_12_BIT;
       seen_frame = 1;

@@ -19,7 +19,6 @@ typedef struct jpeg_info {
   int orientation;        /* EXIF Orientation tag, 1..8 (1 when absent or invalid) */
   uint32_t width, height; /* from the frame header (SOFn); 0 before it is seen */
   const char *process;    /* for JPEG_SCAN_PROCESS: the coding process, e.g. "arithmetic-coded" */
-  int progressive;        /* the frame is progressive (SOF2) */
 } jpeg_info;
 
 /* Walks the marker segments and entropy-coded data of a JPEG (ITU-T T.81, Annex B) from SOI to
