@@ -54,6 +54,21 @@ async function bothWays(bytes) {
   return { fast, full, cosine: cosine(fast, full) };
 }
 
+/** Each [photo name, width, height, EXIF orientation] made large takes a reduced decode (not the
+ * full one's embedding) within MIN_COSINE of the full one. */
+async function reducedAndClose(cases) {
+  for (const [name, width, height, orientation] of cases) {
+    const bytes = largeJpeg(name, width, height);
+    const {
+      fast,
+      full,
+      cosine: c,
+    } = await bothWays(orientation === 1 ? bytes : withExifOrientation(bytes, orientation));
+    assert.ok(c >= MIN_COSINE, `${name} ${width}x${height} orientation ${orientation}: cosine ${c.toFixed(6)}`);
+    assert.notDeepEqual(fast, full, `${name} ${width}x${height}: the reduced decode was not used`);
+  }
+}
+
 test('a 12-megapixel JPEG embeds within cosine 0.999 of its full-size decode + resize', async () => {
   const bytes = largeJpeg('dog', 4000, 3000);
   const { fast, full, cosine: c } = await bothWays(bytes);
@@ -101,7 +116,7 @@ test('phone-like JPEGs of the common camera sizes stay within cosine 0.999', asy
 });
 
 test('the 1/2-scale decode: real photos from 896 pixels a side, turned by EXIF, stay within cosine 0.999', async () => {
-  const cases = [
+  await reducedAndClose([
     ['dog', 896, 896, 1],
     ['eagle', 1920, 1080, 1],
     ['giraffe', 1080, 1920, 1],
@@ -109,17 +124,7 @@ test('the 1/2-scale decode: real photos from 896 pixels a side, turned by EXIF, 
     ['kite', 1600, 1200, 3],
     ['person', 1440, 1080, 8],
     ['scream', 2400, 1800, 1],
-  ];
-  for (const [name, width, height, orientation] of cases) {
-    const bytes = largeJpeg(name, width, height);
-    const {
-      fast,
-      full,
-      cosine: c,
-    } = await bothWays(orientation === 1 ? bytes : withExifOrientation(bytes, orientation));
-    assert.ok(c >= MIN_COSINE, `${name} ${width}x${height} orientation ${orientation}: cosine ${c.toFixed(6)}`);
-    assert.notDeepEqual(fast, full, `${name} ${width}x${height}: the 1/2-scale decode was not used`);
-  }
+  ]);
 });
 
 test('a progressive 1080p JPEG takes the 1/2-scale decode too, its scans adding up to the baseline file', async () => {
@@ -227,22 +232,12 @@ test('JPEGs whose boxes are whole blocks along one axis stay within cosine 0.999
 
 // 3584 / (2 x 224) = 8: the smallest side whose boxes cover whole blocks.
 test('JPEGs whose area boxes are whole blocks (the 1/8-scale decode) stay within cosine 0.999', async () => {
-  const cases = [
+  await reducedAndClose([
     ['giraffe', 3584, 3584, 1],
     ['kite', 4000, 3590, 1],
     ['scream', 3590, 4000, 6], // shown 4000x3590 once turned: the boxes start at the far end of an axis
     ['person', 4000, 3600, 3], // turned 180 degrees: the boxes start at both far ends
-  ];
-  for (const [name, width, height, orientation] of cases) {
-    const bytes = largeJpeg(name, width, height);
-    const {
-      fast,
-      full,
-      cosine: c,
-    } = await bothWays(orientation === 1 ? bytes : withExifOrientation(bytes, orientation));
-    assert.ok(c >= MIN_COSINE, `${name} ${width}x${height} orientation ${orientation}: cosine ${c.toFixed(6)}`);
-    assert.notDeepEqual(fast, full, `${name}: the reduced decode was not used`);
-  }
+  ]);
 });
 
 test('damaged and truncated JPEGs on the 1/8-scale path give DECODE_FAILED and leave the extractor usable', async () => {
