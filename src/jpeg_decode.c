@@ -22,10 +22,6 @@ _Static_assert(2 * MULTI_BITS <= 32, "two table steps per refill");
  * zeros between and after them, as one 16-byte (SIMD) store. */
 #define PATTERN_SPAN 16
 
-/* An AC table's multi-symbol entry (0 when the first code and its bits are longer than MULTI_BITS
- * or its coefficient needs more than 7 bits): (run, size) codes each with the coefficient bits
- * after it, then possibly an EOB, all within MULTI_BITS and, for the 1/4- and 1/2-scale decodes,
- * within PATTERN_SPAN positions. */
 /* Table making, once per table or scan: compiled for size, and kept out of the functions that call
  * it (unrolled and inlined, it took some 4 KB of wasm). */
 #if defined(__GNUC__)
@@ -34,6 +30,10 @@ _Static_assert(2 * MULTI_BITS <= 32, "two table steps per refill");
 #define TABLE_MAKING
 #endif
 
+/* An AC table's multi-symbol entry (0 when the first code and its bits are longer than MULTI_BITS
+ * or its coefficient needs more than 7 bits): (run, size) codes each with the coefficient bits
+ * after it, then possibly an EOB, all within MULTI_BITS and, for the 1/4- and 1/2-scale decodes,
+ * within PATTERN_SPAN positions. */
 #define MULTI_LENGTH(e) ((int)((e)&15))         /* bits taken by the codes and coefficient bits */
 #define MULTI_ADVANCE(e) ((int)((e) >> 4 & 63)) /* zig-zag positions passed (runs, coefficients, ZRLs, EOB) */
 #define MULTI_EOB 0x400u                        /* the last code is an EOB: the block ends */
@@ -46,9 +46,9 @@ typedef struct huffman_table {
   int32_t value_offset[17];      /* values[value_offset[l] + code] for a code of length l */
   uint8_t values[256];
   /* For AC tables, made when a sequential scan first uses the table (make_multi_entries): the
-   * multi-symbol entries above, by the next MULTI_BITS bits, and for the 1/4- and 1/2-scale decodes apart
-   * (not needed to find the next code) each entry's PATTERN_SPAN coefficients from the first
-   * position it passes: the EXTENDed values (-127..127) where its codes put them, else 0. */
+   * multi-symbol entries above, by the next MULTI_BITS bits, and for the 1/4- and 1/2-scale
+   * decodes apart (not needed to find the next code) each entry's PATTERN_SPAN coefficients from
+   * the first position it passes: the EXTENDed values (-127..127) where its codes put them, else 0. */
   int multi_span;                   /* the positions an entry may pass: 0 (not made yet), PATTERN_SPAN or 63 */
   uint16_t multi[1 << MULTI_BITS];  /* 16 bits: the two AC tables' entries fit in L1 cache together */
   int8_t (*patterns)[PATTERN_SPAN]; /* 1 << MULTI_BITS rows, malloc'ed, for the span PATTERN_SPAN */
@@ -62,14 +62,15 @@ typedef struct frame_component {
   int dc_prediction;
   int scanned; /* a scan has covered the component (a sequential one writes every block's means) */
   uint8_t dc_table, ac_table;
-  float *means; /* the scaled decode: each block's four 4x4 quadrant means (1/4) or its mean (1/8) */
+  float *means; /* the scaled decode: each block's 16 2x2 means (1/2), 4 quadrant means (1/4) or mean (1/8) */
   /* The sequential 1/4-scale decode: the zig-zag positions of the quadrant terms this component's
    * means need (all 24 AC ones, or fewer when its boxes are whole blocks along an axis), in
-   * order; and for it and the 1/2-scale decode, the block's coefficients as they are read. Each table step writes
-   * PATTERN_SPAN positions from the first it passes (its values and zeros), and a code read alone zeroes as many before
-   * its value, so every position below the block's end is written in the block and nothing is cleared between blocks;
-   * positions past the end keep stale values, never read. A value outside -128..127 (read alone) is kept in `large`
-   * instead, its bit set in a mask. */
+   * order; and for it and the 1/2-scale decode, the block's coefficients as they are read. Each
+   * table step writes PATTERN_SPAN positions from the first it passes (its values and zeros), and
+   * a code read alone zeroes as many before its value, so every position below the block's end is
+   * written in the block and nothing is cleared between blocks; positions past the end keep stale
+   * values, never read. A value outside -128..127 (read alone) is kept in `large` instead, its bit
+   * set in a mask. */
   uint64_t term_mask; /* the same positions as bits; for the progressive decode at 1/2, all that count */
   uint8_t term_positions[24];
   int term_count;
@@ -77,7 +78,7 @@ typedef struct frame_component {
   int8_t coefficients[64 + PATTERN_SPAN] __attribute__((aligned(16)));
   int32_t large[64];
   uint64_t *nonzero;  /* progressive refinement: bit k set once coefficient k (zig-zag) is nonzero */
-  uint64_t *negative; /* progressive, 1/4 scale: bit k set when that nonzero coefficient is negative */
+  uint64_t *negative; /* progressive, 1/4 and 1/2 scale: bit k set when that nonzero coefficient is negative */
 } frame_component;
 
 /* Per zig-zag position k of a quadrant term: its weight half_weights[u] * half_weights[v] and
@@ -96,7 +97,7 @@ typedef struct decoder {
   int quant_defined[4];
   frame_component components[4];
   int component_count, progressive, seen_frame, adobe_rgb, out_of_memory;
-  int scale;                        /* 4 or 8 for a scaled decode of this frame, 0 to only check */
+  int scale;                        /* 2, 4 or 8 for a scaled decode of this frame, 0 to only check */
   int whole_axes;                   /* JPEG_WHOLE_BLOCKS_X / _Y: see jpeg_decode_data() */
   quadrant_terms terms;             /* the 1/4-scale decode's coefficients */
   float quadrant_weights[4][64][4]; /* make_quadrant_weights(), per quantisation table */
@@ -146,8 +147,8 @@ static int window_symbol(const huffman_table *t, uint32_t window, int avail, int
  * codes it starts with, as the one-symbol path would read them at a position k that leaves room
  * (the decode checks k + advance <= 64 before taking an entry whole). A code whose coefficient
  * needs more than 7 bits, or that would take the entry past `span` positions, ends it; an EOB ends
- * it too, as it ends the block. With span PATTERN_SPAN (the 1/4-scale decode) the entries' values
- * go to t->patterns, which the caller has allocated. */
+ * it too, as it ends the block. With span PATTERN_SPAN (the 1/4- and 1/2-scale decodes) the
+ * entries' values go to t->patterns, which the caller has allocated. */
 TABLE_MAKING static void make_multi_entries(huffman_table *t, int span) {
   const uint32_t top = 1u << MULTI_BITS;
   memset(t->multi, 0, sizeof t->multi);
