@@ -287,9 +287,9 @@ static void run_check(void *context) {
 
 static void run_decode(void *context) { stb_decode(&((check_and_decode *)context)->decode); }
 
-/* out_width, out_height: a model's input size when its resize is the area filter (else 0): a JPEG
- * whose 1/4 scale is still at least twice that size (as shown, after orientation) is decoded at
- * 1/4 scale, so the filter's boxes (8 pixels or more) average 4x4 means instead of pixels. */
+/* out_width, out_height: a model's input size when its resize is the area filter (else 0): a large
+ * enough JPEG (as shown, after orientation) is decoded at the scale jpeg_scale_for() gives, 1/2,
+ * 1/4 or 1/8, so the filter's boxes average 2x2, 4x4 or 8x8 means instead of pixels. */
 static imprint_status decode(const uint8_t *bytes, size_t size, const imprint_limits *limits, uint32_t out_width,
                              uint32_t out_height, imprint_image *out, char *why, size_t why_size) {
   memset(out, 0, sizeof *out);
