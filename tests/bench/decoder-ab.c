@@ -53,7 +53,7 @@ int main(int argc, char **argv) {
 
   /* The default model's input: 224x224 under the area filter, as the product decodes for it. */
   preprocess_spec spec = {224, 224, {1, 1, 1}, {0, 0, 0}, MODEL_RESIZE_AREA_THEN_BILINEAR, 0, {255, 255, 255}};
-  imprint_limits limits = {16384, 16384, 8192u * 8192u};
+  imprint_limits limits = {IMPRINT_DEFAULT_MAX_SIDE, IMPRINT_DEFAULT_MAX_SIDE, IMPRINT_DEFAULT_MAX_PIXELS};
   decode_fn versions[2] = {old_image_decode_for_model, new_image_decode_for_model};
   static const char *names[2] = {"old", "new"};
   static double times[2][MAX_ROUNDS], differences[MAX_ROUNDS];
