@@ -58,9 +58,9 @@ imprint_status image_decode_for_model(const uint8_t *bytes, size_t size, const i
  * 0.9993 or more. Those JPEGs take 1/2 instead (0.9998-0.99999 there). */
 #define JPEG_QUARTER_SMALL_BOX 5
 
-/* At 1/2 scale the boxes average 2x2 means, exactly when a box is whole squares
- * (an even number of pixels): taken for boxes of JPEG_HALF_MIN_BOX pixels or more on both axes
- * where 1/4 is not (896 pixels a side and up for a 224x224 input; 1920x1080: 4x2 pixels).
+/* At 1/2 scale the boxes average 2x2 means, exactly when a box is whole squares (an even number of
+ * pixels): taken for boxes of JPEG_HALF_MIN_BOX pixels or more on both axes where 1/4 is not (896
+ * pixels a side and up for a 224x224 input; 1920x1080: 4x2 pixels).
  * Measured (cosine to the full decode + resize, default model): phone-like 4:2:0 JPEGs
  * 0.99973-0.99992 from 896x896 to 2592x1944, boxes of 3 and 5 pixels included; 4:4:4 and upscaled
  * photos 0.9999 or more. */

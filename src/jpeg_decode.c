@@ -128,6 +128,12 @@ damaged(decoder *d, const char *format, ...) {
   return 0;
 }
 
+/* The 1/4- and 1/2-scale decodes keep every coefficient's value; the check and 1/8 do not. */
+static int keeps_values(const decoder *d) { return d->scale == 4 || d->scale == 2; }
+
+/* The means a block has at 1/scale: 16 (1/2), 4 (1/4) or 1 (1/8). */
+static size_t means_per_block(int scale) { return (size_t)(64 / (scale * scale)); }
+
 /* ---- Huffman tables (C.2, F.2.2.3) ---------------------------------------------------------- */
 
 /* The symbol of the code at the top of the `avail`-bit window, and its length; -1 when no code
@@ -496,6 +502,15 @@ static void quadrant_means(const decoder *d, const frame_component *c, int32_t d
   memcpy(out, &sums, sizeof sums);
 }
 
+/* One coefficient's share of a block's 16 means at 1/2 scale, as four rows of four. */
+static inline void add_pair_term(four_floats rows[4], const float weights[16], float value) {
+  for (int r = 0; r < 4; r++) {
+    four_floats row;
+    memcpy(&row, weights + 4 * r, sizeof row);
+    rows[r] += value * row;
+  }
+}
+
 /* The 16 means of a sequential block at 1/2 scale (make_pair_weights) from its DC coefficient and
  * every nonzero coefficient below `end` (c->coefficients, or c->large at the bits of
  * `large_mask`), found 16 positions at a time. */
@@ -515,16 +530,13 @@ static void pair_means(const decoder *d, const frame_component *c, int32_t dc_co
 #endif
   }
   nonzero &= (end >= 64 ? ~1ull : ((1ull << end) - 1) & ~1ull) & ~d->pair_skipped; /* positions 1 .. end - 1 */
-  for (int pass = 0; pass < 2; pass++) {
-    for (uint64_t m = pass ? large_mask & ~d->pair_skipped : nonzero; m; m &= m - 1) {
-      int k = __builtin_ctzll(m);
-      float value = pass ? (float)c->large[k] : (float)coefficients[k];
-      for (int r = 0; r < 4; r++) {
-        four_floats weights;
-        memcpy(&weights, w[k] + 4 * r, sizeof weights);
-        rows[r] += value * weights;
-      }
-    }
+  for (uint64_t m = nonzero; m; m &= m - 1) {
+    int k = __builtin_ctzll(m);
+    add_pair_term(rows, w[k], (float)coefficients[k]);
+  }
+  for (uint64_t m = large_mask & ~d->pair_skipped; m; m &= m - 1) { /* rare: large values read alone */
+    int k = __builtin_ctzll(m);
+    add_pair_term(rows, w[k], (float)c->large[k]);
   }
   memcpy(out, rows, sizeof rows);
 }
@@ -544,8 +556,8 @@ static void pair_means(const decoder *d, const frame_component *c, int32_t dc_co
   } while (0)
 
 /* A sequential block (F.2.2): the DC difference, then every AC code, mostly several per table
- * step. values = 1 (the 1/4-scale decode) keeps the coefficients (see frame_component) and
- * computes the quadrant means; values = 0 only reads past the AC codes (the check, and the
+ * step. values = 1 (the 1/4- and 1/2-scale decodes) keeps the coefficients (see frame_component)
+ * and computes the block's means; values = 0 only reads past the AC codes (the check, and the
  * 1/8-scale decode, which keeps the DC coefficient: the block's mean). */
 static inline int sequential_block_with(decoder *d, frame_component *c, size_t block, int values) {
   uint64_t bits = d->bits;
@@ -621,8 +633,10 @@ static inline int sequential_block_with(decoder *d, frame_component *c, size_t b
     bits <<= size, bit_count -= size;
     if (values) {
       int32_t value = raw < (1 << (size - 1)) ? raw - (1 << size) + 1 : raw; /* EXTEND */
-      coefficients[k] = (int8_t)(value >= -128 && value <= 127 ? value : 0);
-      if (value < -128 || value > 127) {
+      if (value >= -128 && value <= 127) {
+        coefficients[k] = (int8_t)value;
+      } else {
+        coefficients[k] = 0;
         c->large[k] = value;
         large_mask |= 1ull << k;
       }
@@ -641,7 +655,7 @@ block_end:
 }
 
 static int sequential_block(decoder *d, frame_component *c, size_t block) {
-  return d->scale == 4 || d->scale == 2 ? sequential_block_with(d, c, block, 1) : sequential_block_with(d, c, block, 0);
+  return keeps_values(d) ? sequential_block_with(d, c, block, 1) : sequential_block_with(d, c, block, 0);
 }
 
 /* A progressive JPEG's scaled decode adds each coefficient's share (value: its bits so far, or a
@@ -650,8 +664,8 @@ static int sequential_block(decoder *d, frame_component *c, size_t block) {
 static void add_term(decoder *d, frame_component *c, size_t block, int k, int32_t value) {
   if (k == 0) {
     float v = (float)(value * d->quant[c->quant_table][0]) * 0.125f;
-    int count = 64 / (d->scale * d->scale);
-    for (int i = 0; i < count; i++) c->means[block * count + i] += v;
+    size_t count = means_per_block(d->scale);
+    for (size_t i = 0; i < count; i++) c->means[block * count + i] += v;
   } else if (d->scale == 4 && (c->term_mask >> k & 1)) {
     const float *w = d->quadrant_weights[c->quant_table][k];
     for (int i = 0; i < 4; i++) c->means[block * 4 + i] += (float)value * w[i];
@@ -667,9 +681,9 @@ static int dc_first_block(decoder *d, frame_component *c, size_t block, int al) 
   if (!add_dc_difference(d, c, al)) return 0;
   if (d->scale) {
     add_term(d, c, block, 0, c->dc_prediction * (1 << al));
-    int count = 64 / (d->scale * d->scale);
+    size_t count = means_per_block(d->scale);
     float *means = c->means + block * count;
-    for (int i = 0; i < count; i++) means[i] += 128.0f; /* the level shift (A.3.1) */
+    for (size_t i = 0; i < count; i++) means[i] += 128.0f; /* the level shift (A.3.1) */
   }
   return 1;
 }
@@ -704,7 +718,7 @@ static int ac_first_block(decoder *d, frame_component *c, size_t block, int ss, 
     if (k > se || size > 10) return damaged(d, "a block with coefficients past its spectral band");
     int32_t value = receive_extend(d, size);
     nonzero |= 1ull << k;
-    if (d->scale == 4 || d->scale == 2) {
+    if (keeps_values(d)) {
       if (value < 0) c->negative[block] |= 1ull << k;
       add_term(d, c, block, k, value * (1 << al));
     }
@@ -718,7 +732,7 @@ static int ac_first_block(decoder *d, frame_component *c, size_t block, int ss, 
  * `passed` (one bit each, in zig-zag order, G.1.2.3): a set bit grows the coefficient's magnitude
  * by 1 << al. Read 16 at a time. */
 static void read_corrections(decoder *d, frame_component *c, size_t block, uint64_t passed, int al) {
-  if (d->scale != 4 && d->scale != 2) { /* only read past */
+  if (!keeps_values(d)) { /* only read past */
     for (int n = __builtin_popcountll(passed); n > 0; n -= 16) get_bits(d, n < 16 ? n : 16);
     return;
   }
@@ -775,7 +789,7 @@ static int ac_refine_block(decoder *d, frame_component *c, size_t block, int ss,
       if (size != 0) {
         if (k > se) return damaged(d, "a block with coefficients past its spectral band");
         nonzero |= 1ull << k;
-        if (d->scale == 4 || d->scale == 2) {
+        if (keeps_values(d)) {
           if (!positive) c->negative[block] |= 1ull << k;
           add_term(d, c, block, k, positive ? 1 << al : -(1 << al));
         }
@@ -795,7 +809,7 @@ static int ac_refine_block(decoder *d, frame_component *c, size_t block, int ss,
 /* An AC table's multi-symbol entries as this decode needs them (with their patterns at 1/4 and
  * 1/2 scale); 0 when out of memory. */
 static int ready_multi_entries(decoder *d, huffman_table *t) {
-  int span = d->scale == 4 || d->scale == 2 ? PATTERN_SPAN : 63;
+  int span = keeps_values(d) ? PATTERN_SPAN : 63;
   if (!t->defined || t->multi_span == span) return 1;
   if (span == PATTERN_SPAN && !t->patterns &&
       !(t->patterns = malloc(((size_t)1 << MULTI_BITS) * sizeof *t->patterns))) {
@@ -962,15 +976,14 @@ static int allocate_blocks(decoder *d) {
   for (int i = 0; i < d->component_count; i++) {
     frame_component *c = &d->components[i];
     size_t blocks = (size_t)c->blocks_wide * c->blocks_high;
-    size_t per_block = d->scale == 2 ? 16 : d->scale == 4 ? 4 : 1;
+    size_t per_block = d->scale ? means_per_block(d->scale) : 0;
     /* A sequential scan writes every block's means: zeroed only for a component no scan covers
      * (see walk()). A progressive JPEG's scans add to them. */
     if (d->scale && !(c->means = d->progressive ? calloc(blocks * per_block, sizeof *c->means)
                                                 : malloc(blocks * per_block * sizeof *c->means)))
       return 0;
     if (d->progressive && !(c->nonzero = calloc(blocks, sizeof *c->nonzero))) return 0;
-    if (d->progressive && (d->scale == 4 || d->scale == 2) && !(c->negative = calloc(blocks, sizeof *c->negative)))
-      return 0;
+    if (d->progressive && keeps_values(d) && !(c->negative = calloc(blocks, sizeof *c->negative))) return 0;
   }
   return 1;
 }
@@ -1083,8 +1096,7 @@ static jpeg_data_result walk(decoder *d, int scale, const jpeg_boxes *boxes, jpe
   for (int i = 0; i < d->component_count; i++) {
     frame_component *c = &d->components[i];
     if (!c->scanned)
-      memset(c->means, 0,
-             (size_t)c->blocks_wide * c->blocks_high * (size_t)(64 / (d->scale * d->scale)) * sizeof *c->means);
+      memset(c->means, 0, (size_t)c->blocks_wide * c->blocks_high * means_per_block(d->scale) * sizeof *c->means);
   }
   jpeg_planes planes = {d->width, d->height, (uint32_t)d->scale, d->component_count == 1 ? 1 : 3, {{0}}};
   for (int i = 0; i < planes.count; i++) {
