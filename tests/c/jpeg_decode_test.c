@@ -97,8 +97,8 @@ static void test_photo(const char *path) {
   /* Fill bytes before a stuffed 0xFF (FF FF FF 00 for FF 00): libjpeg and stb_image read the same
    * data byte, and so must the check and the scaled decode (it once stopped there as at a marker,
    * and left stb_image to decode the rest unchecked). */
-  size_t data_start = entropy_start(bytes, size), stuffed = 0;
-  for (size_t at = data_start; data_start && at + 1 < size && !stuffed; at++)
+  size_t start = entropy_start(bytes, size), stuffed = 0;
+  for (size_t at = start; start && at + 1 < size && !stuffed; at++)
     if (bytes[at] == 0xFF && bytes[at + 1] == 0x00) stuffed = at;
   CHECK(stuffed > 0, "%s: no stuffed 0xFF in the data", path);
   if (stuffed) {
@@ -128,7 +128,6 @@ static void test_photo(const char *path) {
   }
 
   /* 500 zeroed bytes in the middle of the data: found. */
-  size_t start = entropy_start(bytes, size);
   CHECK(start > 0 && start + 1000 < size, "%s: no entropy-coded data found", path);
   uint8_t *damaged = malloc(size);
   memcpy(damaged, bytes, size);
