@@ -259,18 +259,22 @@ static image_pair_runner pair_runner = NULL;
 void image_set_pair_runner(image_pair_runner runner) { pair_runner = runner; }
 
 /* stb_image's decode of the whole file: its failure reason is taken on the thread that decoded
- * (stb_image keeps it in a global, never a thread-local, here). */
+ * (stb_image keeps it in a global, never a thread-local, here). `wanted`: the channels asked for
+ * (0: the file's own); `channels` is then the pixels' count. */
 typedef struct stb_decode_task {
   const uint8_t *bytes;
   size_t size;
+  int wanted;
   uint8_t *pixels;
   int width, height, channels;
   const char *reason;
 } stb_decode_task;
 
 static void stb_decode(stb_decode_task *task) {
-  task->pixels = stbi_load_from_memory(task->bytes, (int)task->size, &task->width, &task->height, &task->channels, 0);
+  task->pixels =
+      stbi_load_from_memory(task->bytes, (int)task->size, &task->width, &task->height, &task->channels, task->wanted);
   task->reason = task->pixels ? NULL : stbi_failure_reason();
+  if (task->pixels && task->wanted) task->channels = task->wanted;
 }
 
 /* A full-size JPEG's check (jpeg_check_data) and its stb_image decode, for pair_runner. */
@@ -289,9 +293,12 @@ static void run_decode(void *context) { stb_decode(&((check_and_decode *)context
 
 /* out_width, out_height: a model's input size when its resize is the area filter (else 0): a large
  * enough JPEG (as shown, after orientation) is decoded at the scale jpeg_scale_for() gives, 1/2,
- * 1/4 or 1/8, so the filter's boxes average 2x2, 4x4 or 8x8 means instead of pixels. */
-static imprint_status decode(const uint8_t *bytes, size_t size, const imprint_limits *limits, uint32_t out_width,
-                             uint32_t out_height, imprint_image *out, char *why, size_t why_size) {
+ * 1/4 or 1/8, so the filter's boxes average 2x2, 4x4 or 8x8 means instead of pixels.
+ * for_model: the pixels go to preprocess(), which reads 1 to 4 channels alike, so a colour JPEG
+ * decoded in full comes out RGBA (alpha 255, composited to the same values): stb_image converts
+ * YCbCr to 4 channels with SIMD but to 3 one pixel at a time, about 30 % of its decode. */
+static imprint_status decode(const uint8_t *bytes, size_t size, const imprint_limits *limits, int for_model,
+                             uint32_t out_width, uint32_t out_height, imprint_image *out, char *why, size_t why_size) {
   memset(out, 0, sizeof *out);
   if (!bytes || size == 0) return explain(IMPRINT_ERR_DECODE_FAILED, why, why_size, "the image data is empty");
   if (size > (size_t)INT32_MAX)
@@ -349,7 +356,7 @@ static imprint_status decode(const uint8_t *bytes, size_t size, const imprint_li
   if (status == IMPRINT_ERR_INVALID_ARGUMENT) status = IMPRINT_ERR_DECODE_FAILED;
   if (status != IMPRINT_OK) return status;
 
-  stb_decode_task full = {bytes, size, NULL, 0, 0, 0, NULL};
+  stb_decode_task full = {bytes, size, for_model && scan == JPEG_SCAN_OK && channels == 3 ? 4 : 0, NULL, 0, 0, 0, NULL};
   int decoded_in_full = 0; /* `full` holds stb_image's result already */
   if (scan == JPEG_SCAN_OK) {
     /* stb_image decodes damaged entropy-coded data without a word (missing data becomes zeros),
@@ -422,13 +429,13 @@ static imprint_status decode(const uint8_t *bytes, size_t size, const imprint_li
 
 imprint_status image_decode(const uint8_t *bytes, size_t size, const imprint_limits *limits, imprint_image *out,
                             char *why, size_t why_size) {
-  return decode(bytes, size, limits, 0, 0, out, why, why_size);
+  return decode(bytes, size, limits, 0, 0, 0, out, why, why_size);
 }
 
 imprint_status image_decode_for_model(const uint8_t *bytes, size_t size, const imprint_limits *limits,
                                       const preprocess_spec *spec, imprint_image *out, char *why, size_t why_size) {
   int area = spec->resize == MODEL_RESIZE_AREA_THEN_BILINEAR;
-  return decode(bytes, size, limits, area ? spec->out_width : 0, area ? spec->out_height : 0, out, why, why_size);
+  return decode(bytes, size, limits, 1, area ? spec->out_width : 0, area ? spec->out_height : 0, out, why, why_size);
 }
 
 imprint_status image_apply_orientation(const imprint_image *in, int orientation, imprint_image *out) {

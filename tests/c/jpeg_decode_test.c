@@ -17,6 +17,7 @@
 #include "check.h"
 #include "image.h"
 #include "jpeg_decode.h"
+#include "model_file.h"
 #include "read_file.h"
 
 /* The scaled decodes average before they convert colour and interpolate chroma between squares
@@ -465,6 +466,38 @@ static void test_same_coefficients(const char *baseline, const char *progressive
   free(bytes[1]);
 }
 
+/* For a model, a colour JPEG decoded in full comes as RGBA (stb_image's SIMD colour conversion
+ * writes 4 channels; image_decode.c): alpha 255 everywhere and the RGB of image_decode()'s pixels,
+ * which keeps the file's 3. A greyscale JPEG keeps its one channel. Bilinear resize: every size is
+ * decoded in full. */
+static void test_model_channels(const char *path) {
+  size_t size;
+  uint8_t *bytes = read_file(path, &size);
+  if (!bytes) return;
+  preprocess_spec spec = {224, 224, {1, 1, 1}, {0, 0, 0}, MODEL_RESIZE_BILINEAR_HALF_PIXEL, 0, {255, 255, 255}};
+  imprint_image plain = {0}, model = {0};
+  CHECK(image_decode(bytes, size, NULL, &plain, NULL, 0) == IMPRINT_OK, "%s: decode", path);
+  CHECK(image_decode_for_model(bytes, size, NULL, &spec, &model, NULL, 0) == IMPRINT_OK, "%s: decode for a model",
+        path);
+  if (plain.pixels && model.pixels) {
+    uint32_t want = plain.channels == 3 ? 4 : plain.channels;
+    CHECK(model.width == plain.width && model.height == plain.height && model.channels == want,
+          "%s: %ux%u x %u for a model, %ux%u x %u decoded", path, model.width, model.height, model.channels,
+          plain.width, plain.height, plain.channels);
+    size_t pixels = (size_t)plain.width * plain.height, differ = 0;
+    if (model.channels == want && model.width == plain.width && model.height == plain.height)
+      for (size_t i = 0; i < pixels; i++)
+        for (uint32_t c = 0; c < want; c++) {
+          uint8_t expected = c < plain.channels ? plain.pixels[i * plain.channels + c] : 255;
+          differ += model.pixels[i * want + c] != expected;
+        }
+    CHECK(differ == 0, "%s: %zu values differ from the decoded RGB (or alpha 255)", path, differ);
+  }
+  imprint_image_free(&plain);
+  imprint_image_free(&model);
+  free(bytes);
+}
+
 int main(int argc, char **argv) {
   test_scale_choice();
   test_synthetic();
@@ -478,6 +511,7 @@ int main(int argc, char **argv) {
     test_photo(argv[i]);
     test_whole_axes(argv[i]);
     test_boxes(argv[i]);
+    test_model_channels(argv[i]);
     photos++;
   }
   CHECK(photos > 0, "no photos given");
