@@ -4,6 +4,7 @@
 #include "jpeg_decode.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,8 @@ _Static_assert(2 * MULTI_BITS <= 32, "two table steps per refill");
 /* A Huffman table as Annex C builds it from the DHT segment's code-length counts. */
 typedef struct huffman_table {
   int defined;
+  int built;          /* the fields below were made from counts[] and values[] (kept tables: see kept_ac_tables) */
+  uint8_t counts[16]; /* the DHT segment's code-length counts */
   uint16_t fast[1 << FAST_BITS]; /* (length << 8) | symbol, 0 when the code is longer */
   int32_t max_code[17];          /* largest code of each length, -1 when there is none */
   int32_t value_offset[17];      /* values[value_offset[l] + code] for a code of length l */
@@ -92,8 +95,9 @@ typedef struct quadrant_terms {
 typedef struct decoder {
   const uint8_t *bytes;
   size_t size;
-  huffman_table dc_tables[4], ac_tables[4];
-  uint16_t quant[4][64]; /* quantisation tables, in zig-zag order as DQT stores them */
+  huffman_table dc_tables[4];
+  huffman_table *ac_tables; /* kept_ac_tables, or 4 of this decode's own */
+  uint16_t quant[4][64];    /* quantisation tables, in zig-zag order as DQT stores them */
   int quant_defined[4];
   frame_component components[4];
   int component_count, progressive, seen_frame, adobe_rgb, out_of_memory;
@@ -196,10 +200,17 @@ TABLE_MAKING static void make_multi_entries(huffman_table *t, int span) {
   t->multi_span = span;
 }
 
-static int build_table(huffman_table *t, const uint8_t counts[16], const uint8_t *symbols) {
+static int build_table(huffman_table *t, const uint8_t counts[16], const uint8_t *symbols, size_t symbol_count) {
+  /* The same table as the one made last in this slot (of this decode or, kept, an earlier one):
+   * its multi-symbol entries stand. */
+  if (t->built && memcmp(t->counts, counts, sizeof t->counts) == 0 && memcmp(t->values, symbols, symbol_count) == 0) {
+    t->defined = 1;
+    return 1;
+  }
   int8_t(*patterns)[PATTERN_SPAN] = t->patterns; /* kept for a table defined again */
   memset(t, 0, sizeof *t);
   t->patterns = patterns;
+  memcpy(t->counts, counts, sizeof t->counts);
   int32_t code = 0, k = 0;
   for (int length = 1; length <= 16; length++) {
     int count = counts[length - 1];
@@ -215,7 +226,7 @@ static int build_table(huffman_table *t, const uint8_t counts[16], const uint8_t
     }
     code <<= 1;
   }
-  t->defined = 1;
+  t->defined = t->built = 1;
   return 1;
 }
 
@@ -1007,7 +1018,8 @@ static int read_huffman_tables(decoder *d, const uint8_t *p, size_t length) {
     for (int i = 1; i <= 16; i++) symbols += p[at + i];
     if (tc > 1 || th > 3 || symbols > 256 || length - at - 17 < symbols) return damaged(d, "a malformed Huffman table");
     huffman_table *t = tc ? &d->ac_tables[th] : &d->dc_tables[th];
-    if (!build_table(t, p + at + 1, p + at + 17)) return damaged(d, "a Huffman table with impossible code lengths");
+    if (!build_table(t, p + at + 1, p + at + 17, symbols))
+      return damaged(d, "a Huffman table with impossible code lengths");
     at += 17 + symbols;
   }
   return 1;
@@ -1108,12 +1120,27 @@ static jpeg_data_result walk(decoder *d, int scale, const jpeg_boxes *boxes, jpe
   return JPEG_DATA_OK;
 }
 
+/* The AC tables, kept from one decode to the next: most JPEGs define the same ones (Annex K's, or
+ * their encoder's), and making a table's multi-symbol entries took a third of the check of a
+ * 768x576 photo. A decode takes them when no other decode holds them (threads), else makes its
+ * own. They hold up to 4 x 146 KB (entries and patterns) for the life of the program. */
+static huffman_table kept_ac_tables[4];
+static atomic_flag kept_ac_tables_taken = ATOMIC_FLAG_INIT;
+
 jpeg_data_result jpeg_decode_data(const uint8_t *bytes, size_t size, int scale, int whole_axes, const jpeg_boxes *boxes,
                                   jpeg_scaled *scaled, char *problem, size_t problem_size) {
   if (scaled) memset(scaled, 0, sizeof *scaled);
   if (problem && problem_size) problem[0] = '\0';
-  decoder *d = calloc(1, sizeof *d); /* some 160 KB of tables: not on the stack */
+  decoder *d = calloc(1, sizeof *d); /* some 90 KB of tables: not on the stack */
   if (!d) return JPEG_DATA_OUT_OF_MEMORY;
+  int kept = !atomic_flag_test_and_set(&kept_ac_tables_taken);
+  d->ac_tables = kept ? kept_ac_tables : calloc(4, sizeof *d->ac_tables);
+  if (!d->ac_tables) {
+    free(d);
+    return JPEG_DATA_OUT_OF_MEMORY;
+  }
+  if (kept)
+    for (int i = 0; i < 4; i++) kept_ac_tables[i].defined = 0; /* each JPEG defines the tables it uses */
   d->bytes = bytes;
   d->size = size;
   d->problem = problem;
@@ -1122,7 +1149,12 @@ jpeg_data_result jpeg_decode_data(const uint8_t *bytes, size_t size, int scale, 
   make_quadrant_terms(&d->terms);
   jpeg_data_result result = size >= 4 ? walk(d, scale, boxes, scaled) : JPEG_DATA_NOT_CHECKED;
   free_blocks(d);
-  for (int i = 0; i < 4; i++) free(d->ac_tables[i].patterns);
+  if (kept) {
+    atomic_flag_clear(&kept_ac_tables_taken);
+  } else {
+    for (int i = 0; i < 4; i++) free(d->ac_tables[i].patterns);
+    free(d->ac_tables);
+  }
   free(d);
   return result;
 }

@@ -498,6 +498,53 @@ static void test_model_channels(const char *path) {
   free(bytes);
 }
 
+/* FNV-1a of a scaled image's pixels, or 0 when the decode failed. */
+static uint32_t scaled_hash(const uint8_t *bytes, size_t size, int scale) {
+  char problem[160];
+  jpeg_scaled scaled;
+  if (jpeg_decode_data(bytes, size, scale, 0, NULL, &scaled, problem, sizeof problem) != JPEG_DATA_OK) return 0;
+  uint32_t hash = 2166136261u;
+  size_t n = (size_t)scaled.width * scaled.height * scaled.channels;
+  for (size_t i = 0; i < n; i++) hash = (hash ^ scaled.pixels[i]) * 16777619u;
+  free(scaled.pixels);
+  return hash;
+}
+
+/* The AC tables' multi-symbol entries are kept from one decode to the next (jpeg_decode.c): a photo
+ * gives the same 1/2- and 1/4-scale pixels whatever was decoded before it (other photos' tables,
+ * the synthetic JPEG's, checks that make the entries for another span) as in a first pass. */
+static void test_kept_tables(char **paths, int count) {
+  enum { MOST = 16 };
+  uint32_t first[MOST][2];
+  uint8_t synthetic[2048];
+  size_t synthetic_size = synthetic_jpeg(synthetic, 0);
+  char problem[160];
+  if (count > MOST) count = MOST;
+  for (int pass = 0; pass < 2; pass++) {
+    for (int j = 0; j < count; j++) {
+      int i = pass ? count - 1 - j : j;
+      size_t size;
+      uint8_t *bytes = read_file(paths[i], &size);
+      if (!bytes) continue;
+      if (pass) {
+        CHECK(jpeg_check_data(synthetic, synthetic_size, problem, sizeof problem) == JPEG_DATA_OK, "synthetic: %s",
+              problem);
+        CHECK(jpeg_check_data(bytes, size, problem, sizeof problem) == JPEG_DATA_OK, "%s: %s", paths[i], problem);
+      }
+      for (int s = 0; s < 2; s++) {
+        uint32_t hash = scaled_hash(bytes, size, s ? 4 : 2);
+        if (!pass) {
+          first[i][s] = hash;
+          CHECK(hash != 0, "%s: 1/%d decode", paths[i], s ? 4 : 2);
+        } else {
+          CHECK(hash == first[i][s], "%s: 1/%d pixels differ after other JPEGs' tables", paths[i], s ? 4 : 2);
+        }
+      }
+      free(bytes);
+    }
+  }
+}
+
 int main(int argc, char **argv) {
   test_scale_choice();
   test_synthetic();
@@ -515,6 +562,16 @@ int main(int argc, char **argv) {
     photos++;
   }
   CHECK(photos > 0, "no photos given");
+  char *paths[16];
+  int count = 0;
+  for (int i = 1; i < argc && count < 16; i++) {
+    if (strcmp(argv[i], "--same") == 0) {
+      i += 2;
+      continue;
+    }
+    paths[count++] = argv[i];
+  }
+  test_kept_tables(paths, count);
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }
