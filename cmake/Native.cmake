@@ -112,8 +112,9 @@ add_test(NAME index_test COMMAND index_test WORKING_DIRECTORY "${PROJECT_SOURCE_
 set_tests_properties(index_test PROPERTIES LABELS unit)
 
 # imprint's JPEG Huffman decoding on the real photos and on phone-like JPEGs made from them by cjpeg
-# (baseline q92, progressive 4:2:0, 4:4:4 and gray; the fixture jpeg-test-images): the 1/4- and
-# 1/8-scale images against stb_image's full decode, damage found, and a sweep of damaged bytes
+# (baseline q92, progressive 4:2:0, 4:4:4 and gray, baseline with restart intervals; the fixture
+# jpeg-test-images): the 1/4- and 1/8-scale images against stb_image's full decode, the two parts of
+# a JPEG split at restart markers against its whole decode, damage found, and a sweep of damaged bytes
 # under the sanitizers.
 file(GLOB IMPRINT_TEST_PHOTOS "${IMPRINT_TESTDATA_DIR}/photos/*.jpg")
 set(jpeg_test_images "${CMAKE_BINARY_DIR}/jpeg-test-images")
@@ -125,7 +126,8 @@ set_tests_properties(jpeg-test-images PROPERTIES FIXTURES_SETUP jpeg-test-images
 add_test(NAME jpeg_decode_test COMMAND jpeg_decode_test ${IMPRINT_TEST_PHOTOS}
   "${jpeg_test_images}/phone-420.jpg" "${jpeg_test_images}/phone-progressive-420.jpg"
   "${jpeg_test_images}/phone-progressive-444.jpg" "${jpeg_test_images}/phone-progressive-gray.jpg"
-  "${jpeg_test_images}/phone-420-q100.jpg"
+  "${jpeg_test_images}/phone-420-q100.jpg" "${jpeg_test_images}/phone-420-restart.jpg"
+  "${jpeg_test_images}/phone-gray-restart.jpg" "${jpeg_test_images}/phone-444-restart-2-rows.jpg"
   --same "${jpeg_test_images}/phone-420.jpg" "${jpeg_test_images}/phone-progressive-420.jpg"
   --same "${jpeg_test_images}/phone-420-q100.jpg" "${jpeg_test_images}/phone-progressive-420-q100.jpg"
   WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}")

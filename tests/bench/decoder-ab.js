@@ -21,8 +21,17 @@ const ROOT = path.join(__dirname, '..', '..');
 const SRC = path.join(ROOT, 'src');
 // The files of the decoding whose versions are compared, and the functions they define (renamed
 // per version so both link into one program).
-const VERSIONED_SOURCES = ['jpeg_decode.c', 'jpeg_image.c', 'image_decode.c', 'jpeg_scan.c'];
-const VERSIONED_HEADERS = ['jpeg_decode.h', 'jpeg_image.h', 'jpeg_scan.h', 'image.h', 'lanes.h', 'byte_order.h'];
+// (A revision from before jpeg_split.c simply has none.)
+const VERSIONED_SOURCES = ['jpeg_decode.c', 'jpeg_image.c', 'image_decode.c', 'jpeg_scan.c', 'jpeg_split.c'];
+const VERSIONED_HEADERS = [
+  'jpeg_decode.h',
+  'jpeg_image.h',
+  'jpeg_scan.h',
+  'jpeg_split.h',
+  'image.h',
+  'lanes.h',
+  'byte_order.h',
+];
 const DEFINED = [
   'jpeg_check_data',
   'jpeg_decode_data',
@@ -36,6 +45,7 @@ const DEFINED = [
   'jpeg_scale_for',
   'exif_orientation',
   'jpeg_scan',
+  'jpeg_split_rows',
 ];
 // As CMakeLists.txt compiles them: the hot decoding for speed, the rest for size.
 const SPEED = new Set(['jpeg_decode.c', 'jpeg_image.c', 'preprocess.c']);
@@ -86,9 +96,17 @@ function main() {
     // The earlier revision's decoding sources with its own headers, from git.
     const oldDir = path.join(scratch, 'old');
     fs.mkdirSync(oldDir);
+    const missing = new Set();
     for (const name of [...VERSIONED_SOURCES, ...VERSIONED_HEADERS]) {
-      const text = execFileSync('git', ['-C', ROOT, 'show', `${oldRevision}:src/${name}`], { maxBuffer: 1 << 26 });
-      fs.writeFileSync(path.join(oldDir, name), text);
+      try {
+        const text = execFileSync('git', ['-C', ROOT, 'show', `${oldRevision}:src/${name}`], {
+          maxBuffer: 1 << 26,
+          stdio: ['ignore', 'pipe', 'ignore'],
+        });
+        fs.writeFileSync(path.join(oldDir, name), text);
+      } catch {
+        missing.add(name);
+      }
     }
     const objects = [];
     for (const [prefix, dir] of [
@@ -97,6 +115,7 @@ function main() {
     ]) {
       const defines = DEFINED.map((symbol) => `-D${symbol}=${prefix}_${symbol}`);
       for (const name of VERSIONED_SOURCES) {
+        if (prefix === 'old' && missing.has(name)) continue;
         const object = path.join(scratch, `${prefix}-${name}.o`);
         compile(path.join(dir, name), object, dir, defines);
         objects.push(object);

@@ -464,6 +464,13 @@ static void test_hostile_images(void) {
   CHECK(bad == 0 && refused + accepted == 100, "corrupted JPEGs: %d refused, %d accepted, %d other", refused, accepted,
         bad);
   printf("core_test: JPEG with one corrupted byte, 100 times: %d refused, %d decoded\n", refused, accepted);
+  /* Run again on two threads (test_two_threads), where the photo is decoded in two parts while the
+   * whole file is checked: the same files refused. */
+  static int refused_before = -1;
+  if (refused_before < 0)
+    refused_before = refused;
+  else
+    CHECK(refused == refused_before, "corrupted JPEGs: %d refused now, %d before", refused, refused_before);
   free(e);
   free(stamp.data);
   expect_model_still_works("cut and corrupted images");
@@ -740,6 +747,18 @@ static void test_head(void) {
  * other (image_decode.c): the same pixels, the same refusals with the same sentences, and the
  * hostile images again (under the sanitizers, with both threads at work). */
 static void test_two_threads(void) {
+  enum { OTHER_PHOTOS = 6 };
+  static const char *const other_names[OTHER_PHOTOS] = {"eagle", "giraffe", "horses", "kite", "person", "scream"};
+  buffer others[OTHER_PHOTOS];
+  imprint_image one_thread[OTHER_PHOTOS];
+  for (size_t i = 0; i < OTHER_PHOTOS; i++) {
+    char path[96];
+    snprintf(path, sizeof path, ".cache/testdata/photos/%s.jpg", other_names[i]);
+    others[i] = read_file(path);
+    memset(&one_thread[i], 0, sizeof one_thread[i]);
+    CHECK(others[i].data && imprint_image_decode(others[i].data, others[i].size, NULL, &one_thread[i]) == IMPRINT_OK,
+          "%s on 1 thread", path);
+  }
   imprint_image before = {0}, after = {0};
   imprint_status st = imprint_image_decode(probe.data, probe.size, NULL, &before);
   CHECK(st == IMPRINT_OK, "probe photo decoded on 1 thread: %s", imprint_status_code(st));
@@ -761,6 +780,21 @@ static void test_two_threads(void) {
             strstr(why_two, "JPEG data is damaged") != NULL,
         "500 zeroed bytes: %s \"%s\" on 1 thread, %s \"%s\" on 2", imprint_status_code(one), why_one,
         imprint_status_code(two), why_two);
+  /* The other photos: those with restart intervals are decoded in two parts on two threads
+   * (jpeg_split.h), giraffe.jpg (none) whole as before; the same pixels as on one. */
+  for (size_t i = 0; i < OTHER_PHOTOS; i++) {
+    imprint_image two_threads = {0};
+    CHECK(others[i].data && imprint_image_decode(others[i].data, others[i].size, NULL, &two_threads) == IMPRINT_OK,
+          "%s on 2 threads", other_names[i]);
+    CHECK(one_thread[i].pixels && two_threads.pixels && one_thread[i].width == two_threads.width &&
+              one_thread[i].height == two_threads.height && one_thread[i].channels == two_threads.channels &&
+              memcmp(one_thread[i].pixels, two_threads.pixels,
+                     (size_t)two_threads.width * two_threads.height * two_threads.channels) == 0,
+          "%s: 2 threads give other pixels than 1", other_names[i]);
+    imprint_image_free(&one_thread[i]);
+    imprint_image_free(&two_threads);
+    free(others[i].data);
+  }
   test_hostile_images();
   imprint_image_free(&before);
   imprint_image_free(&after);

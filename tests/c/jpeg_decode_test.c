@@ -17,6 +17,7 @@
 #include "check.h"
 #include "image.h"
 #include "jpeg_decode.h"
+#include "jpeg_split.h"
 #include "model_file.h"
 #include "read_file.h"
 
@@ -498,6 +499,57 @@ static void test_model_channels(const char *path) {
   free(bytes);
 }
 
+/* A JPEG with restart intervals cut into a top and a bottom JPEG (jpeg_split.h): each decodes on
+ * its own, and the rows kept from each are the whole decode's, byte for byte, wherever the seam
+ * falls. Returns 1 when the photo could be split. */
+static int split_matches(const char *path) {
+  size_t size;
+  uint8_t *bytes = read_file(path, &size);
+  if (!bytes) return 0;
+  imprint_image whole = {0};
+  int made = 0;
+  CHECK(image_decode(bytes, size, NULL, &whole, NULL, 0) == IMPRINT_OK, "%s: decode", path);
+  static const double shares[] = {0.0, 0.1, 0.42, 0.5, 0.9};
+  for (size_t i = 0; i < sizeof shares / sizeof shares[0] && whole.pixels; i++) {
+    jpeg_split split;
+    jpeg_split_result result = jpeg_split_rows(bytes, size, shares[i], &split);
+    CHECK(result != JPEG_SPLIT_OUT_OF_MEMORY, "%s: out of memory", path);
+    if (result != JPEG_SPLIT_MADE) continue;
+    made = 1;
+    imprint_image top = {0}, bottom = {0};
+    char why_top[200] = "", why_bottom[200] = "";
+    CHECK(image_decode(split.top, split.top_size, NULL, &top, why_top, sizeof why_top) == IMPRINT_OK &&
+              image_decode(split.bottom, split.bottom_size, NULL, &bottom, why_bottom, sizeof why_bottom) == IMPRINT_OK,
+          "%s: a part does not decode: %s / %s", path, why_top, why_bottom);
+    CHECK(split.bottom_first < split.seam && split.seam < whole.height, "%s: seam %u, bottom from %u", path, split.seam,
+          split.bottom_first);
+    if (top.pixels && bottom.pixels) {
+      size_t row = (size_t)whole.width * whole.channels;
+      CHECK(top.width == whole.width && bottom.width == whole.width && top.channels == whole.channels &&
+                bottom.channels == whole.channels && top.height > split.seam &&
+                bottom.height == whole.height - split.bottom_first,
+            "%s: parts of %ux%u and %ux%u", path, top.width, top.height, bottom.width, bottom.height);
+      if (top.height > split.seam && bottom.height == whole.height - split.bottom_first) {
+        CHECK(memcmp(top.pixels, whole.pixels, row * split.seam) == 0, "%s: the top part's rows differ (share %.2f)",
+              path, shares[i]);
+        CHECK(memcmp(bottom.pixels + row * (split.seam - split.bottom_first), whole.pixels + row * split.seam,
+                     row * (whole.height - split.seam)) == 0,
+              "%s: the bottom part's rows differ (share %.2f)", path, shares[i]);
+      }
+    }
+    imprint_image_free(&top);
+    imprint_image_free(&bottom);
+    free(split.top);
+    free(split.bottom);
+  }
+  /* Cut short, the file is not split (its restart markers and end are not all there). */
+  jpeg_split split;
+  CHECK(jpeg_split_rows(bytes, size / 2, 0.42, &split) == JPEG_SPLIT_NOT_POSSIBLE, "%s: half a file split", path);
+  imprint_image_free(&whole);
+  free(bytes);
+  return made;
+}
+
 /* FNV-1a of a scaled image's pixels, or 0 when the decode failed. */
 static uint32_t scaled_hash(const uint8_t *bytes, size_t size, int scale) {
   char problem[160];
@@ -572,6 +624,12 @@ int main(int argc, char **argv) {
     paths[count++] = argv[i];
   }
   test_kept_tables(paths, count);
+  int split = 0;
+  for (int i = 0; i < count; i++) split += split_matches(paths[i]);
+  /* Six of the seven darknet photos have restart intervals (giraffe.jpg has none), and three of
+   * the test files (make-test-jpegs.js); the progressive ones cannot be split. */
+  printf("%d of %d JPEGs split at restart markers\n", split, count);
+  CHECK(split >= 9, "only %d JPEGs split", split);
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }

@@ -1,11 +1,13 @@
 /* libFuzzer target: outside bytes through the image decoder (stb_image + our JPEG scan, Huffman
  * decoding and 1/4- and 1/8-scale decodes, EXIF orientation and limits) and the resize/normalise step, as
- * imprint_model_set_input_encoded() runs them. Limits are small so the fuzzer explores parsers
+ * imprint_model_set_input_encoded() runs them; and a JPEG's split into two parts at restart markers
+ * (as two threads decode it), each part decoded. Limits are small so the fuzzer explores parsers
  * rather than allocating gigabytes. */
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "image.h"
+#include "jpeg_split.h"
 #include "model_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -19,6 +21,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (image_decode_for_model(data, size, &limits, &tiny, &image, why, sizeof why) == IMPRINT_OK) {
     if (!image.pixels || image.width == 0 || image.height == 0 || image.channels < 1 || image.channels > 4) abort();
     imprint_image_free(&image);
+  }
+  jpeg_split split;
+  if (jpeg_split_rows(data, size, 0.42, &split) == JPEG_SPLIT_MADE) {
+    if (split.bottom_first >= split.seam) abort();
+    imprint_image part;
+    if (image_decode(split.top, split.top_size, &limits, &part, why, sizeof why) == IMPRINT_OK)
+      imprint_image_free(&part);
+    if (image_decode(split.bottom, split.bottom_size, &limits, &part, why, sizeof why) == IMPRINT_OK)
+      imprint_image_free(&part);
+    free(split.top);
+    free(split.bottom);
   }
   if (image_decode(data, size, &limits, &image, why, sizeof why) != IMPRINT_OK) return 0;
   if (!image.pixels || image.width == 0 || image.height == 0 || image.channels < 1 || image.channels > 4) abort();

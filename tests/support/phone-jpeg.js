@@ -66,14 +66,20 @@ function mosaic(width, height) {
 /**
  * The mosaic as a JPEG (Buffer) encoded by cjpeg: 4:2:0 (or `sample`, e.g. '1x1' for 4:4:4; or
  * gray), quality 92 (unless given), baseline with the standard Huffman tables as cameras write, or
- * progressive (cjpeg's default scan script: DC and AC scans with successive approximation).
+ * progressive (cjpeg's default scan script: DC and AC scans with successive approximation);
+ * `restart`: cjpeg's -restart (a restart interval in MCU rows, or blocks with a B after it).
  */
-function phoneJpeg(width, height, { progressive = false, quality = 92, sample = '2x2', gray = false } = {}) {
+function phoneJpeg(
+  width,
+  height,
+  { progressive = false, quality = 92, sample = '2x2', gray = false, restart = null } = {},
+) {
   const rgb = mosaic(width, height);
   const ppm = Buffer.concat([Buffer.from(`P6\n${width} ${height}\n255\n`, 'latin1'), rgb]);
   const args = ['-quality', String(quality), '-sample', sample];
   if (progressive) args.push('-progressive');
   if (gray) args.push('-grayscale');
+  if (restart !== null) args.push('-restart', String(restart));
   const run = spawnSync('cjpeg', args, { input: ppm, maxBuffer: 64 << 20 });
   if (run.error && run.error.code === 'ENOENT')
     throw new Error('cjpeg not found: install Debian libjpeg-turbo-progs (scripts/setup.sh does)');
