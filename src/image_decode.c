@@ -117,7 +117,31 @@ static int find_unsupported_format(const uint8_t *b, size_t n, unsupported_forma
 }
 
 /* Width and height as PNG (IHDR), GIF (logical screen) and BMP (info header) state them. */
+/* A binary PGM/PPM header's three numbers (width, height, largest sample) as stb_image reads them
+ * (stbi__pnm_info: whitespace and # comments between them), each clamped to UINT32_MAX: stb_image
+ * adds digits to an int without a bound, so a header number over INT_MAX is undefined behaviour
+ * there (found by fuzzing) and must be refused before it reads one. 0 when not such a header. */
+static int pnm_header_numbers(const uint8_t *b, size_t n, uint32_t numbers[3]) {
+  if (n < 3 || b[0] != 'P' || (b[1] != '5' && b[1] != '6')) return 0;
+  size_t at = 2;
+  for (int i = 0; i < 3; i++) {
+    for (;;) { /* whitespace, then a comment to the end of its line, again */
+      while (at < n && (b[at] == ' ' || (b[at] >= '\t' && b[at] <= '\r'))) at++;
+      if (at >= n || b[at] != '#') break;
+      while (at < n && b[at] != '\n' && b[at] != '\r') at++;
+    }
+    uint64_t value = 0;
+    for (; at < n && b[at] >= '0' && b[at] <= '9'; at++) {
+      value = value * 10 + (uint64_t)(b[at] - '0');
+      if (value > UINT32_MAX) value = UINT32_MAX;
+    }
+    numbers[i] = (uint32_t)value;
+  }
+  return 1;
+}
+
 static void header_dimensions(const uint8_t *b, size_t n, uint32_t *width, uint32_t *height) {
+  uint32_t pnm[3];
   if (n >= 24 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0 && memcmp(b + 12, "IHDR", 4) == 0) {
     *width = be_get_u32(b + 16);
     *height = be_get_u32(b + 20);
@@ -128,6 +152,9 @@ static void header_dimensions(const uint8_t *b, size_t n, uint32_t *width, uint3
     int32_t h = (int32_t)le_get_u32(b + 22); /* negative height: rows stored top-down */
     *width = le_get_u32(b + 18);
     *height = h < 0 ? (uint32_t)(-(int64_t)h) : (uint32_t)h;
+  } else if (pnm_header_numbers(b, n, pnm)) {
+    *width = pnm[0];
+    *height = pnm[1];
   }
 }
 
@@ -359,6 +386,15 @@ static imprint_status decode(const uint8_t *bytes, size_t size, const imprint_li
     header_height = jpeg.height;
   } else {
     header_dimensions(bytes, size, &header_width, &header_height);
+  }
+  uint32_t pnm[3];
+  if (pnm_header_numbers(bytes, size, pnm)) { /* numbers stb_image cannot hold: see pnm_header_numbers() */
+    if (pnm[0] > INT32_MAX || pnm[1] > INT32_MAX)
+      return explain(IMPRINT_ERR_IMAGE_TOO_LARGE, why, why_size,
+                     "the image is too large to decode (its PNM header states an enormous size)");
+    if (pnm[2] > 65535)
+      return explain(IMPRINT_ERR_DECODE_FAILED, why, why_size,
+                     "the PNM header's largest sample value is over 65535 (a damaged file?)");
   }
   /* EXIF orientations 5..8 swap width and height: limits apply to the size decode() returns. */
   int orientation = jpeg.orientation, swapped = orientation >= 5;

@@ -186,3 +186,18 @@ test('a Huffman table with more codes than its lengths hold is DECODE_FAILED (fo
   const bytes = fs.readFileSync(require('node:path').join(dir, 'jpeg-dht-code-lengths-overflow.jpg'));
   await expectRefused(bytes, 'DECODE_FAILED', /damaged/, 'overflowing code lengths');
 });
+
+test('a PNM header number over what stb_image holds is refused before it reads it (found by fuzzing)', async () => {
+  const dir = require('node:path').join(__dirname, 'fuzz', 'regressions', 'image_decode');
+  const found = fs.readFileSync(require('node:path').join(dir, 'ppm-width-digits-over-int-max.ppm'));
+  await expectRefused(found, 'IMAGE_TOO_LARGE', /PNM header states an enormous size/, "the fuzzer's PPM");
+  const pixels = Buffer.alloc(2 * 2 * 3, 128);
+  const ppm = (header) => Buffer.concat([Buffer.from(header, 'latin1'), pixels]);
+  await expectRefused(ppm('P6\n2 99999999999\n255\n'), 'IMAGE_TOO_LARGE', /enormous size/, 'an 11-digit height');
+  await expectRefused(ppm('P6 2 2\n# a comment\n4294967296\n'), 'DECODE_FAILED', /over 65535/, 'a 10-digit maximum');
+  // Within range, the same header decodes as before; a maximum of 65536 or more is refused as
+  // stb_image refuses it, in imprint's words.
+  const image = await extractor.decode(ppm('P6\n# made by hand\n2 2\n255\n'));
+  assert.deepEqual([image.width, image.height, image.channels], [2, 2, 3]);
+  await expectRefused(ppm('P6 2 2 65536\n'), 'DECODE_FAILED', /over 65535/, 'maximum 65536');
+});
