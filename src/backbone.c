@@ -374,7 +374,7 @@ static imprint_status define_conv_int8(graph_builder *g, uint32_t v) {
   uint32_t kh = k->dims[0], kw = k->dims[1], cin = k->dims[2], cout = k->dims[3];
   imprint_status status = quantize_conv_weights(b, cout, (size_t)kh * kw * cin);
   if (status != IMPRINT_OK) return status;
-  uint32_t input, filter, bias;
+  uint32_t input = XNN_INVALID_VALUE_ID, filter, bias; /* set by quantized_input() (gcc -O2 cannot tell) */
   if ((status = quantized_input(g, v, b->input_node, &input)) != IMPRINT_OK) return status;
   size_t filter_dims[4] = {cout, kh, kw, cin}, bias_dims[1] = {cout};
   XNN_CHECK(xnn_define_channelwise_quantized_tensor_value(g->subgraph, xnn_datatype_qcint8, b->qscale, 4, 0,
