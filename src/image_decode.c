@@ -116,7 +116,6 @@ static int find_unsupported_format(const uint8_t *b, size_t n, unsupported_forma
   return 1;
 }
 
-/* Width and height as PNG (IHDR), GIF (logical screen) and BMP (info header) state them. */
 /* A binary PGM/PPM header's three numbers (width, height, largest sample) as stb_image reads them
  * (stbi__pnm_info: whitespace and # comments between them), each clamped to UINT32_MAX: stb_image
  * adds digits to an int without a bound, so a header number over INT_MAX is undefined behaviour
@@ -140,6 +139,7 @@ static int pnm_header_numbers(const uint8_t *b, size_t n, uint32_t numbers[3]) {
   return 1;
 }
 
+/* Width and height as PNG (IHDR), GIF (logical screen), BMP (info header) and binary PNM state them. */
 static void header_dimensions(const uint8_t *b, size_t n, uint32_t *width, uint32_t *height) {
   uint32_t pnm[3];
   if (n >= 24 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0 && memcmp(b + 12, "IHDR", 4) == 0) {
