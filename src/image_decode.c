@@ -457,20 +457,15 @@ static imprint_status decode(const uint8_t *bytes, size_t size, const imprint_li
       data = job.checked;
       memcpy(problem, job.problem, sizeof problem);
       full.pixels = joined(&job.top, &job.bottom, &split, width, height);
+      full.width = width;
+      full.height = height;
       full.channels = job.top.channels;
       free(split.top);
       free(split.bottom);
       /* A part stb_image refused (damage the check reports anyway): the whole file on this thread,
        * for its own reason. */
-      if (!full.pixels && data != JPEG_DATA_DAMAGED && data != JPEG_DATA_OUT_OF_MEMORY)
-        stb_decode(&full);
-      else
-        full.width = width, full.height = height;
+      if (!full.pixels && data != JPEG_DATA_DAMAGED && data != JPEG_DATA_OUT_OF_MEMORY) stb_decode(&full);
       decoded_in_full = 1;
-      if (data == JPEG_DATA_DAMAGED || data == JPEG_DATA_OUT_OF_MEMORY) {
-        stbi_image_free(full.pixels);
-        full.pixels = NULL;
-      }
     } else if (!scale && pair_runner) {
       check_and_decode both = {JPEG_DATA_OK, {0}, full};
       pair_runner(run_check, run_decode, &both);
@@ -478,10 +473,6 @@ static imprint_status decode(const uint8_t *bytes, size_t size, const imprint_li
       memcpy(problem, both.problem, sizeof problem);
       full = both.decode;
       decoded_in_full = 1;
-      if (data == JPEG_DATA_DAMAGED || data == JPEG_DATA_OUT_OF_MEMORY) {
-        stbi_image_free(full.pixels);
-        full.pixels = NULL;
-      }
     } else {
       int whole_axes =
           scale == 4 ? whole_block_axes((uint32_t)width, (uint32_t)height, orientation, out_width, out_height) : 0;
@@ -490,6 +481,8 @@ static imprint_status decode(const uint8_t *bytes, size_t size, const imprint_li
       data = jpeg_decode_data(bytes, size, scale, whole_axes, scale ? &boxes : NULL, scale ? &scaled : NULL, problem,
                               sizeof problem);
     }
+    /* Pixels decoded beside a check that failed are dropped (NULL after a scaled decode). */
+    if (data == JPEG_DATA_DAMAGED || data == JPEG_DATA_OUT_OF_MEMORY) stbi_image_free(full.pixels);
     if (data == JPEG_DATA_DAMAGED)
       return explain(IMPRINT_ERR_DECODE_FAILED, why, why_size, "the JPEG data is damaged: %s", problem);
     if (data == JPEG_DATA_OUT_OF_MEMORY)
