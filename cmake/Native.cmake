@@ -71,6 +71,7 @@ imprint_native_test(model_file_test)
 imprint_native_test(head_test)
 imprint_native_test(index_test)
 imprint_native_test(jpeg_decode_test)
+imprint_native_test(preprocess_test)
 imprint_native_test(core_test XNNPACK)
 
 # The long model-file damage run (tests/c/model-damage.sh): optimised, never instrumented, built
@@ -105,6 +106,11 @@ set_tests_properties(model_file_test PROPERTIES FIXTURES_REQUIRED default-model 
 # truncation of a saved head), limits and errors. Synthetic embeddings, no model needed.
 add_test(NAME head_test COMMAND head_test WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}")
 set_tests_properties(head_test PROPERTIES LABELS unit)
+
+# preprocess() (resize, alpha, normalisation) against the plain per-pixel definition, bit for bit, its
+# two halves run in either order. Random pixels, no model needed.
+add_test(NAME preprocess_test COMMAND preprocess_test WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}")
+set_tests_properties(preprocess_test PROPERTIES LABELS unit)
 
 # The similarity index: ids, centred similarities, top-k, index files (every flipped bit and every
 # truncation of a saved index, edits behind a valid checksum), limits and errors. Synthetic embeddings.

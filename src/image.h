@@ -29,6 +29,7 @@ imprint_status image_decode(const uint8_t *bytes, size_t size, const imprint_lim
  * (1 thread, or no pool linked in) image_decode() runs its steps one after the other. */
 typedef void (*image_pair_runner)(void (*first)(void *), void (*second)(void *), void *context);
 void image_set_pair_runner(image_pair_runner runner);
+image_pair_runner image_current_pair_runner(void); /* NULL: none installed */
 
 typedef struct preprocess_spec preprocess_spec;
 

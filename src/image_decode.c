@@ -285,6 +285,7 @@ int jpeg_scale_for(uint32_t shown_width, uint32_t shown_height, uint32_t out_wid
 static image_pair_runner pair_runner = NULL;
 
 void image_set_pair_runner(image_pair_runner runner) { pair_runner = runner; }
+image_pair_runner image_current_pair_runner(void) { return pair_runner; }
 
 /* stb_image's decode of the whole file: its failure reason is taken on the thread that decoded
  * (stb_image keeps it in a global, never a thread-local, here). `wanted`: the channels asked for

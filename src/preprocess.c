@@ -1,5 +1,6 @@
-/* preprocess.c — pixels to the model's input tensor: composite alpha, resize, normalise, in one
- * pass over the output (plus a box-filter pass when shrinking by more than 2x). */
+/* preprocess.c — pixels to the model's input tensor: composite alpha, resize, normalise (a box
+ * filter first when shrinking by more than 2x). Each pass is cut into two halves of its output
+ * rows, which the threads build runs on two threads (image_current_pair_runner()). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,62 +87,119 @@ static inline axis_sample sample_axis(uint32_t i, uint32_t in_size, uint32_t out
   return sample;
 }
 
-/* The interpolation order (horizontal, then vertical; "top + (bottom - top) * frac") follows
- * TF.js's resizeBilinear so that identical pixels give identical model inputs. */
-#define BILINEAR_BODY(FETCH)                                              \
-  for (uint32_t oy = 0; oy < spec->out_height; oy++) {                    \
-    axis_sample y = sample_axis(oy, in_h, spec->out_height, half_pixel);  \
-    for (uint32_t ox = 0; ox < spec->out_width; ox++) {                   \
-      axis_sample x = sample_axis(ox, in_w, spec->out_width, half_pixel); \
-      float tl[3], tr[3], bl[3], br[3], rgb[3];                           \
-      FETCH(x.first, y.first, tl);                                        \
-      FETCH(x.second, y.first, tr);                                       \
-      FETCH(x.first, y.second, bl);                                       \
-      FETCH(x.second, y.second, br);                                      \
-      for (int c = 0; c < 3; c++) {                                       \
-        float top = tl[c] + (tr[c] - tl[c]) * x.weight;                   \
-        float bottom = bl[c] + (br[c] - bl[c]) * x.weight;                \
-        rgb[c] = top + (bottom - top) * y.weight;                         \
-      }                                                                   \
-      write_output(spec, out, (size_t)oy * spec->out_width + ox, rgb);    \
-    }                                                                     \
+/* Bilinear resampling as TF.js's resizeBilinear does it, so that identical pixels give identical
+ * model inputs: horizontally first (top = left + (right - left) * x weight, for the two source rows
+ * an output row samples), then vertically (top + (bottom - top) * y weight). Done in that order in
+ * two passes: each source row's horizontal pass is made once, not once per output pixel's four
+ * corners, and kept while the next output row samples it too (a two-row cache). */
+typedef struct bilinear_job {
+  const image_view *pixels;   /* the source: 8-bit pixels (composited over background) ... */
+  const rgb_float_image *rgb; /* ... or the box filter's RGB floats */
+  float background[3];
+  const preprocess_spec *spec;
+  int half_pixel;
+  const axis_sample *columns; /* spec->out_width samples along x */
+  float *rows[2][2];          /* per half of the output rows: two cached horizontal passes */
+  uint32_t split;             /* output rows [0, split) are the first half's, the rest the second's */
+  float *out;
+} bilinear_job;
+
+/* 8-bit pixels with a channel count known where this is inlined (the loop is specialised). */
+static inline __attribute__((always_inline)) void horizontal_pixels(const uint8_t *row, int channels,
+                                                                    const axis_sample *columns, uint32_t out_w,
+                                                                    const float background[3], float *dst) {
+  for (uint32_t ox = 0; ox < out_w; ox++) {
+    float left[3], right[3];
+    image_view one = {row, 0, 1, (uint32_t)channels, 0};
+    fetch_rgb(&one, columns[ox].first, 0, background, left);
+    fetch_rgb(&one, columns[ox].second, 0, background, right);
+    float w = columns[ox].weight, *d = dst + (size_t)ox * 3;
+    d[0] = left[0] + (right[0] - left[0]) * w;
+    d[1] = left[1] + (right[1] - left[1]) * w;
+    d[2] = left[2] + (right[2] - left[2]) * w;
   }
-
-static void bilinear_from_pixels(const image_view *in, const preprocess_spec *spec, const float background[3],
-                                 int half_pixel, float *out) {
-  uint32_t in_w = in->width, in_h = in->height;
-#define FETCH_PIXELS(X, Y, DST) fetch_rgb(in, (X), (Y), background, (DST))
-  BILINEAR_BODY(FETCH_PIXELS)
-#undef FETCH_PIXELS
 }
 
-static void bilinear_from_floats(const rgb_float_image *in, const preprocess_spec *spec, int half_pixel, float *out) {
-  uint32_t in_w = in->width, in_h = in->height;
-#define FETCH_FLOATS(X, Y, DST) memcpy((DST), in->data + ((size_t)(Y)*in_w + (X)) * 3, sizeof(float) * 3)
-  BILINEAR_BODY(FETCH_FLOATS)
-#undef FETCH_FLOATS
+static void horizontal_pass(const bilinear_job *job, uint32_t y, float *dst) {
+  uint32_t out_w = job->spec->out_width;
+  if (job->rgb) {
+    const float *row = job->rgb->data + (size_t)y * job->rgb->width * 3;
+    for (uint32_t ox = 0; ox < out_w; ox++) {
+      const float *left = row + (size_t)job->columns[ox].first * 3, *right = row + (size_t)job->columns[ox].second * 3;
+      float w = job->columns[ox].weight, *d = dst + (size_t)ox * 3;
+      d[0] = left[0] + (right[0] - left[0]) * w;
+      d[1] = left[1] + (right[1] - left[1]) * w;
+      d[2] = left[2] + (right[2] - left[2]) * w;
+    }
+    return;
+  }
+  const image_view *in = job->pixels;
+  const uint8_t *row = in->pixels + (size_t)y * in->stride;
+  switch (in->channels) {
+    case 1: horizontal_pixels(row, 1, job->columns, out_w, job->background, dst); break;
+    case 2: horizontal_pixels(row, 2, job->columns, out_w, job->background, dst); break;
+    case 3: horizontal_pixels(row, 3, job->columns, out_w, job->background, dst); break;
+    default: horizontal_pixels(row, 4, job->columns, out_w, job->background, dst); break;
+  }
 }
 
+/* Output rows [begin, end), with `rows` (two rows of 3 * out_width floats) as the cache. */
+static void bilinear_rows(const bilinear_job *job, uint32_t begin, uint32_t end, float *const rows[2]) {
+  const preprocess_spec *spec = job->spec;
+  uint32_t in_h = job->rgb ? job->rgb->height : job->pixels->height, out_w = spec->out_width;
+  uint32_t cached[2] = {UINT32_MAX, UINT32_MAX};
+  for (uint32_t oy = begin; oy < end; oy++) {
+    axis_sample y = sample_axis(oy, in_h, spec->out_height, job->half_pixel);
+    int top = cached[0] == y.first ? 0 : cached[1] == y.first ? 1 : -1;
+    if (top < 0) {
+      top = cached[0] == y.second ? 1 : 0; /* keep the row the bottom needs */
+      horizontal_pass(job, y.first, rows[top]);
+      cached[top] = y.first;
+    }
+    int bottom = cached[0] == y.second ? 0 : cached[1] == y.second ? 1 : -1;
+    if (bottom < 0) {
+      bottom = 1 - top;
+      horizontal_pass(job, y.second, rows[bottom]);
+      cached[bottom] = y.second;
+    }
+    const float *t = rows[top], *b = rows[bottom];
+    for (uint32_t ox = 0; ox < out_w; ox++) {
+      float rgb[3];
+      for (int c = 0; c < 3; c++) rgb[c] = t[ox * 3 + c] + (b[ox * 3 + c] - t[ox * 3 + c]) * y.weight;
+      write_output(spec, job->out, (size_t)oy * out_w + ox, rgb);
+    }
+  }
+}
 /* Box filter by integer factors (fx, fy): each output pixel is the mean of its block (partial
  * blocks at the right/bottom edges average the pixels they have). Shrinking this way before the
  * bilinear step avoids the aliasing that sampling 4 of every (fx*fy) pixels would cause. */
-static void box_reduce(const image_view *in, uint32_t fx, uint32_t fy, const float background[3], float *dst,
-                       uint32_t out_w, uint32_t out_h) {
-  for (uint32_t by = 0; by < out_h; by++) {
+typedef struct box_job {
+  const image_view *in;
+  uint32_t fx, fy;
+  float background[3];
+  float *dst;
+  uint32_t out_w, out_h;
+  uint32_t split; /* rows [0, split) are the first half's, the rest the second's */
+} box_job;
+
+static void box_rows(const box_job *job, uint32_t begin, uint32_t end) {
+  const image_view *in = job->in;
+  uint32_t fx = job->fx, fy = job->fy;
+  for (uint32_t by = begin; by < end; by++) {
     uint32_t y_start = by * fy, y_end = y_start + fy < in->height ? y_start + fy : in->height;
-    for (uint32_t bx = 0; bx < out_w; bx++) {
+    for (uint32_t bx = 0; bx < job->out_w; bx++) {
       uint32_t x_start = bx * fx, x_end = x_start + fx < in->width ? x_start + fx : in->width;
       float sum[3] = {0, 0, 0}, rgb[3];
       for (uint32_t y = y_start; y < y_end; y++) {
         for (uint32_t x = x_start; x < x_end; x++) {
-          fetch_rgb(in, x, y, background, rgb);
+          fetch_rgb(in, x, y, job->background, rgb);
           sum[0] += rgb[0];
           sum[1] += rgb[1];
           sum[2] += rgb[2];
         }
       }
       float inv = 1.0f / (float)((y_end - y_start) * (x_end - x_start));
-      float *d = dst + ((size_t)by * out_w + bx) * 3;
+      float *d = job->dst + ((size_t)by * job->out_w + bx) * 3;
       d[0] = sum[0] * inv;
       d[1] = sum[1] * inv;
       d[2] = sum[2] * inv;
@@ -149,33 +207,84 @@ static void box_reduce(const image_view *in, uint32_t fx, uint32_t fy, const flo
   }
 }
 
+static void box_first_half(void *job) { box_rows(job, 0, ((box_job *)job)->split); }
+static void box_second_half(void *job) { box_rows(job, ((box_job *)job)->split, ((box_job *)job)->out_h); }
+
+static void bilinear_first_half(void *context) {
+  bilinear_job *job = context;
+  bilinear_rows(job, 0, job->split, job->rows[0]);
+}
+static void bilinear_second_half(void *context) {
+  bilinear_job *job = context;
+  bilinear_rows(job, job->split, job->spec->out_height, job->rows[1]);
+}
+
+/* Each pass is cut into two halves of its output rows, run on two threads when image_decode.c has
+ * a pair runner (the threads build with 2 threads or more), else one after the other. */
+static void run_halves(void (*first)(void *), void (*second)(void *), void *job) {
+  image_pair_runner runner = image_current_pair_runner();
+  if (runner) {
+    runner(first, second, job);
+  } else {
+    first(job);
+    second(job);
+  }
+}
+
+static int grow_scratch(preprocess_scratch *scratch, size_t need) {
+  if (scratch->capacity >= need) return 1;
+  void *grown = realloc(scratch->buffer, need);
+  if (!grown) return 0;
+  scratch->buffer = grown;
+  scratch->capacity = need;
+  return 1;
+}
+
 imprint_status preprocess(const image_view *in, const preprocess_spec *spec, preprocess_scratch *scratch, float *out) {
   if (!in->pixels || in->width == 0 || in->height == 0 || in->channels < 1 || in->channels > 4)
     return IMPRINT_ERR_INVALID_ARGUMENT;
-  float background[3] = {spec->background[0], spec->background[1], spec->background[2]};
-  int half_pixel = spec->resize == MODEL_RESIZE_BILINEAR_HALF_PIXEL;
+  uint32_t out_w = spec->out_width, out_h = spec->out_height;
+  uint32_t fx = 1, fy = 1;
   if (spec->resize == MODEL_RESIZE_AREA_THEN_BILINEAR) {
-    uint32_t fx = in->width / (2 * spec->out_width);
-    uint32_t fy = in->height / (2 * spec->out_height);
+    fx = in->width / (2 * out_w);
+    fy = in->height / (2 * out_h);
     if (fx < 1) fx = 1;
     if (fy < 1) fy = 1;
-    if (fx > 1 || fy > 1) {
-      uint32_t reduced_w = (in->width + fx - 1) / fx, reduced_h = (in->height + fy - 1) / fy;
-      size_t need = (size_t)reduced_w * reduced_h * 3 * sizeof(float);
-      if (scratch->capacity < need) {
-        void *grown = realloc(scratch->buffer, need);
-        if (!grown) return IMPRINT_ERR_OUT_OF_MEMORY;
-        scratch->buffer = grown;
-        scratch->capacity = need;
-      }
-      float *reduced = (float *)(void *)scratch->buffer;
-      box_reduce(in, fx, fy, background, reduced, reduced_w, reduced_h);
-      rgb_float_image small = {reduced, reduced_w, reduced_h};
-      bilinear_from_floats(&small, spec, 0, out);
-      return IMPRINT_OK;
-    }
   }
-  bilinear_from_pixels(in, spec, background, half_pixel, out);
+  int box = fx > 1 || fy > 1;
+  uint32_t reduced_w = (in->width + fx - 1) / fx, reduced_h = (in->height + fy - 1) / fy;
+  /* The scratch holds the box filter's output (if any), the x samples and 2 x 2 cached rows. */
+  size_t reduced_bytes = box ? (size_t)reduced_w * reduced_h * 3 * sizeof(float) : 0;
+  size_t columns_bytes = (size_t)out_w * sizeof(axis_sample), row_floats = (size_t)out_w * 3;
+  if (!grow_scratch(scratch, reduced_bytes + columns_bytes + 4 * row_floats * sizeof(float)))
+    return IMPRINT_ERR_OUT_OF_MEMORY;
+  float background[3] = {spec->background[0], spec->background[1], spec->background[2]};
+  bilinear_job job = {.pixels = in, .spec = spec, .out = out, .split = out_h / 2};
+  memcpy(job.background, background, sizeof background);
+  rgb_float_image reduced = {(const float *)(void *)scratch->buffer, reduced_w, reduced_h};
+  if (box) {
+    box_job boxes = {in,
+                     fx,
+                     fy,
+                     {background[0], background[1], background[2]},
+                     (float *)(void *)scratch->buffer,
+                     reduced_w,
+                     reduced_h,
+                     reduced_h / 2};
+    run_halves(box_first_half, box_second_half, &boxes);
+    job.pixels = NULL;
+    job.rgb = &reduced;
+    job.half_pixel = 0; /* the box filter's output is sampled with align-corners */
+  } else {
+    job.half_pixel = spec->resize == MODEL_RESIZE_BILINEAR_HALF_PIXEL;
+  }
+  axis_sample *columns = (axis_sample *)(void *)(scratch->buffer + reduced_bytes);
+  uint32_t in_w = box ? reduced_w : in->width;
+  for (uint32_t ox = 0; ox < out_w; ox++) columns[ox] = sample_axis(ox, in_w, out_w, job.half_pixel);
+  job.columns = columns;
+  float *rows = (float *)(void *)(scratch->buffer + reduced_bytes + columns_bytes);
+  for (int k = 0; k < 4; k++) job.rows[k / 2][k % 2] = rows + k * row_floats;
+  run_halves(bilinear_first_half, bilinear_second_half, &job);
   return IMPRINT_OK;
 }
 

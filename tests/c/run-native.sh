@@ -18,7 +18,7 @@ sh scripts/fetch-deps.sh >/dev/null  # the pinned XNNPACK (a no-op when cached)
 [ -f "$build/build.ninja" ] || cmake -S . -B "$build" -G Ninja -DIMPRINT_SANITIZE=ON >/dev/null
 # Each test's count of checks (ctest shows a passing test's output only in its log).
 counts() { grep -E "[0-9]+ passed, [0-9]+ failed" "$build/Testing/Temporary/LastTest.log" || true; }
-cmake --build "$build" --target model_file_test head_test index_test jpeg_decode_test -- --quiet
+cmake --build "$build" --target model_file_test head_test index_test jpeg_decode_test preprocess_test -- --quiet
 ctest --test-dir "$build" --output-on-failure -L unit
 counts
 nice -n 5 cmake --build "$build" -- --quiet
