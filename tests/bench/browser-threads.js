@@ -56,7 +56,12 @@ async function main() {
             await v.extractor.embed(photo.slice());
           }
         }
+        // Each timed block starts with every thread asleep: a threads build's workers spin for about
+        // 25 ms after their last task (cmake/pthreadpool-emscripten.patch), which would otherwise
+        // overlap the next variant's first images, and a block's first image pays the wake-up.
+        const idle = () => new Promise((resolve) => setTimeout(resolve, 60));
         const perImage = async (extractor, input, count) => {
+          await idle();
           const start = performance.now();
           for (let i = 0; i < count; i++) await extractor.embed(input === photo ? photo.slice() : input);
           return (performance.now() - start) / count;
