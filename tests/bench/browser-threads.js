@@ -56,9 +56,9 @@ async function main() {
             await v.extractor.embed(photo.slice());
           }
         }
-        // Each timed block starts with every thread asleep: a threads build's workers spin for about
-        // 25 ms after their last task (cmake/pthreadpool-emscripten.patch), which would otherwise
-        // overlap the next variant's first images, and a block's first image pays the wake-up.
+        // Each timed block starts after 60 ms idle, as a user's first image does: a threads build's
+        // worker has gone to sleep (pthreadpool spins about 1 ms in wasm) and its first image pays
+        // the wake-up, whichever variant ran before it.
         const idle = () => new Promise((resolve) => setTimeout(resolve, 60));
         const perImage = async (extractor, input, count) => {
           await idle();
