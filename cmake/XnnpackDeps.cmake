@@ -2,7 +2,8 @@
 # scripts/fetch-deps.sh) and add XNNPACK to the build as the static library target `XNNPACK`, with
 # its options set once for both builds:
 # - wasm: XNNPACK patched by cmake/xnnpack-emscripten.patch (it only teaches XNNPACK's CMake the
-#   Emscripten target and fixes includes in wasm kernels);
+#   Emscripten target and fixes includes in wasm kernels), pthreadpool by
+#   cmake/pthreadpool-emscripten.patch (its threads' spin-wait bounded by time);
 # - native x86-64: upstream unpatched, CPU detection from Debian's libcpuinfo-dev.
 #
 # Unpacking and patching happen at configure time, once: each source tree carries a stamp naming
@@ -22,10 +23,14 @@ if(CMAKE_SYSTEM_NAME STREQUAL "Emscripten")
   # Reconfigure (and so re-check the stamps) when the patch changes.
   set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${IMPRINT_XNNPACK_PATCH}")
   imprint_unpack(xnnpack "${IMPRINT_THIRD_PARTY_DIR}/xnnpack-src" PATCH "${IMPRINT_XNNPACK_PATCH}")
+  # The threads' spin-wait bounded by time as well (the patch says why).
+  set(IMPRINT_PTHREADPOOL_PATCH "${PROJECT_SOURCE_DIR}/cmake/pthreadpool-emscripten.patch")
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${IMPRINT_PTHREADPOOL_PATCH}")
+  imprint_unpack(pthreadpool "${IMPRINT_THIRD_PARTY_DIR}/pthreadpool-src" PATCH "${IMPRINT_PTHREADPOOL_PATCH}")
 else()
   imprint_unpack(xnnpack "${IMPRINT_THIRD_PARTY_DIR}/xnnpack-src")
+  imprint_unpack(pthreadpool "${IMPRINT_THIRD_PARTY_DIR}/pthreadpool-src")
 endif()
-imprint_unpack(pthreadpool "${IMPRINT_THIRD_PARTY_DIR}/pthreadpool-src")
 imprint_unpack(fxdiv "${IMPRINT_THIRD_PARTY_DIR}/fxdiv-src")
 set(IMPRINT_XNNPACK_INCLUDE_DIRS
   "${IMPRINT_THIRD_PARTY_DIR}/xnnpack-src/include" "${IMPRINT_THIRD_PARTY_DIR}/pthreadpool-src/include")

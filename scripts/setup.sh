@@ -18,7 +18,7 @@ die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 # emscripten: emcc/emcmake (Debian's 3.1.6, with clang-14, lld-14, binaryen)
 # cmake, ninja-build: the build; python3: XNNPACK's configure step
 # libstb-dev: stb_image.h; clang: native builds of tools and tests
-# patch: applies cmake/xnnpack-emscripten.patch; xz-utils, ca-certificates: fetching
+# patch: applies cmake/xnnpack-emscripten.patch and cmake/pthreadpool-emscripten.patch; xz-utils, ca-certificates: fetching
 # libcpuinfo-dev: x86 CPU detection for the native XNNPACK of the C tests (cmake/Native.cmake)
 # clang-format: the C style check of scripts/check-format.sh (Debian 12's is version 14)
 # libjpeg-turbo-progs: cjpeg, which tests/support/phone-jpeg.js runs to encode phone-like JPEGs
