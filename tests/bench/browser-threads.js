@@ -6,7 +6,9 @@
 // model: a 224x224 RGBA image (the backbone and preprocessing) and a JPEG photo (its decoding too:
 // dog.jpg has restart intervals, so on 2 threads it is decoded in two parts, src/jpeg_split.h).
 // Prints a table of per-image times, the ratios (the target: threads build at 2 threads <= 0.65x
-// the default build at 1 thread) and what the photo adds to the pixels' time on each.
+// the default build at 1 thread) and what the photo adds to the pixels' time on each. Then two
+// threads-build extractors (default and 'accurate') in the same page, taking turns image by image
+// against each in a row: each has its own thread pool, and neither may slow the other.
 //
 //   node tests/bench/browser-threads.js [--rounds N] [--threads N]
 const path = require('node:path');
@@ -75,9 +77,35 @@ async function main() {
           }
         }
         for (const v of variants) v.extractor.dispose();
+
+        // Two threads-build extractors in one page (the default model and the 'accurate' preset),
+        // each with its own wasm instance and thread pool: one image each in turn, against each
+        // one's images in a row. A pool whose threads kept spinning after its image would slow the
+        // other's next image (cmake/pthreadpool-emscripten.patch).
+        const pair = [];
+        for (const model of ['default', 'accurate']) {
+          const extractor = await window.imprint.createExtractor({ build: 'threads', threads, model });
+          for (let i = 0; i < 3; i++) await extractor.embed(pixels);
+          pair.push({ model, extractor, alternating: [], inARow: [] });
+        }
+        const timeOne = async (extractor) => {
+          const start = performance.now();
+          await extractor.embed(pixels);
+          return performance.now() - start;
+        };
+        for (let r = 0; r < rounds; r++) {
+          await idle();
+          for (let i = 0; i < 5; i++) for (const p of pair) p.alternating.push(await timeOne(p.extractor));
+          for (const p of pair) {
+            await idle();
+            for (let i = 0; i < 5; i++) p.inARow.push(await timeOne(p.extractor));
+          }
+        }
+        for (const p of pair) p.extractor.dispose();
         return {
           cores: navigator.hardwareConcurrency,
           variants: variants.map(({ name, info, times }) => ({ name, info, times })),
+          pair: pair.map(({ model, alternating, inARow }) => ({ model, alternating, inARow })),
         };
       },
       { rounds, threads },
@@ -112,6 +140,12 @@ async function main() {
     console.log(
       `photo - pixels (decoding and resize), ms: ${result.variants.map((v, i) => `${v.name} ${(m[i].photo - m[i].pixels).toFixed(1)}`).join(', ')}`,
     );
+    console.log('');
+    console.log(`two threads-build extractors on ${threads} threads in one page, median ms per image:`);
+    for (const p of result.pair)
+      console.log(
+        `  ${p.model}: ${median(p.alternating).toFixed(1)} taking turns with the other, ${median(p.inARow).toFixed(1)} in a row (${(median(p.alternating) / median(p.inARow)).toFixed(2)}x)`,
+      );
   } finally {
     await browser.close();
     await server.close();
