@@ -26,7 +26,8 @@ imprint_status image_decode(const uint8_t *bytes, size_t size, const imprint_lim
 
 /* Runs first(context) and second(context) and returns when both are done. threads.c installs one
  * that runs them on two threads of the process's pool once it has two or more; without one
- * (1 thread, or no pool linked in) image_decode() runs its steps one after the other. */
+ * (1 thread, or no pool linked in) image_decode() and preprocess() run their steps one after the
+ * other. */
 typedef void (*image_pair_runner)(void (*first)(void *), void (*second)(void *), void *context);
 void image_set_pair_runner(image_pair_runner runner);
 image_pair_runner image_current_pair_runner(void); /* NULL: none installed */

@@ -3,10 +3,12 @@
  * One pthreadpool for the process, made by imprint_set_threads() and handed to every XNNPACK
  * runtime created afterwards (backbone_runtime_create()). It is never replaced once made, because
  * runtimes keep a pointer to it; in the browser each extractor has its own wasm instance, so the
- * count is set once per instance anyway. A full-size JPEG's check and its stb_image decode run on
- * two of its threads as well (image_set_pair_runner()). Builds without threads (Emscripten
- * without -pthread, where pthreadpool is only a single-threaded shim) keep a NULL pool: XNNPACK
- * then runs every operator on the calling thread, and image decoding takes its steps in turn. */
+ * count is set once per instance anyway. A full-size JPEG's check and its stb_image decode, and
+ * the two halves of preprocess()'s passes, run on two of its threads as well
+ * (image_set_pair_runner()). Builds without threads (Emscripten without -pthread, where
+ * pthreadpool is only a single-threaded shim) keep a NULL pool: XNNPACK then runs every operator
+ * on the calling thread, and image decoding and preprocessing take their steps in turn. In wasm,
+ * the pool's threads spin at most 3 ms before they sleep (cmake/pthreadpool-emscripten.patch). */
 #include "backbone.h"
 #include "image.h"
 
