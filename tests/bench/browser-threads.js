@@ -59,8 +59,8 @@ async function main() {
           }
         }
         // Each timed block starts after 60 ms idle, as a user's first image does: a threads build's
-        // worker has gone to sleep (pthreadpool spins about 1 ms in wasm) and its first image pays
-        // the wake-up, whichever variant ran before it.
+        // worker has gone to sleep (it spins at most 3 ms, cmake/pthreadpool-emscripten.patch) and
+        // its first image pays the wake-up, whichever variant ran before it.
         const idle = () => new Promise((resolve) => setTimeout(resolve, 60));
         const perImage = async (extractor, input, count) => {
           await idle();
