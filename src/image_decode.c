@@ -139,9 +139,9 @@ static int pnm_header_numbers(const uint8_t *b, size_t n, uint32_t numbers[3]) {
   return 1;
 }
 
-/* Width and height as PNG (IHDR), GIF (logical screen), BMP (info header) and binary PNM state them. */
+/* Width and height as PNG (IHDR), GIF (logical screen) and BMP (info header) state them (binary
+ * PNM: pnm_header_numbers()). */
 static void header_dimensions(const uint8_t *b, size_t n, uint32_t *width, uint32_t *height) {
-  uint32_t pnm[3];
   if (n >= 24 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0 && memcmp(b + 12, "IHDR", 4) == 0) {
     *width = be_get_u32(b + 16);
     *height = be_get_u32(b + 20);
@@ -152,9 +152,6 @@ static void header_dimensions(const uint8_t *b, size_t n, uint32_t *width, uint3
     int32_t h = (int32_t)le_get_u32(b + 22); /* negative height: rows stored top-down */
     *width = le_get_u32(b + 18);
     *height = h < 0 ? (uint32_t)(-(int64_t)h) : (uint32_t)h;
-  } else if (pnm_header_numbers(b, n, pnm)) {
-    *width = pnm[0];
-    *height = pnm[1];
   }
 }
 
@@ -379,23 +376,23 @@ static imprint_status decode(const uint8_t *bytes, size_t size, const imprint_li
                    unsupported.name, unsupported.advice);
   /* Sizes from the header first, so a decompression bomb is refused as too large (not as damaged)
    * and before anything is allocated for it. */
-  uint32_t header_width = 0, header_height = 0;
+  uint32_t header_width = 0, header_height = 0, pnm[3];
   jpeg_info jpeg = {1, 0, 0, NULL};
   jpeg_scan_result scan = jpeg_scan(bytes, size, &jpeg);
   if (scan != JPEG_SCAN_NOT_JPEG) {
     header_width = jpeg.width;
     header_height = jpeg.height;
-  } else {
-    header_dimensions(bytes, size, &header_width, &header_height);
-  }
-  uint32_t pnm[3];
-  if (pnm_header_numbers(bytes, size, pnm)) { /* numbers stb_image cannot hold: see pnm_header_numbers() */
+  } else if (pnm_header_numbers(bytes, size, pnm)) { /* numbers stb_image cannot hold: see there */
     if (pnm[0] > INT32_MAX || pnm[1] > INT32_MAX)
       return explain(IMPRINT_ERR_IMAGE_TOO_LARGE, why, why_size,
                      "the image is too large to decode (its PNM header states an enormous size)");
     if (pnm[2] > 65535)
       return explain(IMPRINT_ERR_DECODE_FAILED, why, why_size,
                      "the PNM header's largest sample value is over 65535 (a damaged file?)");
+    header_width = pnm[0];
+    header_height = pnm[1];
+  } else {
+    header_dimensions(bytes, size, &header_width, &header_height);
   }
   /* EXIF orientations 5..8 swap width and height: limits apply to the size decode() returns. */
   int orientation = jpeg.orientation, swapped = orientation >= 5;

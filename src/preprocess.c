@@ -258,19 +258,21 @@ imprint_status preprocess(const image_view *in, const preprocess_spec *spec, pre
   size_t columns_bytes = (size_t)out_w * sizeof(axis_sample), row_floats = (size_t)out_w * 3;
   if (!grow_scratch(scratch, reduced_bytes + columns_bytes + 4 * row_floats * sizeof(float)))
     return IMPRINT_ERR_OUT_OF_MEMORY;
-  float background[3] = {spec->background[0], spec->background[1], spec->background[2]};
-  bilinear_job job = {.pixels = in, .spec = spec, .out = out, .split = out_h / 2};
-  memcpy(job.background, background, sizeof background);
+  bilinear_job job = {.pixels = in,
+                      .background = {spec->background[0], spec->background[1], spec->background[2]},
+                      .spec = spec,
+                      .out = out,
+                      .split = out_h / 2};
   rgb_float_image reduced = {(const float *)(void *)scratch->buffer, reduced_w, reduced_h};
   if (box) {
-    box_job boxes = {in,
-                     fx,
-                     fy,
-                     {background[0], background[1], background[2]},
-                     (float *)(void *)scratch->buffer,
-                     reduced_w,
-                     reduced_h,
-                     reduced_h / 2};
+    box_job boxes = {.in = in,
+                     .fx = fx,
+                     .fy = fy,
+                     .background = {job.background[0], job.background[1], job.background[2]},
+                     .dst = (float *)(void *)scratch->buffer,
+                     .out_w = reduced_w,
+                     .out_h = reduced_h,
+                     .split = reduced_h / 2};
     run_halves(box_first_half, box_second_half, &boxes);
     job.pixels = NULL;
     job.rgb = &reduced;
